@@ -1,0 +1,30 @@
+"""litreview export."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from litreview.cli._group import Review, cli, pass_review
+from litreview.exporters import export_formats, get_exporter
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(export_formats()), default="csv", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write (default: standard output).")
+@pass_review
+def export(review: Review, fmt: str, output: Path | None) -> None:
+    """Write the library's records in an exchange format."""
+    writer = get_exporter(fmt).write
+    records = review.library.records()
+    if output is None:
+        count = writer(records, sys.stdout)
+    else:
+        tmp = output.with_name(output.name + ".part")
+        with open(tmp, "w", encoding="utf-8", newline="") as out:
+            count = writer(records, out)
+        tmp.replace(output)
+    click.echo(f"exported {count} records as {fmt}", err=True)

@@ -1,0 +1,73 @@
+"""Exceptions raised by litreview.
+
+    LitreviewError                 base: every error a user can cause or fix
+    +-- ConfigError                a setting or config file is missing or malformed
+    +-- QueryFileError             a saved search in queries/ cannot be read
+    +-- RecordNotFound             a record reference (id, pmid:, doi:) matches nothing
+    +-- LockHeld                   another update holds the library's lock
+    +-- ParseError                 an input file is malformed (carries file, line/record)
+    +-- EntrezError                E-utilities failed after retries, or answered nonsense
+    +-- IncompleteRunError         a search finished but records PubMed reported are missing
+
+The CLI turns any LitreviewError into a one-line "Error: ..." and a non-zero exit;
+anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+
+class LitreviewError(Exception):
+    """Base class for errors a user can cause or fix."""
+
+
+class ConfigError(LitreviewError):
+    """Raised when a setting or config file is missing or malformed."""
+
+
+class QueryFileError(LitreviewError):
+    """Raised when a saved search file cannot be found or does not describe a search."""
+
+
+class RecordNotFound(LitreviewError):
+    """Raised when a record reference (id, pmid:NNN, doi:10...) matches no record."""
+
+
+class LockHeld(LitreviewError):
+    """Raised when another process holds the library's update lock."""
+
+
+class ParseError(LitreviewError):
+    """Raised when an input file is malformed.
+
+    `file`, `line` and `record` locate the problem; str() gives a message a user can act on.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        line: int | None = None,
+        record: int | str | None = None,
+    ) -> None:
+        self.message = message
+        self.file = file
+        self.line = line
+        self.record = record
+        super().__init__(self.__str__())
+
+    def __str__(self) -> str:
+        where = [part for part in (self.file, _fmt("line", self.line), _fmt("record", self.record)) if part]
+        return f"{', '.join(where)}: {self.message}" if where else self.message
+
+
+def _fmt(label: str, value: int | str | None) -> str | None:
+    return None if value is None else f"{label} {value}"
+
+
+class EntrezError(LitreviewError):
+    """Raised when E-utilities still fail after retries, or return something unreadable."""
+
+
+class IncompleteRunError(LitreviewError):
+    """Raised when a search run could not store every record PubMed reported."""

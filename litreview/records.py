@@ -1,0 +1,200 @@
+"""The Record dataclass every importer produces, and the pure field normalisers.
+
+A Record is what one source said about one publication. Parsers fill it; `normalise()`
+cleans it once; the store keeps it. Lists of structured values (authors, MeSH, ...)
+are dataclasses here and JSON in the database.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+
+@dataclass
+class Author:
+    family: str | None = None
+    given: str | None = None
+    initials: str | None = None
+    collective: str | None = None
+    orcid: str | None = None
+    affiliations: list[str] = field(default_factory=list)
+
+    def short(self) -> str:
+        """'Family Initials' as PubMed and Vancouver write it, or the group name."""
+        if self.collective:
+            return self.collective
+        return " ".join(p for p in (self.family, self.initials or initials_of(self.given)) if p)
+
+
+@dataclass
+class AbstractSection:
+    text: str
+    label: str | None = None
+    category: str | None = None
+
+
+@dataclass
+class MeshHeading:
+    descriptor: str
+    major: bool = False
+    ui: str | None = None
+    qualifiers: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class Correction:
+    """A PubMed comment/correction link: ErratumIn, RetractionIn, CommentIn, ..."""
+
+    type: str
+    ref: str | None = None
+    pmid: str | None = None
+
+
+@dataclass
+class Record:
+    title: str = ""
+    pmid: str | None = None
+    doi: str | None = None
+    pmcid: str | None = None
+    vernacular_title: str | None = None
+    abstract: str | None = None
+    abstract_sections: list[AbstractSection] = field(default_factory=list)
+    authors: list[Author] = field(default_factory=list)
+    journal: str | None = None
+    journal_abbrev: str | None = None
+    issn_print: str | None = None
+    issn_electronic: str | None = None
+    volume: str | None = None
+    issue: str | None = None
+    pages: str | None = None
+    article_number: str | None = None
+    year: int | None = None
+    month: int | None = None
+    day: int | None = None
+    date_text: str | None = None
+    languages: list[str] = field(default_factory=list)
+    publication_types: list[str] = field(default_factory=list)
+    mesh: list[MeshHeading] = field(default_factory=list)
+    keywords: list[str] = field(default_factory=list)
+    corrections: list[Correction] = field(default_factory=list)
+    publication_status: str | None = None
+    kind: str = "article"
+    book_title: str | None = None
+    publisher: str | None = None
+    place: str | None = None
+    isbn: str | None = None
+    edition: str | None = None
+    editors: list[Author] = field(default_factory=list)
+    url: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+    source_db: str | None = None
+    source_key: str | None = None
+    id: int | None = None
+    run_id: int | None = None
+    added_at: str | None = None
+    is_new: bool = True
+    canonical_id: int | None = None
+
+    def authors_short(self) -> str:
+        """Authors as 'Family Initials; ...' (the export and display form)."""
+        return "; ".join(a.short() for a in self.authors if a.short())
+
+    def to_row(self) -> dict[str, Any]:
+        """Plain dict with nested dataclasses as lists/dicts (JSON-ready)."""
+        return asdict(self)
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Record:
+        """Build a Record from a dict such as to_row() or a database row gives."""
+        known = {f.name for f in fields(cls)}
+        data = {k: v for k, v in row.items() if k in known}
+        data["authors"] = [Author(**a) for a in data.get("authors") or []]
+        data["editors"] = [Author(**a) for a in data.get("editors") or []]
+        data["abstract_sections"] = [AbstractSection(**s) for s in data.get("abstract_sections") or []]
+        data["mesh"] = [MeshHeading(**m) for m in data.get("mesh") or []]
+        data["corrections"] = [Correction(**c) for c in data.get("corrections") or []]
+        for name in ("languages", "publication_types", "keywords"):
+            data[name] = list(data.get(name) or [])
+        data["extra"] = dict(data.get("extra") or {})
+        if "is_new" in data:
+            data["is_new"] = bool(data["is_new"])
+        return cls(**data)
+
+
+STORE_FIELDS = ("id", "run_id", "added_at", "is_new", "canonical_id")
+"""Filled by the store, not by parsers."""
+
+LIST_FIELDS = (
+    "abstract_sections", "authors", "languages", "publication_types", "mesh",
+    "keywords", "corrections", "editors",
+)
+DICT_FIELDS = ("extra",)
+
+_WS = re.compile(r"\s+")
+_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9:-]*(\s[^<>]*)?/?>")
+_DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*|DOI:?\s*)", re.I)
+_DOI_SHAPE = re.compile(r"^10\.\d{4,9}/\S+$")
+
+
+def clean_text(value: str | None) -> str | None:
+    """Strip markup (<i>, <sup>, entities), fold whitespace; None for empty."""
+    if value is None:
+        return None
+    text = _TAG.sub("", value) if "<" in value else value
+    if "&" in text:
+        text = html.unescape(text)
+    text = _WS.sub(" ", text).strip()
+    return text or None
+
+
+def normalise_doi(value: str | None) -> str | None:
+    """A bare lower-case DOI ('10.1007/s00586-009-1206-3'), or None if it is not a DOI."""
+    if not value:
+        return None
+    doi = _DOI_PREFIX.sub("", value.strip()).strip().rstrip(".")
+    doi = doi.lower()
+    return doi if _DOI_SHAPE.match(doi) else None
+
+
+def normalise_pmid(value: str | int | None) -> str | None:
+    """Digits of a PMID ('PMID: 123' -> '123'), or None."""
+    if value is None:
+        return None
+    digits = re.sub(r"\D", "", str(value))
+    return digits.lstrip("0") or None if digits else None
+
+
+def initials_of(given: str | None) -> str | None:
+    """'Maria Domenica' -> 'MD'; 'J.-P.' -> 'JP'."""
+    if not given:
+        return None
+    parts = re.split(r"[\s.\-]+", given)
+    letters = "".join(p[0] for p in parts if p and p[0].isalpha())
+    return letters.upper() or None
+
+
+def fold(value: str | None) -> str:
+    """Lower-case ASCII letters and digits only: for comparing, never for storing."""
+    if not value:
+        return ""
+    decomposed = unicodedata.normalize("NFKD", value)
+    ascii_only = decomposed.encode("ascii", "ignore").decode("ascii").lower()
+    return re.sub(r"[^a-z0-9]+", " ", ascii_only).strip()
+
+
+def normalise(record: Record) -> Record:
+    """Clean a parsed record once, in place, and return it."""
+    record.title = clean_text(record.title) or ""
+    record.abstract = clean_text(record.abstract)
+    record.doi = normalise_doi(record.doi)
+    record.pmid = normalise_pmid(record.pmid)
+    for name in ("journal", "journal_abbrev", "volume", "issue", "pages", "vernacular_title"):
+        setattr(record, name, clean_text(getattr(record, name)))
+    for author in record.authors:
+        if not author.initials and author.given:
+            author.initials = initials_of(author.given)
+    return record

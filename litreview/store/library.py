@@ -1,0 +1,318 @@
+"""Library: the one owner of library.db.
+
+Opening a Library applies outstanding migrations, turns on WAL and a busy timeout, so a cron
+update and a reviewer screening at the same time wait for each other instead of failing.
+Every write goes through `transaction()` (BEGIN IMMEDIATE ... COMMIT): a batch is stored whole
+or not at all.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from litreview.errors import LockHeld, RecordNotFound
+from litreview.records import DICT_FIELDS, LIST_FIELDS, STORE_FIELDS, Record
+from litreview.store.migrations import apply_all, migration_sets
+
+BUSY_TIMEOUT_MS = 60_000
+RECORD_COLUMNS = tuple(
+    f for f in Record.__dataclass_fields__ if f not in STORE_FIELDS
+)
+
+
+def utcnow() -> str:
+    """Timestamps are stored as ISO 8601 UTC to the second."""
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+@dataclass
+class AddResult:
+    added_ids: list[int] = field(default_factory=list)
+    already_held: list[str] = field(default_factory=list)
+
+    @property
+    def added(self) -> int:
+        return len(self.added_ids)
+
+
+class Library:
+    """A review's library.db: records, their provenance, the run log and settings."""
+
+    def __init__(self, path: str | Path = "library.db") -> None:
+        self.path = Path(path)
+        self.db = Database(self._connect(self.path))
+        self._migrate()
+
+    @staticmethod
+    def _connect(path: Path) -> sqlite3.Connection:
+        conn = sqlite3.connect(str(path), isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        if str(path) != ":memory:":
+            conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        return conn
+
+    def _migrate(self) -> None:
+        if any(s.pending(self.db) for s in migration_sets()):
+            with self.transaction():
+                apply_all(self.db)
+
+    def close(self) -> None:
+        self.db.conn.close()
+
+    def __enter__(self) -> Library:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Database]:
+        """One write transaction; nested use joins the outer one (sqlite-utils savepoints)."""
+        conn = self.db.conn
+        if conn.in_transaction:
+            with self.db.atomic():
+                yield self.db
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    @contextmanager
+    def update_lock(self) -> Iterator[None]:
+        """Exclusive lock so two updates never run at once; released if the process dies."""
+        lock_path = Path(f"{self.path}.lock")
+        handle = open(lock_path, "a+")  # noqa: SIM115 - held for the whole block
+        try:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise LockHeld(
+                    f"another update is running on {self.path} (lock {lock_path}); try again later"
+                ) from None
+            handle.seek(0)
+            handle.truncate()
+            handle.write(f"{os.getpid()}\n")
+            handle.flush()
+            yield
+        finally:
+            handle.close()
+
+    # -- runs ------------------------------------------------------------------------------
+
+    def start_run(
+        self,
+        kind: str,
+        database: str,
+        *,
+        name: str | None = None,
+        query: str | None = None,
+        params: dict[str, Any] | None = None,
+        file: str | None = None,
+        checksum: str | None = None,
+    ) -> int:
+        """Log the start of a search or import; returns the run id."""
+        with self.transaction():
+            cursor = self.db.execute(
+                "INSERT INTO runs (kind, name, database, query, params, file, checksum, started_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [kind, name, database, query, _json(params), file, checksum, utcnow()],
+            )
+            return int(cursor.lastrowid or 0)
+
+    def finish_run(self, run_id: int, status: str, **counts: Any) -> None:
+        """Close a run: status plus any of count_reported/retrieved/new, missing, error,
+        query_translation."""
+        allowed = {"count_reported", "count_retrieved", "count_new", "missing", "error",
+                   "query_translation", "params"}
+        unknown = set(counts) - allowed
+        if unknown:
+            raise ValueError(f"unknown run fields: {sorted(unknown)}")
+        values = {k: (_json(v) if k in {"missing", "params"} else v) for k, v in counts.items()}
+        values.update(status=status, finished_at=utcnow())
+        assignments = ", ".join(f"{k} = ?" for k in values)
+        with self.transaction():
+            self.db.execute(f"UPDATE runs SET {assignments} WHERE id = ?", [*values.values(), run_id])
+
+    def mark_interrupted_runs(self, kind: str = "search") -> int:
+        """Runs left 'running' by a killed process become 'interrupted'. Call under update_lock."""
+        with self.transaction():
+            cursor = self.db.execute(
+                "UPDATE runs SET status = 'interrupted' WHERE status = 'running' AND kind = ?", [kind]
+            )
+            return cursor.rowcount
+
+    def runs(self, kind: str | None = None) -> list[dict[str, Any]]:
+        sql = "SELECT * FROM runs" + (" WHERE kind = ?" if kind else "") + " ORDER BY id"
+        rows = self.db.execute(sql, [kind] if kind else []).fetchall()
+        columns = [c.name for c in self.db["runs"].columns]
+        return [_decode_run(dict(zip(columns, row))) for row in rows]
+
+    def run(self, run_id: int) -> dict[str, Any]:
+        runs = [r for r in self.runs() if r["id"] == run_id]
+        if not runs:
+            raise KeyError(run_id)
+        return runs[0]
+
+    # -- records ---------------------------------------------------------------------------
+
+    def held_keys(self, source_db: str, keys: Iterable[str] | None = None) -> set[str]:
+        """Source keys of `source_db` already in the library (all of them if keys is None)."""
+        if keys is None:
+            rows = self.db.execute("SELECT source_key FROM records WHERE source_db = ?", [source_db])
+            return {r[0] for r in rows}
+        wanted = list(keys)
+        held: set[str] = set()
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.execute(
+                f"SELECT source_key FROM records WHERE source_db = ? AND source_key IN ({marks})",
+                [source_db, *chunk],
+            )
+            held.update(r[0] for r in rows)
+        return held
+
+    def add_records(self, records: Iterable[Record], run_id: int) -> AddResult:
+        """Store records found by a run, one transaction; ones already held are skipped.
+
+        Each record must carry source_db and source_key (its provenance).
+        """
+        result = AddResult()
+        now = utcnow()
+        with self.transaction():
+            batch = list(records)
+            by_db: dict[str, list[str]] = {}
+            for record in batch:
+                _check_provenance(record)
+                by_db.setdefault(record.source_db or "", []).append(record.source_key or "")
+            held = {(db, key) for db, keys in by_db.items() for key in self.held_keys(db, keys)}
+            seen: set[tuple[str, str]] = set()
+            fresh = []
+            for record in batch:
+                key = (record.source_db or "", record.source_key or "")
+                if key in held or key in seen:
+                    result.already_held.append(key[1])
+                    continue
+                seen.add(key)
+                fresh.append(record)
+            result.added_ids = self._insert(fresh, run_id, now)
+        return result
+
+    def _insert(self, records: list[Record], run_id: int, now: str) -> list[int]:
+        columns = [*RECORD_COLUMNS, "run_id", "added_at", "is_new"]
+        sql = (
+            f"INSERT INTO records ({', '.join(columns)}) "
+            f"VALUES ({', '.join('?' * len(columns))})"
+        )
+        ids = []
+        for record in records:
+            row = _encode(record)
+            cursor = self.db.conn.execute(sql, [*(row[c] for c in RECORD_COLUMNS), run_id, now, 1])
+            ids.append(int(cursor.lastrowid or 0))
+        return ids
+
+    def get(self, record_id: int) -> Record:
+        rows = list(self.records("id = ?", [record_id]))
+        if not rows:
+            raise RecordNotFound(f"no record with id {record_id}")
+        return rows[0]
+
+    def records(
+        self, where: str | None = None, params: list[Any] | None = None, order_by: str = "id"
+    ) -> Iterator[Record]:
+        """Stored records as Records (with id and provenance), streamed."""
+        sql = "SELECT * FROM records" + (f" WHERE {where}" if where else "") + f" ORDER BY {order_by}"
+        cursor = self.db.conn.execute(sql, params or [])
+        columns = [d[0] for d in cursor.description]
+        for row in cursor:
+            yield _decode(dict(zip(columns, row)))
+
+    def count(self, where: str | None = None, params: list[Any] | None = None) -> int:
+        sql = "SELECT count(*) FROM records" + (f" WHERE {where}" if where else "")
+        return int(self.db.execute(sql, params or []).fetchone()[0])
+
+    def resolve(self, ref: str | int) -> int:
+        """Record id for 'ID', 'pmid:NNN' or 'doi:10...'; a merged duplicate gives its canonical."""
+        text = str(ref).strip()
+        kind, _, value = text.partition(":")
+        if text.isdigit():
+            row = self.db.execute("SELECT id, canonical_id FROM records WHERE id = ?", [int(text)])
+        elif kind.lower() == "pmid" and value.strip().isdigit():
+            row = self.db.execute(
+                "SELECT id, canonical_id FROM records WHERE pmid = ? ORDER BY canonical_id IS NOT NULL, id",
+                [value.strip().lstrip("0")],
+            )
+        elif kind.lower() == "doi" and value.strip():
+            row = self.db.execute(
+                "SELECT id, canonical_id FROM records WHERE doi = ? ORDER BY canonical_id IS NOT NULL, id",
+                [value.strip().lower()],
+            )
+        else:
+            raise RecordNotFound(f"{text!r} is not a record reference (expected ID, pmid:NNN or doi:10....)")
+        found = row.fetchone()
+        if found is None:
+            raise RecordNotFound(f"no record matches {text!r}")
+        return int(found[1] or found[0])
+
+    # -- settings --------------------------------------------------------------------------
+
+    def get_setting(self, key: str, default: Any = None) -> Any:
+        row = self.db.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
+        return default if row is None else json.loads(row[0])
+
+    def set_setting(self, key: str, value: Any) -> None:
+        with self.transaction():
+            self.db.execute(
+                "INSERT INTO settings (key, value) VALUES (?, ?)"
+                " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                [key, json.dumps(value)],
+            )
+
+    def settings(self) -> dict[str, Any]:
+        return {k: json.loads(v) for k, v in self.db.execute("SELECT key, value FROM settings ORDER BY key")}
+
+
+def _check_provenance(record: Record) -> None:
+    if not record.source_db or not record.source_key:
+        raise ValueError(f"record {record.title[:60]!r} has no source_db/source_key")
+
+
+def _json(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False)
+
+
+def _encode(record: Record) -> dict[str, Any]:
+    row = record.to_row()
+    for name in (*LIST_FIELDS, *DICT_FIELDS):
+        row[name] = json.dumps(row[name], ensure_ascii=False) if row[name] else None
+    return row
+
+
+def _decode(row: dict[str, Any]) -> Record:
+    for name in (*LIST_FIELDS, *DICT_FIELDS):
+        row[name] = json.loads(row[name]) if row.get(name) else None
+    return Record.from_row(row)
+
+
+def _decode_run(row: dict[str, Any]) -> dict[str, Any]:
+    for name in ("params", "missing"):
+        row[name] = json.loads(row[name]) if row.get(name) else None
+    return row

@@ -1,0 +1,46 @@
+"""Shared fixtures. No test touches a real library, a real config file or the internet."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from litreview.store import Library
+
+SHARED_DATA = (Path(__file__).resolve().parents[2] / "shared" / "data").resolve()
+TEST_DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.fixture(autouse=True)
+def isolated_review(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test runs in an empty review folder with no NCBI credentials and no config file."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("LITREVIEW_DB", str(tmp_path / "library.db"))
+    monkeypatch.setenv("LITREVIEW_QUERIES", str(tmp_path / "queries"))
+    monkeypatch.setenv("LITREVIEW_CONFIG", str(tmp_path / "no-config.toml"))
+    monkeypatch.setenv("LITREVIEW_EUTILS_URL", "http://127.0.0.1:9/not-running")
+    for name in ("NCBI_API_KEY", "NCBI_EMAIL", "LITREVIEW_REVIEWER"):
+        monkeypatch.delenv(name, raising=False)
+    return tmp_path
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    """../shared/data, always present beside the project in CI."""
+    assert SHARED_DATA.is_dir(), f"shared data not found at {SHARED_DATA}"
+    return SHARED_DATA
+
+
+@pytest.fixture
+def library(tmp_path: Path) -> Iterator[Library]:
+    lib = Library(tmp_path / "library.db")
+    yield lib
+    lib.close()
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()

@@ -1,0 +1,57 @@
+from litreview.records import (
+    Author,
+    Record,
+    clean_text,
+    fold,
+    initials_of,
+    normalise,
+    normalise_doi,
+    normalise_pmid,
+)
+
+
+def test_clean_text_strips_markup_and_entities():
+    assert clean_text("β<sub>2</sub>-agonists &amp; <i>in vivo</i>\n  data") == "β2-agonists & in vivo data"
+    assert clean_text("   ") is None
+    assert clean_text(None) is None
+
+
+def test_normalise_doi_forms():
+    assert normalise_doi("https://doi.org/10.1007/S00586-009-1206-3") == "10.1007/s00586-009-1206-3"
+    assert normalise_doi("doi: 10.1002/14651858.CD001.pub2.") == "10.1002/14651858.cd001.pub2"
+    assert normalise_doi("not a doi") is None
+
+
+def test_normalise_pmid():
+    assert normalise_pmid("PMID: 019830459") == "19830459"
+    assert normalise_pmid("") is None
+    assert normalise_pmid(None) is None
+
+
+def test_initials_and_short_author():
+    assert initials_of("Maria Domenica") == "MD"
+    assert initials_of("J.-P.") == "JP"
+    assert Author(family="Cappellini", given="Maria Domenica").short() == "Cappellini MD"
+    assert Author(collective="Thalassemia Clinical Research Network").short() == (
+        "Thalassemia Clinical Research Network"
+    )
+
+
+def test_fold_for_comparison():
+    assert fold("Hématopoïèse  extra-médullaire") == "hematopoiese extra medullaire"
+
+
+def test_round_trip_through_row():
+    record = normalise(
+        Record(
+            title="<i>Paraspinal</i> EMH",
+            doi="DOI: 10.1/ABC",
+            authors=[Author(family="Haidar", given="Rachid")],
+            source_db="PubMed",
+            source_key="1",
+        )
+    )
+    again = Record.from_row(record.to_row())
+    assert again == record
+    assert again.title == "Paraspinal EMH"
+    assert again.authors[0].initials == "R"
