@@ -44,3 +44,55 @@ def library(tmp_path: Path) -> Iterator[Library]:
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()
+
+
+class FakeClock:
+    """Stands in for the `time` module where the client waits, so tests control time."""
+
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+        self.sleeps: list[float] = []
+
+    def time(self) -> float:
+        return self.now
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    """Virtual time for Bio.Entrez's rate limiter and our backoff: nothing really sleeps."""
+    import Bio.Entrez
+
+    import litreview.pubmed
+
+    fake = FakeClock()
+    monkeypatch.setattr(Bio.Entrez, "time", fake)
+    monkeypatch.setattr(litreview.pubmed, "time", fake)
+    monkeypatch.setattr(Bio.Entrez._open, "previous", 0, raising=False)
+    return fake
+
+
+@pytest.fixture
+def eutils(monkeypatch: pytest.MonkeyPatch) -> Iterator[StandInFixture]:
+    """The E-utilities stand-in on 127.0.0.1, with LITREVIEW_EUTILS_URL pointing at it."""
+    from tests.eutils_server import Corpus, EutilsServer, StandIn
+
+    stand_in = StandIn(Corpus())
+    server = EutilsServer(stand_in).start()
+    monkeypatch.setenv("LITREVIEW_EUTILS_URL", server.base_url)
+    monkeypatch.setenv("NCBI_EMAIL", "reviewer@example.org")
+    yield StandInFixture(server, stand_in)
+    server.stop()
+
+
+class StandInFixture:
+    def __init__(self, server: object, stand_in: object) -> None:
+        self.server = server
+        self.stand_in = stand_in
+        self.corpus = stand_in.corpus  # type: ignore[attr-defined]

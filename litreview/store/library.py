@@ -137,16 +137,19 @@ class Library:
             )
             return int(cursor.lastrowid or 0)
 
-    def finish_run(self, run_id: int, status: str, **counts: Any) -> None:
-        """Close a run: status plus any of count_reported/retrieved/new, missing, error,
-        query_translation."""
-        allowed = {"count_reported", "count_retrieved", "count_new", "missing", "error",
-                   "query_translation", "params"}
-        unknown = set(counts) - allowed
+    def finish_run(self, run_id: int, status: str, **fields: Any) -> None:
+        """Close a run with its status and any of the fields update_run takes."""
+        self.update_run(run_id, status=status, finished_at=utcnow(), **fields)
+
+    def update_run(self, run_id: int, **fields: Any) -> None:
+        """Set run fields: status, finished_at, count_reported/retrieved/new, missing, error,
+        query_translation, params."""
+        allowed = {"status", "finished_at", "count_reported", "count_retrieved", "count_new",
+                   "missing", "error", "query_translation", "params"}
+        unknown = set(fields) - allowed
         if unknown:
             raise ValueError(f"unknown run fields: {sorted(unknown)}")
-        values = {k: (_json(v) if k in {"missing", "params"} else v) for k, v in counts.items()}
-        values.update(status=status, finished_at=utcnow())
+        values = {k: (_json(v) if k in {"missing", "params"} else v) for k, v in fields.items()}
         assignments = ", ".join(f"{k} = ?" for k in values)
         with self.transaction():
             self.db.execute(f"UPDATE runs SET {assignments} WHERE id = ?", [*values.values(), run_id])

@@ -1,0 +1,178 @@
+"""litreview search / update / searches."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import click
+
+from litreview.cli._group import Review, cli, pass_review
+from litreview.errors import LitreviewError
+from litreview.pubmed import EntrezClient
+from litreview.queries import SavedSearch, find_query, load_queries, save_query, validate
+from litreview.search import RunSummary, run_search, search_report, update
+
+
+def _summary_line(summary: RunSummary) -> str:
+    return (f"{summary.name}: PubMed reported {summary.count_reported}, "
+            f"{summary.count_retrieved} held, {summary.count_new} new (run {summary.run_id})")
+
+
+@contextmanager
+def _progress(enabled: bool) -> Iterator[Callable[[str, int, int], None]]:
+    """A progress bar on a terminal; nothing in cron or with --quiet."""
+    if not enabled or not sys.stderr.isatty():
+        yield lambda name, done, total: None
+        return
+    bars: dict[str, Any] = {}
+    shown: dict[str, int] = {}
+
+    def report(name: str, done: int, total: int) -> None:
+        if name not in bars:
+            bars[name] = click.progressbar(length=max(total, 1), label=name, file=sys.stderr)
+            bars[name].__enter__()
+            shown[name] = 0
+        bars[name].update(done - shown[name])
+        shown[name] = done
+
+    try:
+        yield report
+    finally:
+        for bar in bars.values():
+            bar.__exit__(None, None, None)
+
+
+def _warn_without_email(quiet: bool) -> None:
+    client = EntrezClient()
+    if not client.settings.email and not quiet:
+        click.echo("Note: NCBI asks for a contact address; set NCBI_EMAIL.", err=True)
+
+
+@cli.command()
+@click.argument("name", required=False)
+@click.option("--term", help="Run an ad-hoc Entrez query instead of a saved search.")
+@click.option("--save", "save_as", metavar="NAME", help="With --term: save it as queries/NAME.toml.")
+@click.option("--mindate", help="With --term: YYYY[/MM[/DD]].")
+@click.option("--maxdate", help="With --term: YYYY[/MM[/DD]].")
+@click.option("--datetype", type=click.Choice(["pdat", "edat", "mdat", "crdt"]), help="With --term.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+@pass_review
+def search(review: Review, name: str | None, term: str | None, save_as: str | None,
+           mindate: str | None, maxdate: str | None, datetype: str | None, quiet: bool) -> None:
+    """Run the saved search NAME (queries/NAME.toml), or --term, into the library."""
+    if bool(name) == bool(term):
+        raise click.UsageError("give a saved search NAME or --term, not both")
+    if name:
+        saved = find_query(review.queries_dir, name)
+    else:
+        saved = validate(SavedSearch(name=save_as or "ad-hoc", term=term or "", mindate=mindate,
+                                     maxdate=maxdate, datetype=datetype), "--term")
+        if save_as:
+            path = save_query(review.queries_dir, saved)
+            if not quiet:
+                click.echo(f"saved as {path}", err=True)
+    _warn_without_email(quiet)
+    with review.library.update_lock(), _progress(not quiet) as progress:
+        summary = run_search(review.library, saved, EntrezClient(), progress)
+    if not quiet:
+        click.echo(_summary_line(summary))
+
+
+@cli.command("update")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors (for cron).")
+@pass_review
+def update_command(review: Review, quiet: bool) -> None:
+    """Run every saved search incrementally: fetch and mark new only what the library lacks."""
+    searches = load_queries(review.queries_dir)
+    if not searches:
+        raise LitreviewError(f"no saved searches in {review.queries_dir}/ (one TOML file per search)")
+    _warn_without_email(quiet)
+    with _progress(not quiet) as progress:
+        result = update(review.library, searches, EntrezClient(), progress)
+    if result.interrupted and not quiet:
+        click.echo(f"{result.interrupted} interrupted earlier run(s) marked; resuming", err=True)
+    for summary in result.summaries:
+        if not quiet:
+            click.echo(_summary_line(summary))
+    if result.failures:
+        details = "\n".join(f"  {name}: {message}" for name, message in result.failures)
+        raise LitreviewError(f"{len(result.failures)} of {len(searches)} searches failed:\n{details}")
+
+
+REPORT_COLUMNS = ("run_id", "kind", "database", "name", "query", "limits", "started_at",
+                  "finished_at", "status", "count_reported", "count_retrieved", "count_new",
+                  "file", "checksum", "query_translation", "missing", "error")
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["table", "md", "csv", "json"]), default="table",
+              show_default=True)
+@pass_review
+def searches(review: Review, fmt: str) -> None:
+    """The log of every search run and import (the PRISMA-S search report)."""
+    rows = search_report(review.library)
+    click.echo(FORMATTERS[fmt](rows), nl=False)
+
+
+def _as_table(rows: list[dict[str, Any]]) -> str:
+    lines = [f"{'run':>4}  {'started (UTC)':<25} {'database':<10} {'name':<28} {'status':<11}"
+             f" {'reported':>8} {'retrieved':>9} {'new':>6}"]
+    for r in rows:
+        name = r["name"] or r["file"] or ""
+        lines.append(f"{r['run_id']:>4}  {r['started_at']:<25} {r['database']:<10} {name[:28]:<28}"
+                     f" {r['status']:<11} {_n(r['count_reported']):>8} {_n(r['count_retrieved']):>9}"
+                     f" {_n(r['count_new']):>6}")
+    return "\n".join(lines) + "\n"
+
+
+def _n(value: int | None) -> str:
+    return "-" if value is None else str(value)
+
+
+def _as_csv(rows: list[dict[str, Any]]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=REPORT_COLUMNS, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({**row, "limits": json.dumps(row["limits"]) if row["limits"] else ""})
+    return out.getvalue()
+
+
+def _as_json(rows: list[dict[str, Any]]) -> str:
+    return json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
+
+
+def _as_markdown(rows: list[dict[str, Any]]) -> str:
+    """Grouped by database: what PRISMA-S items 1-13 ask a review to report."""
+    out = ["# Search report (PRISMA-S)", ""]
+    for database in dict.fromkeys(r["database"] for r in rows):
+        out += [f"## {database}", ""]
+        for r in (r for r in rows if r["database"] == database):
+            out += _markdown_run(r)
+    return "\n".join(out) + "\n"
+
+
+def _markdown_run(r: dict[str, Any]) -> list[str]:
+    if r["kind"] == "import":
+        return [f"- Import of `{r['file']}` on {r['started_at']} (sha256 {(r['checksum'] or '')[:12]}):"
+                f" {_n(r['count_retrieved'])} records read, {_n(r['count_new'])} added; {r['status']}", ""]
+    lines = [f"### {r['name']} — run {r['run_id']}, {r['started_at']} ({r['status']})", "",
+             "```", r["query"] or "", "```", ""]
+    if r["query_translation"]:
+        lines += [f"PubMed's translation: `{r['query_translation']}`", ""]
+    limits = ", ".join(f"{k}={v}" for k, v in (r["limits"] or {}).items()) or "none"
+    lines += [f"- Limits: {limits}",
+              f"- Records reported: {_n(r['count_reported'])}; retrieved: {_n(r['count_retrieved'])};"
+              f" new: {_n(r['count_new'])}", ""]
+    if r["error"]:
+        lines += [f"- Error: {r['error']}", ""]
+    return lines
+
+
+FORMATTERS = {"table": _as_table, "md": _as_markdown, "csv": _as_csv, "json": _as_json}

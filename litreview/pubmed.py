@@ -1,0 +1,246 @@
+"""PubMed through NCBI E-utilities: the only module that talks to NCBI.
+
+Bio.Entrez builds the requests (tool, email, api_key, POST for long id lists) and keeps NCBI's
+rate limit (3 requests/s, 10 with an API key) in `Entrez._open`. Its own retry loop is turned off
+(`Entrez.max_tries = 1`: it retries 429s without waiting) and replaced by `_with_retries`, which
+backs off on 429/5xx, timeouts, dropped connections and truncated or malformed XML. Bio.Entrez's
+public functions hard-code NCBI's address, so requests are built with `Entrez._build_request` on
+`{LITREVIEW_EUTILS_URL}/esearch.fcgi` and `/efetch.fcgi`; that is how tests and mirrors point the
+same code elsewhere. efetch bytes go to our streaming parser (Bio.Entrez.read holds ~75 KB a record
+and Bio.Entrez.parse cannot stream today's PubMed DTD).
+"""
+
+from __future__ import annotations
+
+import http.client
+import io
+import re
+import socket
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any, TypeVar
+from urllib.error import HTTPError, URLError
+
+from Bio import Entrez
+
+from litreview.config import NcbiSettings, ncbi_settings
+from litreview.errors import EntrezError, ParseError
+from litreview.pubmed_xml import parse_pubmed_xml
+from litreview.records import Record
+
+ESEARCH_CEILING = 9_999
+"""PubMed's esearch lists at most the first 9,999 ids of a query (retstart <= 9998)."""
+RETRY_HTTP = {429, 500, 502, 503, 504}
+EARLIEST = date(1781, 1, 1)
+
+T = TypeVar("T")
+
+
+@dataclass
+class SearchResult:
+    """What esearch said about a query (or one date slice of it)."""
+
+    count: int
+    ids: list[str] = field(default_factory=list)
+    webenv: str | None = None
+    query_key: str | None = None
+    translation: str | None = None
+    slices: list[tuple[str, str, int]] = field(default_factory=list)
+
+
+def redact(text: str, secret: str | None) -> str:
+    """Remove an API key from text (URLs in error messages carry it)."""
+    text = re.sub(r"api_key=[^&\s'\"]+", "api_key=REDACTED", text)
+    return text.replace(secret, "REDACTED") if secret else text
+
+
+class EntrezClient:
+    """esearch/efetch for PubMed with history, batching, date splitting and retries."""
+
+    def __init__(
+        self,
+        settings: NcbiSettings | None = None,
+        *,
+        fetch_batch: int = 500,
+        max_attempts: int = 6,
+        backoff: float = 2.0,
+        timeout: float = 120.0,
+        sleep: Callable[[float], None] | None = None,
+        ceiling: int = ESEARCH_CEILING,
+    ) -> None:
+        self.settings = settings or ncbi_settings()
+        self.fetch_batch = fetch_batch
+        self.max_attempts = max_attempts
+        self.backoff = backoff
+        self.timeout = timeout
+        self.sleep = sleep or _sleep
+        self.ceiling = ceiling
+        self.requests = 0
+
+    # -- transport -------------------------------------------------------------------------
+
+    def _configure(self) -> None:
+        Entrez.email = self.settings.email
+        Entrez.api_key = self.settings.api_key
+        Entrez.tool = self.settings.tool
+        Entrez.max_tries = 1
+
+    def _get(self, util: str, params: dict[str, Any], post: bool | None = None) -> bytes:
+        self._configure()
+        request = Entrez._build_request(f"{self.settings.eutils_url}/{util}.fcgi", params, post=post)
+        previous = socket.getdefaulttimeout()
+        socket.setdefaulttimeout(self.timeout)
+        try:
+            self.requests += 1
+            handle = Entrez._open(request)
+            try:
+                data = handle.read()
+            finally:
+                handle.close()
+        finally:
+            socket.setdefaulttimeout(previous)
+        return data.encode("utf-8") if isinstance(data, str) else data
+
+    def _with_retries(self, what: str, attempt_once: Callable[[], T]) -> T:
+        """Run one request+parse, retrying transient failures with exponential backoff."""
+        last = ""
+        for attempt in range(1, self.max_attempts + 1):
+            try:
+                return attempt_once()
+            except HTTPError as exc:
+                if exc.code not in RETRY_HTTP:
+                    raise EntrezError(self._clean(f"{what}: HTTP {exc.code} {exc.reason}")) from None
+                last, wait = f"HTTP {exc.code}", self._retry_after(exc, attempt)
+            except (URLError, TimeoutError, ConnectionError, http.client.HTTPException) as exc:
+                last, wait = f"{type(exc).__name__}: {exc}", self._delay(attempt)
+            except ParseError as exc:
+                last, wait = f"unreadable XML ({exc.message})", self._delay(attempt)
+            if attempt < self.max_attempts:
+                self.sleep(wait)
+        raise EntrezError(self._clean(f"{what} failed after {self.max_attempts} attempts: {last}"))
+
+    def _delay(self, attempt: int) -> float:
+        return self.backoff * 2 ** (attempt - 1)
+
+    def _retry_after(self, exc: HTTPError, attempt: int) -> float:
+        header = exc.headers.get("Retry-After") if exc.headers else None
+        if header and header.strip().isdigit():
+            return max(float(header), self._delay(attempt))
+        return self._delay(attempt)
+
+    def _clean(self, message: str) -> str:
+        return redact(message, self.settings.api_key)
+
+    # -- esearch ---------------------------------------------------------------------------
+
+    def esearch(self, term: str, *, retmax: int = 0, mindate: str | None = None,
+                maxdate: str | None = None, datetype: str | None = None) -> SearchResult:
+        """One esearch call with the history server on."""
+        params: dict[str, Any] = {"db": "pubmed", "term": term, "retmax": retmax, "usehistory": "y"}
+        if mindate and maxdate:
+            params.update(mindate=mindate, maxdate=maxdate, datetype=datetype or "pdat")
+
+        def once() -> SearchResult:
+            return _read_esearch(self._get("esearch", params, post=len(term) > 1000))
+
+        return self._with_retries("esearch", once)
+
+    def search_ids(self, term: str, *, mindate: str | None = None, maxdate: str | None = None,
+                   datetype: str | None = None) -> SearchResult:
+        """Every PMID of a query, splitting it into date ranges while it exceeds the ceiling."""
+        first = self.esearch(term, retmax=self.ceiling, mindate=mindate,
+                             maxdate=maxdate, datetype=datetype)
+        if first.count <= self.ceiling:
+            first.slices = [(mindate or "", maxdate or "", first.count)]
+            return first
+        start = _parse_date(mindate) if mindate else EARLIEST
+        end = _parse_date(maxdate, end=True) if maxdate else date(date.today().year + 2, 12, 31)
+        result = SearchResult(count=first.count, translation=first.translation)
+        seen: set[str] = set()
+        for part in self._split(term, start, end, datetype or "pdat"):
+            result.slices.append(part.slices[0])
+            for pmid in part.ids:
+                if pmid not in seen:
+                    seen.add(pmid)
+                    result.ids.append(pmid)
+        return result
+
+    def _split(self, term: str, start: date, end: date, datetype: str) -> Iterator[SearchResult]:
+        lo, hi = _fmt(start), _fmt(end)
+        part = self.esearch(term, retmax=self.ceiling, mindate=lo, maxdate=hi,
+                            datetype=datetype)
+        if part.count <= self.ceiling:
+            part.slices = [(lo, hi, part.count)]
+            yield part
+            return
+        if start >= end:
+            raise EntrezError(
+                f"{part.count} records on the single day {lo} exceed PubMed's {self.ceiling} "
+                "ids per query; narrow the search"
+            )
+        middle = start + timedelta(days=(end - start).days // 2)
+        yield from self._split(term, start, middle, datetype)
+        yield from self._split(term, middle + timedelta(days=1), end, datetype)
+
+    # -- efetch ----------------------------------------------------------------------------
+
+    def fetch(self, pmids: list[str]) -> Iterator[list[Record]]:
+        """Records for the given PMIDs, one list per efetch batch (POSTed id lists)."""
+        for start in range(0, len(pmids), self.fetch_batch):
+            batch = pmids[start : start + self.fetch_batch]
+            params = {"db": "pubmed", "id": ",".join(batch), "retmode": "xml"}
+            yield self._fetch_batch(params, post=True)
+
+    def fetch_history(self, found: SearchResult) -> Iterator[list[Record]]:
+        """Records of an esearch result through its WebEnv/query_key, in batches."""
+        for start in range(0, min(found.count, self.ceiling), self.fetch_batch):
+            params = {"db": "pubmed", "WebEnv": found.webenv, "query_key": found.query_key,
+                      "retstart": start, "retmax": self.fetch_batch, "retmode": "xml"}
+            yield self._fetch_batch(params)
+
+    def _fetch_batch(self, params: dict[str, Any], post: bool | None = None) -> list[Record]:
+        def once() -> list[Record]:
+            data = self._get("efetch", params, post=post)
+            return list(parse_pubmed_xml(io.BytesIO(data)))
+
+        return self._with_retries("efetch", once)
+
+
+def _sleep(seconds: float) -> None:
+    time.sleep(seconds)
+
+
+def _read_esearch(data: bytes) -> SearchResult:
+    try:
+        parsed = Entrez.read(io.BytesIO(data))
+    except RuntimeError as exc:
+        raise EntrezError(f"esearch: PubMed answered an error: {exc}") from None
+    except Exception as exc:  # Bio.Entrez raises bare ValueError/ExpatError on bad XML
+        raise ParseError(f"esearch answer is not valid eSearchResult XML ({exc})", file="esearch") from None
+    if "ERROR" in parsed:
+        raise EntrezError(f"esearch: PubMed answered an error: {parsed['ERROR']}")
+    return SearchResult(
+        count=int(parsed["Count"]),
+        ids=[str(i) for i in parsed.get("IdList", [])],
+        webenv=parsed.get("WebEnv"),
+        query_key=parsed.get("QueryKey"),
+        translation=parsed.get("QueryTranslation"),
+    )
+
+
+def _parse_date(text: str, end: bool = False) -> date:
+    parts = [int(p) for p in text.split("/")]
+    year = parts[0]
+    month = parts[1] if len(parts) > 1 else (12 if end else 1)
+    if len(parts) > 2:
+        return date(year, month, parts[2])
+    if not end:
+        return date(year, month, 1)
+    next_month = date(year + (month == 12), month % 12 + 1, 1)
+    return next_month - timedelta(days=1)
+
+
+def _fmt(day: date) -> str:
+    return f"{day.year:04d}/{day.month:02d}/{day.day:02d}"
