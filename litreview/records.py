@@ -151,6 +151,14 @@ def clean_text(value: str | None) -> str | None:
     return text or None
 
 
+def clean_paragraphs(value: str | None) -> str | None:
+    """clean_text for each line, keeping line breaks (abstract sections stay one per line)."""
+    if value is None:
+        return None
+    lines = [line for line in (clean_text(part) for part in value.split("\n")) if line]
+    return "\n".join(lines) or None
+
+
 def normalise_doi(value: str | None) -> str | None:
     """A bare lower-case DOI ('10.1007/s00586-009-1206-3'), or None if it is not a DOI."""
     if not value:
@@ -189,7 +197,7 @@ def fold(value: str | None) -> str:
 def normalise(record: Record) -> Record:
     """Clean a parsed record once, in place, and return it."""
     record.title = clean_text(record.title) or ""
-    record.abstract = clean_text(record.abstract)
+    record.abstract = clean_paragraphs(record.abstract)
     record.doi = normalise_doi(record.doi)
     record.pmid = normalise_pmid(record.pmid)
     for name in ("journal", "journal_abbrev", "volume", "issue", "pages", "vernacular_title"):
