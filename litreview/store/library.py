@@ -225,12 +225,17 @@ class Library:
             f"INSERT INTO records ({', '.join(columns)}) "
             f"VALUES ({', '.join('?' * len(columns))})"
         )
-        ids = []
-        for record in records:
-            row = _encode(record)
-            cursor = self.db.conn.execute(sql, [*(row[c] for c in RECORD_COLUMNS), run_id, now, 1])
-            ids.append(int(cursor.lastrowid or 0))
-        return ids
+        if not records:
+            return []
+        before = self._max_id()
+        self.db.conn.executemany(
+            sql, ([*(row[c] for c in RECORD_COLUMNS), run_id, now, 1] for row in map(_encode, records))
+        )
+        return list(range(before + 1, before + 1 + len(records)))
+
+    def _max_id(self) -> int:
+        """Inside a write transaction, new rows take ids after this (INTEGER PRIMARY KEY)."""
+        return int(self.db.execute("SELECT coalesce(max(id), 0) FROM records").fetchone()[0])
 
     def get(self, record_id: int) -> Record:
         rows = list(self.records("id = ?", [record_id]))
