@@ -12,6 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field, fields
 from typing import Any
+from urllib.parse import unquote
 
 
 @dataclass
@@ -172,6 +173,8 @@ def normalise_doi(value: str | None) -> str | None:
     if not value:
         return None
     doi = _DOI_PREFIX.sub("", value.strip()).strip().rstrip(".")
+    if "%" in doi:
+        doi = unquote(doi)
     doi = doi.lower()
     return doi if _DOI_SHAPE.match(doi) else None
 

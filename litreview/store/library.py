@@ -144,7 +144,7 @@ class Library:
     def update_run(self, run_id: int, **fields: Any) -> None:
         """Set run fields: status, finished_at, count_reported/retrieved/new, missing, error,
         query_translation, params."""
-        allowed = {"status", "finished_at", "count_reported", "count_retrieved", "count_new",
+        allowed = {"status", "finished_at", "count_reported", "count_retrieved", "count_new", "database",
                    "missing", "error", "query_translation", "params"}
         unknown = set(fields) - allowed
         if unknown:
