@@ -109,10 +109,8 @@ def _find(element: Element, path: str) -> str | None:
 
 def parse_article(element: Element) -> Record:
     """One PubmedArticle or PubmedBookArticle element -> Record."""
-    if element.tag == "PubmedBookArticle":
-        record = _book_article(element)
-    else:
-        record = _journal_article(element)
+    is_book = element.tag == "PubmedBookArticle"
+    record = _book_article(element) if is_book else _journal_article(element)
     data = element.find("PubmedData")
     _pubmed_data(data if data is not None else element.find("PubmedBookData"), record)
     record.source_db = "PubMed"

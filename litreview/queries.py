@@ -59,7 +59,8 @@ def validate(search: SavedSearch, where: str) -> SavedSearch:
     for key in ("mindate", "maxdate"):
         value = getattr(search, key)
         if value is not None and not _DATE.match(value):
-            raise QueryFileError(f"{where}: {key} {value!r} is not a date; expected YYYY, YYYY/MM or YYYY/MM/DD")
+            raise QueryFileError(
+                f"{where}: {key} {value!r} is not a date; expected YYYY, YYYY/MM or YYYY/MM/DD")
     if bool(search.mindate) != bool(search.maxdate):
         raise QueryFileError(f"{where}: E-utilities needs both mindate and maxdate, or neither")
     if search.datetype is not None and search.datetype not in DATETYPES:

@@ -24,11 +24,13 @@ OVID_NUMBER = re.compile(r"^\d+\.\s*$")
 OVID_LINK = re.compile(r"[?&]D=([a-z0-9]+)", re.I)
 OVID_PMID = re.compile(r"info:pmid/(\d+)")
 OVID_DATABASES = {
-    "med": "MEDLINE", "pre": "MEDLINE", "mes": "MEDLINE", "emed": "Embase", "emez": "Embase",
-    "emb": "Embase", "emex": "Embase", "oemez": "Embase", "pmnm": "MEDLINE", "psyh": "APA PsycInfo", "psyc": "APA PsycInfo",
+    "med": "MEDLINE", "pre": "MEDLINE", "mes": "MEDLINE", "pmnm": "MEDLINE",
+    "emed": "Embase", "emez": "Embase", "emb": "Embase", "emex": "Embase", "oemez": "Embase",
+    "psyh": "APA PsycInfo", "psyc": "APA PsycInfo",
     "cctr": "Cochrane CENTRAL", "coch": "Cochrane Database of Systematic Reviews",
 }
-DB_NAMES = {"ecn": "EconLit", "psyh": "APA PsycInfo", "egh": "GreenFILE", "8gh": "Environment Index", "nlm": "PubMed"}
+DB_NAMES = {"ecn": "EconLit", "psyh": "APA PsycInfo", "egh": "GreenFILE", "8gh": "Environment Index",
+            "nlm": "PubMed"}
 KINDS = {"JOUR": "article", "JFULL": "article", "EJOUR": "article", "MGZN": "article", "NEWS": "article",
          "BOOK": "book", "EBOOK": "book", "CHAP": "chapter", "ECHAP": "chapter", "CONF": "conference",
          "CPAPER": "conference", "THES": "thesis", "RPRT": "report", "ELEC": "webpage", "DATA": "dataset"}
