@@ -1,0 +1,65 @@
+"""litreview import FILE..."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from litreview.cli._group import Review, cli, pass_review
+from litreview.errors import ParseError
+from litreview.importers import FORMAT_NAMES
+from litreview.importing import import_file
+
+
+def _parse_map(values: tuple[str, ...]) -> dict[str, str]:
+    mapping = {}
+    for value in values:
+        column, sep, name = value.partition("=")
+        if not sep or not column or not name:
+            raise click.BadParameter(f"{value!r}: expected column=field", param_hint="--map")
+        mapping[column] = name.strip()
+    return mapping
+
+
+@cli.command("import")
+@click.argument("files", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["auto", *FORMAT_NAMES]), default="auto",
+              show_default=True, help="File format; auto looks at the content.")
+@click.option("--source", help="Database the records came from (Embase, Scopus, ...) when the"
+              " file does not say.")
+@click.option("--skip-invalid", is_flag=True, help="Store the good records of a file with bad"
+              " ones, and list the bad ones.")
+@click.option("--map", "maps", multiple=True, metavar="COLUMN=FIELD",
+              help="CSV: read COLUMN as FIELD (title, authors, year, doi, pmid, id, ...).")
+@pass_review
+def import_(review: Review, files: tuple[Path, ...], fmt: str, source: str | None,
+            skip_invalid: bool, maps: tuple[str, ...]) -> None:
+    """Import export files (RIS, nbib, PubMed XML, BibTeX, CSV, EndNote XML, CSL-JSON).
+
+    Each file is stored whole or not at all, and logged as an import run.
+    """
+    column_map = _parse_map(maps)
+    failed = 0
+    for path in files:
+        try:
+            result = import_file(review.library, path, fmt, source, column_map, skip_invalid)
+        except ParseError as exc:
+            failed += 1
+            click.echo(f"Error: {exc} (nothing imported from this file)", err=True)
+            continue
+        click.echo(result.how, err=True)
+        for problem in result.skipped:
+            click.echo(f"  skipped: {problem}", err=True)
+        dbs = ", ".join(f"{db} {n}" for db, n in sorted(result.databases.items()))
+        line = (f"{path.name}: {result.read} records read ({dbs}), {result.added} added")
+        if result.already_held:
+            line += f", {result.already_held} already in the library"
+        if result.skipped:
+            line += f", {len(result.skipped)} invalid skipped"
+        click.echo(line)
+        if result.read and result.added == 0 and result.already_held:
+            click.echo(f"{path.name}: nothing new (imported before?)")
+    if failed:
+        raise click.ClickException(f"{failed} of {len(files)} files not imported")

@@ -1,0 +1,209 @@
+"""BibTeX (Scopus, Google Scholar, Zotero, JabRef, Web of Science) via bibtexparser v2.
+
+LaTeX escapes in names and titles ({\\"u}, \\'e, {\\c c}, braces that protect case) are
+decoded by bibtexparser's LatexDecodingMiddleware (pylatexenc).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import bibtexparser
+from bibtexparser import middlewares as mw
+from bibtexparser.library import Library
+from bibtexparser.model import Entry, Field, ParsingFailedBlock
+
+from litreview.errors import ParseError
+from litreview.importers import Importer, check, finish, register
+from litreview.records import Author, Record
+
+KINDS = {"article": "article", "book": "book", "inbook": "chapter", "incollection": "chapter",
+         "inproceedings": "conference", "conference": "conference", "phdthesis": "thesis",
+         "mastersthesis": "thesis", "techreport": "report", "misc": "article",
+         "online": "webpage", "dataset": "dataset"}
+_MONTHS = {m: i for i, m in enumerate(
+    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)}
+
+
+def _names(value: object) -> list[Author]:
+    authors = []
+    for name in value if isinstance(value, list) else []:
+        if isinstance(name, mw.NameParts):
+            family = " ".join([*name.von, *name.last]).strip()
+            given = " ".join(name.first).strip()
+            if not given and family.startswith("{") or (not given and " " in family):
+                authors.append(Author(collective=family.strip("{}")))
+                continue
+            author = Author(family=family or None, given=given or None)
+            if given and re.fullmatch(r"(?:[A-Z]\.?[\s-]*){1,4}", given):
+                author.given, author.initials = None, re.sub(r"[.\s-]", "", given)
+            authors.append(author)
+    return authors
+
+
+def _field(entry: Entry, *names: str) -> str | None:
+    for name in names:
+        field = entry.fields_dict.get(name) or entry.fields_dict.get(name.upper())
+        if field is not None and isinstance(field.value, str):
+            text = " ".join(field.value.replace("{", "").replace("}", "").split())
+            if text:
+                return text
+    return None
+
+
+def to_record(entry: Entry) -> Record:
+    lower = {k.lower(): v for k, v in entry.fields_dict.items()}
+    entry.fields_dict.update({k: v for k, v in lower.items() if k not in entry.fields_dict})
+    kind = KINDS.get(entry.entry_type.lower(), "article")
+    record = Record(kind=kind, title=_field(entry, "title") or "")
+    author_field = entry.fields_dict.get("author")
+    record.authors = _names(author_field.value) if author_field else []
+    editor_field = entry.fields_dict.get("editor")
+    record.editors = _names(editor_field.value) if editor_field else []
+    if kind == "chapter":
+        record.book_title = _field(entry, "booktitle")
+    elif kind == "conference":
+        record.journal = _field(entry, "booktitle", "journal")
+    else:
+        record.journal = _field(entry, "journal", "journaltitle")
+    record.journal_abbrev = _field(entry, "abbrev_source_title", "shortjournal",
+                                   "journal-iso", "journalabbreviation")
+    record.volume = _field(entry, "volume")
+    record.issue = _field(entry, "number", "issue")
+    pages = _field(entry, "pages")
+    record.pages = pages.replace("--", "-") if pages else None
+    if not record.pages:
+        record.article_number = _field(entry, "art_number", "eid", "article-number")
+    year = _field(entry, "year", "date")
+    if year and re.match(r"\d{4}", year):
+        record.year = int(year[:4])
+    month = (_field(entry, "month") or "").lower()[:3]
+    record.month = _MONTHS.get(month) or (int(month) if month.isdigit() and
+                                          1 <= int(month) <= 12 else None)
+    record.doi = _field(entry, "doi")
+    record.pmid = _field(entry, "pmid")
+    record.pmcid = _field(entry, "pmcid")
+    record.abstract = _field(entry, "abstract")
+    keywords = _field(entry, "keywords", "author_keywords")
+    record.keywords = [k.strip() for k in re.split(r"[;,]", keywords)] if keywords else []
+    record.keywords = [k for k in record.keywords if k]
+    language = _field(entry, "language")
+    record.languages = [language] if language else []
+    issn = _field(entry, "issn")
+    if issn:
+        parts = [p.strip() for p in re.split(r"[,;\s]+", issn) if p.strip()]
+        record.issn_print = parts[0]
+        record.issn_electronic = parts[1] if len(parts) > 1 else None
+    record.isbn = _field(entry, "isbn")
+    record.publisher = _field(entry, "publisher")
+    record.place = _field(entry, "address", "location")
+    record.edition = _field(entry, "edition")
+    record.url = _field(entry, "url")
+    return record
+
+
+def _database(entry: Entry, text_head: str) -> str | None:
+    source = _field(entry, "source")
+    if source and source.lower() != "crossref":
+        return source
+    url = _field(entry, "url") or ""
+    if "scopus.com" in url or text_head.lstrip().startswith("Scopus"):
+        return "Scopus"
+    if _field(entry, "unique-id", "web-of-science-index") or "Web of Science" in text_head:
+        return "Web of Science"
+    return None
+
+
+def read(path: Path, source: str | None) -> Iterator[Record | ParseError]:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        text = path.read_text(encoding="latin-1")
+    if not re.search(r"@\s*[A-Za-z]+\s*[{(]", text):
+        raise ParseError("no BibTeX entries found (expected '@article{key, ...}')",
+                         file=str(path))
+    library = bibtexparser.parse_string(text, append_middleware=_middleware())
+    blocks = sorted([*library.entries, *library.failed_blocks], key=lambda b: b.start_line)
+    number = 0
+    head = text[:500]
+    for block in blocks:
+        number += 1
+        line = block.start_line + 1
+        if isinstance(block, ParsingFailedBlock):
+            block = _recover(block)
+        if isinstance(block, ParsingFailedBlock):
+            if "@comment" in (block.raw or "")[:20].lower():
+                continue
+            reason = str(block.error) if block.error else "malformed entry"
+            yield ParseError(f"cannot parse entry: {reason}", file=str(path), line=line,
+                             record=number)
+            continue
+        record = to_record(block)
+        if record.source_db is None:
+            record.source_db = _database(block, head)
+        finish(record, source or "BibTeX", block.key)
+        yield check(record, path, number, line) or record
+    if _unterminated(text):
+        yield ParseError("file ends inside an entry (unbalanced braces): truncated?",
+                         file=str(path), record=number)
+
+
+def _middleware() -> list[mw.Middleware]:
+    return [mw.LatexDecodingMiddleware(), mw.SeparateCoAuthors(), mw.SplitNameParts()]
+
+
+def _recover(block: ParsingFailedBlock) -> Entry | ParsingFailedBlock:
+    """Entries real exporters get slightly wrong, read anyway.
+
+    Scopus repeats fields (funding_details): the first of each is kept. Some tools join
+    authors with commas ('Reeder Blaine, Chung Jane'), which BibTeX name parsing refuses:
+    such names are split on the commas.
+    """
+    entry = getattr(block, "ignore_error_block", None)
+    if not isinstance(entry, Entry):
+        return block
+    seen: dict[str, Field] = {}
+    for field in entry.fields:
+        seen.setdefault(field.key.lower(), field)
+    clean = Entry(entry.entry_type, entry.key, list(seen.values()), start_line=block.start_line)
+    library = Library([clean])
+    try:
+        for middleware in _middleware():
+            library = middleware.transform(library)
+        if library.entries:
+            return library.entries[0]
+    except Exception:  # noqa: BLE001 - bibtexparser raises plain errors from middlewares
+        pass
+    library = mw.LatexDecodingMiddleware().transform(Library([clean]))
+    if not library.entries:
+        return block
+    recovered = library.entries[0]
+    for name in ("author", "editor"):
+        field = recovered.fields_dict.get(name)
+        if field is not None:
+            value = field.value if isinstance(field.value, str) else ", ".join(
+                str(v) for v in field.value)
+            names = re.split(r"\s+and\s+|,\s*", value)
+            field.value = [_loose_name(n) for n in names if n.strip()]
+    return recovered
+
+
+def _loose_name(text: str) -> mw.NameParts:
+    """'Reeder Blaine' (Family Given, as PubMed lists names) as NameParts."""
+    words = text.replace("{", "").replace("}", "").split()
+    return mw.NameParts(first=words[1:], von=[], last=words[:1], jr=[])
+
+
+def _unterminated(text: str) -> bool:
+    last = text.rfind("@")
+    tail = text[last:]
+    return tail.count("{") > tail.count("}")
+
+
+def sniff(head: str) -> bool:
+    return bool(re.search(r"^\s*@\s*[A-Za-z]+\s*\{", head, re.M))
+
+
+register(Importer("bibtex", (".bib", ".bibtex"), read, sniff, "BibTeX"))

@@ -1,0 +1,144 @@
+"""MEDLINE / nbib text (PubMed's "Save -> PubMed format"), read with Bio.Medline."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from Bio import Medline
+
+from litreview.errors import ParseError
+from litreview.importers import Importer, check, finish, register
+from litreview.records import Author, MeshHeading, Record
+
+_MONTHS = {m: i for i, m in enumerate(
+    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)}
+_FIELD_LINE = re.compile(r"^[A-Z][A-Z0-9 ]{3}- ", re.M)
+
+
+def _list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else list(value)
+
+
+def _authors(item: dict[str, Any], full: str, short: str) -> list[Author]:
+    fulls, shorts = _list(item.get(full)), _list(item.get(short))
+    authors = []
+    for index, name in enumerate(fulls or shorts):
+        family, _, given = name.partition(",")
+        initials = None
+        if index < len(shorts) and " " in shorts[index]:
+            initials = shorts[index].rsplit(" ", 1)[1]
+        if not fulls and "," in name:  # 'AU  - van Groen, Maaike M.' (non-PubMed nbib)
+            family, _, given = name.partition(",")
+            initials = None
+        elif not fulls:  # only 'AU  - Smith JA'
+            family, _, initials = name.rpartition(" ")
+            family, given = family or initials, ""
+        given = given.strip()
+        if given and re.fullmatch(r"(?:[A-Z]\.?\s*){1,4}", given):
+            initials, given = re.sub(r"[.\s]", "", given), ""  # 'Waites, M D' is initials
+        authors.append(Author(family=family.strip() or None, given=given or None,
+                              initials=initials or None))
+    return authors
+
+
+def _date(text: str | None, record: Record) -> None:
+    if not text:
+        return
+    match = re.match(r"(\d{4})(?:\s+([A-Za-z]{3})[a-z]*)?(?:\s+(\d{1,2}))?$", text.strip())
+    if match:
+        record.year = int(match.group(1))
+        month = _MONTHS.get((match.group(2) or "").lower())
+        if month:
+            record.month = month
+            if match.group(3):
+                record.day = int(match.group(3))
+            return
+    year = re.match(r"(\d{4})", text.strip())
+    if year:
+        record.year = int(year.group(1))
+    record.date_text = text.strip()
+
+
+def _ids(values: Iterable[str], kind: str) -> str | None:
+    for value in values:
+        if value.endswith(f"[{kind}]"):
+            return value[: -len(kind) - 2].strip()
+    return None
+
+
+def to_record(item: dict[str, Any]) -> Record:
+    is_book = bool(item.get("BTI")) and not item.get("JT")
+    record = Record(title=item.get("TI") or item.get("BTI") or "",
+                    pmid=item.get("PMID"), kind="book" if is_book else "article")
+    record.vernacular_title = item.get("TT")
+    record.abstract = item.get("AB")
+    record.authors = _authors(item, "FAU", "AU")
+    for name in _list(item.get("CN")):
+        record.authors.append(Author(collective=name))
+    record.editors = _authors(item, "FED", "ED")
+    record.journal = item.get("JT")
+    record.journal_abbrev = item.get("TA")
+    record.volume = item.get("VI")
+    record.issue = item.get("IP")
+    record.pages = item.get("PG")
+    ids = _list(item.get("AID")) + _list(item.get("LID"))
+    record.doi = _ids(ids, "doi")
+    if not record.pages:
+        record.article_number = _ids(_list(item.get("LID")), "pii")
+    pmc = item.get("PMC")
+    record.pmcid = pmc.split()[0] if isinstance(pmc, str) else None
+    _date(item.get("DP"), record)
+    record.languages = _list(item.get("LA"))
+    record.publication_types = _list(item.get("PT"))
+    record.keywords = [k.strip() for k in _list(item.get("OT"))]
+    record.mesh = [MeshHeading(descriptor=m.split("/")[0].lstrip("*"), major="*" in m)
+                   for m in _list(item.get("MH"))]
+    record.publication_status = item.get("PST")
+    for issn in _list(item.get("IS")):
+        number = issn.split(" ")[0]
+        if "(Electronic)" in issn and not record.issn_electronic:
+            record.issn_electronic = number
+        elif "(Print)" in issn and not record.issn_print:
+            record.issn_print = number
+    record.publisher = item.get("PB")
+    record.place = item.get("PL") if is_book else None
+    record.isbn = _list(item.get("ISBN"))[0] if item.get("ISBN") else None
+    record.edition = item.get("EN")
+    return record
+
+
+def parse_text(text: str, path: Path, source: str | None) -> Iterator[Record | ParseError]:
+    if not re.search(r"^(PMID|TI  )- ", text, re.M):
+        raise ParseError("no MEDLINE records found (expected lines like 'PMID- 12345678')",
+                         file=str(path))
+    try:
+        items = list(Medline.parse(io.StringIO(text)))
+    except Exception as exc:  # Bio.Medline raises plain ValueErrors on broken lines
+        raise ParseError(f"not readable as MEDLINE text: {exc}", file=str(path)) from None
+    for number, item in enumerate(items, start=1):
+        record = finish(to_record(dict(item)), source or "PubMed", item.get("PMID"))
+        yield check(record, path, number) or record
+
+
+def read(path: Path, source: str | None) -> Iterator[Record | ParseError]:
+    text = path.read_text(encoding="utf-8-sig", errors="replace").replace("\r\n", "\n")
+    lines = text.split("\n")
+    # a record cut off inside a field (no blank line at the end is fine; a lone tag is not)
+    for number, line in enumerate(lines, start=1):
+        if (line.strip() and not _FIELD_LINE.match(line) and not line.startswith("      ")
+                and re.match(r"^[A-Z]{2,4}-?\s*$", line)):
+            raise ParseError(f"broken field line {line!r}", file=str(path), line=number)
+    yield from parse_text(text, path, source)
+
+
+def sniff(head: str) -> bool:
+    return bool(re.search(r"^PMID- \d", head, re.M))
+
+
+register(Importer("nbib", (".nbib", ".medline"), read, sniff, "PubMed"))

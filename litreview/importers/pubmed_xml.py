@@ -1,0 +1,51 @@
+"""PubMed XML (efetch output, MEDLINE/baseline files, .xml.gz) via litreview.pubmed_xml."""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+from lxml import etree
+
+from litreview.errors import ParseError
+from litreview.importers import Importer, check, finish, register
+from litreview.pubmed_xml import parse_pubmed_xml
+from litreview.records import Record
+
+
+def read(path: Path, source: str | None) -> Iterator[Record | ParseError]:
+    number = 0
+    try:
+        with _open(path) as handle:
+            for record in parse_pubmed_xml(handle):
+                number += 1
+                if record.source_db == "PubMed" and source and source != "PubMed":
+                    record.source_db = None  # the user named the database (e.g. MEDLINE)
+                finish(record, source or "PubMed", record.source_key or record.pmid)
+                yield check(record, path, number) or record
+    except etree.XMLSyntaxError as exc:
+        line = exc.position[0] if exc.position else None
+        raise ParseError(f"broken XML after {number} records: {exc.msg}", file=str(path),
+                         line=line) from None
+    except (OSError, EOFError) as exc:  # a truncated .gz
+        raise ParseError(f"cannot read: {exc}", file=str(path)) from None
+    if number == 0:
+        raise ParseError("no PubmedArticle or PubmedBookArticle elements found",
+                         file=str(path))
+
+
+def _open(path: Path) -> BinaryIO:
+    if path.suffix == ".gz":
+        return gzip.open(path, "rb")  # type: ignore[return-value]
+    return open(path, "rb")  # noqa: SIM115 - the caller's with-block closes it
+
+
+def sniff(head: str) -> bool:
+    return head.lstrip().startswith("<") and any(
+        tag in head for tag in ("<PubmedArticleSet", "<PubmedArticle>", "<PubmedBookArticle",
+                                "<MedlineCitationSet", "<!DOCTYPE PubmedArticleSet"))
+
+
+register(Importer("pubmed-xml", (".xml", ".gz"), read, sniff, "PubMed"))

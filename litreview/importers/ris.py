@@ -1,0 +1,311 @@
+"""RIS (EndNote, Zotero, Ovid, Scopus, Web of Science, Lens, Dimensions, EBSCO, PubMed, ...).
+
+Lines are split into tags by rispy's RisParser.parse_line; the record loop is ours so that
+it can track line numbers, report a truncated last record, and take the fixes real files
+need: a UTF-8 BOM, CRLF, Ovid's numbered lines between records ("1."), "Link to the Ovid
+Full Text" lines, run-on lines (continuations of the previous tag), repeated tags.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+from rispy import RisParser
+
+from litreview.errors import ParseError
+from litreview.importers import Importer, check, finish, register
+from litreview.records import Author, Record
+
+_TAG_LINE = re.compile(r"^[A-Z][A-Z0-9]  ?-( |$)", re.M)
+_ONE_SPACE = re.compile(r"^[A-Z][A-Z0-9] -( |$)")
+_OVID_NUMBER = re.compile(r"^\d+\.\s*$")
+
+KINDS = {
+    "JOUR": "article", "JFULL": "article", "MGZN": "article", "NEWS": "article",
+    "EJOUR": "article", "ABST": "article", "INPR": "article",
+    "BOOK": "book", "EBOOK": "book", "EDBOOK": "book",
+    "CHAP": "chapter", "ECHAP": "chapter",
+    "CONF": "conference", "CPAPER": "conference",
+    "THES": "thesis", "RPRT": "report", "DATA": "dataset", "ELEC": "webpage",
+}
+
+# EBSCO writes its database codes in DB; the common ones get their usual names.
+EBSCO_DB = {
+    "psyh": "PsycINFO", "ecn": "EconLit", "egh": "Environment Index", "8gh": "GreenFILE",
+    "cmedm": "MEDLINE", "mdc": "MEDLINE", "rzh": "CINAHL", "c8h": "CINAHL", "eric": "ERIC",
+    "a9h": "Academic Search Complete", "bth": "Business Source Complete",
+}
+
+
+# Ovid's database segment codes (D=... in its links), by prefix.
+OVID_DB = (("med", "MEDLINE"), ("prem", "MEDLINE"), ("mesx", "MEDLINE"), ("ppez", "MEDLINE"),
+           ("em", "Embase"), ("psyc", "PsycINFO"), ("cctr", "CENTRAL"), ("coch", "CDSR"))
+
+
+class _Lines(RisParser):
+    """rispy's line splitter, also taking 'TY - JOUR' (one space, as some exporters write)."""
+
+    PATTERN = r"^[A-Z][A-Z0-9]  - "
+
+    def parse_line(self, line: str) -> tuple[str | None, str]:
+        tag, content = super().parse_line(line)
+        if tag is None and _ONE_SPACE.match(line):
+            return line[:2], line[5:].strip()
+        return tag, content
+
+
+_LINE_PARSER = _Lines()
+
+
+def database_name(raw: str | None) -> str | None:
+    """A database name for PRISMA counts from what a DB/DP tag says."""
+    if not raw:
+        return None
+    text = raw.strip()
+    low = text.lower()
+    if low in EBSCO_DB:
+        return EBSCO_DB[low]
+    if "ovid" in low or "<" in low:
+        for needle, name in (("medline", "MEDLINE"), ("embase", "Embase"),
+                             ("psycinfo", "PsycINFO"), ("central", "CENTRAL"),
+                             ("cochrane", "CENTRAL"), ("ebm reviews", "CENTRAL")):
+            if needle in low:
+                return name
+    if low in {"ebscohost", "nlm"}:
+        return None  # a platform, not a database
+    return text
+
+
+def iter_raw(path: Path) -> Iterator[tuple[int, dict[str, list[str]]] | ParseError]:
+    """(line of TY, {tag: [values]}) per record; a ParseError for a truncated record."""
+    try:
+        with open(path, encoding="utf-8-sig", errors="strict", newline=None) as handle:
+            text = handle.read()
+    except UnicodeDecodeError:
+        with open(path, encoding="latin-1", newline=None) as handle:
+            text = handle.read()
+    text = text.replace("\ufeff", "")
+    if not _TAG_LINE.search(text):
+        raise ParseError("no RIS tags found (expected lines like 'TY  - JOUR')", file=str(path))
+    record: dict[str, list[str]] | None = None
+    pending: tuple[int, dict[str, list[str]]] | None = None  # closed, may get Ovid's trailers
+    start = 0
+    last_tag: str | None = None
+    for number, line in enumerate(text.split("\n"), start=1):
+        line = line.rstrip("\r")
+        if not line.strip():
+            continue
+        tag, content = _LINE_PARSER.parse_line(line)
+        if record is None:
+            if tag == "TY":
+                if pending:
+                    yield pending
+                    pending = None
+                record, start, last_tag = {"TY": [content]}, number, "TY"
+            elif tag is None:
+                continue  # Ovid's "12." numbers and "Link to the Ovid Full Text" lines
+            elif pending is not None and tag != "ER":
+                pending[1].setdefault(tag, []).append(content)  # Ovid writes NL after ER
+            else:
+                yield ParseError(f"tag {tag} outside a record (expected 'TY  - ' first)",
+                                 file=str(path), line=number)
+            continue
+        if tag == "ER":
+            pending = (start, record)
+            record, last_tag = None, None
+        elif tag == "TY":
+            yield ParseError("record has no 'ER  - ' end line", file=str(path), line=start)
+            record, start, last_tag = {"TY": [content]}, number, "TY"
+        elif tag is None:
+            if content.lower().startswith("link to the ovid full text"):
+                continue
+            if last_tag is not None and record.get(last_tag):
+                record[last_tag][-1] = f"{record[last_tag][-1]} {content}".strip()
+        else:
+            record.setdefault(tag, []).append(content)
+            if tag in ("AU", "A1"):
+                record.setdefault("_authors", []).append(content)  # file order across tags
+            last_tag = tag
+    if pending:
+        yield pending
+    if record is not None:
+        yield ParseError("file ends inside a record (no 'ER  - ' line): truncated?",
+                         file=str(path), line=start)
+
+
+def _first(raw: dict[str, list[str]], *tags: str) -> str | None:
+    for tag in tags:
+        for value in raw.get(tag, []):
+            if value.strip():
+                return value.strip()
+    return None
+
+
+def _author(value: str) -> Author:
+    value = value.strip().rstrip(",")
+    if "," in value:
+        family, _, given = value.partition(",")
+        given = given.strip()
+        parts = [p for p in given.split(",") if p.strip()]  # 'Smith, John, Jr.'
+        given = parts[0].strip() if parts else ""
+        if given and re.fullmatch(r"(?:[A-Z]\.?\s*){1,4}", given):
+            return Author(family=family.strip(), initials=re.sub(r"[.\s]", "", given))
+        return Author(family=family.strip(), given=given or None)
+    words = value.split()
+    if len(words) == 2 and re.fullmatch(r"[A-Z]{1,4}", words[1]):  # PubMed style 'Smith JA'
+        return Author(family=words[0], initials=words[1])
+    if len(words) > 1 and not any(w.isupper() and len(w) > 4 for w in words):
+        return Author(family=words[-1], given=" ".join(words[:-1]))
+    return Author(collective=value)
+
+
+def _date(raw: dict[str, list[str]], record: Record) -> None:
+    for tag in ("PY", "Y1", "DA", "Y2"):
+        for value in raw.get(tag, []):
+            match = re.match(r"\s*(\d{4})(?:[/-](\d{1,2}))?(?:[/-](\d{1,2}))?", value)
+            if match:
+                record.year = int(match.group(1))
+                if match.group(2) and 1 <= int(match.group(2)) <= 12:
+                    record.month = int(match.group(2))
+                    if match.group(3) and 1 <= int(match.group(3)) <= 31:
+                        record.day = int(match.group(3))
+                return
+            year = re.search(r"\b(1[5-9]\d\d|20\d\d)\b", value)
+            if year:
+                record.year = int(year.group(1))
+                record.date_text = value.strip()
+                return
+
+
+def _pages(raw: dict[str, list[str]]) -> str | None:
+    start, end = _first(raw, "SP"), _first(raw, "EP")
+    if start and end and "-" not in start and start != end:
+        return f"{start}-{end}"
+    return start or end
+
+
+def _sniff_db(raw: dict[str, list[str]]) -> str | None:
+    named = database_name(_first(raw, "DB")) or database_name(_first(raw, "DP"))
+    if named:
+        return named
+    an = _first(raw, "AN", "UT") or ""
+    urls = " ".join(raw.get("UR", []) + raw.get("L2", []))
+    ovid = re.search(r"ovidweb\.cgi\?.*?\bD=([a-z]+)", urls)
+    if ovid:
+        code = ovid.group(1)
+        return next((name for prefix, name in OVID_DB if code.startswith(prefix)), f"Ovid {code}")
+    if an.startswith("WOS:"):
+        return "Web of Science"
+    if an.startswith("pub.1") or "dimensions.ai" in urls:
+        return "Dimensions"
+    if "lens.org" in urls and len(raw.get("UR", [])) > 0 and "lens.org" in raw["UR"][-1]:
+        return "Lens"
+    if "scopus.com" in urls:
+        return "Scopus"
+    return None
+
+
+def _key(raw: dict[str, list[str]], database: str | None) -> str | None:
+    an = _first(raw, "AN")
+    if an:
+        return an
+    rid = _first(raw, "ID")
+    # EndNote/Zotero number records 1, 2, 3 in each export: not stable ids across files,
+    # so such small numbers are kept in extra and the key is derived from the content.
+    if rid and not (rid.isdigit() and len(rid) <= 6 and database is None):
+        return rid
+    return None
+
+
+def to_record(raw: dict[str, list[str]]) -> Record:
+    ty = (_first(raw, "TY") or "JOUR").upper()
+    kind = KINDS.get(ty, "article")
+    record = Record(kind=kind)
+    record.title = _first(raw, "TI", "T1", "CT") or ""
+    if not record.title and kind == "book":
+        record.title = _first(raw, "BT", "T2") or ""
+    record.authors = [_author(a) for a in raw.get("_authors", []) if a.strip()]
+    editor_tags = ("A2", "ED", "A3") if kind in {"chapter", "book"} else ("ED",)
+    record.editors = [_author(a) for tag in editor_tags for a in raw.get(tag, []) if a.strip()]
+    if kind == "chapter":
+        record.book_title = _first(raw, "T2", "BT", "T1" if raw.get("TI") else "")
+    else:
+        record.journal = _first(raw, "JF", "T2", "JO", "JA", "J2", "T3" if kind != "book" else "")
+        record.journal_abbrev = _first(raw, "J2", "JA", "JO")
+        if record.journal_abbrev == record.journal and not raw.get("J2") and not raw.get("JA"):
+            record.journal_abbrev = None
+    record.volume = _first(raw, "VL")
+    record.issue = _first(raw, "IS", "CP")
+    record.pages = _pages(raw)
+    if not record.pages:
+        record.article_number = _first(raw, "C7", "AR")
+    _date(raw, record)
+    record.doi = _first(raw, "DO", "DI")
+    if not record.doi:
+        for value in raw.get("UR", []) + raw.get("L3", []) + raw.get("M3", []):
+            if "doi.org/10." in value or value.startswith("10."):
+                record.doi = value
+                break
+    record.abstract = " ".join(raw.get("AB", []) or raw.get("N2", [])) or None
+    record.keywords = [k.strip() for k in raw.get("KW", []) if k.strip()]
+    record.languages = [lang.strip() for lang in raw.get("LA", []) if lang.strip()]
+    sn = [s for value in raw.get("SN", []) for s in re.split(r"[;,]\s*|\s+(?=\d)", value)]
+    if kind in {"book", "chapter"}:
+        record.isbn = _first(raw, "SN")
+    else:
+        issns = [re.sub(r"\s*\(.*?\)", "", s).strip() for s in sn if s.strip()]
+        issns = [s for s in issns if re.fullmatch(r"\d{4}-?\d{3}[\dXx]", s)]
+        if issns:
+            record.issn_print = issns[0]
+        if len(issns) > 1:
+            record.issn_electronic = issns[1]
+    record.publisher = _first(raw, "PB")
+    record.place = _first(raw, "CY", "PP")
+    record.edition = _first(raw, "ET")
+    urls = [u for u in raw.get("UR", []) if u.startswith("http")]
+    record.url = urls[0] if urls else None
+    record.publication_types = [ty]
+    extra: dict[str, object] = {}
+    for tag in ("ID", "DB", "DP", "N1", "M2"):
+        if raw.get(tag):
+            extra[f"ris_{tag}"] = raw[tag] if len(raw[tag]) > 1 else raw[tag][0]
+    record.extra = extra
+    return record
+
+
+def read(path: Path, source: str | None) -> Iterator[Record | ParseError]:
+    number = 0
+    for item in iter_raw(path):
+        if isinstance(item, ParseError):
+            number += 1
+            item.record = number
+            yield item
+            continue
+        line, raw = item
+        number += 1
+        record = to_record(raw)
+        database = _sniff_db(raw)
+        key = _key(raw, database)
+        if database in {"MEDLINE", "PubMed"} and key and key.isdigit():
+            record.pmid = key
+        elif raw.get("C2") or raw.get("PM"):  # PMID tags some exporters write
+            pm = _first(raw, "PM", "C2") or ""
+            record.pmid = pm if pm.strip().isdigit() else None
+        finish(record, database or source or "RIS", key)
+        problem = check(record, path, number, line)
+        yield problem or record
+
+
+def sniff(head: str) -> bool:
+    lines = [line for line in head.splitlines() if line.strip()][:30]
+    return any(line.startswith(("TY  -", "TY - ")) for line in lines)
+
+
+register(Importer("ris", (".ris", ".txt"), read, sniff, "RIS"))
+
+
+def databases(records: list[Record]) -> Counter[str]:
+    return Counter(r.source_db or "" for r in records)
