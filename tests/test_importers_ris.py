@@ -104,8 +104,8 @@ def test_zotero_ris_fixtures_agree_on_title_and_authors(case: str) -> None:
 
     Not compared: 02 (Zotero reads a generic-type record's A2 as an extra creator, we keep
     editors apart from authors); Zotero keeps pages as 'SP-EP' text and some fixtures
-    (01, 04, 07, 09, 11) use tags Zotero maps to its own item types (e.g. notes, attachments) that have no place
-    in a Record.
+    (01, 04, 07, 09, 11) use tags Zotero maps to its own item types (notes, attachments)
+    that have no place in a Record.
     """
     expected = json.loads((ZOTERO / f"{case}.expected.json").read_text())
     records = read_file(ZOTERO / f"{case}.input.txt", "ris")[0]

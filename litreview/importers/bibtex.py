@@ -128,6 +128,7 @@ def read(path: Path, source: str | None) -> Iterator[Record | ParseError]:
     blocks = sorted([*library.entries, *library.failed_blocks], key=lambda b: b.start_line)
     number = 0
     head = text[:500]
+    last_failed = False
     for block in blocks:
         number += 1
         line = block.start_line + 1
@@ -136,16 +137,18 @@ def read(path: Path, source: str | None) -> Iterator[Record | ParseError]:
         if isinstance(block, ParsingFailedBlock):
             if "@comment" in (block.raw or "")[:20].lower():
                 continue
+            last_failed = True
             reason = str(block.error) if block.error else "malformed entry"
             yield ParseError(f"cannot parse entry: {reason}", file=str(path), line=line,
                              record=number)
             continue
+        last_failed = False
         record = to_record(block)
         if record.source_db is None:
             record.source_db = _database(block, head)
         finish(record, source or "BibTeX", block.key)
         yield check(record, path, number, line) or record
-    if _unterminated(text):
+    if _unterminated(text) and not last_failed:
         yield ParseError("file ends inside an entry (unbalanced braces): truncated?",
                          file=str(path), record=number)
 
