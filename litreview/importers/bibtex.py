@@ -17,6 +17,7 @@ from bibtexparser.model import Entry, Field, ParsingFailedBlock
 
 from litreview.errors import ParseError
 from litreview.importers import Importer, check, finish, register
+from litreview.importers.ris import _GROUP
 from litreview.records import Author, Record
 
 KINDS = {"article": "article", "book": "book", "inbook": "chapter", "incollection": "chapter",
@@ -33,8 +34,9 @@ def _names(value: object) -> list[Author]:
         if isinstance(name, mw.NameParts):
             family = " ".join([*name.von, *name.last]).strip()
             given = " ".join(name.first).strip()
-            if not given and family.startswith("{") or (not given and " " in family):
-                authors.append(Author(collective=family.strip("{}")))
+            whole = " ".join(p for p in (given, family) if p)
+            if (not given and " " in family) or _GROUP.search(whole):
+                authors.append(Author(collective=whole.replace("{", "").replace("}", "")))
                 continue
             author = Author(family=family or None, given=given or None)
             if given and re.fullmatch(r"(?:[A-Z]\.?[\s-]*){1,4}", given):
@@ -73,7 +75,7 @@ def to_record(entry: Entry) -> Record:
     record.volume = _field(entry, "volume")
     record.issue = _field(entry, "number", "issue")
     pages = _field(entry, "pages")
-    record.pages = pages.replace("--", "-") if pages else None
+    record.pages = pages.replace("--", "-").replace("\u2013", "-") if pages else None
     if not record.pages:
         record.article_number = _field(entry, "art_number", "eid", "article-number")
     year = _field(entry, "year", "date")

@@ -56,6 +56,9 @@ def column_map(header: list[str], overrides: dict[str, str] | None = None) -> di
     """{column: field} for the columns we recognise; `overrides` (--map) win."""
     mapping: dict[str, str] = {}
     taken: set[str] = set()
+    if "source_key" in header:  # our own CSV export: the source key, not the library's id
+        mapping["source_key"] = "id"
+        taken.add("id")
     for column in header:
         field = _BY_HEADER.get(column.strip().lower().lstrip("\ufeff"))
         if field and field not in taken:

@@ -144,8 +144,15 @@ def _first(raw: dict[str, list[str]], *tags: str) -> str | None:
     return None
 
 
+_GROUP = re.compile(r"\b(group|consortium|collaborat\w*|committee|investigators|society|"
+                    r"association|network|team|trial|study|council|organi[sz]ation|"
+                    r"working party|panel|task force)\b", re.I)
+
+
 def _author(value: str) -> Author:
     value = value.strip().rstrip(",")
+    if _GROUP.search(value):
+        return Author(collective=value)
     if "," in value:
         family, _, given = value.partition(",")
         given = given.strip()
@@ -163,16 +170,25 @@ def _author(value: str) -> Author:
 
 
 def _date(raw: dict[str, list[str]], record: Record) -> None:
+    """Year from PY/Y1; month and day from whichever of DA/Y1/PY gives the fullest date."""
+    best: tuple[int, int | None, int | None] | None = None
     for tag in ("PY", "Y1", "DA", "Y2"):
         for value in raw.get(tag, []):
             match = re.match(r"\s*(\d{4})(?:[/-](\d{1,2}))?(?:[/-](\d{1,2}))?", value)
-            if match:
-                record.year = int(match.group(1))
-                if match.group(2) and 1 <= int(match.group(2)) <= 12:
-                    record.month = int(match.group(2))
-                    if match.group(3) and 1 <= int(match.group(3)) <= 31:
-                        record.day = int(match.group(3))
-                return
+            if not match:
+                continue
+            month = int(match.group(2)) if match.group(2) and 1 <= int(match.group(2)) <= 12 \
+                else None
+            day = int(match.group(3)) if month and match.group(3) and \
+                1 <= int(match.group(3)) <= 31 else None
+            parsed = (int(match.group(1)), month, day)
+            if best is None or (best[0] == parsed[0] and (month and not best[1])):
+                best = parsed
+    if best:
+        record.year, record.month, record.day = best
+        return
+    for tag in ("PY", "Y1", "DA", "Y2"):
+        for value in raw.get(tag, []):
             year = re.search(r"\b(1[5-9]\d\d|20\d\d)\b", value)
             if year:
                 record.year = int(year.group(1))
@@ -291,9 +307,12 @@ def read(path: Path, source: str | None) -> Iterator[Record | ParseError]:
         key = _key(raw, database)
         if database in {"MEDLINE", "PubMed"} and key and key.isdigit():
             record.pmid = key
-        elif raw.get("C2") or raw.get("PM"):  # PMID tags some exporters write
-            pm = _first(raw, "PM", "C2") or ""
-            record.pmid = pm if pm.strip().isdigit() else None
+        for note in raw.get("N1", []):  # 'PMID: 123' / 'PMCID: PMC1' notes (ours, Zotero's)
+            label, _, value = note.partition(":")
+            if label.strip() == "PMID" and value.strip().isdigit() and not record.pmid:
+                record.pmid = value.strip()
+            elif label.strip() == "PMCID" and value.strip():
+                record.pmcid = value.strip()
         finish(record, database or source or "RIS", key)
         problem = check(record, path, number, line)
         yield problem or record
