@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +17,7 @@ from litreview.errors import ParseError
 from litreview.importers import detect, get_importer
 from litreview.records import Record
 from litreview.store import Library
+from litreview.store.imports import set_run_source
 
 FORMAT_ALIASES = {"pubmed": "pubmed-xml", "medline": "nbib", "endnote": "endnote-xml",
                   "csljson": "csl-json", "bib": "bibtex"}
@@ -45,11 +46,11 @@ def checksum(path: Path) -> str:
     return digest.hexdigest()
 
 
-def read_file(
+def open_file(
     path: Path, fmt: str = "auto", source: str | None = None,
-    column_map: dict[str, str] | None = None, skip_invalid: bool = False,
-) -> tuple[list[Record], list[ParseError], str, str]:
-    """(records, skipped, format name, how it was chosen). Raises ParseError on bad input."""
+    column_map: dict[str, str] | None = None,
+) -> tuple[Iterator[Record | ParseError], str, str]:
+    """(stream of records and bad-record errors, format name, how it was chosen)."""
     if not path.is_file():
         raise ParseError("no such file", file=str(path))
     fmt = FORMAT_ALIASES.get(fmt, fmt)
@@ -57,58 +58,94 @@ def read_file(
         importer, how = detect(path)
     else:
         importer, how = get_importer(fmt), f"{path.name}: read as {fmt} (--format)"
-    records: list[Record] = []
-    skipped: list[ParseError] = []
     if importer.name == "csv":
         from litreview.importers.csv import read as read_csv
 
-        items = read_csv(path, source, column_map)
-    else:
-        if column_map:
-            raise ParseError("--map applies to CSV files only", file=str(path))
-        items = importer.read(path, source)
+        return read_csv(path, source, column_map), importer.name, how
+    if column_map:
+        raise ParseError("--map applies to CSV files only", file=str(path))
+    return importer.read(path, source), importer.name, how
+
+
+def _guarded(items: Iterator[Record | ParseError], path: Path, name: str
+             ) -> Iterator[Record | ParseError]:
+    """A parser's own surprise on a malformed file becomes a ParseError, never a traceback."""
     try:
-        for item in items:
-            if isinstance(item, ParseError):
-                if not skip_invalid:
-                    raise item
-                skipped.append(item)
-            else:
-                records.append(item)
+        yield from items
     except ParseError:
         raise
-    except (ValueError, KeyError, IndexError, UnicodeError) as exc:  # a parser's own surprise
-        raise ParseError(f"cannot read as {importer.name}: {exc}", file=str(path)) from None
+    except (ValueError, KeyError, IndexError, UnicodeError) as exc:
+        raise ParseError(f"cannot read as {name}: {exc}", file=str(path)) from None
+
+
+def read_file(
+    path: Path, fmt: str = "auto", source: str | None = None,
+    column_map: dict[str, str] | None = None, skip_invalid: bool = False,
+) -> tuple[list[Record], list[ParseError], str, str]:
+    """(records, skipped, format name, how it was chosen). Raises ParseError on bad input."""
+    items, name, how = open_file(path, fmt, source, column_map)
+    records: list[Record] = []
+    skipped: list[ParseError] = []
+    for item in _guarded(items, path, name):
+        if isinstance(item, ParseError):
+            if not skip_invalid:
+                raise item
+            skipped.append(item)
+        else:
+            records.append(item)
     if not records and not skipped:
-        raise ParseError(f"no records found when read as {importer.name}", file=str(path))
-    return records, skipped, importer.name, how
+        raise ParseError(f"no records found when read as {name}", file=str(path))
+    return records, skipped, name, how
 
 
 def import_file(
     library: Library, path: Path, fmt: str = "auto", source: str | None = None,
     column_map: dict[str, str] | None = None, skip_invalid: bool = False,
-    batch_size: int = 5000, progress: Callable[[int], None] | None = None,
+    batch_size: int = 2000, progress: Callable[[int], None] | None = None,
 ) -> ImportResult:
-    """Read `path` whole, then store it in one transaction with its run log entry."""
-    records, skipped, name, how = read_file(path, fmt, source, column_map, skip_invalid)
-    counts = Counter(r.source_db or "" for r in records)
-    database = source or (counts.most_common(1)[0][0] if counts else name)
-    result = ImportResult(file=str(path), format=name, how=how, database=database,
-                          checksum=checksum(path), read=len(records) + len(skipped),
-                          skipped=skipped, databases=dict(counts))
+    """Stream `path` into the library in batches inside one transaction.
+
+    Memory stays flat in the size of the file; a bad record (without `skip_invalid`) rolls
+    the whole file back, run log entry included.
+    """
+    items, name, how = open_file(path, fmt, source, column_map)
+    result = ImportResult(file=str(path), format=name, how=how, database=source or "",
+                          checksum=checksum(path))
+    counts: Counter[str] = Counter()
     with library.transaction():
-        run_id = library.start_run(
-            "import", database, name=path.name, file=str(path.resolve()),
-            checksum=result.checksum,
-            params={"format": name, "databases": dict(counts), "skipped": len(skipped)},
-        )
-        for start in range(0, len(records), batch_size):
-            added = library.add_records(records[start : start + batch_size], run_id)
+        run_id = library.start_run("import", source or name, name=path.name,
+                                   file=str(path.resolve()), checksum=result.checksum)
+        batch: list[Record] = []
+
+        def flush() -> None:
+            added = library.add_records(batch, run_id)
             result.added += added.added
             result.already_held += len(added.already_held)
             if progress:
-                progress(min(batch_size, len(records) - start))
+                progress(len(batch))
+            batch.clear()
+
+        for item in _guarded(items, path, name):
+            result.read += 1
+            if isinstance(item, ParseError):
+                if not skip_invalid:
+                    raise item
+                result.skipped.append(item)
+                continue
+            counts[item.source_db or ""] += 1
+            batch.append(item)
+            if len(batch) >= batch_size:
+                flush()
+        if batch:
+            flush()
+        if result.read == 0:
+            raise ParseError(f"no records found when read as {name}", file=str(path))
+        result.databases = dict(counts)
+        result.database = source or (counts.most_common(1)[0][0] if counts else name)
+        set_run_source(library, run_id, result.database, {
+            "format": name, "databases": dict(counts), "skipped": len(result.skipped)})
         library.finish_run(run_id, "complete", count_reported=result.read,
-                           count_retrieved=len(records), count_new=result.added)
+                           count_retrieved=result.read - len(result.skipped),
+                           count_new=result.added)
     result.run_id = run_id
     return result

@@ -8,11 +8,11 @@ is read with the nbib reader, one record per row.
 from __future__ import annotations
 
 import csv
-import io
 import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TextIO
 
 from litreview.errors import ParseError
 from litreview.importers import Importer, check, finish, register
@@ -126,16 +126,27 @@ def to_record(row: dict[str, str], mapping: dict[str, str]) -> tuple[Record, dic
 
 def read(path: Path, source: str | None, overrides: dict[str, str] | None = None
          ) -> Iterator[Record | ParseError]:
+    with open(path, "rb") as probe:
+        head = probe.read(1 << 16)
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        text = path.read_text(encoding="latin-1")
+        head.decode("utf-8-sig")
+        encoding = "utf-8-sig"
+    except UnicodeDecodeError as exc:
+        encoding = "utf-8-sig" if exc.start > len(head) - 4 else "latin-1"
+    with open(path, encoding=encoding, errors="replace", newline="") as handle:
+        yield from _read_rows(handle, head.decode(encoding, errors="replace"), path, source,
+                              overrides)
+
+
+def _read_rows(handle: TextIO, text: str, path: Path, source: str | None,
+               overrides: dict[str, str] | None) -> Iterator[Record | ParseError]:
+    """`text` is the head of the file (for the dialect and the search-history check)."""
     csv.field_size_limit(sys.maxsize)
     first = text.split("\n", 1)[0]
     dialect: type[csv.Dialect] = (
         csv.excel_tab if path.suffix.lower() == ".tsv" or first.count("\t") > first.count(",")
         else csv.excel)
-    reader = csv.DictReader(io.StringIO(text, newline=""), dialect=dialect)
+    reader = csv.DictReader(handle, dialect=dialect)
     header = [h for h in (reader.fieldnames or []) if h is not None]
     if not header:
         raise ParseError("empty CSV (no header row)", file=str(path))
@@ -151,7 +162,7 @@ def read(path: Path, source: str | None, overrides: dict[str, str] | None = None
             "pmid" not in mapping.values():
         medline_column = _medline_column(reader, header)
         if medline_column:
-            yield from _read_medline_cells(path, text, dialect, medline_column, source)
+            yield from _read_medline_cells(path, dialect, medline_column, source)
             return
         raise ParseError(
             "no title, DOI or PMID column recognised in the header "
@@ -188,10 +199,12 @@ def _medline_column(reader: csv.DictReader, header: list[str]) -> str | None:
     return first if first.strip().upper() in {"MEDLINE", "PUBMED"} else None
 
 
-def _read_medline_cells(path: Path, text: str, dialect: type[csv.Dialect],
-                        column: str, source: str | None) -> Iterator[Record | ParseError]:
-    rows = csv.DictReader(io.StringIO(text, newline=""), dialect=dialect)
-    cells = [row[column].replace("\r\n", "\n") for row in rows if (row.get(column) or "").strip()]
+def _read_medline_cells(path: Path, dialect: type[csv.Dialect], column: str,
+                        source: str | None) -> Iterator[Record | ParseError]:
+    with open(path, encoding="utf-8-sig", errors="replace", newline="") as handle:
+        rows = csv.DictReader(handle, dialect=dialect)
+        cells = [row[column].replace("\r\n", "\n") for row in rows
+                 if (row.get(column) or "").strip()]
     yield from parse_text("\n\n".join(cells) + "\n", path, source)
 
 

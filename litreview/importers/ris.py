@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from rispy import RisParser
@@ -81,21 +81,27 @@ def database_name(raw: str | None) -> str | None:
 
 def iter_raw(path: Path) -> Iterator[tuple[int, dict[str, list[str]]] | ParseError]:
     """(line of TY, {tag: [values]}) per record; a ParseError for a truncated record."""
+    with open(path, "rb") as handle:
+        head = handle.read(1 << 16)
     try:
-        with open(path, encoding="utf-8-sig", errors="strict", newline=None) as handle:
-            text = handle.read()
-    except UnicodeDecodeError:
-        with open(path, encoding="latin-1", newline=None) as handle:
-            text = handle.read()
-    text = text.replace("\ufeff", "")
-    if not _TAG_LINE.search(text):
+        head.decode("utf-8-sig")
+        encoding = "utf-8-sig"
+    except UnicodeDecodeError as exc:
+        encoding = "utf-8-sig" if exc.start > len(head) - 4 else "latin-1"
+    if not _TAG_LINE.search(head.decode(encoding, errors="replace").replace("\ufeff", "")):
         raise ParseError("no RIS tags found (expected lines like 'TY  - JOUR')", file=str(path))
+    with open(path, encoding=encoding, errors="replace", newline=None) as handle:
+        yield from _records(handle, path)
+
+
+def _records(lines: Iterable[str], path: Path
+             ) -> Iterator[tuple[int, dict[str, list[str]]] | ParseError]:
     record: dict[str, list[str]] | None = None
     pending: tuple[int, dict[str, list[str]]] | None = None  # closed, may get Ovid's trailers
     start = 0
     last_tag: str | None = None
-    for number, line in enumerate(text.split("\n"), start=1):
-        line = line.rstrip("\r")
+    for number, line in enumerate(lines, start=1):
+        line = line.rstrip("\r\n").replace("\ufeff", "")
         if not line.strip():
             continue
         tag, content = _LINE_PARSER.parse_line(line)
