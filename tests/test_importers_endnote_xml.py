@@ -8,6 +8,7 @@ import pytest
 
 from litreview.errors import ParseError
 from litreview.importing import read_file
+from tests._zotero import assert_agrees
 from tests.conftest import SHARED_DATA
 
 
@@ -39,3 +40,10 @@ def test_truncated_endnote_xml(tmp_path: Path, shared_data: Path) -> None:
     path.write_text(text[:5000], encoding="utf-8")
     with pytest.raises(ParseError, match="broken XML"):
         read_file(path)
+
+
+def test_zotero_endnote_xml_fixture_agrees() -> None:
+    """Zotero's EndNote XML test 02 agrees. Not matched: 00 (an author written as a
+    'Van Dan Elzen' corporate name Zotero drops), 01 (Zotero keeps <b>/<i> markup in
+    titles; we store plain text)."""
+    assert_agrees("Endnote_XML", "02", "endnote-xml")

@@ -9,6 +9,7 @@ import pytest
 from litreview.errors import ParseError
 from litreview.importing import read_file
 from tests._counting import count_nbib
+from tests._zotero import assert_agrees
 from tests.conftest import SHARED_DATA
 
 NBIB_FILES = [
@@ -62,3 +63,16 @@ def test_broken_field_line_is_reported(tmp_path: Path) -> None:
     path.write_text("PMID- 1\nTI  - A title\nAU\n")
     with pytest.raises(ParseError, match="line 3"):
         read_file(path)
+
+
+@pytest.mark.parametrize("case,pages", [("00", True), ("02", True), ("04", True),
+                                        ("06", True), ("07", True), ("01", False)])
+def test_zotero_medline_fixtures_agree(case: str, pages: bool) -> None:
+    """Zotero's MEDLINE/nbib import tests as a second opinion.
+
+    Pages: Zotero expands PubMed's abbreviated ranges ('6913-7' -> '6913-6917'); we keep
+    them as written because Vancouver/NLM citations print them abbreviated (01, 03). 05/08
+    carry the article number / PII in LID where Zotero fills pages; we keep it as
+    article_number.
+    """
+    assert_agrees("MEDLINEnbib", case, "nbib", pages=pages)
