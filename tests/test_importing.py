@@ -44,10 +44,14 @@ def test_import_logs_a_run_and_reimport_adds_nothing(runner: CliRunner, tmp_path
 def test_source_option_and_format_option(runner: CliRunner, tmp_path: Path) -> None:
     path = tmp_path / "refs.txt"
     path.write_text(GOOD_RIS)
-    result = runner.invoke(cli, ["import", "--format", "ris", "--source", "Embase", str(path)])
+    unnamed = runner.invoke(cli, ["import", "--format", "ris", str(path)])
+    assert "does not name its database; give --source" in unnamed.output
+    result = runner.invoke(cli, ["--db", str(tmp_path / "other.db"), "import", "--format",
+                                 "ris", "--source", "Embase", str(path)])
     assert result.exit_code == 0, result.output
     assert "(--format)" in result.output
-    with _lib(tmp_path) as lib:
+    assert "give --source" not in result.output
+    with Library(tmp_path / "other.db") as lib:
         assert {r.source_db for r in lib.records()} == {"Embase"}
         assert lib.runs("import")[0]["database"] == "Embase"
 

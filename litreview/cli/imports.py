@@ -11,6 +11,8 @@ from litreview.errors import ParseError
 from litreview.importers import FORMAT_NAMES
 from litreview.importing import import_file
 
+FORMAT_DEFAULTS = {"RIS", "CSV", "BibTeX", "EndNote", "CSL-JSON"}
+
 
 def _parse_map(values: tuple[str, ...]) -> dict[str, str]:
     mapping = {}
@@ -59,6 +61,9 @@ def import_(review: Review, files: tuple[Path, ...], fmt: str, source: str | Non
         if result.skipped:
             line += f", {len(result.skipped)} invalid skipped"
         click.echo(line)
+        if "" in result.databases or set(result.databases) & FORMAT_DEFAULTS:
+            click.echo(f"{path.name}: the file does not name its database; give --source NAME"
+                       " so PRISMA counts it under the right one", err=True)
         if result.read and result.added == 0 and result.already_held:
             click.echo(f"{path.name}: nothing new (imported before?)")
     if failed:

@@ -19,12 +19,15 @@ def read(path: Path, source: str | None) -> Iterator[Record | ParseError]:
     number = 0
     try:
         with _open(path) as handle:
-            for record in parse_pubmed_xml(handle):
+            for record in parse_pubmed_xml(handle if path.suffix == ".gz" else path):
                 number += 1
                 if record.source_db == "PubMed" and source and source != "PubMed":
                     record.source_db = None  # the user named the database (e.g. MEDLINE)
                 finish(record, source or "PubMed", record.source_key or record.pmid)
                 yield check(record, path, number) or record
+    except ParseError as exc:  # the parser's own error: make sure it names the file
+        exc.file = exc.file or str(path)
+        raise
     except etree.XMLSyntaxError as exc:
         line = exc.position[0] if exc.position else None
         raise ParseError(f"broken XML after {number} records: {exc.msg}", file=str(path),
