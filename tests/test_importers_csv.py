@@ -69,6 +69,10 @@ def test_empty_rows_fail_unless_skipped(shared_data: Path) -> None:
      "7,An asreview title,Abs,Smith J,10.1000/x,1"),
     ("Key,Item Type,Publication Year,Author,Title,Publication Title,DOI,Abstract Note",
      'ZK1,journalArticle,2020,"Smith, J; Jones, K",A zotero title,J Med,10.1000/x,Abs'),
+    ("PMID,Title,Authors,Citation,First Author,Journal/Book,Publication Year,Create Date,PMCID,"
+     "NIHMS ID,DOI",
+     '31301691,A pubmed title,"Smith J, Jones K.",J Med. 2020;1(2):3-4.,Smith J,J Med,2020,'
+     '2020/01/01,,,10.1000/x'),
 ])
 def test_known_headers(tmp_path: Path, header: str, row: str) -> None:
     path = tmp_path / "refs.csv"
@@ -77,7 +81,7 @@ def test_known_headers(tmp_path: Path, header: str, row: str) -> None:
     assert record.title.endswith("title")
     assert record.authors[0].family == "Smith"
     assert record.doi == "10.1000/x" and record.source_db == "Embase"
-    assert record.source_key in {"#12", "r1", "7", "ZK1"}
+    assert record.source_key in {"#12", "r1", "7", "ZK1", "31301691"}
 
 
 def test_map_option(tmp_path: Path) -> None:
