@@ -148,3 +148,29 @@ def test_import_is_one_transaction(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         import_file(lib, path)
     assert lib.count() == 0 and lib.runs() == []
     lib.close()
+
+
+GARBAGE = {
+    "binary": b"\x00\xff\xfe\x01garbage\x80\x81\n\x00",
+    "ris-in-wrong-place": b"TY  - JOUR\nTI  - A title\nER  - \n",
+    "xml": b"<?xml version='1.0'?><root><a>1</a></root>",
+    "json-object": b'{"not": "a list"}',
+    "half-csv": b'id,title\n1,"unterminated\n',
+    "latin1": "Título,Año\nÉtude,2001\n".encode("latin-1"),
+}
+
+
+@pytest.mark.parametrize("fmt", ["ris", "nbib", "pubmed-xml", "bibtex", "csv", "endnote-xml",
+                                 "csl-json"])
+@pytest.mark.parametrize("content", list(GARBAGE))
+def test_wrong_content_for_a_format_is_an_error_not_a_traceback(
+    runner: CliRunner, tmp_path: Path, fmt: str, content: str
+) -> None:
+    path = tmp_path / "input.dat"
+    path.write_bytes(GARBAGE[content])
+    result = runner.invoke(cli, ["import", "--format", fmt, str(path)])
+    assert result.exception is None or isinstance(result.exception, SystemExit), (
+        result.exception)
+    if result.exit_code == 0:  # some content is valid for a format (RIS read as RIS)
+        return
+    assert result.exit_code == 1 and "Error:" in result.output
