@@ -28,7 +28,7 @@ def test_import_logs_a_run_and_reimport_adds_nothing(runner: CliRunner, tmp_path
     assert "2 records read (Embase 1, MEDLINE 1), 2 added" in first.output
     second = runner.invoke(cli, ["import", str(path)])
     assert second.exit_code == 0
-    assert "0 added, 2 already in the library" in second.output
+    assert "0 added, 2 already held" in second.output
     assert "nothing new" in second.output
     with _lib(tmp_path) as lib:
         assert lib.count() == 2
