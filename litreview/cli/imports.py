@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -12,6 +14,20 @@ from litreview.importers import FORMAT_NAMES
 from litreview.importing import import_file
 
 FORMAT_DEFAULTS = {"RIS", "CSV", "BibTeX", "EndNote", "CSL-JSON"}
+
+
+def _progress(path: Path) -> Callable[[int], None] | None:
+    """A running count of stored records on a terminal (big files take seconds)."""
+    if not sys.stderr.isatty():
+        return None
+    done = 0
+
+    def report(count: int) -> None:
+        nonlocal done
+        done += count
+        click.echo(f"\r{path.name}: {done:,} records stored...", err=True, nl=False)
+
+    return report
 
 
 def _parse_map(values: tuple[str, ...]) -> dict[str, str]:
@@ -46,11 +62,14 @@ def import_(review: Review, files: tuple[Path, ...], fmt: str, source: str | Non
     failed = 0
     for path in files:
         try:
-            result = import_file(review.library, path, fmt, source, column_map, skip_invalid)
+            result = import_file(review.library, path, fmt, source, column_map, skip_invalid,
+                                 progress=_progress(path))
         except ParseError as exc:
             failed += 1
             click.echo(f"Error: {exc} (nothing imported from this file)", err=True)
             continue
+        if sys.stderr.isatty():
+            click.echo("\r\033[K", err=True, nl=False)
         click.echo(result.how, err=True)
         for problem in result.skipped:
             click.echo(f"  skipped: {problem}", err=True)
