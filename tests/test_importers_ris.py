@@ -121,3 +121,41 @@ def test_zotero_ris_fixtures_agree_on_title_and_authors(case: str) -> None:
             assert record.doi == item["DOI"].lower()
         if item.get("volume"):
             assert record.volume == item["volume"]
+
+
+JABREF = SHARED_DATA / "exports/fixtures/jabref"
+JABREF_AGREE = ["RisImporterTest3", "RisImporterTest4a", "RisImporterTest4b", "RisImporterTest4c",
+                "RisImporterTest5a", "RisImporterTest5b", "RisImporterTest6", "RisImporterTest7",
+                "RisImporterTest8_date", "RisImporterTest9", "RisImporterTestDOI",
+                "RisImporterTestDate1.1", "RisImporterTestDate1.2",
+                "RisImporterTestDoiAndJournalTitle", "RisImporterTestScience",
+                "RisImporterTestScopus", "RisImporterTestWithEmptyER"]
+
+
+@pytest.mark.parametrize("name", JABREF_AGREE)
+def test_jabref_ris_fixtures_agree_on_title_year_doi(name: str) -> None:
+    """JabRef's RIS import tests as a second opinion (title, year, DOI of its .bib).
+
+    Not matched: RisImporterTest1.ris is a stress file with TY lines inside a record
+    (we stop with the line number: 'record has no ER line'); RisImporterCorrupted.ris
+    starts without TY (refused, naming line 2). JabRef writes '--' for an em dash.
+    """
+    import bibtexparser
+
+    record = read_file(JABREF / f"{name}.ris")[0][0]
+    entry = bibtexparser.parse_string((JABREF / f"{name}.bib").read_text()).entries[0]
+    if "title" in entry.fields_dict:
+        title = entry["title"].replace("--", "\u2014")
+        title = " ".join(re.sub(r"[{}]", "", title).split())
+        assert record.title.rstrip(".") == title.rstrip(".")
+    if "year" in entry.fields_dict:
+        assert str(record.year) == entry["year"]
+    if "doi" in entry.fields_dict:
+        assert record.doi == entry["doi"].lower()
+
+
+def test_jabref_corrupted_and_stress_files_name_the_line() -> None:
+    with pytest.raises(ParseError, match="line 2"):
+        read_file(JABREF / "RisImporterCorrupted.ris")
+    with pytest.raises(ParseError, match="line 2.*no 'ER"):
+        read_file(JABREF / "RisImporterTest1.ris")

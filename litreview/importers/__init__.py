@@ -104,12 +104,16 @@ _UNSUPPORTED_XML = {
 
 def _reject_unsupported(path: Path, head: str) -> None:
     """Formats we know and do not read get a clear error instead of a wrong guess."""
+    if re.match(r"\s*<\d+>\s*\n", head):
+        raise ParseError("not supported: Ovid's plain-text display format; export from Ovid"
+                         " as RIS instead", file=str(path))
     if head.lstrip().startswith("<"):
         for tag, what in _UNSUPPORTED_XML.items():
             if f"<{tag}" in head:
                 raise ParseError(f"not supported: this is {what}", file=str(path))
         root = re.search(r"<([A-Za-z][\w.-]*)[\s>]", re.sub(r"<[?!][^>]*>", "", head))
-        known = ("PubmedArticleSet", "PubmedArticle", "PubmedBookArticle", "xml",
+        known = ("PubmedArticleSet", "PubmedArticle", "PubmedBookArticle",
+                 "PubmedBookArticleSet", "xml",
                  "MedlineCitationSet", "html", "HTML")
         if root and root.group(1) not in known:
             raise ParseError(f"not supported: XML with root <{root.group(1)}> is neither PubMed"

@@ -138,7 +138,12 @@ def read(path: Path, source: str | None) -> Iterator[Record | ParseError]:
 
 
 def sniff(head: str) -> bool:
-    return bool(re.search(r"^PMID- \d", head, re.M))
+    """MEDLINE tags ('PMID- ', 'FAU - ', 'TI  - ') and no RIS 'TY  - ' line."""
+    if re.search(r"^TY  ?- ", head, re.M):
+        return False
+    first = next((line for line in head.splitlines() if line.strip()), "")
+    return bool(re.match(r"[A-Z]{2,4} *- ?\S", first)) and bool(
+        re.search(r"^(PMID- ?\d|FAU - |OWN - |STAT- |PT  - )", head, re.M))
 
 
 register(Importer("nbib", (".nbib", ".medline"), read, sniff, "PubMed"))

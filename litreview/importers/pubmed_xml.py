@@ -48,6 +48,7 @@ def _open(path: Path) -> BinaryIO:
 def sniff(head: str) -> bool:
     return head.lstrip().startswith("<") and any(
         tag in head for tag in ("<PubmedArticleSet", "<PubmedArticle>", "<PubmedBookArticle",
+                                "<PubmedBookArticleSet",
                                 "<MedlineCitationSet", "<!DOCTYPE PubmedArticleSet"))
 
 

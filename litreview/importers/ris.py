@@ -122,6 +122,8 @@ def _records(lines: Iterable[str], path: Path
         if tag == "ER":
             pending = (start, record)
             record, last_tag = None, None
+        elif tag == "TY" and set(record) == {"TY"}:
+            record["TY"].append(content)  # repeated TY lines before any field: one record
         elif tag == "TY":
             yield ParseError("record has no 'ER  - ' end line", file=str(path), line=start)
             record, start, last_tag = {"TY": [content]}, number, "TY"
