@@ -104,7 +104,10 @@ def _records(lines: Iterable[str], path: Path
         line = line.rstrip("\r\n").replace("\ufeff", "")
         if not line.strip():
             continue
-        tag, content = _LINE_PARSER.parse_line(line)
+        if line[2:5] == "  -" and line[:2].isupper() and line[0].isalpha():  # the common case
+            tag, content = line[:2], line[6:].strip()
+        else:
+            tag, content = _LINE_PARSER.parse_line(line)
         if record is None:
             if tag == "TY":
                 if pending:
@@ -157,6 +160,9 @@ _GROUP = re.compile(r"\b(group|consortium|collaborat\w*|committee|investigators|
                     r"working party|panel|task force)\b", re.I)
 
 
+_INITIALS = re.compile(r"(?:[A-Z]\.?\s*){1,4}")
+
+
 def _author(value: str) -> Author:
     value = value.strip().rstrip(",")
     if _GROUP.search(value):
@@ -166,8 +172,8 @@ def _author(value: str) -> Author:
         given = given.strip()
         parts = [p for p in given.split(",") if p.strip()]  # 'Smith, John, Jr.'
         given = parts[0].strip() if parts else ""
-        if given and re.fullmatch(r"(?:[A-Z]\.?\s*){1,4}", given):
-            return Author(family=family.strip(), initials=re.sub(r"[.\s]", "", given))
+        if given and _INITIALS.fullmatch(given):
+            return Author(family=family.strip(), initials=given.replace(".", "").replace(" ", ""))
         return Author(family=family.strip(), given=given or None)
     words = value.split()
     if len(words) == 2 and re.fullmatch(r"[A-Z]{1,4}", words[1]):  # PubMed style 'Smith JA'
