@@ -101,9 +101,11 @@ def _records(lines: Iterable[str], path: Path
     start = 0
     last_tag: str | None = None
     for number, line in enumerate(lines, start=1):
-        line = line.rstrip("\r\n").replace("\ufeff", "")
-        if not line.strip():
+        line = line.rstrip()
+        if not line:
             continue
+        if line[0] == "\ufeff":  # a BOM before a record (files joined together)
+            line = line[1:]
         if line[2:5] == "  -" and line[:2].isupper() and line[0].isalpha():  # the common case
             tag, content = line[:2], line[6:].strip()
         else:
