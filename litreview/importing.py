@@ -1,4 +1,9 @@
-"""Importing export files into the library: all or nothing per file, logged like a search run."""
+"""Import export files into the library: one run per file, all or nothing per file.
+
+Each file is checksummed and logged as a run (kind='import') with its database, the records
+read and the records added, so PRISMA can count records per database. A file with a bad
+record stores nothing unless `skip_invalid`, which stores the good ones and lists the rest.
+"""
 
 from __future__ import annotations
 
@@ -8,130 +13,139 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from litreview.errors import LitreviewError, ParseError
-from litreview.importers import ReadOptions, detect_format, get_importer
-from litreview.records import Record, normalise
+from litreview.errors import ParseError
+from litreview.importers import detect, get_importer
+from litreview.records import Record
 from litreview.store import Library
+from litreview.store.imports import set_run_source
 
-BATCH = 2_000
+FORMAT_ALIASES = {"pubmed": "pubmed-xml", "medline": "nbib", "endnote": "endnote-xml",
+                  "csljson": "csl-json", "bib": "bibtex"}
 
 
 @dataclass
 class ImportResult:
     file: str
     format: str
-    detected: bool
+    how: str
+    database: str
+    checksum: str
     run_id: int | None = None
     read: int = 0
     added: int = 0
     already_held: int = 0
-    skipped: list[tuple[str, str]] = field(default_factory=list)
+    skipped: list[ParseError] = field(default_factory=list)
     databases: dict[str, int] = field(default_factory=dict)
-    unnamed_source: bool = False
-    duplicate_of_run: int | None = None
 
 
-def file_checksum(path: Path) -> str:
+def checksum(path: Path) -> str:
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
     return digest.hexdigest()
 
 
-def problem(record: Record) -> str | None:
-    """Why a record cannot be imported, or None."""
-    if not record.title and not record.doi and not record.pmid:
-        return "no title, DOI or PMID"
-    return None
+def open_file(
+    path: Path, fmt: str = "auto", source: str | None = None,
+    column_map: dict[str, str] | None = None,
+) -> tuple[Iterator[Record | ParseError], str, str]:
+    """(stream of records and bad-record errors, format name, how it was chosen)."""
+    if not path.is_file():
+        raise ParseError("no such file", file=str(path))
+    fmt = FORMAT_ALIASES.get(fmt, fmt)
+    if fmt == "auto":
+        importer, how = detect(path)
+    else:
+        importer, how = get_importer(fmt), f"{path.name}: read as {fmt} (--format)"
+    if importer.name == "csv":
+        from litreview.importers.csv import read as read_csv
+
+        return read_csv(path, source, column_map), importer.name, how
+    if column_map:
+        raise ParseError("--map applies to CSV files only", file=str(path))
+    return importer.read(path, source), importer.name, how
+
+
+def _guarded(items: Iterator[Record | ParseError], path: Path, name: str
+             ) -> Iterator[Record | ParseError]:
+    """A parser's own surprise on a malformed file becomes a ParseError, never a traceback."""
+    try:
+        yield from items
+    except ParseError:
+        raise
+    except (ValueError, KeyError, IndexError, UnicodeError) as exc:
+        raise ParseError(f"cannot read as {name}: {exc}", file=str(path)) from None
+
+
+def read_file(
+    path: Path, fmt: str = "auto", source: str | None = None,
+    column_map: dict[str, str] | None = None, skip_invalid: bool = False,
+) -> tuple[list[Record], list[ParseError], str, str]:
+    """(records, skipped, format name, how it was chosen). Raises ParseError on bad input."""
+    items, name, how = open_file(path, fmt, source, column_map)
+    records: list[Record] = []
+    skipped: list[ParseError] = []
+    for item in _guarded(items, path, name):
+        if isinstance(item, ParseError):
+            if not skip_invalid:
+                raise item
+            skipped.append(item)
+        else:
+            records.append(item)
+    if not records and not skipped:
+        raise ParseError(f"no records found when read as {name}", file=str(path))
+    return records, skipped, name, how
 
 
 def import_file(
-    library: Library,
-    path: Path,
-    fmt: str = "auto",
-    source: str | None = None,
-    skip_invalid: bool = False,
-    column_map: dict[str, str] | None = None,
-    progress: Callable[[int], None] | None = None,
+    library: Library, path: Path, fmt: str = "auto", source: str | None = None,
+    column_map: dict[str, str] | None = None, skip_invalid: bool = False,
+    batch_size: int = 2000, progress: Callable[[int], None] | None = None,
 ) -> ImportResult:
-    """Import one file; on any error nothing from it is stored and the run is logged as failed."""
-    if not path.is_file():
-        raise ParseError("no such file", file=str(path))
-    detected = fmt == "auto"
-    name = detect_format(path) if detected else fmt
-    reader = get_importer(name)
-    result = ImportResult(file=str(path), format=name, detected=detected)
-    checksum = file_checksum(path)
-    earlier = [r for r in library.runs("import") if r["checksum"] == checksum and r["status"] == "complete"]
-    if earlier:
-        result.duplicate_of_run = earlier[-1]["id"]
-        return result
-    fallback = source or reader.default_source
-    run_id = library.start_run("import", fallback or path.stem, file=str(path), checksum=checksum,
-                               params={"format": name, "source": source})
+    """Stream `path` into the library in batches inside one transaction.
+
+    Memory stays flat in the size of the file; a bad record (without `skip_invalid`) rolls
+    the whole file back, run log entry included.
+    """
+    items, name, how = open_file(path, fmt, source, column_map)
+    result = ImportResult(file=str(path), format=name, how=how, database=source or "",
+                          checksum=checksum(path))
+    counts: Counter[str] = Counter()
+    with library.transaction():
+        run_id = library.start_run("import", source or name, name=path.name,
+                                   file=str(path.resolve()), checksum=result.checksum)
+        batch: list[Record] = []
+
+        def flush() -> None:
+            added = library.add_records(batch, run_id)
+            result.added += added.added
+            result.already_held += len(added.already_held)
+            if progress:
+                progress(len(batch))
+            batch.clear()
+
+        for item in _guarded(items, path, name):
+            result.read += 1
+            if isinstance(item, ParseError):
+                if not skip_invalid:
+                    raise item
+                result.skipped.append(item)
+                continue
+            counts[item.source_db or ""] += 1
+            batch.append(item)
+            if len(batch) >= batch_size:
+                flush()
+        if batch:
+            flush()
+        if result.read == 0:
+            raise ParseError(f"no records found when read as {name}", file=str(path))
+        result.databases = dict(counts)
+        result.database = source or (counts.most_common(1)[0][0] if counts else name)
+        set_run_source(library, run_id, result.database, {
+            "format": name, "databases": dict(counts), "skipped": len(result.skipped)})
+        library.finish_run(run_id, "complete", count_reported=result.read,
+                           count_retrieved=result.read - len(result.skipped),
+                           count_new=result.added)
     result.run_id = run_id
-    options = ReadOptions(source=source, column_map=column_map or {})
-    try:
-        with library.transaction():
-            batch: list[Record] = []
-            for record in _valid(reader.read(path, options), result, skip_invalid, str(path)):
-                if not record.source_db:
-                    record.source_db = fallback or path.stem
-                    result.unnamed_source = fallback is None
-                result.databases[record.source_db] = result.databases.get(record.source_db, 0) + 1
-                batch.append(record)
-                if len(batch) >= BATCH:
-                    _store(library, batch, run_id, result, progress)
-                    batch = []
-            _store(library, batch, run_id, result, progress)
-    except LitreviewError as exc:
-        library.finish_run(run_id, "failed", error=str(exc), count_retrieved=result.read, count_new=0)
-        raise
-    database = _run_database(result.databases, fallback or path.stem)
-    library.finish_run(run_id, "complete", database=database, count_reported=result.read,
-                       count_retrieved=result.read, count_new=result.added,
-                       missing=[{"location": loc, "reason": why} for loc, why in result.skipped])
     return result
-
-
-def _valid(records: Iterator[Record], result: ImportResult, skip_invalid: bool,
-           file: str) -> Iterator[Record]:
-    for record in records:
-        result.read += 1
-        record = normalise(record)
-        location = record.extra.get("location", f"record {result.read}")
-        why = problem(record)
-        if why is None:
-            yield record
-        elif skip_invalid:
-            result.skipped.append((location, why))
-        else:
-            raise ParseError(f"{location}: {why} (use --skip-invalid to import the rest)", file=file)
-
-
-def _store(library: Library, batch: list[Record], run_id: int, result: ImportResult,
-           progress: Callable[[int], None] | None) -> None:
-    if not batch:
-        return
-    for record in batch:
-        record.source_key = record.source_key or _fallback_key(record)
-    added = library.add_records(batch, run_id)
-    result.added += added.added
-    result.already_held += len(added.already_held)
-    if progress:
-        progress(len(batch))
-
-
-def _fallback_key(record: Record) -> str:
-    text = "|".join(str(x) for x in (record.title, record.doi, record.year, record.authors_short(),
-                                       record.journal, record.pages))
-    return "sha1:" + hashlib.sha1(text.encode("utf-8")).hexdigest()[:20]
-
-
-def _run_database(databases: dict[str, int], fallback: str) -> str:
-    if not databases:
-        return fallback
-    if len(databases) == 1:
-        return next(iter(databases))
-    return "mixed: " + ", ".join(name for name, _ in Counter(databases).most_common())

@@ -151,7 +151,7 @@ def clean_text(value: str | None) -> str | None:
     """Strip markup (<i>, <sup>, entities), fold whitespace; None for empty."""
     if value is None:
         return None
-    if not any(c in value for c in ("<", "&", "  ", "\n", "\t", "\r")):
+    if value.isprintable() and "<" not in value and "&" not in value and "  " not in value:
         return value.strip() or None
     text = _TAG.sub("", value) if "<" in value else value
     if "&" in text:

@@ -9,17 +9,21 @@ import click
 
 from litreview.cli._group import Review, cli, pass_review
 from litreview.exporters import export_formats, get_exporter
+from litreview.selection import select, status_names
 
 
 @cli.command()
-@click.option("--format", "fmt", type=click.Choice(export_formats()), default="csv", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(export_formats()), default="csv",
+              show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="File to write (default: standard output).")
+@click.option("--status", type=click.Choice(status_names()), default="all", show_default=True,
+              help="Which records: all, unique (one per publication after dedup), new.")
 @pass_review
-def export(review: Review, fmt: str, output: Path | None) -> None:
+def export(review: Review, fmt: str, output: Path | None, status: str) -> None:
     """Write the library's records in an exchange format."""
     writer = get_exporter(fmt).write
-    records = review.library.records()
+    records = select(review.library, status)
     if output is None:
         count = writer(records, sys.stdout)
     else:

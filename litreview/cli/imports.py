@@ -1,63 +1,89 @@
-"""litreview import."""
+"""litreview import FILE..."""
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 
 from litreview.cli._group import Review, cli, pass_review
-from litreview.errors import LitreviewError
-from litreview.importers import import_formats
-from litreview.importing import ImportResult, import_file
+from litreview.errors import ParseError
+from litreview.importers import FORMAT_NAMES
+from litreview.importing import import_file
+
+FORMAT_DEFAULTS = {"RIS", "CSV", "BibTeX", "EndNote", "CSL-JSON"}
+
+
+def _progress(path: Path) -> Callable[[int], None] | None:
+    """A running count of stored records on a terminal (big files take seconds)."""
+    if not sys.stderr.isatty():
+        return None
+    done = 0
+
+    def report(count: int) -> None:
+        nonlocal done
+        done += count
+        click.echo(f"\r{path.name}: {done:,} records stored...", err=True, nl=False)
+
+    return report
 
 
 def _parse_map(values: tuple[str, ...]) -> dict[str, str]:
     mapping = {}
     for value in values:
-        column, sep, target = value.partition("=")
-        if not sep or not column or not target:
-            raise click.BadParameter(f"{value!r}: expected COLUMN=FIELD", param_hint="--map")
-        mapping[column] = target
+        column, sep, name = value.partition("=")
+        if not sep or not column or not name:
+            raise click.BadParameter(f"{value!r}: expected column=field", param_hint="--map")
+        mapping[column] = name.strip()
     return mapping
 
 
-def _describe(result: ImportResult) -> list[str]:
-    picked = f" (detected {result.format})" if result.detected else ""
-    if result.duplicate_of_run:
-        return [f"{result.file}{picked}: already imported (run {result.duplicate_of_run}); nothing added"]
-    databases = ", ".join(f"{name} {n}" for name, n in result.databases.items()) or "none"
-    lines = [f"{result.file}{picked}: read {result.read}, added {result.added}, "
-             f"already in the library {result.already_held}, skipped {len(result.skipped)} "
-             f"[{databases}] (run {result.run_id})"]
-    if result.unnamed_source:
-        lines.append("  note: the file does not name its database; recorded under the file name "
-                     "(give --source NAME, e.g. --source Embase)")
-    lines += [f"  skipped {location}: {why}" for location, why in result.skipped]
-    return lines
-
-
 @cli.command("import")
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["auto", *import_formats()]), default="auto",
-              show_default=True, help="Input format; auto looks at the content.")
-@click.option("--source", help="The database the file came from (Embase, Scopus, ...).")
-@click.option("--skip-invalid", is_flag=True, help="Import the valid records and list the others.")
-@click.option("--map", "maps", multiple=True, metavar="COLUMN=FIELD", help="CSV: map a column to a field.")
+@click.argument("files", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["auto", *FORMAT_NAMES]), default="auto",
+              show_default=True, help="File format; auto looks at the content.")
+@click.option("--source", help="Database the records came from (Embase, Scopus, ...) when the"
+              " file does not say.")
+@click.option("--skip-invalid", is_flag=True, help="Store the good records of a file with bad"
+              " ones, and list the bad ones.")
+@click.option("--map", "maps", multiple=True, metavar="COLUMN=FIELD",
+              help="CSV: read COLUMN as FIELD (title, authors, year, doi, pmid, id, ...).")
 @pass_review
-def import_command(review: Review, files: tuple[Path, ...], fmt: str, source: str | None,
-                   skip_invalid: bool, maps: tuple[str, ...]) -> None:
-    """Import export files (RIS, MEDLINE/nbib, PubMed XML, BibTeX, CSV, EndNote XML)."""
+def import_(review: Review, files: tuple[Path, ...], fmt: str, source: str | None,
+            skip_invalid: bool, maps: tuple[str, ...]) -> None:
+    """Import export files (RIS, nbib, PubMed XML, BibTeX, CSV, EndNote XML, CSL-JSON).
+
+    Each file is stored whole or not at all, and logged as an import run.
+    """
     column_map = _parse_map(maps)
-    failures = []
+    failed = 0
     for path in files:
         try:
-            result = import_file(review.library, path, fmt, source, skip_invalid, column_map)
-        except LitreviewError as exc:
-            failures.append(str(exc))
-            click.echo(f"Error: {exc} — nothing imported from this file", err=True)
+            result = import_file(review.library, path, fmt, source, column_map, skip_invalid,
+                                 progress=_progress(path))
+        except ParseError as exc:
+            failed += 1
+            click.echo(f"Error: {exc} (nothing imported from this file)", err=True)
             continue
-        for line in _describe(result):
-            click.echo(line)
-    if failures:
-        raise click.exceptions.Exit(1)
+        if sys.stderr.isatty():
+            click.echo("\r\033[K", err=True, nl=False)
+        click.echo(result.how, err=True)
+        for problem in result.skipped:
+            click.echo(f"  skipped: {problem}", err=True)
+        dbs = ", ".join(f"{db} {n}" for db, n in sorted(result.databases.items()))
+        line = (f"{path.name}: {result.read} records read ({dbs}), {result.added} added")
+        if result.already_held:
+            line += f", {result.already_held} already held (in the library or repeated in the file)"
+        if result.skipped:
+            line += f", {len(result.skipped)} invalid skipped"
+        click.echo(line)
+        if "" in result.databases or set(result.databases) & FORMAT_DEFAULTS:
+            click.echo(f"{path.name}: the file does not name its database; give --source NAME"
+                       " so PRISMA counts it under the right one", err=True)
+        if result.read and result.added == 0 and result.already_held:
+            click.echo(f"{path.name}: nothing new (imported before?)")
+    if failed:
+        raise click.ClickException(f"{failed} of {len(files)} files not imported")

@@ -1,96 +1,45 @@
-"""Import formats, one module each, chosen from one registry by --format, content or suffix.
+"""Import formats, one module each, chosen by name, by suffix, or by sniffing the content.
 
-A reader is `read(path, options) -> Iterator[Record]`; it raises ParseError (file, line or record,
-what was expected) for input it cannot read. Records carry source_db/source_key; the importer
-fills source_db from the file where the file says it, else from --source.
+An importer module registers `Importer(name, suffixes, read, sniff, default_db)`:
+- `read(path, source)` yields `Record`s, or `ParseError`s for single bad records (so that
+  `--skip-invalid` can skip them); it raises ParseError when the file as a whole is unreadable;
+- `sniff(head)` says whether the first bytes of a file look like this format.
+Every record leaves `read` normalised and with source_db and source_key set.
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import pkgutil
+import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from litreview.errors import ParseError
-from litreview.records import Record
+from litreview.records import Record, fold
 
+Reader = Callable[[Path, "str | None"], Iterator["Record | ParseError"]]
 
-@dataclass
-class ReadOptions:
-    source: str | None = None
-    column_map: dict[str, str] = field(default_factory=dict)
-
-
-Reader = Callable[[Path, ReadOptions], Iterator[Record]]
-Sniffer = Callable[[str], bool]
+FORMAT_NAMES = ("ris", "nbib", "pubmed-xml", "bibtex", "csv", "endnote-xml", "csl-json")
 
 
 @dataclass(frozen=True)
 class Importer:
     name: str
     suffixes: tuple[str, ...]
-    sniff: Sniffer
     read: Reader
-    default_source: str | None = None
+    sniff: Callable[[str], bool]
+    default_db: str
 
 
 IMPORTERS: dict[str, Importer] = {}
-SNIFF_ORDER = ("pubmed-xml", "endnote-xml", "nbib", "ris", "bibtex", "csl-json", "csv")
 
 
-def importer(name: str, suffixes: tuple[str, ...], sniff: Sniffer,
-             default_source: str | None = None) -> Callable[[Reader], Reader]:
-    def register(read: Reader) -> Reader:
-        IMPORTERS[name] = Importer(name, suffixes, sniff, read, default_source)
-        return read
-
-    return register
-
-
-def import_formats() -> list[str]:
-    _load_all()
-    return [name for name in SNIFF_ORDER if name in IMPORTERS]
-
-
-def get_importer(name: str) -> Importer:
-    _load_all()
-    return IMPORTERS[name]
-
-
-def detect_format(path: Path) -> str:
-    """The format of a file by its content (first 8 KB), falling back to its suffix."""
-    _load_all()
-    head = _head(path)
-    for name in SNIFF_ORDER:
-        if name in IMPORTERS and IMPORTERS[name].sniff(head):
-            return name
-    for name in SNIFF_ORDER:
-        if name in IMPORTERS and path.suffix.lower() in IMPORTERS[name].suffixes:
-            return name
-    raise ParseError(
-        "cannot tell the format from its content or suffix; expected RIS, MEDLINE/nbib, PubMed XML, "
-        "BibTeX, CSV, EndNote XML or CSL-JSON (give --format)", file=str(path))
-
-
-def _head(path: Path) -> str:
-    try:
-        with path.open("rb") as handle:
-            data = handle.read(8192)
-    except OSError as exc:
-        raise ParseError(f"cannot read file ({exc.strerror})", file=str(path)) from None
-    return data.decode("utf-8", errors="replace").lstrip("\ufeff")
-
-
-def read_text(path: Path) -> str:
-    """A text file as str: UTF-8 (with or without BOM), else Latin-1; newlines normalised."""
-    data = path.read_bytes()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("cp1252", errors="replace")
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+def register(importer: Importer) -> Importer:
+    IMPORTERS[importer.name] = importer
+    return importer
 
 
 def _load_all() -> None:
@@ -98,5 +47,121 @@ def _load_all() -> None:
         importlib.import_module(f"{__name__}.{info.name}")
 
 
-__all__ = ["IMPORTERS", "Importer", "ReadOptions", "detect_format", "get_importer", "import_formats",
-           "importer", "read_text"]
+def get_importer(name: str) -> Importer:
+    _load_all()
+    try:
+        return IMPORTERS[name]
+    except KeyError:
+        known = ", ".join(FORMAT_NAMES)
+        raise ParseError(f"unknown import format {name!r} (known: {known})") from None
+
+
+def read_head(path: Path, size: int = 8192) -> str:
+    with open(path, "rb") as handle:
+        raw = handle.read(size)
+    return raw.decode("utf-8", errors="replace").lstrip("\ufeff")
+
+
+# Order matters: the most specific sniffers first.
+_SNIFF_ORDER = ("pubmed-xml", "endnote-xml", "csl-json", "nbib", "ris", "bibtex", "csv")
+
+
+def detect(path: Path) -> tuple[Importer, str]:
+    """The importer for `path` by content, with a sentence saying why it was picked."""
+    _load_all()
+    head = read_head(path)
+    if not head.strip():
+        raise ParseError("the file is empty", file=str(path))
+    _reject_unsupported(path, head)
+    for name in _SNIFF_ORDER:
+        importer = IMPORTERS[name]
+        if importer.sniff(head):
+            return importer, f"{path.name}: read as {name} (by content)"
+    suffix = path.suffix.lower()
+    for importer in IMPORTERS.values():
+        if suffix in importer.suffixes:
+            return importer, f"{path.name}: read as {importer.name} (by suffix {suffix})"
+    raise ParseError(
+        "cannot tell the format from the content or the suffix; give --format "
+        f"({', '.join(FORMAT_NAMES)})", file=str(path),
+    )
+
+
+_UNSUPPORTED_XML = {
+    "eLinkResult": "an E-utilities elink result (links, not records)",
+    "eSearchResult": "an E-utilities esearch result (ids only, not records)",
+    "eSummaryResult": "an E-utilities esummary result (summaries; fetch the records as XML)",
+    "eInfoResult": "an E-utilities einfo result",
+    "ePostResult": "an E-utilities epost result",
+    "eSpellResult": "an E-utilities espell result",
+    "pmc-articleset": "a PMC full-text article set (not supported; export from PubMed)",
+    "TaxaSet": "an NCBI Taxonomy record, not bibliographic",
+    "GBSet": "a GenBank record, not bibliographic",
+    "Bioseq-set": "a sequence record, not bibliographic",
+    "BioSampleSet": "a BioSample record, not bibliographic",
+}
+
+
+def _reject_unsupported(path: Path, head: str) -> None:
+    """Formats we know and do not read get a clear error instead of a wrong guess."""
+    if re.match(r"\s*<\d+>\s*\n", head):
+        raise ParseError("not supported: Ovid's plain-text display format; export from Ovid"
+                         " as RIS instead", file=str(path))
+    if head.lstrip().startswith("<"):
+        for tag, what in _UNSUPPORTED_XML.items():
+            if f"<{tag}" in head:
+                raise ParseError(f"not supported: this is {what}", file=str(path))
+        root = re.search(r"<([A-Za-z][\w.-]*)[\s>]", re.sub(r"<[?!][^>]*>", "", head))
+        known = ("PubmedArticleSet", "PubmedArticle", "PubmedBookArticle",
+                 "PubmedBookArticleSet", "xml",
+                 "MedlineCitationSet", "html", "HTML")
+        if root and root.group(1) not in known:
+            raise ParseError(f"not supported: XML with root <{root.group(1)}> is neither PubMed"
+                             " XML nor EndNote XML", file=str(path))
+    first = head.lstrip().splitlines()[0] if head.strip() else ""
+    if first.startswith("%0 ") or first.startswith("%A "):
+        raise ParseError(
+            "not supported: EndNote tagged (.enw) format; export RIS or EndNote XML instead",
+            file=str(path),
+        )
+    if first.startswith("LOCUS "):
+        raise ParseError("not supported: a GenBank flat file, not bibliographic", file=str(path))
+    if first.startswith("RT ") or first.startswith("RT\t"):
+        raise ParseError(
+            "not supported: RefWorks tagged format; export RIS instead", file=str(path))
+    if first.startswith("FN ") or first.startswith("PT J"):
+        raise ParseError(
+            "not supported: Web of Science plain-text (ISI) format; export RIS or BibTeX from"
+            " Web of Science instead", file=str(path))
+    if first.startswith("Recent queries in pubmed") or first.startswith("Search,Query,Items found"):
+        raise ParseError("not supported: this is a PubMed search history (queries and hit"
+                         " counts), not records", file=str(path))
+    if head.lstrip().lower().startswith(("<!doctype html", "<html")):
+        raise ParseError("not supported: this is an HTML page, not an export file", file=str(path))
+
+
+def derived_key(record: Record) -> str:
+    """A stable key for a record whose file gives it no id: a checksum of its content."""
+    first = record.authors[0].family if record.authors and record.authors[0].family else ""
+    parts = [fold(record.title), str(record.year or ""), record.doi or "", fold(first),
+             record.volume or "", record.pages or ""]
+    return "sha1:" + hashlib.sha1("|".join(parts).encode("utf-8")).hexdigest()[:16]
+
+
+def finish(record: Record, source_db: str, key: str | None) -> Record:
+    """Set provenance once the record is normalised (derived key if the file had none)."""
+    from litreview.records import normalise
+
+    normalise(record)
+    record.source_db = record.source_db or source_db
+    key = (key or "").strip()
+    record.source_key = key or derived_key(record)
+    return record
+
+
+def check(record: Record, path: Path, number: int, line: int | None = None) -> ParseError | None:
+    """A record with no title, identifier or author is not a reference: say so."""
+    if record.title or record.doi or record.pmid or record.authors:
+        return None
+    return ParseError("record is empty (no title, authors, DOI or PMID)", file=str(path), line=line,
+                      record=number)

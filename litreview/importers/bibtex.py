@@ -1,7 +1,7 @@
-"""BibTeX (Scopus, Google Scholar, Zotero, JabRef exports) through bibtexparser v2.
+"""BibTeX (Scopus, Google Scholar, Zotero, JabRef, Web of Science) via bibtexparser v2.
 
-bibtexparser does the grammar, LaTeX decoding (pylatexenc) and name splitting; failed blocks are
-reported with their line, never skipped silently.
+LaTeX escapes in names and titles ({\\"u}, \\'e, {\\c c}, braces that protect case) are
+decoded by bibtexparser's LatexDecodingMiddleware (pylatexenc).
 """
 
 from __future__ import annotations
@@ -11,106 +11,204 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import bibtexparser
-from bibtexparser import middlewares as m
+from bibtexparser import middlewares as mw
 from bibtexparser.library import Library
-from bibtexparser.model import DuplicateFieldKeyBlock, Entry, ParsingFailedBlock
+from bibtexparser.model import Entry, Field, ParsingFailedBlock
 
 from litreview.errors import ParseError
-from litreview.importers import ReadOptions, importer, read_text
-from litreview.importers.fields import parse_name, parse_year
-from litreview.records import Author, Record, normalise_pmid
+from litreview.importers import Importer, check, finish, register
+from litreview.importers.ris import _GROUP
+from litreview.records import Author, Record
 
 KINDS = {"article": "article", "book": "book", "inbook": "chapter", "incollection": "chapter",
          "inproceedings": "conference", "conference": "conference", "phdthesis": "thesis",
-         "mastersthesis": "thesis", "techreport": "report", "misc": "article", "online": "webpage"}
-SOURCE_FIELDS = ("source",)
+         "mastersthesis": "thesis", "techreport": "report", "misc": "article",
+         "online": "webpage", "dataset": "dataset"}
+_MONTHS = {m: i for i, m in enumerate(
+    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)}
 
 
-def sniff(head: str) -> bool:
-    return re.search(r"^\s*@[A-Za-z]+\s*[{(]", head, re.M) is not None
-
-
-def parse_library(text: str, file: str) -> list[Entry]:
-    """Entries in file order; a repeated field (Scopus repeats funding_details) keeps its first value."""
-    parsed = bibtexparser.parse_string(text)
-    blocks = []
-    for block in parsed.blocks:
-        if isinstance(block, DuplicateFieldKeyBlock):
-            blocks.append(block.ignore_error_block)
-        elif isinstance(block, ParsingFailedBlock):
-            line = getattr(block, "start_line", None)
-            raise ParseError(f"malformed BibTeX entry ({type(block).__name__}); expected "
-                             "@type{key, field = {value}, ...}", file=file,
-                             line=(line + 1) if line is not None else None)
-        else:
-            blocks.append(block)
-    library = Library(blocks)
-    for middleware in (m.LatexDecodingMiddleware(), m.SeparateCoAuthors(), m.SplitNameParts()):
-        library = middleware.transform(library)
-    return list(library.entries)
-
-
-def _text(entry: Entry, *keys: str) -> str | None:
-    for key in keys:
-        field = entry.fields_dict.get(key) or entry.fields_dict.get(key.upper())
-        if field is not None and field.value not in (None, ""):
-            value = field.value
-            if isinstance(value, list):
-                continue
-            return " ".join(str(value).replace("{", "").replace("}", "").split())
-    return None
-
-
-def _names(entry: Entry, key: str) -> list[Author]:
-    field = entry.fields_dict.get(key)
-    if field is None:
-        return []
+def _names(value: object) -> list[Author]:
     authors = []
-    for name in field.value if isinstance(field.value, list) else [field.value]:
-        if hasattr(name, "last"):
-            family = " ".join([*name.von, *name.last]).replace("{", "").replace("}", "")
-            given = " ".join(name.first).replace("{", "").replace("}", "")
-            authors.append(parse_name(f"{family}, {given}") if given else Author(
-                family=family) if len(name.last) < 4 else Author(collective=family))
-        else:
-            authors.append(parse_name(str(name)))
+    for name in value if isinstance(value, list) else []:
+        if isinstance(name, mw.NameParts):
+            family = " ".join([*name.von, *name.last]).strip()
+            given = " ".join(name.first).strip()
+            whole = " ".join(p for p in (given, family) if p)
+            if (not given and " " in family) or _GROUP.search(whole):
+                authors.append(Author(collective=whole.replace("{", "").replace("}", "")))
+                continue
+            author = Author(family=family or None, given=given or None)
+            if given and re.fullmatch(r"(?:[A-Z]\.?[\s-]*){1,4}", given):
+                author.given, author.initials = None, re.sub(r"[.\s-]", "", given)
+            authors.append(author)
     return authors
 
 
-def to_record(entry: Entry, options: ReadOptions) -> Record:
+def _field(entry: Entry, *names: str) -> str | None:
+    for name in names:
+        field = entry.fields_dict.get(name) or entry.fields_dict.get(name.upper())
+        if field is not None and isinstance(field.value, str):
+            text = " ".join(field.value.replace("{", "").replace("}", "").split())
+            if text:
+                return text
+    return None
+
+
+def to_record(entry: Entry) -> Record:
+    lower = {k.lower(): v for k, v in entry.fields_dict.items()}
+    entry.fields_dict.update({k: v for k, v in lower.items() if k not in entry.fields_dict})
     kind = KINDS.get(entry.entry_type.lower(), "article")
-    record = Record(title=_text(entry, "title") or "", kind=kind)
-    record.authors = _names(entry, "author")
-    record.editors = _names(entry, "editor")
-    container = _text(entry, "journal", "journaltitle", "booktitle")
+    record = Record(kind=kind, title=_field(entry, "title") or "")
+    author_field = entry.fields_dict.get("author")
+    record.authors = _names(author_field.value) if author_field else []
+    editor_field = entry.fields_dict.get("editor")
+    record.editors = _names(editor_field.value) if editor_field else []
     if kind == "chapter":
-        record.book_title = container
+        record.book_title = _field(entry, "booktitle")
+    elif kind == "conference":
+        record.journal = _field(entry, "booktitle", "journal")
     else:
-        record.journal = container
-    record.journal_abbrev = _text(entry, "abbrev_source_title", "shortjournal")
-    record.year = parse_year(_text(entry, "year", "date"))
-    record.volume, record.issue = _text(entry, "volume"), _text(entry, "number", "issue")
-    pages = _text(entry, "pages")
-    record.pages = pages.replace("--", "-") if pages else None
-    record.article_number = _text(entry, "art_number", "eid")
-    record.doi = _text(entry, "doi")
-    record.pmid = normalise_pmid(_text(entry, "pmid", "pubmed_id"))
-    record.abstract = _text(entry, "abstract")
-    keywords = _text(entry, "keywords", "author_keywords") or ""
-    record.keywords = [k.strip() for k in re.split(r"[;,]", keywords) if k.strip()]
-    record.languages = [x for x in [_text(entry, "language")] if x]
-    record.publisher, record.place = _text(entry, "publisher"), _text(entry, "address")
-    record.isbn, record.issn_print = _text(entry, "isbn"), _text(entry, "issn")
-    record.url = _text(entry, "url")
-    record.source_db = options.source or _text(entry, *SOURCE_FIELDS)
-    record.source_key = entry.key
+        record.journal = _field(entry, "journal", "journaltitle")
+    record.journal_abbrev = _field(entry, "abbrev_source_title", "shortjournal",
+                                   "journal-iso", "journalabbreviation")
+    record.volume = _field(entry, "volume")
+    record.issue = _field(entry, "number", "issue")
+    pages = _field(entry, "pages")
+    record.pages = pages.replace("--", "-").replace("\u2013", "-") if pages else None
+    if not record.pages:
+        record.article_number = _field(entry, "art_number", "eid", "article-number")
+    year = _field(entry, "year", "date")
+    if year and re.match(r"\d{4}", year):
+        record.year = int(year[:4])
+    month = (_field(entry, "month") or "").lower()[:3]
+    record.month = _MONTHS.get(month) or (int(month) if month.isdigit() and
+                                          1 <= int(month) <= 12 else None)
+    record.doi = _field(entry, "doi")
+    record.pmid = _field(entry, "pmid")
+    record.pmcid = _field(entry, "pmcid")
+    record.abstract = _field(entry, "abstract")
+    keywords = _field(entry, "keywords", "author_keywords")
+    record.keywords = [k.strip() for k in re.split(r"[;,]", keywords)] if keywords else []
+    record.keywords = [k for k in record.keywords if k]
+    language = _field(entry, "language")
+    record.languages = [language] if language else []
+    issn = _field(entry, "issn")
+    if issn:
+        parts = [p.strip() for p in re.split(r"[,;\s]+", issn) if p.strip()]
+        record.issn_print = parts[0]
+        record.issn_electronic = parts[1] if len(parts) > 1 else None
+    record.isbn = _field(entry, "isbn")
+    record.publisher = _field(entry, "publisher")
+    record.place = _field(entry, "address", "location")
+    record.edition = _field(entry, "edition")
+    record.url = _field(entry, "url")
     return record
 
 
-@importer("bibtex", suffixes=(".bib", ".bibtex"), sniff=sniff)
-def read_bibtex(path: Path, options: ReadOptions) -> Iterator[Record]:
-    text = read_text(path)
-    for number, entry in enumerate(parse_library(text, str(path)), start=1):
-        record = to_record(entry, options)
-        record.extra["location"] = f"entry {number} ({entry.key})"
-        yield record
+def _database(entry: Entry, text_head: str) -> str | None:
+    source = _field(entry, "source")
+    if source and source.lower() != "crossref":
+        return source
+    url = _field(entry, "url") or ""
+    if "scopus.com" in url or text_head.lstrip().startswith("Scopus"):
+        return "Scopus"
+    if _field(entry, "unique-id", "web-of-science-index") or "Web of Science" in text_head:
+        return "Web of Science"
+    return None
+
+
+def read(path: Path, source: str | None) -> Iterator[Record | ParseError]:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        text = path.read_text(encoding="latin-1")
+    if not re.search(r"@\s*[A-Za-z]+\s*[{(]", text):
+        raise ParseError("no BibTeX entries found (expected '@article{key, ...}')",
+                         file=str(path))
+    library = bibtexparser.parse_string(text, append_middleware=_middleware())
+    blocks = sorted([*library.entries, *library.failed_blocks], key=lambda b: b.start_line)
+    number = 0
+    head = text[:500]
+    last_failed = False
+    for block in blocks:
+        number += 1
+        line = block.start_line + 1
+        if isinstance(block, ParsingFailedBlock):
+            block = _recover(block)
+        if isinstance(block, ParsingFailedBlock):
+            if "@comment" in (block.raw or "")[:20].lower():
+                continue
+            last_failed = True
+            reason = str(block.error) if block.error else "malformed entry"
+            yield ParseError(f"cannot parse entry: {reason}", file=str(path), line=line,
+                             record=number)
+            continue
+        last_failed = False
+        record = to_record(block)
+        if record.source_db is None:
+            record.source_db = _database(block, head)
+        finish(record, source or "BibTeX", block.key)
+        yield check(record, path, number, line) or record
+    if _unterminated(text) and not last_failed:
+        yield ParseError("file ends inside an entry (unbalanced braces): truncated?",
+                         file=str(path), record=number)
+
+
+def _middleware() -> list[mw.Middleware]:
+    return [mw.LatexDecodingMiddleware(), mw.SeparateCoAuthors(), mw.SplitNameParts()]
+
+
+def _recover(block: ParsingFailedBlock) -> Entry | ParsingFailedBlock:
+    """Entries real exporters get slightly wrong, read anyway.
+
+    Scopus repeats fields (funding_details): the first of each is kept. Some tools join
+    authors with commas ('Reeder Blaine, Chung Jane'), which BibTeX name parsing refuses:
+    such names are split on the commas.
+    """
+    entry = getattr(block, "ignore_error_block", None)
+    if not isinstance(entry, Entry):
+        return block
+    seen: dict[str, Field] = {}
+    for field in entry.fields:
+        seen.setdefault(field.key.lower(), field)
+    clean = Entry(entry.entry_type, entry.key, list(seen.values()), start_line=block.start_line)
+    library = Library([clean])
+    try:
+        for middleware in _middleware():
+            library = middleware.transform(library)
+        if library.entries:
+            return library.entries[0]
+    except Exception:  # noqa: BLE001 - bibtexparser raises plain errors from middlewares
+        pass
+    library = mw.LatexDecodingMiddleware().transform(Library([clean]))
+    if not library.entries:
+        return block
+    recovered = library.entries[0]
+    for name in ("author", "editor"):
+        field = recovered.fields_dict.get(name)
+        if field is not None:
+            value = field.value if isinstance(field.value, str) else ", ".join(
+                str(v) for v in field.value)
+            names = re.split(r"\s+and\s+|,\s*", value)
+            field.value = [_loose_name(n) for n in names if n.strip()]
+    return recovered
+
+
+def _loose_name(text: str) -> mw.NameParts:
+    """'Reeder Blaine' (Family Given, as PubMed lists names) as NameParts."""
+    words = text.replace("{", "").replace("}", "").split()
+    return mw.NameParts(first=words[1:], von=[], last=words[:1], jr=[])
+
+
+def _unterminated(text: str) -> bool:
+    last = text.rfind("@")
+    tail = text[last:]
+    return tail.count("{") > tail.count("}")
+
+
+def sniff(head: str) -> bool:
+    return bool(re.search(r"^\s*@\s*[A-Za-z]+\s*\{", head, re.M))
+
+
+register(Importer("bibtex", (".bib", ".bibtex"), read, sniff, "BibTeX"))

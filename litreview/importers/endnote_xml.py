@@ -1,4 +1,4 @@
-"""EndNote XML (File -> Export -> XML), streamed with lxml."""
+"""EndNote XML (File > Export > XML): <xml><records><record>...</record></records></xml>."""
 
 from __future__ import annotations
 
@@ -8,70 +8,87 @@ from pathlib import Path
 from lxml import etree
 
 from litreview.errors import ParseError
-from litreview.importers import ReadOptions, importer
-from litreview.importers.fields import parse_name, parse_year
+from litreview.importers import Importer, check, finish, register
+from litreview.importers.ris import _author, database_name
 from litreview.records import Record
 
-KINDS = {"Journal Article": "article", "Book": "book", "Book Section": "chapter", "Edited Book": "book",
-         "Conference Proceedings": "conference", "Conference Paper": "conference", "Thesis": "thesis",
-         "Report": "report", "Web Page": "webpage"}
+KINDS = {"Journal Article": "article", "Book": "book", "Edited Book": "book",
+         "Book Section": "chapter", "Conference Paper": "conference",
+         "Conference Proceedings": "conference", "Thesis": "thesis", "Report": "report",
+         "Web Page": "webpage", "Dataset": "dataset"}
 
 
-def sniff(head: str) -> bool:
-    return "<records>" in head and "<record>" in head and "<PubmedArticle" not in head
-
-
-def _text(element: etree._Element | None) -> str | None:
+def _t(element: etree._Element | None) -> str | None:
     if element is None:
         return None
     text = " ".join("".join(element.itertext()).split())
     return text or None
 
 
-def to_record(element: etree._Element, options: ReadOptions) -> Record:
-    ref_type = element.find("ref-type")
+def to_record(el: etree._Element) -> Record:
+    ref_type = el.find("ref-type")
     kind = KINDS.get(ref_type.get("name", "") if ref_type is not None else "", "article")
-    record = Record(title=_text(element.find("titles/title")) or "", kind=kind)
-    record.authors = [parse_name(t) for t in (_text(a) for a in element.iterfind(
-        "contributors/authors/author")) if t]
-    record.editors = [parse_name(t) for t in (_text(a) for a in element.iterfind(
-        "contributors/secondary-authors/author")) if t]
-    container = _text(element.find("titles/secondary-title")) or _text(element.find("periodical/full-title"))
+    record = Record(kind=kind, title=_t(el.find("titles/title")) or "")
+    record.authors = [_author(a) for a in (_t(x) for x in el.iterfind(
+        "contributors/authors/author")) if a]
+    record.editors = [_author(a) for a in (_t(x) for x in el.iterfind(
+        "contributors/secondary-authors/author")) if a]
+    secondary = _t(el.find("titles/secondary-title"))
     if kind == "chapter":
-        record.book_title = container
+        record.book_title = secondary
     else:
-        record.journal = container
-        record.journal_abbrev = _text(element.find("periodical/abbr-1"))
-    record.year = parse_year(_text(element.find("dates/year")))
-    record.volume, record.issue = _text(element.find("volume")), _text(element.find("number"))
-    record.pages = _text(element.find("pages"))
-    record.doi = _text(element.find("electronic-resource-num"))
-    record.abstract = _text(element.find("abstract"))
-    record.keywords = [t for t in (_text(k) for k in element.iterfind("keywords/keyword")) if t]
-    record.languages = [t for t in [_text(element.find("language"))] if t]
-    record.publisher, record.place = _text(element.find("publisher")), _text(element.find("pub-location"))
-    record.isbn = _text(element.find("isbn"))
-    record.url = _text(element.find("urls/related-urls/url"))
-    accession = _text(element.find("accession-num"))
-    database = _text(element.find("remote-database-name"))
-    if accession and accession.isdigit() and (database or "").lower() in {"pubmed", "medline"}:
-        record.pmid = accession
-    record.source_db = options.source or database
-    record.source_key = _text(element.find("rec-number")) or accession
+        record.journal = _t(el.find("periodical/full-title")) or secondary
+        record.journal_abbrev = _t(el.find("periodical/abbr-1")) or _t(el.find(
+            "titles/alt-title"))
+    record.volume = _t(el.find("volume"))
+    record.issue = _t(el.find("number")) or _t(el.find("issue"))
+    record.pages = _t(el.find("pages"))
+    year = _t(el.find("dates/year"))
+    if year and year[:4].isdigit():
+        record.year = int(year[:4])
+    record.doi = _t(el.find("electronic-resource-num"))
+    record.abstract = _t(el.find("abstract"))
+    record.keywords = [k for k in (_t(x) for x in el.iterfind("keywords/keyword")) if k]
+    record.languages = [lang for lang in [_t(el.find("language"))] if lang]
+    isbn = _t(el.find("isbn"))
+    if kind in {"book", "chapter"}:
+        record.isbn = isbn
+    else:
+        record.issn_print = isbn.split()[0] if isbn else None
+    record.publisher = _t(el.find("publisher"))
+    record.place = _t(el.find("pub-location"))
+    record.edition = _t(el.find("edition"))
+    record.url = _t(el.find("urls/related-urls/url")) or _t(el.find("urls/web-urls/url"))
+    record.extra = {k: v for k, v in {
+        "endnote_rec_number": _t(el.find("rec-number")),
+        "endnote_label": _t(el.find("label")),
+        "endnote_caption": _t(el.find("caption")),
+    }.items() if v}
     return record
 
 
-@importer("endnote-xml", suffixes=(".xml",), sniff=sniff)
-def read_endnote_xml(path: Path, options: ReadOptions) -> Iterator[Record]:
-    count = 0
+def read(path: Path, source: str | None) -> Iterator[Record | ParseError]:
+    number = 0
     try:
-        for _, element in etree.iterparse(str(path), events=("end",), tag="record", no_network=True,
-                                          resolve_entities=False, huge_tree=True):
-            count += 1
-            record = to_record(element, options)
-            record.extra["location"] = f"record {count}"
-            yield record
-            element.clear()
+        for _, el in etree.iterparse(str(path), events=("end",), tag="record",
+                                     resolve_entities=False, no_network=True, huge_tree=True):
+            number += 1
+            record = to_record(el)
+            database = database_name(_t(el.find("remote-database-name")))
+            accession = _t(el.find("accession-num"))
+            el.clear()
+            finish(record, database or source or "EndNote", accession)
+            yield check(record, path, number, el.sourceline) or record
     except etree.XMLSyntaxError as exc:
-        raise ParseError(f"malformed EndNote XML after {count} records ({exc.msg})", file=str(path),
-                         line=exc.lineno, record=count + 1) from None
+        line = exc.position[0] if exc.position else None
+        raise ParseError(f"broken XML after {number} records: {exc.msg}", file=str(path),
+                         line=line) from None
+    if number == 0:
+        raise ParseError("no EndNote <record> elements found", file=str(path))
+
+
+def sniff(head: str) -> bool:
+    return "<xml>" in head and "<records>" in head
+
+
+register(Importer("endnote-xml", (".xml",), read, sniff, "EndNote"))

@@ -1,103 +1,149 @@
-"""MEDLINE/nbib text (PubMed's "Save -> PubMed format"), read with Bio.Medline."""
+"""MEDLINE / nbib text (PubMed's "Save -> PubMed format"), read with Bio.Medline."""
 
 from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from Bio import Medline
 
 from litreview.errors import ParseError
-from litreview.importers import ReadOptions, importer, read_text
-from litreview.importers.fields import parse_name, parse_year
-from litreview.records import Author, MeshHeading, Record, initials_of
+from litreview.importers import Importer, check, finish, register
+from litreview.records import Author, MeshHeading, Record
 
-_DOI = re.compile(r"^(\S+)\s*\[doi\]$")
-_PII = re.compile(r"^(\S+)\s*\[pii\]$")
-
-
-def sniff(head: str) -> bool:
-    return re.search(r"^PMID- ?\d+", head, re.M) is not None
+_MONTHS = {m: i for i, m in enumerate(
+    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)}
+_FIELD_LINE = re.compile(r"^[A-Z][A-Z0-9 ]{3}- ", re.M)
 
 
-def medline_records(text: str, file: str) -> Iterator[dict[str, Any]]:
-    if not sniff(text[:8192]):
-        raise ParseError("no 'PMID- ' line; expected MEDLINE/nbib text", file=file, line=1)
-    for entry in Medline.parse(io.StringIO(text)):
-        yield dict(entry)
-
-
-def to_record(entry: dict[str, Any]) -> Record:
-    record = Record(title=_one(entry, "TI") or _one(entry, "BTI") or "", pmid=_one(entry, "PMID"))
-    full = entry.get("FAU", [])
-    short = entry.get("AU", [])
-    record.authors = [_author(f, s) for f, s in zip(full, short)] if len(full) == len(short) else [
-        parse_name(a) for a in (short or full)]
-    record.authors += [Author(collective=c) for c in entry.get("CN", [])]
-    record.journal, record.journal_abbrev = _one(entry, "JT"), _one(entry, "TA")
-    record.volume, record.issue, record.pages = _one(entry, "VI"), _one(entry, "IP"), _one(entry, "PG")
-    record.year = parse_year(_one(entry, "DP"))
-    record.date_text = _one(entry, "DP")
-    record.abstract = _one(entry, "AB")
-    record.languages = list(entry.get("LA", []))
-    record.publication_types = list(entry.get("PT", []))
-    record.keywords = list(entry.get("OT", []))
-    record.mesh = [_mesh(m) for m in entry.get("MH", [])]
-    for value in _as_list(entry.get("LID")) + _as_list(entry.get("AID")):
-        doi, pii = _DOI.match(value), _PII.match(value)
-        if doi and not record.doi:
-            record.doi = doi.group(1)
-        elif pii and not record.pages:
-            record.article_number = record.article_number or pii.group(1)
-    pmc = _one(entry, "PMC")
-    record.pmcid = pmc
-    for issn in _as_list(entry.get("IS")):
-        if "(Electronic)" in issn:
-            record.issn_electronic = issn.split()[0]
-        elif issn:
-            record.issn_print = record.issn_print or issn.split()[0]
-    record.publication_status = _one(entry, "PST")
-    record.source_db, record.source_key = "PubMed", record.pmid
-    return record
-
-
-def _as_list(value: str | list[str] | None) -> list[str]:
-    if not value:
+def _list(value: Any) -> list[str]:
+    if value is None:
         return []
     return [value] if isinstance(value, str) else list(value)
 
 
-def _one(entry: dict[str, Any], key: str) -> str | None:
-    value = entry.get(key)
-    if isinstance(value, list):
-        value = " ".join(value)
-    return value.strip() if value else None
+def _authors(item: dict[str, Any], full: str, short: str) -> list[Author]:
+    fulls, shorts = _list(item.get(full)), _list(item.get(short))
+    authors = []
+    for index, name in enumerate(fulls or shorts):
+        family, _, given = name.partition(",")
+        initials = None
+        if index < len(shorts) and " " in shorts[index]:
+            initials = shorts[index].rsplit(" ", 1)[1]
+        if not fulls and "," in name:  # 'AU  - van Groen, Maaike M.' (non-PubMed nbib)
+            family, _, given = name.partition(",")
+            initials = None
+        elif not fulls:  # only 'AU  - Smith JA'
+            family, _, initials = name.rpartition(" ")
+            family, given = family or initials, ""
+        given = given.strip()
+        if given and re.fullmatch(r"(?:[A-Z]\.?\s*){1,4}", given):
+            initials, given = re.sub(r"[.\s]", "", given), ""  # 'Waites, M D' is initials
+        authors.append(Author(family=family.strip() or None, given=given or None,
+                              initials=initials or None))
+    return authors
 
 
-def _author(full: str, short: str) -> Author:
-    family, _, given = full.partition(",")
-    initials = short.rpartition(" ")[2] if " " in short else initials_of(given)
-    return Author(family=family.strip(), given=given.strip() or None, initials=initials or None)
+def _date(text: str | None, record: Record) -> None:
+    if not text:
+        return
+    match = re.match(r"(\d{4})(?:\s+([A-Za-z]{3})[a-z]*)?(?:\s+(\d{1,2}))?$", text.strip())
+    if match:
+        record.year = int(match.group(1))
+        month = _MONTHS.get((match.group(2) or "").lower())
+        if month:
+            record.month = month
+            if match.group(3):
+                record.day = int(match.group(3))
+            return
+    year = re.match(r"(\d{4})", text.strip())
+    if year:
+        record.year = int(year.group(1))
+    record.date_text = text.strip()
 
 
-def _mesh(text: str) -> MeshHeading:
-    descriptor, *qualifiers = text.split("/")
-    return MeshHeading(
-        descriptor=descriptor.lstrip("*"), major=descriptor.startswith("*") or any(
-            q.startswith("*") for q in qualifiers),
-        qualifiers=[{"name": q.lstrip("*"), "major": q.startswith("*"), "ui": None} for q in qualifiers],
-    )
+def _ids(values: Iterable[str], kind: str) -> str | None:
+    for value in values:
+        if value.endswith(f"[{kind}]"):
+            return value[: -len(kind) - 2].strip()
+    return None
 
 
-@importer("nbib", suffixes=(".nbib", ".medline", ".txt"), sniff=sniff, default_source="PubMed")
-def read_nbib(path: Path, options: ReadOptions) -> Iterator[Record]:
-    for number, entry in enumerate(medline_records(read_text(path), str(path)), start=1):
-        if not entry.get("PMID"):
-            raise ParseError("record has no PMID line", file=str(path), record=number)
-        record = to_record(entry)
-        record.source_db = options.source or "PubMed"
-        record.extra["location"] = f"record {number}"
-        yield record
+def to_record(item: dict[str, Any]) -> Record:
+    is_book = bool(item.get("BTI")) and not item.get("JT")
+    record = Record(title=item.get("TI") or item.get("BTI") or "",
+                    pmid=item.get("PMID"), kind="book" if is_book else "article")
+    record.vernacular_title = item.get("TT")
+    record.abstract = item.get("AB")
+    record.authors = _authors(item, "FAU", "AU")
+    for name in _list(item.get("CN")):
+        record.authors.append(Author(collective=name))
+    record.editors = _authors(item, "FED", "ED")
+    record.journal = item.get("JT")
+    record.journal_abbrev = item.get("TA")
+    record.volume = item.get("VI")
+    record.issue = item.get("IP")
+    record.pages = item.get("PG")
+    ids = _list(item.get("AID")) + _list(item.get("LID"))
+    record.doi = _ids(ids, "doi")
+    if not record.pages:
+        record.article_number = _ids(_list(item.get("LID")), "pii")
+    pmc = item.get("PMC")
+    record.pmcid = pmc.split()[0] if isinstance(pmc, str) else None
+    _date(item.get("DP"), record)
+    record.languages = _list(item.get("LA"))
+    record.publication_types = _list(item.get("PT"))
+    record.keywords = [k.strip() for k in _list(item.get("OT"))]
+    record.mesh = [MeshHeading(descriptor=m.split("/")[0].lstrip("*"), major="*" in m)
+                   for m in _list(item.get("MH"))]
+    record.publication_status = item.get("PST")
+    for issn in _list(item.get("IS")):
+        number = issn.split(" ")[0]
+        if "(Electronic)" in issn and not record.issn_electronic:
+            record.issn_electronic = number
+        elif "(Print)" in issn and not record.issn_print:
+            record.issn_print = number
+    record.publisher = item.get("PB")
+    record.place = item.get("PL") if is_book else None
+    record.isbn = _list(item.get("ISBN"))[0] if item.get("ISBN") else None
+    record.edition = item.get("EN")
+    return record
+
+
+def parse_text(text: str, path: Path, source: str | None) -> Iterator[Record | ParseError]:
+    if not re.search(r"^(PMID|TI  )- ", text, re.M):
+        raise ParseError("no MEDLINE records found (expected lines like 'PMID- 12345678')",
+                         file=str(path))
+    try:
+        items = list(Medline.parse(io.StringIO(text)))
+    except Exception as exc:  # Bio.Medline raises plain ValueErrors on broken lines
+        raise ParseError(f"not readable as MEDLINE text: {exc}", file=str(path)) from None
+    for number, item in enumerate(items, start=1):
+        record = finish(to_record(dict(item)), source or "PubMed", item.get("PMID"))
+        yield check(record, path, number) or record
+
+
+def read(path: Path, source: str | None) -> Iterator[Record | ParseError]:
+    text = path.read_text(encoding="utf-8-sig", errors="replace").replace("\r\n", "\n")
+    lines = text.split("\n")
+    # a record cut off inside a field (no blank line at the end is fine; a lone tag is not)
+    for number, line in enumerate(lines, start=1):
+        if (line.strip() and not _FIELD_LINE.match(line) and not line.startswith("      ")
+                and re.match(r"^[A-Z]{2,4}-?\s*$", line)):
+            raise ParseError(f"broken field line {line!r}", file=str(path), line=number)
+    yield from parse_text(text, path, source)
+
+
+def sniff(head: str) -> bool:
+    """MEDLINE tags ('PMID- ', 'FAU - ', 'TI  - ') and no RIS 'TY  - ' line."""
+    if re.search(r"^TY  ?- ", head, re.M):
+        return False
+    first = next((line for line in head.splitlines() if line.strip()), "")
+    return bool(re.match(r"[A-Z]{2,4} *- ?\S", first)) and bool(
+        re.search(r"^(PMID- ?\d|FAU - |OWN - |STAT- |PT  - )", head, re.M))
+
+
+register(Importer("nbib", (".nbib", ".medline"), read, sniff, "PubMed"))

@@ -1,22 +1,55 @@
-"""PubMed XML files (efetch output, MEDLINE/baseline files): the foundation's streaming parser."""
+"""PubMed XML (efetch output, MEDLINE/baseline files, .xml.gz) via litreview.pubmed_xml."""
 
 from __future__ import annotations
 
+import gzip
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
-from litreview.importers import ReadOptions, importer
+from lxml import etree
+
+from litreview.errors import ParseError
+from litreview.importers import Importer, check, finish, register
 from litreview.pubmed_xml import parse_pubmed_xml
 from litreview.records import Record
 
 
+def read(path: Path, source: str | None) -> Iterator[Record | ParseError]:
+    number = 0
+    try:
+        with _open(path) as handle:
+            for record in parse_pubmed_xml(handle if path.suffix == ".gz" else path):
+                number += 1
+                if record.source_db == "PubMed" and source and source != "PubMed":
+                    record.source_db = None  # the user named the database (e.g. MEDLINE)
+                finish(record, source or "PubMed", record.source_key or record.pmid)
+                yield check(record, path, number) or record
+    except ParseError as exc:  # the parser's own error: make sure it names the file
+        exc.file = exc.file or str(path)
+        raise
+    except etree.XMLSyntaxError as exc:
+        line = exc.position[0] if exc.position else None
+        raise ParseError(f"broken XML after {number} records: {exc.msg}", file=str(path),
+                         line=line) from None
+    except (OSError, EOFError) as exc:  # a truncated .gz
+        raise ParseError(f"cannot read: {exc}", file=str(path)) from None
+    if number == 0:
+        raise ParseError("no PubmedArticle or PubmedBookArticle elements found",
+                         file=str(path))
+
+
+def _open(path: Path) -> BinaryIO:
+    if path.suffix == ".gz":
+        return gzip.open(path, "rb")  # type: ignore[return-value]
+    return open(path, "rb")  # noqa: SIM115 - the caller's with-block closes it
+
+
 def sniff(head: str) -> bool:
-    return "<PubmedArticleSet" in head or "<PubmedArticle>" in head or "<PubmedBookArticle>" in head
+    return head.lstrip().startswith("<") and any(
+        tag in head for tag in ("<PubmedArticleSet", "<PubmedArticle>", "<PubmedBookArticle",
+                                "<PubmedBookArticleSet",
+                                "<MedlineCitationSet", "<!DOCTYPE PubmedArticleSet"))
 
 
-@importer("pubmed-xml", suffixes=(".xml", ".gz"), sniff=sniff, default_source="PubMed")
-def read_pubmed_xml(path: Path, options: ReadOptions) -> Iterator[Record]:
-    for number, record in enumerate(parse_pubmed_xml(path), start=1):
-        record.source_db = options.source or "PubMed"
-        record.extra["location"] = f"record {number}"
-        yield record
+register(Importer("pubmed-xml", (".xml", ".gz"), read, sniff, "PubMed"))

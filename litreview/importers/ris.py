@@ -1,179 +1,346 @@
-"""RIS as the databases actually write it.
+"""RIS (EndNote, Zotero, Ovid, Scopus, Web of Science, Lens, Dimensions, EBSCO, PubMed, ...).
 
-A tolerant tokenizer of our own (so errors can name the line): UTF-8 BOM, CRLF, Ovid's numbered
-lines and "Link to the Ovid Full Text" lines between records (which name the Ovid database and
-the PMID), `Y1  - 2018//`, one-space tags, repeated tags, and run-on fields continued on untagged
-lines. Tag meanings follow rispy's TAG_KEY_MAPPING; rispy also writes our RIS exports.
+Lines are split into tags by rispy's RisParser.parse_line; the record loop is ours so that
+it can track line numbers, report a truncated last record, and take the fixes real files
+need: a UTF-8 BOM, CRLF, Ovid's numbered lines between records ("1."), "Link to the Ovid
+Full Text" lines, run-on lines (continuations of the previous tag), repeated tags.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from rispy import RisParser
+
 from litreview.errors import ParseError
-from litreview.importers import ReadOptions, importer, read_text
-from litreview.importers.fields import join_pages, parse_name, parse_year
-from litreview.records import Record, normalise_doi
+from litreview.importers import Importer, check, finish, register
+from litreview.records import Author, Record
 
-TAG = re.compile(r"^([A-Z][A-Z0-9]) {1,2}-(?: (.*)|)$")
-OVID_NUMBER = re.compile(r"^\d+\.\s*$")
-OVID_LINK = re.compile(r"[?&]D=([a-z0-9]+)", re.I)
-OVID_PMID = re.compile(r"info:pmid/(\d+)")
-OVID_DATABASES = {
-    "med": "MEDLINE", "pre": "MEDLINE", "mes": "MEDLINE", "pmnm": "MEDLINE",
-    "emed": "Embase", "emez": "Embase", "emb": "Embase", "emex": "Embase", "oemez": "Embase",
-    "psyh": "APA PsycInfo", "psyc": "APA PsycInfo",
-    "cctr": "Cochrane CENTRAL", "coch": "Cochrane Database of Systematic Reviews",
+_TAG_LINE = re.compile(r"^[A-Z][A-Z0-9]  ?-( |$)", re.M)
+_ONE_SPACE = re.compile(r"^[A-Z][A-Z0-9] -( |$)")
+_OVID_NUMBER = re.compile(r"^\d+\.\s*$")
+
+KINDS = {
+    "JOUR": "article", "JFULL": "article", "MGZN": "article", "NEWS": "article",
+    "EJOUR": "article", "ABST": "article", "INPR": "article",
+    "BOOK": "book", "EBOOK": "book", "EDBOOK": "book",
+    "CHAP": "chapter", "ECHAP": "chapter",
+    "CONF": "conference", "CPAPER": "conference",
+    "THES": "thesis", "RPRT": "report", "DATA": "dataset", "ELEC": "webpage",
 }
-DB_NAMES = {"ecn": "EconLit", "psyh": "APA PsycInfo", "egh": "GreenFILE", "8gh": "Environment Index",
-            "nlm": "PubMed"}
-KINDS = {"JOUR": "article", "JFULL": "article", "EJOUR": "article", "MGZN": "article", "NEWS": "article",
-         "BOOK": "book", "EBOOK": "book", "CHAP": "chapter", "ECHAP": "chapter", "CONF": "conference",
-         "CPAPER": "conference", "THES": "thesis", "RPRT": "report", "ELEC": "webpage", "DATA": "dataset"}
-LIST_TAGS = {"AU", "A1", "A2", "A3", "A4", "KW", "UR", "SN", "M2", "AD", "N1", "L2", "ED"}
+
+# EBSCO writes its database codes in DB; the common ones get their usual names.
+EBSCO_DB = {
+    "psyh": "PsycINFO", "ecn": "EconLit", "egh": "Environment Index", "8gh": "GreenFILE",
+    "cmedm": "MEDLINE", "mdc": "MEDLINE", "rzh": "CINAHL", "c8h": "CINAHL", "eric": "ERIC",
+    "a9h": "Academic Search Complete", "bth": "Business Source Complete",
+}
 
 
-@dataclass
-class RisEntry:
-    line: int
-    tags: dict[str, list[str]] = field(default_factory=dict)
-    trailer: list[str] = field(default_factory=list)
+# Ovid's database segment codes (D=... in its links), by prefix.
+OVID_DB = (("med", "MEDLINE"), ("prem", "MEDLINE"), ("mesx", "MEDLINE"), ("ppez", "MEDLINE"),
+           ("em", "Embase"), ("psyc", "PsycINFO"), ("cctr", "CENTRAL"), ("coch", "CDSR"))
 
-    def first(self, *tags: str) -> str | None:
-        for tag in tags:
-            for value in self.tags.get(tag, []):
-                if value.strip():
-                    return value.strip()
+
+class _Lines(RisParser):
+    """rispy's line splitter, also taking 'TY - JOUR' (one space, as some exporters write)."""
+
+    PATTERN = r"^[A-Z][A-Z0-9]  - "
+
+    def parse_line(self, line: str) -> tuple[str | None, str]:
+        tag, content = super().parse_line(line)
+        if tag is None and _ONE_SPACE.match(line):
+            return line[:2], line[5:].strip()
+        return tag, content
+
+
+_LINE_PARSER = _Lines()
+
+
+def database_name(raw: str | None) -> str | None:
+    """A database name for PRISMA counts from what a DB/DP tag says."""
+    if not raw:
         return None
+    text = raw.strip()
+    low = text.lower()
+    if low in EBSCO_DB:
+        return EBSCO_DB[low]
+    if "ovid" in low or "<" in low:
+        for needle, name in (("medline", "MEDLINE"), ("embase", "Embase"),
+                             ("psycinfo", "PsycINFO"), ("central", "CENTRAL"),
+                             ("cochrane", "CENTRAL"), ("ebm reviews", "CENTRAL")):
+            if needle in low:
+                return name
+    if low in {"ebscohost", "nlm"}:
+        return None  # a platform, not a database
+    return text
 
-    def all(self, *tags: str) -> list[str]:
-        return [v.strip() for t in tags for v in self.tags.get(t, []) if v.strip()]
+
+def iter_raw(path: Path) -> Iterator[tuple[int, dict[str, list[str]]] | ParseError]:
+    """(line of TY, {tag: [values]}) per record; a ParseError for a truncated record."""
+    with open(path, "rb") as handle:
+        head = handle.read(1 << 16)
+    try:
+        head.decode("utf-8-sig")
+        encoding = "utf-8-sig"
+    except UnicodeDecodeError as exc:
+        encoding = "utf-8-sig" if exc.start > len(head) - 4 else "latin-1"
+    if not _TAG_LINE.search(head.decode(encoding, errors="replace").replace("\ufeff", "")):
+        raise ParseError("no RIS tags found (expected lines like 'TY  - JOUR')", file=str(path))
+    with open(path, encoding=encoding, errors="replace", newline=None) as handle:
+        yield from _records(handle, path)
 
 
-def sniff(head: str) -> bool:
-    lines = [line for line in head.splitlines() if line.strip() and not OVID_NUMBER.match(line)]
-    return bool(lines) and re.match(r"^TY {1,2}- ", lines[0]) is not None
-
-
-def entries(text: str, file: str) -> Iterator[RisEntry]:
-    """Split RIS text into entries with their tags; ParseError names the line."""
-    current: RisEntry | None = None
+def _records(lines: Iterable[str], path: Path
+             ) -> Iterator[tuple[int, dict[str, list[str]]] | ParseError]:
+    record: dict[str, list[str]] | None = None
+    pending: tuple[int, dict[str, list[str]]] | None = None  # closed, may get Ovid's trailers
+    start = 0
     last_tag: str | None = None
-    previous: RisEntry | None = None
-    for number, line in enumerate(text.split("\n"), start=1):
-        match = TAG.match(line.rstrip())
-        if match:
-            tag, value = match.group(1), (match.group(2) or "")
-            if tag == "TY":
-                if current is not None:
-                    raise ParseError(f"'TY  -' starts a record before the record of line {current.line} "
-                                     "ended with 'ER  -'", file=file, line=number)
-                current, last_tag = RisEntry(line=number), "TY"
-                current.tags["TY"] = [value]
-            elif current is None and previous is not None:
-                previous.tags.setdefault(tag, []).append(value)  # Ovid writes NL after ER
-            elif current is None:
-                raise ParseError(f"tag {tag!r} outside a record; expected 'TY  -' to start one",
-                                 file=file, line=number)
-            elif tag == "ER":
-                yield current
-                previous, current, last_tag = current, None, None
-            else:
-                current.tags.setdefault(tag, []).append(value)
-                last_tag = tag
-        elif not line.strip() or OVID_NUMBER.match(line):
+    for number, line in enumerate(lines, start=1):
+        line = line.rstrip()
+        if not line:
             continue
-        elif current is not None and last_tag is not None:
-            current.tags[last_tag][-1] += " " + line.strip()
-        elif current is None and previous is not None and line.startswith("Link to "):
-            previous.trailer.append(line)
+        if line[0] == "\ufeff":  # a BOM before a record (files joined together)
+            line = line[1:]
+        if line[2:5] == "  -" and line[:2].isupper() and line[0].isalpha():  # the common case
+            tag, content = line[:2], line[6:].strip()
         else:
-            raise ParseError(f"unexpected text {line[:40]!r}; expected an RIS tag such as 'TY  - JOUR'",
-                             file=file, line=number)
-    if current is not None:
-        raise ParseError(f"the record starting at line {current.line} has no 'ER  -' end tag "
-                         "(file truncated?)", file=file, line=current.line)
+            tag, content = _LINE_PARSER.parse_line(line)
+        if record is None:
+            if tag == "TY":
+                if pending:
+                    yield pending
+                    pending = None
+                record, start, last_tag = {"TY": [content]}, number, "TY"
+            elif tag is None:
+                continue  # Ovid's "12." numbers and "Link to the Ovid Full Text" lines
+            elif pending is not None and tag != "ER":
+                pending[1].setdefault(tag, []).append(content)  # Ovid writes NL after ER
+            else:
+                yield ParseError(f"tag {tag} outside a record (expected 'TY  - ' first)",
+                                 file=str(path), line=number)
+            continue
+        if tag == "ER":
+            pending = (start, record)
+            record, last_tag = None, None
+        elif tag == "TY" and set(record) == {"TY"}:
+            record["TY"].append(content)  # repeated TY lines before any field: one record
+        elif tag == "TY":
+            yield ParseError("record has no 'ER  - ' end line", file=str(path), line=start)
+            record, start, last_tag = {"TY": [content]}, number, "TY"
+        elif tag is None:
+            if content.lower().startswith("link to the ovid full text"):
+                continue
+            if last_tag is not None and record.get(last_tag):
+                record[last_tag][-1] = f"{record[last_tag][-1]} {content}".strip()
+        else:
+            record.setdefault(tag, []).append(content)
+            if tag in ("AU", "A1"):
+                record.setdefault("_authors", []).append(content)  # file order across tags
+            last_tag = tag
+    if pending:
+        yield pending
+    if record is not None:
+        yield ParseError("file ends inside a record (no 'ER  - ' line): truncated?",
+                         file=str(path), line=start)
 
 
-def to_record(entry: RisEntry, options: ReadOptions) -> Record:
-    kind = KINDS.get((entry.first("TY") or "JOUR").upper(), "article")
-    record = Record(title=entry.first("TI", "T1", "CT", "BT") or "", kind=kind)
-    record.authors = [parse_name(a) for a in entry.all("AU", "A1")]
-    container = entry.first("T2", "JO", "JF", "JA", "J2")
-    if kind == "chapter":
-        record.book_title = container
-        record.editors = [parse_name(a) for a in entry.all("A2", "ED")]
-    else:
-        record.journal = entry.first("JF", "JO", "T2") or container
-        record.journal_abbrev = entry.first("JA", "J2")
-    record.year = parse_year(entry.first("PY", "Y1", "DA"))
-    record.volume = entry.first("VL")
-    record.issue = entry.first("IS", "CP")
-    record.pages = join_pages(entry.first("SP"), entry.first("EP"))
-    record.doi = normalise_doi(entry.first("DO")) or _doi_from_urls(entry.all("UR", "L2", "DO"))
-    record.abstract = entry.first("AB", "N2")
-    record.keywords = entry.all("KW")
-    record.languages = entry.all("LA")
-    record.publisher, record.place = entry.first("PB"), entry.first("CY")
-    record.edition = entry.first("ET")
-    isbn_or_issn = entry.first("SN")
-    if kind in {"book", "chapter"}:
-        record.isbn = isbn_or_issn
-    else:
-        record.issn_print = isbn_or_issn
-    urls = entry.all("UR")
-    record.url = urls[0] if urls else None
-    _provenance(entry, record, options)
-    return record
-
-
-def _doi_from_urls(urls: list[str]) -> str | None:
-    for url in urls:
-        if "doi.org/" in url:
-            return normalise_doi(url)
+def _first(raw: dict[str, list[str]], *tags: str) -> str | None:
+    for tag in tags:
+        for value in raw.get(tag, []):
+            if value.strip():
+                return value.strip()
     return None
 
 
-def _provenance(entry: RisEntry, record: Record, options: ReadOptions) -> None:
-    trailer = " ".join(entry.trailer)
-    ovid = OVID_LINK.search(trailer) or OVID_LINK.search(" ".join(entry.all("L2", "UR")))
-    database = None
+_GROUP = re.compile(r"\b(group|consortium|collaborat\w*|committee|investigators|society|"
+                    r"association|network|team|trial|study|council|organi[sz]ation|"
+                    r"working party|panel|task force)\b", re.I)
+
+
+_INITIALS = re.compile(r"(?:[A-Z]\.?\s*){1,4}")
+
+
+def _author(value: str) -> Author:
+    value = value.strip().rstrip(",")
+    if _GROUP.search(value):
+        return Author(collective=value)
+    if "," in value:
+        family, _, given = value.partition(",")
+        given = given.strip()
+        parts = [p for p in given.split(",") if p.strip()]  # 'Smith, John, Jr.'
+        given = parts[0].strip() if parts else ""
+        if given and _INITIALS.fullmatch(given):
+            return Author(family=family.strip(), initials=given.replace(".", "").replace(" ", ""))
+        return Author(family=family.strip(), given=given or None)
+    words = value.split()
+    if len(words) == 2 and re.fullmatch(r"[A-Z]{1,4}", words[1]):  # PubMed style 'Smith JA'
+        return Author(family=words[0], initials=words[1])
+    if len(words) > 1 and not any(w.isupper() and len(w) > 4 for w in words):
+        return Author(family=words[-1], given=" ".join(words[:-1]))
+    return Author(collective=value)
+
+
+def _date(raw: dict[str, list[str]], record: Record) -> None:
+    """Year from PY/Y1; month and day from whichever of DA/Y1/PY gives the fullest date."""
+    best: tuple[int, int | None, int | None] | None = None
+    for tag in ("PY", "Y1", "DA", "Y2"):
+        for value in raw.get(tag, []):
+            match = re.match(r"\s*(\d{4})(?:[/-](\d{1,2}))?(?:[/-](\d{1,2}))?", value)
+            if not match:
+                continue
+            month = int(match.group(2)) if match.group(2) and 1 <= int(match.group(2)) <= 12 \
+                else None
+            day = int(match.group(3)) if month and match.group(3) and \
+                1 <= int(match.group(3)) <= 31 else None
+            parsed = (int(match.group(1)), month, day)
+            if best is None or (best[0] == parsed[0] and (month and not best[1])):
+                best = parsed
+    if best:
+        record.year, record.month, record.day = best
+        return
+    for tag in ("PY", "Y1", "DA", "Y2"):
+        for value in raw.get(tag, []):
+            year = re.search(r"\b(1[5-9]\d\d|20\d\d)\b", value)
+            if year:
+                record.year = int(year.group(1))
+                record.date_text = value.strip()
+                return
+
+
+def _pages(raw: dict[str, list[str]]) -> str | None:
+    start, end = _first(raw, "SP"), _first(raw, "EP")
+    if start and end and "-" not in start and start != end:
+        return f"{start}-{end}"
+    return start or end
+
+
+def _sniff_db(raw: dict[str, list[str]]) -> str | None:
+    named = database_name(_first(raw, "DB")) or database_name(_first(raw, "DP"))
+    if named:
+        return named
+    an = _first(raw, "AN", "UT") or ""
+    urls = " ".join(raw.get("UR", []) + raw.get("L2", []))
+    ovid = re.search(r"ovidweb\.cgi\?.*?\bD=([a-z]+)", urls)
     if ovid:
-        code = ovid.group(1).lower()
-        database = next((name for prefix, name in OVID_DATABASES.items() if code.startswith(prefix)),
-                        f"Ovid {code}")
-        pmid = OVID_PMID.search(trailer)
-        if pmid:
-            record.pmid = pmid.group(1)
-        elif database == "MEDLINE" and (entry.first("ID", "AN") or "").isdigit():
-            record.pmid = entry.first("ID", "AN")
-    named = entry.first("DB", "DP")
-    if not database and named:
-        database = DB_NAMES.get(named.lower(), named)
-    if not record.pmid and (database or "").lower() in {"pubmed", "medline"}:
-        candidate = entry.first("AN", "ID", "C2") or ""
-        record.pmid = candidate if candidate.isdigit() else None
-    record.source_db = options.source or database
-    key = entry.first("ID", "AN")
-    record.source_key = key or _content_key(entry)
-    if database:
-        record.extra["database"] = database
+        code = ovid.group(1)
+        return next((name for prefix, name in OVID_DB if code.startswith(prefix)), f"Ovid {code}")
+    if an.startswith("WOS:"):
+        return "Web of Science"
+    if an.startswith("pub.1") or "dimensions.ai" in urls:
+        return "Dimensions"
+    if "lens.org" in urls and len(raw.get("UR", [])) > 0 and "lens.org" in raw["UR"][-1]:
+        return "Lens"
+    if "scopus.com" in urls:
+        return "Scopus"
+    return None
 
 
-def _content_key(entry: RisEntry) -> str:
-    """A stable key for records whose file gives them no id: the hash of their tags."""
-    text = "\n".join(f"{t}:{v}" for t in sorted(entry.tags) for v in entry.tags[t])
-    return "sha1:" + hashlib.sha1(text.encode("utf-8")).hexdigest()[:20]
+def _key(raw: dict[str, list[str]], database: str | None) -> str | None:
+    an = _first(raw, "AN")
+    if an:
+        return an
+    rid = _first(raw, "ID")
+    # EndNote/Zotero number records 1, 2, 3 in each export: not stable ids across files,
+    # so such small numbers are kept in extra and the key is derived from the content.
+    if rid and not (rid.isdigit() and len(rid) <= 6 and database is None):
+        return rid
+    return None
 
 
-@importer("ris", suffixes=(".ris", ".txt"), sniff=sniff)
-def read_ris(path: Path, options: ReadOptions) -> Iterator[Record]:
-    text = read_text(path)
-    for number, entry in enumerate(entries(text, str(path)), start=1):
-        record = to_record(entry, options)
-        record.extra["location"] = f"record {number} (line {entry.line})"
-        yield record
+def to_record(raw: dict[str, list[str]]) -> Record:
+    ty = (_first(raw, "TY") or "JOUR").upper()
+    kind = KINDS.get(ty, "article")
+    record = Record(kind=kind)
+    record.title = _first(raw, "TI", "T1", "CT") or ""
+    if not record.title and kind == "book":
+        record.title = _first(raw, "BT", "T2") or ""
+    record.authors = [_author(a) for a in raw.get("_authors", []) if a.strip()]
+    editor_tags = ("A2", "ED", "A3") if kind in {"chapter", "book"} else ("ED",)
+    record.editors = [_author(a) for tag in editor_tags for a in raw.get(tag, []) if a.strip()]
+    if kind == "chapter":
+        record.book_title = _first(raw, "T2", "BT", "T1" if raw.get("TI") else "")
+    else:
+        record.journal = _first(raw, "JF", "T2", "JO", "JA", "J2", "T3" if kind != "book" else "")
+        record.journal_abbrev = _first(raw, "J2", "JA", "JO")
+        if record.journal_abbrev == record.journal and not raw.get("J2") and not raw.get("JA"):
+            record.journal_abbrev = None
+    record.volume = _first(raw, "VL")
+    record.issue = _first(raw, "IS", "CP")
+    record.pages = _pages(raw)
+    if not record.pages:
+        record.article_number = _first(raw, "C7", "AR")
+    _date(raw, record)
+    record.doi = _first(raw, "DO", "DI")
+    if not record.doi:
+        for value in raw.get("UR", []) + raw.get("L3", []) + raw.get("M3", []):
+            if "doi.org/10." in value or value.startswith("10."):
+                record.doi = value
+                break
+    record.abstract = " ".join(raw.get("AB", []) or raw.get("N2", [])) or None
+    record.keywords = [k.strip() for k in raw.get("KW", []) if k.strip()]
+    record.languages = [lang.strip() for lang in raw.get("LA", []) if lang.strip()]
+    sn = [s for value in raw.get("SN", []) for s in re.split(r"[;,]\s*|\s+(?=\d)", value)]
+    if kind in {"book", "chapter"}:
+        record.isbn = _first(raw, "SN")
+    else:
+        issns = [re.sub(r"\s*\(.*?\)", "", s).strip() for s in sn if s.strip()]
+        issns = [s for s in issns if re.fullmatch(r"\d{4}-?\d{3}[\dXx]", s)]
+        if issns:
+            record.issn_print = issns[0]
+        if len(issns) > 1:
+            record.issn_electronic = issns[1]
+    record.publisher = _first(raw, "PB")
+    record.place = _first(raw, "CY", "PP")
+    record.edition = _first(raw, "ET")
+    urls = [u for u in raw.get("UR", []) if u.startswith("http")]
+    record.url = urls[0] if urls else None
+    record.publication_types = [ty]
+    extra: dict[str, object] = {}
+    for tag in ("ID", "DB", "DP", "N1", "M2"):
+        if raw.get(tag):
+            extra[f"ris_{tag}"] = raw[tag] if len(raw[tag]) > 1 else raw[tag][0]
+    record.extra = extra
+    return record
+
+
+def read(path: Path, source: str | None) -> Iterator[Record | ParseError]:
+    number = 0
+    for item in iter_raw(path):
+        if isinstance(item, ParseError):
+            number += 1
+            item.record = number
+            yield item
+            continue
+        line, raw = item
+        number += 1
+        record = to_record(raw)
+        database = _sniff_db(raw)
+        key = _key(raw, database)
+        if database in {"MEDLINE", "PubMed"} and key and key.isdigit():
+            record.pmid = key
+        for note in raw.get("N1", []):  # 'PMID: 123' / 'PMCID: PMC1' notes (ours, Zotero's)
+            label, _, value = note.partition(":")
+            if label.strip() == "PMID" and value.strip().isdigit() and not record.pmid:
+                record.pmid = value.strip()
+            elif label.strip() == "PMCID" and value.strip():
+                record.pmcid = value.strip()
+        finish(record, database or source or "RIS", key)
+        problem = check(record, path, number, line)
+        yield problem or record
+
+
+def sniff(head: str) -> bool:
+    lines = [line for line in head.splitlines() if line.strip()][:30]
+    return any(line.startswith(("TY  -", "TY - ")) for line in lines)
+
+
+register(Importer("ris", (".ris", ".txt"), read, sniff, "RIS"))
+
+
+def databases(records: list[Record]) -> Counter[str]:
+    return Counter(r.source_db or "" for r in records)

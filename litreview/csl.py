@@ -1,0 +1,229 @@
+"""Record <-> CSL-JSON (the citeproc item format every CSL processor and Zotero read).
+
+The mapping is meant to be faithful enough that a CSL style renders the reference the way
+PubMed shows it:
+- authors are {"family", "given"}; where no full given name is known the initials are used
+  as the given name ("MD"), so Vancouver renders "Cappellini MD", never "Cappellini M";
+  a full given name ("Maria Domenica") is kept as is and the style initialises it;
+- collective/group authors are {"literal": name};
+- issued carries the date-parts known (year, month, day); a season or MedlineDate with no
+  month is kept as {"literal": ...} (with the year in "date-parts" too when known);
+- page ranges are kept as written ("871-8"); an article number goes to "number" when there
+  are no pages;
+- "status": "ahead of print" for PubMed's aheadofprint records.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Any
+
+from litreview.records import Author, Record, fold, initials_of
+
+KIND_TO_CSL = {
+    "article": "article-journal",
+    "book": "book",
+    "chapter": "chapter",
+    "thesis": "thesis",
+    "report": "report",
+    "conference": "paper-conference",
+    "preprint": "article",
+    "dataset": "dataset",
+    "webpage": "webpage",
+}
+CSL_TO_KIND = {v: k for k, v in KIND_TO_CSL.items()}
+CSL_TO_KIND.update({"article-magazine": "article", "article-newspaper": "article",
+                    "review": "article", "entry-encyclopedia": "chapter"})
+
+_YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b")
+
+
+def _author_to_csl(author: Author) -> dict[str, Any]:
+    if author.collective:
+        return {"literal": author.collective}
+    item: dict[str, Any] = {}
+    if author.family:
+        item["family"] = author.family
+    given = author.given or author.initials
+    if given:
+        item["given"] = given
+    if not item:
+        return {}
+    if author.orcid:
+        item["ORCID"] = author.orcid
+    return item
+
+
+def _author_from_csl(item: dict[str, Any]) -> Author | None:
+    if item.get("literal"):
+        return Author(collective=str(item["literal"]))
+    family = item.get("family")
+    given = item.get("given")
+    if not family and not given:
+        return None
+    if family and (item.get("non-dropping-particle") or item.get("dropping-particle")):
+        particle = item.get("non-dropping-particle") or item.get("dropping-particle")
+        family = f"{particle} {family}"
+    initials = None
+    if given and re.fullmatch(r"[A-Z]{1,4}", given):
+        # PubMed-style initials stored as given name: keep them as initials, no invented name
+        initials, given = given, None
+    author = Author(family=family, given=given, initials=initials, orcid=item.get("ORCID"))
+    if not author.initials and author.given:
+        author.initials = initials_of(author.given)
+    return author
+
+
+def _issued(record: Record) -> dict[str, Any] | None:
+    parts: list[int] = []
+    if record.year:
+        parts.append(int(record.year))
+        if record.month:
+            parts.append(int(record.month))
+            if record.day:
+                parts.append(int(record.day))
+    issued: dict[str, Any] = {}
+    if parts:
+        issued["date-parts"] = [parts]
+    if record.date_text and not record.month:
+        issued["literal"] = record.date_text
+    return issued or None
+
+
+def to_csl(record: Record) -> dict[str, Any]:
+    """The record as one CSL-JSON item (keys absent rather than empty)."""
+    csl_type = KIND_TO_CSL.get(record.kind, "article-journal")
+    item: dict[str, Any] = {
+        "id": _csl_id(record),
+        "type": csl_type,
+        "title": record.title,
+    }
+    authors = [a for a in (_author_to_csl(x) for x in record.authors) if a]
+    if authors:
+        item["author"] = authors
+    editors = [a for a in (_author_to_csl(x) for x in record.editors) if a]
+    if editors:
+        item["editor"] = editors
+    if csl_type == "chapter":
+        _put(item, "container-title", record.book_title)
+    else:
+        _put(item, "container-title", record.journal)
+        _put(item, "container-title-short", record.journal_abbrev)
+    _put(item, "volume", record.volume)
+    _put(item, "issue", record.issue)
+    _put(item, "page", record.pages)
+    if not record.pages:
+        _put(item, "number", record.article_number)
+    issued = _issued(record)
+    if issued:
+        item["issued"] = issued
+    _put(item, "DOI", record.doi)
+    _put(item, "PMID", record.pmid)
+    _put(item, "PMCID", record.pmcid)
+    _put(item, "URL", record.url)
+    issns = [i for i in (record.issn_print, record.issn_electronic) if i]
+    if issns:
+        item["ISSN"] = issns[0] if len(issns) == 1 else ", ".join(issns)
+    if record.languages:
+        item["language"] = record.languages[0]
+    _put(item, "abstract", record.abstract)
+    _put(item, "publisher", record.publisher)
+    _put(item, "publisher-place", record.place)
+    _put(item, "ISBN", record.isbn)
+    _put(item, "edition", record.edition)
+    if record.keywords:
+        item["keyword"] = ", ".join(record.keywords)
+    if (record.publication_status or "").lower() == "aheadofprint":
+        item["status"] = "ahead of print"
+    return item
+
+
+def from_csl(item: dict[str, Any]) -> Record:
+    """A Record from a CSL-JSON item (the inverse of to_csl for the fields CSL holds)."""
+    csl_type = str(item.get("type") or "article-journal")
+    kind = CSL_TO_KIND.get(csl_type, "article")
+    record = Record(title=_text(item.get("title")) or "", kind=kind)
+    record.authors = [a for a in (_author_from_csl(x) for x in item.get("author") or []) if a]
+    record.editors = [a for a in (_author_from_csl(x) for x in item.get("editor") or []) if a]
+    container = _text(item.get("container-title"))
+    if kind == "chapter":
+        record.book_title = container
+    else:
+        record.journal = container
+        short = item.get("container-title-short") or item.get("journalAbbreviation")
+        record.journal_abbrev = _text(short)
+    record.volume = _text(item.get("volume"))
+    record.issue = _text(item.get("issue"))
+    record.pages = _text(item.get("page"))
+    if not record.pages:
+        record.article_number = _text(item.get("number"))
+    _read_issued(record, item.get("issued"))
+    record.doi = _text(item.get("DOI"))
+    record.pmid = _text(item.get("PMID"))
+    record.pmcid = _text(item.get("PMCID"))
+    record.url = _text(item.get("URL"))
+    issn = _text(item.get("ISSN"))
+    if issn:
+        issns = [p.strip() for p in re.split(r"[,;\s]+", issn) if p.strip()]
+        record.issn_print = issns[0]
+        if len(issns) > 1:
+            record.issn_electronic = issns[1]
+    language = _text(item.get("language"))
+    record.languages = [language] if language else []
+    record.abstract = _text(item.get("abstract"))
+    record.publisher = _text(item.get("publisher"))
+    record.place = _text(item.get("publisher-place"))
+    record.isbn = _text(item.get("ISBN"))
+    record.edition = _text(item.get("edition"))
+    keywords = _text(item.get("keyword"))
+    record.keywords = [k.strip() for k in keywords.split(",") if k.strip()] if keywords else []
+    if str(item.get("status") or "").lower() == "ahead of print":
+        record.publication_status = "aheadofprint"
+    if item.get("id") is not None:
+        record.source_key = str(item["id"])
+    return record
+
+
+def _read_issued(record: Record, issued: Any) -> None:
+    if not isinstance(issued, dict):
+        return
+    parts = issued.get("date-parts")
+    if isinstance(parts, list) and parts and isinstance(parts[0], list):
+        values = [int(p) for p in parts[0] if str(p).strip().lstrip("-").isdigit()]
+        if values:
+            record.year = values[0]
+        if len(values) > 1:
+            record.month = values[1]
+        if len(values) > 2:
+            record.day = values[2]
+    literal = _text(issued.get("literal") or issued.get("raw"))
+    if literal:
+        record.date_text = literal
+        if record.year is None:
+            match = _YEAR.search(literal)
+            if match:
+                record.year = int(match.group(1))
+
+
+def _csl_id(record: Record) -> str:
+    if record.id is not None:
+        return str(record.id)
+    if record.source_key:
+        return str(record.source_key)
+    if record.pmid:
+        return f"pmid:{record.pmid}"
+    digest = hashlib.sha1(fold(record.title).encode()).hexdigest()[:10]
+    return f"item-{digest}"
+
+
+def _put(item: dict[str, Any], key: str, value: Any) -> None:
+    if value not in (None, "", []):
+        item[key] = str(value)
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None

@@ -1,0 +1,109 @@
+"""BibTeX as Zotero/JabRef write it: UTF-8, 'Family, Given and ...', pages with '--',
+LaTeX-special characters escaped in text fields, titles braced to keep their case.
+
+Provenance travels in the entry key (the source key when it is a valid key) and in
+`source = {Database}` (the field Scopus writes), so a file we export imports back as the
+same records.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from typing import TextIO
+
+from litreview.exporters import exporter
+from litreview.records import Author, Record, fold
+
+TYPES = {"article": "article", "book": "book", "chapter": "incollection",
+         "conference": "inproceedings", "thesis": "phdthesis", "report": "techreport",
+         "dataset": "misc", "webpage": "misc"}
+MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_SPECIAL = re.compile(r"([&%#$_])")
+_KEY_OK = re.compile(r"^[A-Za-z0-9_:.\-/+]+$")
+
+
+def escape(text: str) -> str:
+    """Escape LaTeX specials; braces are balanced away so the entry always parses."""
+    text = text.replace("\\", "\\textbackslash{}") if "\\" in text else text
+    text = _SPECIAL.sub(r"\\\1", text)
+    if text.count("{") != text.count("}"):
+        text = text.replace("{", "(").replace("}", ")")
+    return " ".join(text.split())
+
+
+def _name(author: Author) -> str | None:
+    if author.collective:
+        return "{" + escape(author.collective) + "}"
+    given = author.given or author.initials
+    if author.family and given:
+        return f"{escape(author.family)}, {escape(given)}"
+    return escape(author.family or given or "") or None
+
+
+def _names(authors: list[Author]) -> str | None:
+    names = [n for n in (_name(a) for a in authors) if n]
+    return " and ".join(names) or None
+
+
+def cite_key(record: Record, used: set[str]) -> str:
+    if record.source_key and _KEY_OK.match(record.source_key) and record.source_key not in used:
+        key = record.source_key
+    else:
+        first = record.authors[0].family or record.authors[0].collective if record.authors else ""
+        word = next((w for w in fold(record.title).split() if len(w) > 3), "untitled")
+        key = f"{fold(first or 'anon').replace(' ', '')}{record.year or ''}{word}"
+        base, n = key, 1
+        while key in used:
+            n += 1
+            key = f"{base}{chr(96 + n) if n <= 26 else n}"
+    used.add(key)
+    return key
+
+
+def fields(record: Record) -> Iterator[tuple[str, str | None]]:
+    yield "title", "{" + escape(record.title) + "}" if record.title else None
+    yield "author", _names(record.authors)
+    yield "editor", _names(record.editors)
+    if record.kind == "chapter":
+        yield "booktitle", escape(record.book_title or "") or None
+    elif record.kind == "conference":
+        yield "booktitle", escape(record.journal or "") or None
+    else:
+        yield "journal", escape(record.journal or "") or None
+    yield "shortjournal", escape(record.journal_abbrev or "") or None
+    yield "year", str(record.year) if record.year else None
+    yield "month", MONTHS[record.month - 1] if record.month else None
+    yield "volume", record.volume
+    yield "number", record.issue
+    yield "pages", record.pages.replace("-", "--") if record.pages else None
+    yield "eid", record.article_number if not record.pages else None
+    yield "doi", record.doi
+    yield "pmid", record.pmid
+    yield "pmcid", record.pmcid
+    issns = [i for i in (record.issn_print, record.issn_electronic) if i]
+    yield "issn", ", ".join(issns) or None
+    yield "isbn", record.isbn
+    yield "publisher", escape(record.publisher or "") or None
+    yield "address", escape(record.place or "") or None
+    yield "edition", record.edition
+    yield "url", record.url
+    yield "abstract", escape(record.abstract or "") or None
+    yield "keywords", escape(", ".join(record.keywords)) or None
+    yield "language", record.languages[0] if record.languages else None
+    yield "source", record.source_db
+
+
+@exporter("bibtex", suffix=".bib")
+def write_bibtex(records: Iterable[Record], out: TextIO) -> int:
+    used: set[str] = set()
+    count = 0
+    for record in records:
+        entry_type = TYPES.get(record.kind, "article")
+        out.write(f"@{entry_type}{{{cite_key(record, used)},\n")
+        for name, value in fields(record):
+            if value:
+                out.write(f"  {name} = {{{value}}},\n")
+        out.write("}\n\n")
+        count += 1
+    return count

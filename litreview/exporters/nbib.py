@@ -1,0 +1,88 @@
+"""MEDLINE/nbib text as PubMed writes it (4-character tags, 6-space continuation lines)."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Iterable, Iterator
+from typing import TextIO
+
+from litreview.exporters import exporter
+from litreview.records import Record
+
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _date(record: Record) -> str | None:
+    if record.date_text and not record.month:
+        return record.date_text
+    if not record.year:
+        return None
+    parts = [str(record.year)]
+    if record.month:
+        parts.append(MONTHS[record.month - 1])
+        if record.day:
+            parts.append(str(record.day))
+    return " ".join(parts)
+
+
+def fields(record: Record) -> Iterator[tuple[str, str | None]]:
+    yield "PMID", record.pmid
+    for issn, kind in ((record.issn_print, "Print"), (record.issn_electronic, "Electronic")):
+        if issn:
+            yield "IS", f"{issn} ({kind})"
+    yield "VI", record.volume
+    yield "IP", record.issue
+    yield "DP", _date(record)
+    yield ("TI" if record.kind != "book" else "BTI"), record.title
+    yield "PG", record.pages
+    if record.article_number and not record.pages:
+        yield "LID", f"{record.article_number} [pii]"
+    if record.doi:
+        yield "LID", f"{record.doi} [doi]"
+    yield "AB", record.abstract
+    for author in record.authors:
+        if author.collective:
+            yield "CN", author.collective
+            continue
+        given = author.given or author.initials
+        yield "FAU", f"{author.family}, {given}" if given else author.family
+        yield "AU", " ".join(p for p in (author.family, author.initials) if p)
+    for editor in record.editors:
+        yield "FED", f"{editor.family}, {editor.given or editor.initials or ''}".rstrip(", ")
+    for language in record.languages:
+        yield "LA", language
+    for ptype in record.publication_types:
+        yield "PT", ptype
+    yield "TA", record.journal_abbrev
+    yield "JT", record.journal
+    for heading in record.mesh:
+        yield "MH", ("*" if heading.major else "") + heading.descriptor
+    for keyword in record.keywords:
+        yield "OT", keyword
+    yield "PMC", record.pmcid
+    yield "PST", record.publication_status
+    yield "PB", record.publisher
+    yield "PL", record.place if record.kind in {"book", "chapter"} else None
+    yield "ISBN", record.isbn
+    if record.doi:
+        yield "AID", f"{record.doi} [doi]"
+    yield "SO", None
+
+
+def _format(tag: str, value: str) -> str:
+    text = " ".join(value.split())
+    lines = textwrap.wrap(text, width=82 - 6, break_long_words=False, break_on_hyphens=False)
+    head = f"{tag:<4}- "
+    return head + ("\n" + " " * 6).join(lines or [""]) + "\n"
+
+
+@exporter("nbib", suffix=".nbib")
+def write_nbib(records: Iterable[Record], out: TextIO) -> int:
+    count = 0
+    for record in records:
+        out.write("\n")
+        for tag, value in fields(record):
+            if value:
+                out.write(_format(tag, value))
+        count += 1
+    return count

@@ -1,0 +1,219 @@
+"""CSV: a header mapping for PubMed's CSV export (old and new), Rayyan, Covidence, ASReview,
+Zotero, the dedup sets' `id,title,authors,...,source_db` layout, plus `--map column=field`.
+
+A CSV whose cells hold whole MEDLINE records (a PubMed export pasted into a spreadsheet)
+is read with the nbib reader, one record per row.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TextIO
+
+from litreview.errors import ParseError
+from litreview.importers import Importer, check, finish, register
+from litreview.importers.nbib import parse_text
+from litreview.importers.ris import _author
+from litreview.records import Record
+
+FIELDS = ("id", "title", "authors", "year", "month", "journal", "journal_abbrev", "volume",
+          "issue", "pages", "doi", "pmid", "pmcid", "abstract", "source_db", "keywords", "url",
+          "issn", "language", "citation", "ignore")
+
+ALIASES = {
+    "id": ("id", "key", "record_id", "record id", "covidence #", "covidence", "ref",
+           "rayyan id", "accession number", "an"),
+    "title": ("title", "article title", "ti", "primary title", "document title", "t1"),
+    "authors": ("authors", "author", "au", "author(s)", "author full names", "description"),
+    "year": ("year", "publication year", "published year", "py", "publication_year",
+             "pubyear", "date"),
+    "month": ("month", "published month"),
+    "journal": ("journal", "source title", "publication title", "journal/book",
+                "journal title", "secondary title", "journal name", "jt", "so"),
+    "journal_abbrev": ("journal abbreviation", "abbreviated source title", "ta"),
+    "volume": ("volume", "vl", "vol"),
+    "issue": ("issue", "number", "is", "ip"),
+    "pages": ("pages", "page", "pg", "page range"),
+    "doi": ("doi", "di"),
+    "pmid": ("pmid", "pubmed id", "pubmed_id", "entrezuid", "pubmedid"),
+    "pmcid": ("pmcid", "pmc id"),
+    "abstract": ("abstract", "abstract note", "ab", "abstracts"),
+    "source_db": ("source_db", "database", "source database", "db"),
+    "keywords": ("keywords", "manual tags", "author keywords", "kw"),
+    "url": ("url", "link"),
+    "issn": ("issn",),
+    "language": ("language", "la"),
+    "citation": ("details", "citation"),
+}
+_BY_HEADER = {alias: field for field, aliases in ALIASES.items() for alias in aliases}
+
+
+def column_map(header: list[str], overrides: dict[str, str] | None = None) -> dict[str, str]:
+    """{column: field} for the columns we recognise; `overrides` (--map) win."""
+    mapping: dict[str, str] = {}
+    taken: set[str] = set()
+    if "source_key" in header:  # our own CSV export: the source key, not the library's id
+        mapping["source_key"] = "id"
+        taken.add("id")
+    for column in header:
+        field = _BY_HEADER.get(column.strip().lower().lstrip("\ufeff"))
+        if field and field not in taken:
+            mapping[column] = field
+            taken.add(field)
+    for column, field in (overrides or {}).items():
+        if column not in header:
+            raise ParseError(f"--map names column {column!r}, which the header does not have"
+                             f" (columns: {', '.join(header)})")
+        if field not in FIELDS:
+            raise ParseError(f"--map {column}={field}: unknown field (known: {', '.join(FIELDS)})")
+        mapping = {c: f for c, f in mapping.items() if f != field}
+        mapping[column] = field
+    return mapping
+
+
+def _authors(text: str) -> list[str]:
+    text = text.strip().rstrip(".")
+    if ";" in text:
+        return [a for a in (p.strip() for p in text.split(";")) if a]
+    parts = [p.strip() for p in text.split(",")]
+    # 'Nilsson C, Berthold M' (PubMed) splits on commas; 'Smith, John' is one name
+    if len(parts) > 1 and all(" " in p for p in parts if p):
+        return [p for p in parts if p]
+    if " and " in text:
+        return [p.strip() for p in text.split(" and ") if p.strip()]
+    return [text] if text else []
+
+
+def to_record(row: dict[str, str], mapping: dict[str, str]) -> tuple[Record, dict[str, str]]:
+    values: dict[str, str] = {}
+    for column, field in mapping.items():
+        value = (row.get(column) or "").strip()
+        if value and field != "ignore":
+            values[field] = value
+    record = Record(title=values.get("title", ""))
+    record.authors = [_author(a) for a in _authors(values.get("authors", ""))]
+    year = re.search(r"\d{4}", values.get("year", ""))
+    record.year = int(year.group(0)) if year else None
+    month = values.get("month", "")
+    record.month = int(month) if month.isdigit() and 1 <= int(month) <= 12 else None
+    for name in ("journal", "journal_abbrev", "volume", "issue", "pages", "doi", "pmid", "pmcid",
+                 "abstract", "url"):
+        setattr(record, name, values.get(name))
+    if values.get("pmid", "").upper().startswith("PMID:"):
+        record.pmid = values["pmid"][5:]
+    record.keywords = [k.strip() for k in re.split(r"[;]", values.get("keywords", "")) if k.strip()]
+    record.languages = [values["language"]] if values.get("language") else []
+    if values.get("issn"):
+        record.issn_print = values["issn"].split()[0].strip(",;")
+    citation = values.get("citation")
+    if citation:  # PubMed's 'Pediatr Allergy Immunol. 2019 Jul 13. doi: 10.1111/pai.13110.'
+        record.extra["citation"] = citation
+        doi = re.search(r"doi:\s*(10\.\S+?)\.?(?:\s|$)", citation)
+        if doi and not record.doi:
+            record.doi = doi.group(1)
+        if not record.journal_abbrev:
+            journal = re.match(r"([^.]+)\.", citation)
+            record.journal_abbrev = journal.group(1).strip() if journal else None
+        if record.year is None:
+            cited_year = re.search(r"\b(1[89]\d\d|20\d\d)\b", citation)
+            record.year = int(cited_year.group(1)) if cited_year else None
+    return record, values
+
+
+def read(path: Path, source: str | None, overrides: dict[str, str] | None = None
+         ) -> Iterator[Record | ParseError]:
+    with open(path, "rb") as probe:
+        head = probe.read(1 << 16)
+    try:
+        head.decode("utf-8-sig")
+        encoding = "utf-8-sig"
+    except UnicodeDecodeError as exc:
+        encoding = "utf-8-sig" if exc.start > len(head) - 4 else "latin-1"
+    with open(path, encoding=encoding, errors="replace", newline="") as handle:
+        yield from _read_rows(handle, head.decode(encoding, errors="replace"), path, source,
+                              overrides)
+
+
+def _read_rows(handle: TextIO, text: str, path: Path, source: str | None,
+               overrides: dict[str, str] | None) -> Iterator[Record | ParseError]:
+    """`text` is the head of the file (for the dialect and the search-history check)."""
+    csv.field_size_limit(sys.maxsize)
+    first = text.split("\n", 1)[0]
+    dialect: type[csv.Dialect] = (
+        csv.excel_tab if path.suffix.lower() == ".tsv" or first.count("\t") > first.count(",")
+        else csv.excel)
+    reader = csv.DictReader(handle, dialect=dialect)
+    header = [h for h in (reader.fieldnames or []) if h is not None]
+    if not header:
+        raise ParseError("empty CSV (no header row)", file=str(path))
+    if _is_search_history(header, text):
+        raise ParseError("not supported: this is a PubMed search history (queries and counts),"
+                         " not records", file=str(path))
+    try:
+        mapping = column_map(header, overrides)
+    except ParseError as exc:
+        exc.file = str(path)
+        raise
+    if "title" not in mapping.values() and "doi" not in mapping.values() and \
+            "pmid" not in mapping.values():
+        medline_column = _medline_column(reader, header)
+        if medline_column:
+            yield from _read_medline_cells(path, dialect, medline_column, source)
+            return
+        raise ParseError(
+            "no title, DOI or PMID column recognised in the header "
+            f"({', '.join(header)}); name them with --map column=title", file=str(path))
+    default_db = source
+    if default_db is None and ("pmid" in mapping.values() and
+                               any(c.lower() in {"entrezuid", "pmid"} for c in header)):
+        default_db = "PubMed" if "id" not in mapping.values() else None
+    try:
+        for number, row in enumerate(reader, start=1):
+            if None in row and not any((c or "").strip() for c in row[None]):
+                del row[None]  # PubMed's CSV ends every row with a comma
+            if None in row:
+                yield ParseError(f"row has {len(header) + len(row[None])} cells, the header "
+                                 f"{len(header)}", file=str(path), line=reader.line_num,
+                                 record=number)
+                continue
+            record, values = to_record(row, mapping)
+            named = values.get("source_db")
+            record.source_db = ("PubMed" if named and named.lower() == "pubmed" else named) or None
+            key = values.get("id") or record.pmid
+            finish(record, default_db or "CSV", key)
+            yield check(record, path, number, reader.line_num) or record
+    except csv.Error as exc:
+        raise ParseError(f"malformed CSV: {exc}", file=str(path), line=reader.line_num) from None
+
+
+def _is_search_history(header: list[str], text: str) -> bool:
+    return text.startswith("Recent queries") or {"Search", "Query", "Items found"} <= set(header)
+
+
+def _medline_column(reader: csv.DictReader, header: list[str]) -> str | None:
+    first = header[0]
+    return first if first.strip().upper() in {"MEDLINE", "PUBMED"} else None
+
+
+def _read_medline_cells(path: Path, dialect: type[csv.Dialect], column: str,
+                        source: str | None) -> Iterator[Record | ParseError]:
+    with open(path, encoding="utf-8-sig", errors="replace", newline="") as handle:
+        rows = csv.DictReader(handle, dialect=dialect)
+        cells = [row[column].replace("\r\n", "\n") for row in rows
+                 if (row.get(column) or "").strip()]
+    yield from parse_text("\n\n".join(cells) + "\n", path, source)
+
+
+def sniff(head: str) -> bool:
+    first = head.splitlines()[0] if head.strip() else ""
+    if first.count(",") + first.count("\t") + first.count(";") < 1:
+        return False
+    cells = {c.strip().strip('"').lower() for c in re.split(r"[,;\t]", first)}
+    return bool(cells & set(_BY_HEADER)) or first.strip().upper().startswith("MEDLINE")
+
+
+register(Importer("csv", (".csv", ".tsv"), read, sniff, "CSV"))

@@ -1,0 +1,115 @@
+"""Record <-> CSL-JSON mapping (used by exports and by the bibliography renderer)."""
+
+from __future__ import annotations
+
+from litreview.csl import from_csl, to_csl
+from litreview.records import Author, Record
+
+
+def _article() -> Record:
+    return Record(
+        title="Deferasirox in thalassaemia",
+        pmid="12345678",
+        doi="10.1000/abc.1",
+        pmcid="PMC123",
+        authors=[
+            Author(family="Cappellini", given="Maria Domenica", initials="MD"),
+            Author(family="Smith", initials="JA"),
+            Author(collective="The EPIC Study Group"),
+        ],
+        journal="Blood",
+        journal_abbrev="Blood",
+        issn_print="0006-4971",
+        issn_electronic="1528-0020",
+        volume="107",
+        issue="9",
+        pages="871-8",
+        year=2006,
+        month=5,
+        day=1,
+        languages=["eng"],
+        url="https://example.org/a",
+        publication_status="aheadofprint",
+        source_key="12345678",
+    )
+
+
+def test_article_fields_map_to_csl() -> None:
+    item = to_csl(_article())
+    assert item["type"] == "article-journal"
+    assert item["author"][0] == {"family": "Cappellini", "given": "Maria Domenica"}
+    # no full given name: PubMed's initials stand as given, so Vancouver renders "Smith JA"
+    assert item["author"][1] == {"family": "Smith", "given": "JA"}
+    assert item["author"][2] == {"literal": "The EPIC Study Group"}
+    assert item["container-title"] == "Blood"
+    assert item["container-title-short"] == "Blood"
+    assert item["page"] == "871-8"
+    assert "number" not in item
+    assert item["issued"] == {"date-parts": [[2006, 5, 1]]}
+    assert item["DOI"] == "10.1000/abc.1"
+    assert item["PMID"] == "12345678"
+    assert item["PMCID"] == "PMC123"
+    assert item["ISSN"] == "0006-4971, 1528-0020"
+    assert item["language"] == "eng"
+    assert item["status"] == "ahead of print"
+
+
+def test_article_number_used_only_without_pages() -> None:
+    record = Record(title="E-only", article_number="e0123", year=2020)
+    assert to_csl(record)["number"] == "e0123"
+    record.pages = "1-9"
+    assert "number" not in to_csl(record)
+
+
+def test_season_date_is_literal_with_year() -> None:
+    record = Record(title="T", year=2001, date_text="2001 Winter")
+    assert to_csl(record)["issued"] == {"date-parts": [[2001]], "literal": "2001 Winter"}
+    back = from_csl(to_csl(record))
+    assert (back.year, back.month, back.date_text) == (2001, None, "2001 Winter")
+
+
+def test_chapter_has_book_fields() -> None:
+    record = Record(
+        title="Chapter one", kind="chapter", book_title="Handbook of Things",
+        editors=[Author(family="Doe", given="Jane")], publisher="Acme", place="London",
+        isbn="978-0-00-000000-0", edition="2", pages="1-20", year=2010,
+    )
+    item = to_csl(record)
+    assert item["type"] == "chapter"
+    assert item["container-title"] == "Handbook of Things"
+    assert item["editor"] == [{"family": "Doe", "given": "Jane"}]
+    assert (item["publisher"], item["publisher-place"]) == ("Acme", "London")
+    assert (item["ISBN"], item["edition"]) == ("978-0-00-000000-0", "2")
+    back = from_csl(item)
+    assert back.kind == "chapter" and back.book_title == "Handbook of Things"
+    assert back.editors[0].family == "Doe" and back.publisher == "Acme"
+
+
+def test_book_type() -> None:
+    assert to_csl(Record(title="B", kind="book"))["type"] == "book"
+
+
+def test_round_trip_keeps_csl_fields() -> None:
+    record = _article()
+    back = from_csl(to_csl(record))
+    for name in ("title", "pmid", "doi", "pmcid", "journal", "journal_abbrev", "volume", "issue",
+                 "pages", "year", "month", "day", "languages", "url", "publication_status",
+                 "issn_print", "issn_electronic"):
+        assert getattr(back, name) == getattr(record, name), name
+    assert back.authors[0].given == "Maria Domenica" and back.authors[0].initials == "MD"
+    assert back.authors[1].given is None and back.authors[1].initials == "JA"
+    assert back.authors[2].collective == "The EPIC Study Group"
+
+
+def test_from_csl_tolerates_zotero_shapes() -> None:
+    item = {
+        "id": "http://zotero.org/items/ABC", "type": "article-journal", "title": "T",
+        "author": [{"family": "Beethoven", "given": "Ludwig", "non-dropping-particle": "van"}],
+        "issued": {"raw": "Spring 1999"}, "journalAbbreviation": "J Abbr",
+    }
+    record = from_csl(item)
+    assert record.authors[0].family == "van Beethoven"
+    assert record.authors[0].initials == "L"
+    assert record.year == 1999 and record.date_text == "Spring 1999"
+    assert record.journal_abbrev == "J Abbr"
+    assert record.source_key == "http://zotero.org/items/ABC"

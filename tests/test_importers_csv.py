@@ -1,0 +1,103 @@
+"""CSV importer: known layouts, the dedup sets, PubMed CSV, --map."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from litreview.errors import ParseError
+from litreview.importing import read_file
+from tests._counting import count_csv_rows, count_nbib
+from tests.conftest import SHARED_DATA
+
+PUBMED_CSV = sorted((SHARED_DATA / "exports/pubmed_csv").glob("*.csv"))
+MEDLINE_CSV = sorted((SHARED_DATA / "exports/nbib").rglob("*_medline.csv"))
+
+
+@pytest.mark.parametrize("path", PUBMED_CSV, ids=lambda p: p.name)
+def test_pubmed_csv_export(path: Path) -> None:
+    records, skipped, name, _ = read_file(path)
+    assert name == "csv" and skipped == []
+    assert len(records) == count_csv_rows(path)
+    assert all(r.source_db == "PubMed" and r.pmid == r.source_key for r in records)
+
+
+def test_pubmed_csv_hand_checked(shared_data: Path) -> None:
+    path = shared_data / "exports/pubmed_csv/pubmed_result_ssb_2019-07-13_thru_2019-07-14_58.csv"
+    first = read_file(path)[0][0]
+    assert first.pmid == "31301691"
+    assert first.title.startswith("Allergen components in diagnosing childhood hazelnut")
+    assert [a.family for a in first.authors][:2] == ["Nilsson", "Berthold"]
+    assert first.authors[0].initials == "C"
+    assert first.doi == "10.1111/pai.13110" and first.year == 2019
+    assert first.journal_abbrev == "Pediatr Allergy Immunol"
+
+
+@pytest.mark.parametrize("path", MEDLINE_CSV, ids=lambda p: p.name)
+def test_csv_of_medline_cells(path: Path) -> None:
+    records = read_file(path)[0]
+    assert len(records) == count_csv_rows(path)
+    assert len(records) == count_nbib(path.with_suffix(".txt"))
+
+
+def test_dedup_layout_keeps_id_and_source_db(shared_data: Path) -> None:
+    path = shared_data / "dedup/special_cases/records.csv"
+    records = read_file(path)[0]
+    assert len(records) == count_csv_rows(path)
+    assert records[0].source_key == "id_0000001"
+    misq = read_file(shared_data / "dedup/misq_mixed/records.csv", skip_invalid=True)
+    assert misq[0][0].source_db == "crossref"
+    total = count_csv_rows(shared_data / "dedup/misq_mixed/records.csv")
+    assert len(misq[0]) + len(misq[1]) == total
+
+
+def test_empty_rows_fail_unless_skipped(shared_data: Path) -> None:
+    path = shared_data / "dedup/tests_data/records.csv"
+    with pytest.raises(ParseError, match="record 3: record is empty"):
+        read_file(path)
+    records, skipped, _, _ = read_file(path, skip_invalid=True)
+    assert len(records) == count_csv_rows(path) - 1 and len(skipped) == 1
+
+
+@pytest.mark.parametrize("header,row", [
+    ("Title,Authors,Abstract,Published Year,Journal,Volume,Issue,Pages,DOI,Covidence #",
+     'A covidence title,"Smith, J; Jones, K",Abs,2020,J Med,1,2,3-4,10.1000/x,#12'),
+    ("key,title,authors,journal,year,doi,abstract",
+     'r1,A rayyan title,"Smith, J and Jones, K",J Med,2020,10.1000/x,Abs'),
+    ("record_id,title,abstract,authors,doi,included",
+     "7,An asreview title,Abs,Smith J,10.1000/x,1"),
+    ("Key,Item Type,Publication Year,Author,Title,Publication Title,DOI,Abstract Note",
+     'ZK1,journalArticle,2020,"Smith, J; Jones, K",A zotero title,J Med,10.1000/x,Abs'),
+    ("PMID,Title,Authors,Citation,First Author,Journal/Book,Publication Year,Create Date,PMCID,"
+     "NIHMS ID,DOI",
+     '31301691,A pubmed title,"Smith J, Jones K.",J Med. 2020;1(2):3-4.,Smith J,J Med,2020,'
+     '2020/01/01,,,10.1000/x'),
+])
+def test_known_headers(tmp_path: Path, header: str, row: str) -> None:
+    path = tmp_path / "refs.csv"
+    path.write_text(header + "\n" + row + "\n", encoding="utf-8")
+    record = read_file(path, source="Embase")[0][0]
+    assert record.title.endswith("title")
+    assert record.authors[0].family == "Smith"
+    assert record.doi == "10.1000/x" and record.source_db == "Embase"
+    assert record.source_key in {"#12", "r1", "7", "ZK1", "31301691"}
+
+
+def test_map_option(tmp_path: Path) -> None:
+    path = tmp_path / "odd.csv"
+    path.write_text("Ref,Heading,Who\nA1,Odd layout,Smith J\n", encoding="utf-8")
+    with pytest.raises(ParseError, match="no title, DOI or PMID column"):
+        read_file(path)
+    record = read_file(path, column_map={"Heading": "title", "Ref": "id", "Who": "authors"})[0][0]
+    assert (record.title, record.source_key, record.authors[0].family) == ("Odd layout", "A1",
+                                                                          "Smith")
+    with pytest.raises(ParseError, match="does not have"):
+        read_file(path, column_map={"Nope": "title"})
+
+
+def test_ragged_row_is_reported(tmp_path: Path) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text("id,title\n1,ok\n2,too,many,cells\n", encoding="utf-8")
+    with pytest.raises(ParseError, match="line 3, record 2: row has 4 cells"):
+        read_file(path)
