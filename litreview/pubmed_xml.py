@@ -1,65 +1,472 @@
 """Streaming parser for PubMed XML (efetch output, MEDLINE/baseline files) into Records.
 
-lxml.iterparse with element clearing keeps memory flat in the number of records.
-Unknown elements are ignored, so a new year's DTD does not break parsing.
+lxml.iterparse with element clearing keeps memory flat in the number of records: each
+PubmedArticle / PubmedBookArticle is turned into a Record as soon as its end tag is read,
+then dropped. Fields are looked up by explicit paths, never by walking every child, so
+unknown or future elements (PubMed's DTD changes every year) are simply ignored.
+
+A document that is not well-formed (truncated response, HTML error page, MEDLINE text)
+raises ParseError naming the file, line and record; the Entrez client retries on it.
+A well-formed document with no articles in it (esearch, einfo output) yields nothing.
 """
 
 from __future__ import annotations
 
+import gzip
+import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, Any, BinaryIO
 
 from lxml import etree
 
-from litreview.records import Author, Record, normalise
+from litreview.errors import ParseError
+from litreview.records import (
+    AbstractSection,
+    Author,
+    Correction,
+    MeshHeading,
+    Record,
+    normalise,
+)
 
 ARTICLE_TAGS = ("PubmedArticle", "PubmedBookArticle")
+# Old MEDLINE leasing files hold bare MedlineCitation elements with no PubmedArticle around them.
+_EVENT_TAGS = (*ARTICLE_TAGS, "MedlineCitation")
+STREAM_NAME = "<stream>"
+
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"),
+         ("may",), ("jun", "june"), ("jul", "july"), ("aug", "august"),
+         ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
+         ("dec", "december")],
+        start=1,
+    )
+    for name in names
+}
+_YEAR = re.compile(r"\b(1[5-9]\d\d|2\d\d\d)\b")
+_ORCID = re.compile(r"(\d{4})-?(\d{4})-?(\d{4})-?(\d{3}[\dXx])")
+
+Element = Any  # lxml's _Element; typed loosely because lxml ships no stubs by default
 
 
 def parse_pubmed_xml(source: str | Path | BinaryIO) -> Iterator[Record]:
-    """Yield one Record per PubmedArticle/PubmedBookArticle in `source`."""
+    """Yield one Record per PubmedArticle/PubmedBookArticle in `source`.
+
+    `source` is a path (str or Path; gzip-compressed files are recognised by their magic
+    bytes) or a binary file object. Raises ParseError if the XML is not well-formed,
+    after yielding the records read before the break.
+    """
+    name = str(source) if isinstance(source, (str, Path)) else STREAM_NAME
+    stream, owned = _open(source, name)
+    try:
+        yield from _iter_records(stream, name)
+    finally:
+        if owned:
+            stream.close()
+
+
+def _open(source: str | Path | BinaryIO, name: str) -> tuple[IO[bytes], bool]:
+    if not isinstance(source, (str, Path)):
+        return source, False
+    try:
+        handle: IO[bytes] = open(source, "rb")  # noqa: SIM115 - closed by the caller
+    except OSError as exc:
+        raise ParseError(f"cannot read file: {exc.strerror}", file=name) from None
+    if handle.read(2) == b"\x1f\x8b":
+        handle.seek(0)
+        return gzip.GzipFile(fileobj=handle, mode="rb"), True
+    handle.seek(0)
+    return handle, True
+
+
+def _iter_records(stream: IO[bytes], name: str) -> Iterator[Record]:
     context = etree.iterparse(
-        source if not isinstance(source, Path) else str(source),
-        events=("end",), tag=ARTICLE_TAGS, recover=False, resolve_entities=False,
-        no_network=True, huge_tree=True,
+        stream, events=("end",), tag=_EVENT_TAGS, recover=False, resolve_entities=False,
+        no_network=True, load_dtd=False, huge_tree=True,
     )
-    for _, element in context:
-        yield normalise(_article(element))
-        element.clear()
-        parent = element.getparent()
-        while parent is not None and element.getprevious() is not None:
+    count = 0
+    last_pmid: str | None = None
+    try:
+        for _, element in context:
+            if element.tag == "MedlineCitation" and _inside_article(element):
+                continue
+            count += 1
+            record = _record(element)
+            last_pmid = record.pmid
+            yield record
+            _release(element)
+    except etree.XMLSyntaxError as exc:
+        raise _syntax_error(exc, name, count, last_pmid) from None
+    except (OSError, EOFError) as exc:  # truncated or corrupt gzip
+        raise ParseError(f"cannot read compressed data ({exc})", file=name,
+                         record=count + 1) from None
+
+
+def _inside_article(element: Element) -> bool:
+    parent = element.getparent()
+    return parent is not None and parent.tag == "PubmedArticle"
+
+
+def _release(element: Element) -> None:
+    """Free a finished record and the already-processed siblings before it."""
+    element.clear(keep_tail=False)
+    parent = element.getparent()
+    if parent is not None:
+        while element.getprevious() is not None:
             del parent[0]
 
 
-def _text(element: etree._Element | None) -> str | None:
+def _syntax_error(
+    exc: etree.XMLSyntaxError, name: str, count: int, last_pmid: str | None
+) -> ParseError:
+    line = exc.lineno or (exc.position[0] if exc.position else None)
+    after = f" (after PMID {last_pmid})" if last_pmid else ""
+    detail = (exc.msg or str(exc)).split(", line ")[0]
+    message = f"not well-formed PubMed XML{after}: {detail}"
+    return ParseError(message, file=name, line=line, record=count + 1)
+
+
+# -- one record ------------------------------------------------------------------------------
+
+
+def _record(element: Element) -> Record:
+    if element.tag == "PubmedBookArticle":
+        record = _book_article(element)
+    else:
+        citation = element if element.tag == "MedlineCitation" else element.find("MedlineCitation")
+        record = _journal_article(citation, element.find("PubmedData"))
+    title, vernacular = record.title, record.vernacular_title
+    normalise(record)
+    # XML text is already plain: normalise()'s tag stripping would eat a literal "a<b c>d",
+    # and its whitespace folding would join the abstract's paragraphs.
+    record.title, record.vernacular_title = title, vernacular
+    record.abstract = _join_sections(record.abstract_sections)
+    return record
+
+
+def _journal_article(citation: Element | None, pubmed_data: Element | None) -> Record:
+    if citation is None:
+        return Record(source_db="PubMed")
+    pmid = _strip(citation.findtext("PMID"))
+    record = Record(pmid=pmid, source_db="PubMed", source_key=pmid)
+    article = citation.find("Article")
+    if article is not None:
+        _fill_article(record, article)
+    _fill_citation(record, citation)
+    _fill_ids(record, pubmed_data)
+    if not record.doi and article is not None:
+        record.doi = _elocation(article, "doi")
+    if pubmed_data is not None:
+        record.publication_status = _strip(pubmed_data.findtext("PublicationStatus"))
+    record.source_key = record.pmid
+    return record
+
+
+def _fill_article(record: Record, article: Element) -> None:
+    record.title = _text(article.find("ArticleTitle")) or ""
+    record.vernacular_title = _text(article.find("VernacularTitle"))
+    record.abstract_sections = _sections(article.find("Abstract"))
+    record.authors, invalid = _authors(article.find("AuthorList"))
+    if invalid:
+        record.extra["invalid_authors"] = [a.short() for a in invalid]
+    _old_style_affiliation(record, article)
+    _fill_journal(record, article.find("Journal"))
+    _fill_pages(record, article)
+    record.languages = _texts(article.iterfind("Language"))
+    record.publication_types = _texts(article.iterfind("PublicationTypeList/PublicationType"))
+    if record.year is None:
+        _fill_date(record, article.find("ArticleDate"))
+    model = article.get("PubModel")
+    if model:
+        record.extra["pub_model"] = model
+
+
+def _fill_journal(record: Record, journal: Element | None) -> None:
+    if journal is None:
+        return
+    record.journal = journal.findtext("Title")
+    record.journal_abbrev = journal.findtext("ISOAbbreviation")
+    for issn in journal.iterfind("ISSN"):
+        kind = (issn.get("IssnType") or "").lower()
+        if kind == "electronic":
+            record.issn_electronic = _strip(issn.text)
+        else:
+            record.issn_print = _strip(issn.text)
+    issue = journal.find("JournalIssue")
+    if issue is not None:
+        record.volume = issue.findtext("Volume")
+        record.issue = issue.findtext("Issue")
+        _fill_date(record, issue.find("PubDate"))
+
+
+def _fill_pages(record: Record, article: Element) -> None:
+    pagination = article.find("Pagination")
+    if pagination is not None:
+        record.pages = _strip(pagination.findtext("MedlinePgn"))
+        if not record.pages:
+            record.pages = _page_range(pagination)
+    if not record.pages:
+        record.article_number = _elocation(article, "pii")
+
+
+def _page_range(pagination: Element) -> str | None:
+    start = _strip(pagination.findtext("StartPage"))
+    end = _strip(pagination.findtext("EndPage"))
+    if start and end and end != start:
+        return f"{start}-{end}"
+    return start
+
+
+def _elocation(parent: Element, kind: str) -> str | None:
+    """The first valid ELocationID of EIdType `kind` (doi, pii)."""
+    for location in parent.iterfind("ELocationID"):
+        if location.get("EIdType") == kind and location.get("ValidYN", "Y") != "N":
+            value = _strip(location.text)
+            if value:
+                return value
+    return None
+
+
+def _fill_citation(record: Record, citation: Element) -> None:
+    """Parts of MedlineCitation outside Article: journal info, MeSH, keywords, corrections."""
+    if not record.journal_abbrev:
+        record.journal_abbrev = citation.findtext("MedlineJournalInfo/MedlineTA")
+    record.mesh = [_mesh(h) for h in citation.iterfind("MeshHeadingList/MeshHeading")]
+    record.keywords = _texts(citation.iterfind("KeywordList/Keyword"))
+    record.corrections = [
+        Correction(
+            type=c.get("RefType") or "",
+            ref=_strip(c.findtext("RefSource")),
+            pmid=_strip(c.findtext("PMID")),
+        )
+        for c in citation.iterfind("CommentsCorrectionsList/CommentsCorrections")
+    ]
+    others = [_other_abstract(o) for o in citation.iterfind("OtherAbstract")]
+    if others:
+        record.extra["other_abstracts"] = others
+    status = citation.get("Status")
+    if status:
+        record.extra["medline_status"] = status
+
+
+def _fill_ids(record: Record, holder: Element | None) -> None:
+    """DOI, PMCID and others from an ArticleIdList directly under `holder` (not references)."""
+    if holder is None:
+        return
+    for article_id in holder.iterfind("ArticleIdList/ArticleId"):
+        kind = article_id.get("IdType")
+        value = _strip(article_id.text)
+        if not value:
+            continue
+        if kind == "doi" and not record.doi:
+            record.doi = value
+        elif kind == "pmc" and not record.pmcid:
+            record.pmcid = value if value.upper().startswith("PMC") else f"PMC{value}"
+        elif kind == "pubmed" and not record.pmid:
+            record.pmid = value
+        elif kind == "bookaccession":
+            record.extra["bookaccession"] = value
+
+
+# -- books -----------------------------------------------------------------------------------
+
+
+def _book_article(element: Element) -> Record:
+    document = element.find("BookDocument")
+    if document is None:
+        return Record(source_db="PubMed", kind="book")
+    pmid = _strip(document.findtext("PMID"))
+    record = Record(pmid=pmid, source_db="PubMed", source_key=pmid, kind="book")
+    book = document.find("Book")
+    chapter_title = _text(document.find("ArticleTitle"))
+    if book is not None:
+        _fill_book(record, book)
+    if chapter_title:
+        record.kind = "chapter"
+        record.title = chapter_title
+    else:
+        record.title = record.book_title or ""
+    _fill_book_document(record, document)
+    _fill_ids(record, document)
+    book_data = element.find("PubmedBookData")
+    _fill_ids(record, book_data)
+    if not record.doi:
+        record.doi = _elocation(document, "doi")
+    if book_data is not None:
+        record.publication_status = _strip(book_data.findtext("PublicationStatus"))
+    record.source_key = record.pmid
+    return record
+
+
+def _fill_book(record: Record, book: Element) -> None:
+    record.book_title = _text(book.find("BookTitle"))
+    record.publisher = _strip(book.findtext("Publisher/PublisherName"))
+    record.place = _strip(book.findtext("Publisher/PublisherLocation"))
+    isbns = _texts(book.iterfind("Isbn"))
+    record.isbn = isbns[0] if isbns else None
+    if len(isbns) > 1:
+        record.extra["isbns"] = isbns
+    record.edition = _strip(book.findtext("Edition"))
+    record.volume = _strip(book.findtext("Volume"))
+    _fill_date(record, book.find("PubDate"))
+    for author_list in book.iterfind("AuthorList"):
+        people, _ = _authors(author_list)
+        if author_list.get("Type") == "editors":
+            record.editors.extend(people)
+        else:
+            record.authors.extend(people)
+
+
+def _fill_book_document(record: Record, document: Element) -> None:
+    for author_list in document.iterfind("AuthorList"):
+        people, _ = _authors(author_list)
+        if author_list.get("Type") == "editors":
+            record.editors.extend(people)
+        elif people:
+            # A chapter's own authors take the place of the book's.
+            record.authors = people
+    record.abstract_sections = _sections(document.find("Abstract"))
+    record.languages = _texts(document.iterfind("Language"))
+    record.publication_types = _texts(document.iterfind("PublicationType"))
+    record.keywords = _texts(document.iterfind("KeywordList/Keyword"))
+    if not record.pages:
+        pagination = document.find("Pagination")
+        record.pages = _page_range(pagination) if pagination is not None else None
+
+
+# -- shared pieces ---------------------------------------------------------------------------
+
+
+def _sections(abstract: Element | None) -> list[AbstractSection]:
+    if abstract is None:
+        return []
+    sections = []
+    for part in abstract.iterfind("AbstractText"):
+        text = _text(part)
+        if text:
+            label, category = part.get("Label"), part.get("NlmCategory")
+            sections.append(AbstractSection(text=text, label=label, category=category))
+    return sections
+
+
+def _join_sections(sections: list[AbstractSection]) -> str | None:
+    """'LABEL: text' paragraphs separated by newlines (PubMed's own display)."""
+    paragraphs = [f"{s.label}: {s.text}" if s.label else s.text for s in sections]
+    return "\n".join(paragraphs) or None
+
+
+def _other_abstract(other: Element) -> dict[str, Any]:
+    sections = _sections(other)
+    return {
+        "type": other.get("Type"),
+        "language": other.get("Language"),
+        "text": _join_sections(sections),
+    }
+
+
+def _authors(author_list: Element | None) -> tuple[list[Author], list[Author]]:
+    """(valid authors, authors PubMed flags ValidYN="N")."""
+    valid: list[Author] = []
+    invalid: list[Author] = []
+    if author_list is None:
+        return valid, invalid
+    for element in author_list.iterfind("Author"):
+        author = _author(element)
+        (invalid if element.get("ValidYN") == "N" else valid).append(author)
+    return valid, invalid
+
+
+def _author(element: Element) -> Author:
+    affiliations = _texts(element.iterfind("AffiliationInfo/Affiliation"))
+    affiliations += _texts(element.iterfind("Affiliation"))
+    return Author(
+        family=_text(element.find("LastName")),
+        given=_text(element.find("ForeName")) or _text(element.find("FirstName")),
+        initials=_strip(element.findtext("Initials")),
+        collective=_text(element.find("CollectiveName")),
+        orcid=_orcid(element),
+        affiliations=affiliations,
+    )
+
+
+def _orcid(author: Element) -> str | None:
+    for identifier in author.iterfind("Identifier"):
+        if (identifier.get("Source") or "").upper() == "ORCID":
+            match = _ORCID.search(identifier.text or "")
+            if match:
+                return "-".join(match.groups()).upper()
+    return None
+
+
+def _old_style_affiliation(record: Record, article: Element) -> None:
+    """Before 2014 PubMed gave one Article/Affiliation: the first author's."""
+    affiliation = _text(article.find("Affiliation"))
+    if not affiliation:
+        return
+    record.extra["affiliation"] = affiliation
+    if record.authors and not record.authors[0].affiliations:
+        record.authors[0].affiliations.append(affiliation)
+
+
+def _mesh(heading: Element) -> MeshHeading:
+    descriptor = heading.find("DescriptorName")
+    qualifiers = [
+        {"name": _strip(q.text), "ui": q.get("UI"), "major": q.get("MajorTopicYN") == "Y"}
+        for q in heading.iterfind("QualifierName")
+    ]
+    if descriptor is None:
+        return MeshHeading(descriptor="", qualifiers=qualifiers)
+    return MeshHeading(
+        descriptor=_strip(descriptor.text) or "",
+        major=descriptor.get("MajorTopicYN") == "Y",
+        ui=descriptor.get("UI"),
+        qualifiers=qualifiers,
+    )
+
+
+def _fill_date(record: Record, date: Element | None) -> None:
+    """Year/Month/Day, or MedlineDate ('1998 Dec-1999 Jan'), or Year + Season."""
+    if date is None:
+        return
+    year_text = _strip(date.findtext("Year"))
+    medline_date = _strip(date.findtext("MedlineDate"))
+    if year_text and year_text.isdigit():
+        record.year = int(year_text)
+        record.month = _month(date.findtext("Month"))
+        day = _strip(date.findtext("Day"))
+        record.day = int(day) if day and day.isdigit() and record.month else None
+        season = _strip(date.findtext("Season"))
+        if season:
+            record.date_text = f"{year_text} {season}"
+    elif medline_date:
+        match = _YEAR.search(medline_date)
+        record.year = int(match.group(1)) if match else None
+        record.date_text = medline_date
+
+
+def _month(value: str | None) -> int | None:
+    text = (value or "").strip().lower()
+    if text.isdigit():
+        number = int(text)
+        return number if 1 <= number <= 12 else None
+    return _MONTHS.get(text.rstrip("."))
+
+
+def _text(element: Element | None) -> str | None:
+    """All text inside an element, markup (<i>, <sup>, MathML) dropped, whitespace folded."""
     if element is None:
         return None
-    return "".join(element.itertext())
+    return " ".join("".join(element.itertext()).split()) or None
 
 
-def _article(element: etree._Element) -> Record:
-    pmid = element.findtext(".//PMID")
-    title = _text(element.find(".//ArticleTitle")) or _text(element.find(".//BookTitle")) or ""
-    record = Record(title=title, pmid=pmid, source_db="PubMed", source_key=pmid)
-    record.journal = element.findtext(".//Journal/Title")
-    record.journal_abbrev = element.findtext(".//Journal/ISOAbbreviation")
-    record.volume = element.findtext(".//JournalIssue/Volume")
-    record.issue = element.findtext(".//JournalIssue/Issue")
-    record.pages = element.findtext(".//Pagination/MedlinePgn")
-    year = element.findtext(".//JournalIssue/PubDate/Year")
-    record.year = int(year) if year and year.isdigit() else None
-    record.doi = element.findtext(".//ArticleIdList/ArticleId[@IdType='doi']")
-    record.abstract = " ".join(_text(a) or "" for a in element.iterfind(".//Abstract/AbstractText"))
-    for author in element.iterfind(".//AuthorList/Author"):
-        record.authors.append(
-            Author(
-                family=author.findtext("LastName"),
-                given=author.findtext("ForeName"),
-                initials=author.findtext("Initials"),
-                collective=author.findtext("CollectiveName"),
-            )
-        )
-    if element.tag == "PubmedBookArticle":
-        record.kind = "book"
-    return record
+def _texts(elements: Iterator[Element]) -> list[str]:
+    return [t for t in (_text(e) for e in elements) if t]
+
+
+def _strip(value: str | None) -> str | None:
+    if value is None:
+        return None
+    return value.strip() or None
