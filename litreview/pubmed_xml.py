@@ -59,27 +59,22 @@ def parse_pubmed_xml(source: str | Path | BinaryIO) -> Iterator[Record]:
     bytes) or a binary file object. Raises ParseError if the XML is not well-formed,
     after yielding the records read before the break.
     """
-    name = str(source) if isinstance(source, (str, Path)) else STREAM_NAME
-    stream, owned = _open(source, name)
-    try:
-        yield from _iter_records(stream, name)
-    finally:
-        if owned:
-            stream.close()
-
-
-def _open(source: str | Path | BinaryIO, name: str) -> tuple[IO[bytes], bool]:
     if not isinstance(source, (str, Path)):
-        return source, False
+        yield from _iter_records(source, STREAM_NAME)
+        return
+    name = str(source)
     try:
-        handle: IO[bytes] = open(source, "rb")  # noqa: SIM115 - closed by the caller
+        handle = open(source, "rb")  # noqa: SIM115 - closed below, also if the caller stops early
     except OSError as exc:
         raise ParseError(f"cannot read file: {exc.strerror}", file=name) from None
-    if handle.read(2) == b"\x1f\x8b":
-        handle.seek(0)
-        return gzip.GzipFile(fileobj=handle, mode="rb"), True
-    handle.seek(0)
-    return handle, True
+    with handle:
+        if handle.read(2) == b"\x1f\x8b":
+            handle.seek(0)
+            with gzip.GzipFile(fileobj=handle, mode="rb") as unpacked:
+                yield from _iter_records(unpacked, name)
+        else:
+            handle.seek(0)
+            yield from _iter_records(handle, name)
 
 
 def _iter_records(stream: IO[bytes], name: str) -> Iterator[Record]:
