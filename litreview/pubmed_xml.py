@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import gzip
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
@@ -148,63 +148,93 @@ def _journal_article(citation: Element | None, pubmed_data: Element | None) -> R
     pmid = _strip(citation.findtext("PMID"))
     record = Record(pmid=pmid, source_db="PubMed", source_key=pmid)
     article = citation.find("Article")
-    if article is not None:
-        _fill_article(record, article)
+    locations = _fill_article(record, article) if article is not None else []
     _fill_citation(record, citation)
     _fill_ids(record, pubmed_data)
-    if not record.doi and article is not None:
-        record.doi = _elocation(article, "doi")
+    if not record.doi:
+        record.doi = _elocation(locations, "doi")
     if pubmed_data is not None:
         record.publication_status = _strip(pubmed_data.findtext("PublicationStatus"))
     record.source_key = record.pmid
     return record
 
 
-def _fill_article(record: Record, article: Element) -> None:
-    record.title = _text(article.find("ArticleTitle")) or ""
-    record.vernacular_title = _text(article.find("VernacularTitle"))
-    record.abstract_sections = _sections(article.find("Abstract"))
-    record.authors, invalid = _authors(article.find("AuthorList"))
-    if invalid:
-        record.extra["invalid_authors"] = [a.short() for a in invalid]
-    _old_style_affiliation(record, article)
-    _fill_journal(record, article.find("Journal"))
-    _fill_pages(record, article)
-    record.languages = _texts(article.iterfind("Language"))
-    record.publication_types = _texts(article.iterfind("PublicationTypeList/PublicationType"))
-    if record.year is None:
-        _fill_date(record, article.find("ArticleDate"))
+def _fill_article(record: Record, article: Element) -> list[Element]:
+    """Fill what Article holds; returns its ELocationIDs (the DOI fallback)."""
+    # One pass over Article's children (this is the hot path for 50,000-record batches).
+    locations: list[Element] = []
+    pagination = article_date = affiliation = None
+    for child in article:
+        tag = child.tag
+        if tag == "ArticleTitle":
+            record.title = _text(child) or ""
+        elif tag == "VernacularTitle":
+            record.vernacular_title = _text(child)
+        elif tag == "Abstract":
+            record.abstract_sections = _sections(child)
+        elif tag == "AuthorList":
+            record.authors, invalid = _authors(child)
+            if invalid:
+                record.extra["invalid_authors"] = [a.short() for a in invalid]
+        elif tag == "Journal":
+            _fill_journal(record, child)
+        elif tag == "Pagination":
+            pagination = child
+        elif tag == "ELocationID":
+            locations.append(child)
+        elif tag == "Language":
+            record.languages += _texts([child])
+        elif tag == "PublicationTypeList":
+            record.publication_types = _texts(child.iterchildren("PublicationType"))
+        elif tag == "ArticleDate" and article_date is None:
+            article_date = child
+        elif tag == "Affiliation":
+            affiliation = child
+    _fill_pages(record, pagination, locations)
+    if record.year is None:  # epub-only: no year in the journal issue's PubDate
+        _fill_date(record, article_date)
+    if affiliation is not None:
+        _old_style_affiliation(record, affiliation)
     model = article.get("PubModel")
     if model:
         record.extra["pub_model"] = model
+    return locations
 
 
-def _fill_journal(record: Record, journal: Element | None) -> None:
-    if journal is None:
-        return
-    record.journal = journal.findtext("Title")
-    record.journal_abbrev = journal.findtext("ISOAbbreviation")
-    for issn in journal.iterfind("ISSN"):
-        kind = (issn.get("IssnType") or "").lower()
-        if kind == "electronic":
-            record.issn_electronic = _strip(issn.text)
-        else:
-            record.issn_print = _strip(issn.text)
-    issue = journal.find("JournalIssue")
-    if issue is not None:
-        record.volume = issue.findtext("Volume")
-        record.issue = issue.findtext("Issue")
-        _fill_date(record, issue.find("PubDate"))
+def _fill_journal(record: Record, journal: Element) -> None:
+    for child in journal:
+        tag = child.tag
+        if tag == "Title":
+            record.journal = child.text
+        elif tag == "ISOAbbreviation":
+            record.journal_abbrev = child.text
+        elif tag == "ISSN":
+            if (child.get("IssnType") or "").lower() == "electronic":
+                record.issn_electronic = _strip(child.text)
+            else:
+                record.issn_print = _strip(child.text)
+        elif tag == "JournalIssue":
+            _fill_issue(record, child)
 
 
-def _fill_pages(record: Record, article: Element) -> None:
-    pagination = article.find("Pagination")
+def _fill_issue(record: Record, issue: Element) -> None:
+    for child in issue:
+        tag = child.tag
+        if tag == "Volume":
+            record.volume = child.text
+        elif tag == "Issue":
+            record.issue = child.text
+        elif tag == "PubDate":
+            _fill_date(record, child)
+
+
+def _fill_pages(record: Record, pagination: Element | None, locations: list[Element]) -> None:
     if pagination is not None:
         record.pages = _strip(pagination.findtext("MedlinePgn"))
         if not record.pages:
             record.pages = _page_range(pagination)
     if not record.pages:
-        record.article_number = _elocation(article, "pii")
+        record.article_number = _elocation(locations, "pii")
 
 
 def _page_range(pagination: Element) -> str | None:
@@ -215,9 +245,9 @@ def _page_range(pagination: Element) -> str | None:
     return start
 
 
-def _elocation(parent: Element, kind: str) -> str | None:
+def _elocation(locations: Iterable[Element], kind: str) -> str | None:
     """The first valid ELocationID of EIdType `kind` (doi, pii)."""
-    for location in parent.iterfind("ELocationID"):
+    for location in locations:
         if location.get("EIdType") == kind and location.get("ValidYN", "Y") != "N":
             value = _strip(location.text)
             if value:
@@ -232,12 +262,7 @@ def _fill_citation(record: Record, citation: Element) -> None:
     record.mesh = [_mesh(h) for h in citation.iterfind("MeshHeadingList/MeshHeading")]
     record.keywords = _texts(citation.iterfind("KeywordList/Keyword"))
     record.corrections = [
-        Correction(
-            type=c.get("RefType") or "",
-            ref=_strip(c.findtext("RefSource")),
-            pmid=_strip(c.findtext("PMID")),
-        )
-        for c in citation.iterfind("CommentsCorrectionsList/CommentsCorrections")
+        _correction(c) for c in citation.iterfind("CommentsCorrectionsList/CommentsCorrections")
     ]
     others = [_other_abstract(o) for o in citation.iterfind("OtherAbstract")]
     if others:
@@ -245,6 +270,16 @@ def _fill_citation(record: Record, citation: Element) -> None:
     status = citation.get("Status")
     if status:
         record.extra["medline_status"] = status
+
+
+def _correction(element: Element) -> Correction:
+    correction = Correction(type=element.get("RefType") or "")
+    for child in element:
+        if child.tag == "RefSource":
+            correction.ref = _strip(child.text)
+        elif child.tag == "PMID":
+            correction.pmid = _strip(child.text)
+    return correction
 
 
 def _fill_ids(record: Record, holder: Element | None) -> None:
@@ -289,7 +324,7 @@ def _book_article(element: Element) -> Record:
     book_data = element.find("PubmedBookData")
     _fill_ids(record, book_data)
     if not record.doi:
-        record.doi = _elocation(document, "doi")
+        record.doi = _elocation(document.iterchildren("ELocationID"), "doi")
     if book_data is not None:
         record.publication_status = _strip(book_data.findtext("PublicationStatus"))
     record.source_key = record.pmid
@@ -375,30 +410,39 @@ def _authors(author_list: Element | None) -> tuple[list[Author], list[Author]]:
 
 
 def _author(element: Element) -> Author:
-    affiliations = _texts(element.iterfind("AffiliationInfo/Affiliation"))
-    affiliations += _texts(element.iterfind("Affiliation"))
-    return Author(
-        family=_text(element.find("LastName")),
-        given=_text(element.find("ForeName")) or _text(element.find("FirstName")),
-        initials=_strip(element.findtext("Initials")),
-        collective=_text(element.find("CollectiveName")),
-        orcid=_orcid(element),
-        affiliations=affiliations,
-    )
+    # One pass over the children: this runs for every author of every record.
+    author = Author()
+    for child in element:
+        tag = child.tag
+        if tag == "LastName":
+            author.family = _text(child)
+        elif tag == "ForeName" or (tag == "FirstName" and not author.given):
+            author.given = _text(child)
+        elif tag == "Initials":
+            author.initials = _strip(child.text)
+        elif tag == "CollectiveName":
+            author.collective = _text(child)
+        elif tag == "Identifier" and not author.orcid:
+            author.orcid = _orcid(child)
+        elif tag == "AffiliationInfo":
+            author.affiliations += _texts(child.iterchildren("Affiliation"))
+        elif tag == "Affiliation":
+            author.affiliations.append(_text(child) or "")
+    author.affiliations = [a for a in author.affiliations if a]
+    return author
 
 
-def _orcid(author: Element) -> str | None:
-    for identifier in author.iterfind("Identifier"):
-        if (identifier.get("Source") or "").upper() == "ORCID":
-            match = _ORCID.search(identifier.text or "")
-            if match:
-                return "-".join(match.groups()).upper()
-    return None
+def _orcid(identifier: Element) -> str | None:
+    """The bare 0000-0000-0000-000X id of an ORCID Identifier (URL or digits), else None."""
+    if (identifier.get("Source") or "").upper() != "ORCID":
+        return None
+    match = _ORCID.search(identifier.text or "")
+    return "-".join(match.groups()).upper() if match else None
 
 
-def _old_style_affiliation(record: Record, article: Element) -> None:
+def _old_style_affiliation(record: Record, element: Element) -> None:
     """Before 2014 PubMed gave one Article/Affiliation: the first author's."""
-    affiliation = _text(article.find("Affiliation"))
+    affiliation = _text(element)
     if not affiliation:
         return
     record.extra["affiliation"] = affiliation
@@ -407,19 +451,18 @@ def _old_style_affiliation(record: Record, article: Element) -> None:
 
 
 def _mesh(heading: Element) -> MeshHeading:
-    descriptor = heading.find("DescriptorName")
-    qualifiers = [
-        {"name": _strip(q.text), "ui": q.get("UI"), "major": q.get("MajorTopicYN") == "Y"}
-        for q in heading.iterfind("QualifierName")
-    ]
-    if descriptor is None:
-        return MeshHeading(descriptor="", qualifiers=qualifiers)
-    return MeshHeading(
-        descriptor=_strip(descriptor.text) or "",
-        major=descriptor.get("MajorTopicYN") == "Y",
-        ui=descriptor.get("UI"),
-        qualifiers=qualifiers,
-    )
+    mesh = MeshHeading(descriptor="")
+    for child in heading:
+        if child.tag == "DescriptorName":
+            mesh.descriptor = _strip(child.text) or ""
+            mesh.major = child.get("MajorTopicYN") == "Y"
+            mesh.ui = child.get("UI")
+        elif child.tag == "QualifierName":
+            mesh.qualifiers.append(
+                {"name": _strip(child.text), "ui": child.get("UI"),
+                 "major": child.get("MajorTopicYN") == "Y"}
+            )
+    return mesh
 
 
 def _fill_date(record: Record, date: Element | None) -> None:
@@ -454,10 +497,11 @@ def _text(element: Element | None) -> str | None:
     """All text inside an element, markup (<i>, <sup>, MathML) dropped, whitespace folded."""
     if element is None:
         return None
-    return " ".join("".join(element.itertext()).split()) or None
+    text = element.text if len(element) == 0 else "".join(element.itertext())
+    return " ".join(text.split()) or None if text else None
 
 
-def _texts(elements: Iterator[Element]) -> list[str]:
+def _texts(elements: Iterable[Element]) -> list[str]:
     return [t for t in (_text(e) for e in elements) if t]
 
 
