@@ -139,7 +139,8 @@ def worker(argv: list[str]) -> None:
 
 
 def measure(kind: str, xml: Path, limit: int, batch: int, db: Path) -> dict[str, float]:
-    command = [sys.executable, __file__, "--worker", kind, str(xml), str(limit), str(batch), str(db)]
+    command = [sys.executable, __file__, "--worker", kind, str(xml), str(limit), str(batch),
+               str(db)]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, env=env)
     if done.returncode != 0:
@@ -179,7 +180,8 @@ def main() -> None:
           f" {'peak RSS MB':>12} {'above baseline MB':>18} {'KB/record':>10}")
     for name, r in rows:
         above = r["peak"] - r["baseline"]
-        print(f"{name:<32} {r['records']:>8,} {r['seconds']:>8.1f} {r['records'] / r['seconds']:>10,.0f}"
+        rate = r["records"] / r["seconds"]
+        print(f"{name:<32} {r['records']:>8,} {r['seconds']:>8.1f} {rate:>10,.0f}"
               f" {r['peak']:>12.1f} {above:>18.1f} {above * 1024 / r['records']:>10.2f}")
     flat = rows[1][1]["peak"] - rows[0][1]["peak"]
     print(f"\nmemory growth from {args.small:,} to {args.records:,} records parsed+stored:"

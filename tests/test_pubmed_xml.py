@@ -13,7 +13,8 @@ import pytest
 
 from litreview.errors import ParseError
 from litreview.pubmed_xml import parse_pubmed_xml
-from litreview.records import Record
+from litreview.records import STORE_FIELDS, Record
+from litreview.store import Library
 from tests.conftest import SHARED_DATA, TEST_DATA
 
 PUBMED_DIR = SHARED_DATA / "pubmed_xml"
@@ -365,3 +366,26 @@ def test_truncated_gzip_raises(tmp_path: Path) -> None:
 def test_missing_file_is_a_parse_error(tmp_path: Path) -> None:
     with pytest.raises(ParseError, match="cannot read file"):
         list(parse_pubmed_xml(tmp_path / "absent.xml"))
+
+
+def test_bare_medline_citations_of_old_leasing_files() -> None:
+    first, second = parse_pubmed_xml(TEST_DATA / "pubmed_medlinecitationset.xml")
+    assert (first.pmid, first.title, second.pmid) == ("1001", "A bare citation.", "1002")
+    assert (first.year, first.month, first.day) == (1975, 12, 1)
+    assert first.pages == "12-19"  # no MedlinePgn: StartPage-EndPage
+    assert first.authors[0].given == "Anna" and first.authors[0].initials == "A"
+    assert first.source_key == "1001"
+
+
+def test_every_shared_record_round_trips_through_the_library(library: Library) -> None:
+    parsed = [r for path in PUBMED_FILES for r in parse_pubmed_xml(path)]
+    run_id = library.start_run("import", "PubMed")
+    added = library.add_records(parsed, run_id)
+    unique: dict[str | None, Record] = {}
+    for record in parsed:  # a few files share PMIDs: the library keeps the first
+        unique.setdefault(record.pmid, record)
+    assert added.added == len(unique) == library.count()
+    for stored in library.records():
+        original = unique[stored.pmid].to_row()
+        assert {k: v for k, v in stored.to_row().items() if k not in STORE_FIELDS} == {
+            k: v for k, v in original.items() if k not in STORE_FIELDS}
