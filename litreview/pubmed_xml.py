@@ -60,7 +60,8 @@ def parse_pubmed_xml(source: str | Path | BinaryIO) -> Iterator[Record]:
     after yielding the records read before the break.
     """
     if not isinstance(source, (str, Path)):
-        yield from _iter_records(source, STREAM_NAME)
+        name = getattr(source, "name", None)  # an open file names itself; BytesIO does not
+        yield from _iter_records(source, name if isinstance(name, str) else STREAM_NAME)
         return
     name = str(source)
     try:

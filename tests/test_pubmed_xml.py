@@ -389,3 +389,10 @@ def test_every_shared_record_round_trips_through_the_library(library: Library) -
         original = unique[stored.pmid].to_row()
         assert {k: v for k, v in stored.to_row().items() if k not in STORE_FIELDS} == {
             k: v for k, v in original.items() if k not in STORE_FIELDS}
+
+
+def test_open_file_object_errors_carry_its_name() -> None:
+    path = TEST_DATA / "pubmed_truncated.xml"
+    with path.open("rb") as handle, pytest.raises(ParseError) as caught:
+        list(parse_pubmed_xml(handle))
+    assert caught.value.file == str(path)
