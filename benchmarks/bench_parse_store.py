@@ -9,7 +9,7 @@ directory. Each measurement runs in its own subprocess so its peak RSS (ru_maxrs
 - parse+store N: parse_pubmed_xml -> Library.add_records in batches of --batch records, one
   transaction each, into a fresh library.db; at --small and at --records records to show that
   memory stays flat as the number of records grows.
-- parse only, at --records.
+- parse only, at --records; and bare lxml iterparse + clearing (no fields): the floor.
 - Bio.Entrez.read on the first --entrez records (a smaller slice: it holds the whole tree).
 
 Prints a table: records, seconds, records/s, peak RSS, and peak RSS above the interpreter's
@@ -112,6 +112,25 @@ def work_parse(xml: Path, limit: int) -> dict[str, float]:
     return {"records": count, "seconds": time.perf_counter() - start, "baseline": baseline}
 
 
+def work_lxml_floor(xml: Path, limit: int) -> dict[str, float]:
+    """lxml iterparse + clearing with no field extraction: the floor for any lxml parser."""
+    from lxml import etree
+
+    baseline = _rss_mb()
+    start = time.perf_counter()
+    count = 0
+    for _, element in etree.iterparse(str(xml), events=("end",),
+                                      tag=("PubmedArticle", "PubmedBookArticle")):
+        count += 1
+        element.clear()
+        parent = element.getparent()
+        while element.getprevious() is not None:
+            del parent[0]
+        if count == limit:
+            break
+    return {"records": count, "seconds": time.perf_counter() - start, "baseline": baseline}
+
+
 def work_entrez(xml: Path) -> dict[str, float]:
     from Bio import Entrez
 
@@ -129,6 +148,8 @@ def worker(argv: list[str]) -> None:
         result = work_parse_store(xml, limit, batch, Path(db))
     elif kind == "parse":
         result = work_parse(xml, limit)
+    elif kind == "lxml":
+        result = work_lxml_floor(xml, limit)
     else:
         result = work_entrez(xml)
     result["peak"] = _rss_mb()
@@ -170,6 +191,8 @@ def main() -> None:
             ("parse+store", measure("parse_store", big, args.small, args.batch, work / "a.db")),
             ("parse+store", measure("parse_store", big, args.records, args.batch, work / "b.db")),
             ("parse only", measure("parse", big, args.records, args.batch, work / "c.db")),
+            ("lxml iterparse floor (no fields)",
+             measure("lxml", big, args.records, args.batch, work / "f.db")),
             ("parse+store, Entrez slice", measure("parse_store", small_slice, args.entrez,
                                                     args.batch, work / "d.db")),
             ("Bio.Entrez.read, Entrez slice",

@@ -470,14 +470,14 @@ def _fill_date(record: Record, date: Element | None) -> None:
     """Year/Month/Day, or MedlineDate ('1998 Dec-1999 Jan'), or Year + Season."""
     if date is None:
         return
-    year_text = _strip(date.findtext("Year"))
-    medline_date = _strip(date.findtext("MedlineDate"))
+    parts = {child.tag: _strip(child.text) for child in date}
+    year_text, medline_date = parts.get("Year"), parts.get("MedlineDate")
     if year_text and year_text.isdigit():
         record.year = int(year_text)
-        record.month = _month(date.findtext("Month"))
-        day = _strip(date.findtext("Day"))
+        record.month = _month(parts.get("Month"))
+        day = parts.get("Day")
         record.day = int(day) if day and day.isdigit() and record.month else None
-        season = _strip(date.findtext("Season"))
+        season = parts.get("Season")
         if season:
             record.date_text = f"{year_text} {season}"
     elif medline_date:
