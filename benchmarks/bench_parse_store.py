@@ -1,17 +1,30 @@
-"""Parse+store throughput and peak memory for PubMed XML, beside Bio.Entrez.read.
+"""Benchmark: parse + store of 50,000 PubMed records, and Bio.Entrez.read beside it.
 
-Replicates the shared PubMed XML records (../shared/data/pubmed_xml) to N records with unique
-PMIDs, then in a fresh subprocess each: our streaming parser + Library.add_records in batches of
-500 (one transaction each), and Bio.Entrez.read on the same bytes. Prints records/s and peak RSS.
+    python benchmarks/bench_parse_store.py [--records 50000] [--small 10000] [--entrez 5000]
 
-    python benchmarks/bench_parse_store.py [--sizes 10000 50000] [--entrez-records 5000]
+The records of ../shared/data/pubmed_xml (every PubmedArticle/PubmedBookArticle there, ~500)
+are replicated with fresh, unique PMIDs into one efetch-like file (2025 DTD) in a temporary
+directory. Each measurement runs in its own subprocess so its peak RSS (ru_maxrss) is its own:
+
+- parse+store N: parse_pubmed_xml -> Library.add_records in batches of --batch records, one
+  transaction each, into a fresh library.db; at --small and at --records records to show that
+  memory stays flat as the number of records grows.
+- parse only, at --records; and bare lxml iterparse + clearing (no fields): the floor.
+- Bio.Entrez.read on the first --entrez records (a smaller slice: it holds the whole tree).
+
+Prints a table: records, seconds, records/s, peak RSS, and peak RSS above the interpreter's
+baseline after imports.
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
+import itertools
 import json
+import os
 import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -19,110 +32,191 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared" / "data" / "pubmed_xml"
-ARTICLE = re.compile(rb"<PubmedArticle>.*?</PubmedArticle>", re.S)
-PMID = re.compile(rb'(<MedlineCitation[^>]*>\s*<PMID Version="\d+">)(\d+)(</PMID>)')
-HEAD = (b'<?xml version="1.0" ?>\n<!DOCTYPE PubmedArticleSet PUBLIC "-//NLM//DTD PubMedArticle, '
-        b'1st January 2025//EN" "https://dtd.nlm.nih.gov/ncbi/pubmed/out/pubmed_250101.dtd">\n'
-        b"<PubmedArticleSet>\n")
+SHARED_PUBMED = ROOT.parent / "shared" / "data" / "pubmed_xml"
+HEADER = (
+    b'<?xml version="1.0" ?>\n'
+    b'<!DOCTYPE PubmedArticleSet PUBLIC "-//NLM//DTD PubMedArticle, 1st January 2025//EN" '
+    b'"https://dtd.nlm.nih.gov/ncbi/pubmed/out/pubmed_250101.dtd">\n<PubmedArticleSet>\n'
+)
+FOOTER = b"</PubmedArticleSet>\n"
+ARTICLE = re.compile(rb"<(PubmedArticle|PubmedBookArticle)>.*?</\1>", re.S)
+FIRST_PMID = re.compile(rb"<PMID( [^>]*)?>\d+</PMID>")
 
 
-def shared_articles(recent_dtd_only: bool = False) -> list[bytes]:
-    """Real records; Bio.Entrez.read validates against the DOCTYPE, so its corpus keeps only
-    records from files written with a 2019+ DTD (the one our corpus header names)."""
-    articles = []
-    for path in sorted(SHARED.rglob("*.xml")):
+def _rss_mb() -> float:
+    """Peak resident set size of this process so far, in MB (Linux reports KB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+MODERN_DTD = re.compile(rb"pubmed_(1[89]|2\d)\d{4}\.dtd")
+
+
+def shared_articles(modern_only: bool = False) -> list[bytes]:
+    """Every article element in the shared PubMed XML, as bytes.
+
+    modern_only: only files written with a 2018+ DTD (what efetch returns today); Bio.Entrez
+    cannot read older records (Article/Affiliation, DateCreated) under today's DTD.
+    """
+    articles: list[bytes] = []
+    for path in sorted(SHARED_PUBMED.rglob("*")):
+        if not path.is_file():
+            continue
         data = path.read_bytes()
-        recent = re.search(rb"pubmed_(19|2\d)\d{4}\.dtd", data[:600]) is not None
-        if b"<PubmedArticleSet" in data[:4000] and (recent or not recent_dtd_only):
-            articles.extend(ARTICLE.findall(data))
+        if data[:2] == b"\x1f\x8b":
+            data = gzip.decompress(data)
+        if modern_only and not MODERN_DTD.search(data[:2000]):
+            continue
+        if b"<PubmedArticleSet" in data[:2000] or b"<MedlineCitationSet" in data[:2000]:
+            articles.extend(m.group(0) for m in ARTICLE.finditer(data))
     return articles
 
 
-def write_corpus(path: Path, n: int, articles: list[bytes]) -> None:
+def write_replicated(path: Path, count: int, modern_only: bool = False) -> None:
+    """`count` records cycled from the shared set, each with a unique PMID."""
+    articles = shared_articles(modern_only)
     with path.open("wb") as out:
-        out.write(HEAD)
-        for i in range(n):
-            article = articles[i % len(articles)]
-            out.write(PMID.sub(lambda m, i=i: m.group(1) + str(50_000_000 + i).encode() + m.group(3),
-                               article, count=1))
+        out.write(HEADER)
+        for number, article in zip(range(count), itertools.cycle(articles)):
+            pmid = b"<PMID Version=\"1\">%d</PMID>" % (40_000_000 + number)
+            out.write(FIRST_PMID.sub(pmid, article, count=1))
             out.write(b"\n")
-        out.write(b"</PubmedArticleSet>\n")
+        out.write(FOOTER)
 
 
-def measure_ours(xml: str, db: str) -> dict[str, float]:
-    import resource
+# -- workers (each in its own process) -------------------------------------------------------
 
-    sys.path.insert(0, str(ROOT))
+
+def work_parse_store(xml: Path, limit: int, batch: int, db: Path) -> dict[str, float]:
     from litreview.pubmed_xml import parse_pubmed_xml
     from litreview.store import Library
 
-    library = Library(db)
-    run = library.start_run("import", "PubMed", file=xml)
+    baseline = _rss_mb()
     start = time.perf_counter()
-    batch, stored = [], 0
-    for record in parse_pubmed_xml(xml):
-        batch.append(record)
-        if len(batch) == 500:
-            stored += library.add_records(batch, run).added
-            batch = []
-    stored += library.add_records(batch, run).added
-    seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"records": stored, "seconds": seconds, "peak_mb": peak}
+    stored = 0
+    with Library(db) as library:
+        run_id = library.start_run("import", "PubMed", file=str(xml))
+        records = itertools.islice(parse_pubmed_xml(xml), limit)
+        while chunk := list(itertools.islice(records, batch)):
+            stored += library.add_records(chunk, run_id).added
+        library.finish_run(run_id, "complete", count_retrieved=stored, count_new=stored)
+        assert library.count() == stored
+    return {"records": stored, "seconds": time.perf_counter() - start, "baseline": baseline}
 
 
-def measure_entrez(xml: str) -> dict[str, float]:
-    import resource
+def work_parse(xml: Path, limit: int) -> dict[str, float]:
+    from litreview.pubmed_xml import parse_pubmed_xml
 
+    baseline = _rss_mb()
+    start = time.perf_counter()
+    count = sum(1 for _ in itertools.islice(parse_pubmed_xml(xml), limit))
+    return {"records": count, "seconds": time.perf_counter() - start, "baseline": baseline}
+
+
+def work_lxml_floor(xml: Path, limit: int) -> dict[str, float]:
+    """lxml iterparse + clearing with no field extraction: the floor for any lxml parser."""
+    from lxml import etree
+
+    baseline = _rss_mb()
+    start = time.perf_counter()
+    count = 0
+    for _, element in etree.iterparse(str(xml), events=("end",),
+                                      tag=("PubmedArticle", "PubmedBookArticle")):
+        count += 1
+        element.clear()
+        parent = element.getparent()
+        while element.getprevious() is not None:
+            del parent[0]
+        if count == limit:
+            break
+    return {"records": count, "seconds": time.perf_counter() - start, "baseline": baseline}
+
+
+def work_entrez(xml: Path) -> dict[str, float]:
     from Bio import Entrez
 
+    baseline = _rss_mb()
     start = time.perf_counter()
-    with open(xml, "rb") as handle:
-        parsed = Entrez.read(handle, validate=False)
-    seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"records": len(parsed["PubmedArticle"]), "seconds": seconds, "peak_mb": peak}
+    with xml.open("rb") as handle:
+        result = Entrez.read(handle, validate=False)  # old records carry pre-2025 tags
+    count = len(result["PubmedArticle"]) + len(result["PubmedBookArticle"])
+    return {"records": count, "seconds": time.perf_counter() - start, "baseline": baseline}
 
 
-def in_subprocess(kind: str, *args: str) -> dict[str, float]:
-    out = subprocess.run([sys.executable, __file__, "--measure", kind, *args],
-                         capture_output=True, text=True, check=True)
-    return json.loads(out.stdout)
+def worker(argv: list[str]) -> None:
+    kind, xml, limit, batch, db = argv[0], Path(argv[1]), int(argv[2]), int(argv[3]), argv[4]
+    if kind == "parse_store":
+        result = work_parse_store(xml, limit, batch, Path(db))
+    elif kind == "parse":
+        result = work_parse(xml, limit)
+    elif kind == "lxml":
+        result = work_lxml_floor(xml, limit)
+    else:
+        result = work_entrez(xml)
+    result["peak"] = _rss_mb()
+    print(json.dumps(result))
+
+
+# -- driver ----------------------------------------------------------------------------------
+
+
+def measure(kind: str, xml: Path, limit: int, batch: int, db: Path) -> dict[str, float]:
+    command = [sys.executable, __file__, "--worker", kind, str(xml), str(limit), str(batch),
+               str(db)]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, env=env)
+    if done.returncode != 0:
+        raise SystemExit(f"{kind} worker failed:\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 50_000])
-    parser.add_argument("--entrez-records", type=int, default=5_000)
-    parser.add_argument("--measure", nargs="+")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=50_000)
+    parser.add_argument("--small", type=int, default=10_000)
+    parser.add_argument("--entrez", type=int, default=5_000)
+    parser.add_argument("--batch", type=int, default=500)
     args = parser.parse_args()
-    if args.measure:
-        kind, *rest = args.measure
-        result = measure_ours(*rest) if kind == "ours" else measure_entrez(*rest)
-        print(json.dumps(result))
-        return
-    articles = shared_articles()
-    print(f"template: {len(articles)} real PubmedArticle records from {SHARED}")
-    print(f"{'what':<38} {'records':>8} {'seconds':>8} {'rec/s':>8} {'peak MB':>8}")
-    with tempfile.TemporaryDirectory() as tmp:
-        for n in args.sizes:
-            xml = Path(tmp) / f"corpus_{n}.xml"
-            write_corpus(xml, n, articles)
-            r = in_subprocess("ours", str(xml), str(Path(tmp) / f"lib_{n}.db"))
-            print(f"{'litreview parse+store':<38} {r['records']:>8} {r['seconds']:>8.2f}"
-                  f" {r['records'] / r['seconds']:>8.0f} {r['peak_mb']:>8.0f}")
-        recent = shared_articles(recent_dtd_only=True)
-        xml = Path(tmp) / "entrez.xml"
-        write_corpus(xml, args.entrez_records, recent)
-        print(f"same {args.entrez_records} records ({len(recent)} templates from 2019+ DTD files):")
-        r = in_subprocess("ours", str(xml), str(Path(tmp) / "lib_entrez.db"))
-        print(f"{'litreview parse+store':<38} {r['records']:>8} {r['seconds']:>8.2f}"
-              f" {r['records'] / r['seconds']:>8.0f} {r['peak_mb']:>8.0f}")
-        r = in_subprocess("entrez", str(xml))
-        print(f"{'Bio.Entrez.read (parse only)':<38} {r['records']:>8} {r['seconds']:>8.2f}"
-              f" {r['records'] / r['seconds']:>8.0f} {r['peak_mb']:>8.0f}")
+    with tempfile.TemporaryDirectory(prefix="bench-parse-store-") as tmp:
+        work = Path(tmp)
+        big, small_slice = work / "big.xml", work / "entrez.xml"
+        write_replicated(big, args.records)
+        write_replicated(small_slice, args.entrez, modern_only=True)
+        size_mb = big.stat().st_size / 1e6
+        print(f"input: {args.records:,} records replicated from {len(shared_articles())} shared"
+              f" PubMed records with unique PMIDs ({size_mb:.0f} MB); 1 run each,"
+              f" add_records batches of {args.batch}; {_cpu_note()}")
+        print(f"Entrez slice: {args.entrez:,} records replicated from the"
+              f" {len(shared_articles(True))} records written with 2018+ DTDs")
+        rows = [
+            ("parse+store", measure("parse_store", big, args.small, args.batch, work / "a.db")),
+            ("parse+store", measure("parse_store", big, args.records, args.batch, work / "b.db")),
+            ("parse only", measure("parse", big, args.records, args.batch, work / "c.db")),
+            ("lxml iterparse floor (no fields)",
+             measure("lxml", big, args.records, args.batch, work / "f.db")),
+            ("parse+store, Entrez slice", measure("parse_store", small_slice, args.entrez,
+                                                    args.batch, work / "d.db")),
+            ("Bio.Entrez.read, Entrez slice",
+             measure("entrez", small_slice, args.entrez, 0, work / "e.db")),
+        ]
+    print()
+    print(f"{'measurement':<32} {'records':>8} {'seconds':>8} {'records/s':>10}"
+          f" {'peak RSS MB':>12} {'above baseline MB':>18} {'KB/record':>10}")
+    for name, r in rows:
+        above = r["peak"] - r["baseline"]
+        rate = r["records"] / r["seconds"]
+        print(f"{name:<32} {r['records']:>8,} {r['seconds']:>8.1f} {rate:>10,.0f}"
+              f" {r['peak']:>12.1f} {above:>18.1f} {above * 1024 / r['records']:>10.2f}")
+    flat = rows[1][1]["peak"] - rows[0][1]["peak"]
+    print(f"\nmemory growth from {args.small:,} to {args.records:,} records parsed+stored:"
+          f" {flat:+.1f} MB peak RSS")
+
+
+def _cpu_note() -> str:
+    return f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}"
 
 
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) > 1 and sys.argv[1] == "--worker":
+        worker(sys.argv[2:])
+    else:
+        main()

@@ -1,18 +1,22 @@
 """Streaming parser for PubMed XML (efetch output, MEDLINE/baseline files) into Records.
 
-lxml.iterparse with element clearing keeps memory flat in the number of records. Every lookup is
-a path from the article element, so unknown or future elements (the DTD changes every year) are
-ignored instead of breaking the parse. Paths are explicit (MedlineCitation/PMID, PubmedData/
-ArticleIdList) because references and comments/corrections nest PMIDs and DOIs of other articles.
+lxml.iterparse with element clearing keeps memory flat in the number of records: each
+PubmedArticle / PubmedBookArticle is turned into a Record as soon as its end tag is read,
+then dropped. Fields are looked up by explicit paths, never by walking every child, so
+unknown or future elements (PubMed's DTD changes every year) are simply ignored.
+
+A document that is not well-formed (truncated response, HTML error page, MEDLINE text)
+raises ParseError naming the file, line and record; the Entrez client retries on it.
+A well-formed document with no articles in it (esearch, einfo output) yields nothing.
 """
 
 from __future__ import annotations
 
 import gzip
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, Any, BinaryIO
 
 from lxml import etree
 
@@ -27,58 +31,83 @@ from litreview.records import (
 )
 
 ARTICLE_TAGS = ("PubmedArticle", "PubmedBookArticle")
-MONTHS = {m: i for i, m in enumerate(
-    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}
-_YEAR = re.compile(r"\b(1[6-9]\d\d|20\d\d)\b")
-_ORCID = re.compile(r"(\d{4}-?\d{4}-?\d{4}-?\d{3}[\dXx])")
+# Old MEDLINE leasing files hold bare MedlineCitation elements with no PubmedArticle around them.
+_EVENT_TAGS = (*ARTICLE_TAGS, "MedlineCitation")
+STREAM_NAME = "<stream>"
 
-Element = etree._Element
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"),
+         ("may",), ("jun", "june"), ("jul", "july"), ("aug", "august"),
+         ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
+         ("dec", "december")],
+        start=1,
+    )
+    for name in names
+}
+_YEAR = re.compile(r"\b(1[5-9]\d\d|2\d\d\d)\b")
+_ORCID = re.compile(r"(\d{4})-?(\d{4})-?(\d{4})-?(\d{3}[\dXx])")
+
+Element = Any  # lxml's _Element; typed loosely because lxml ships no stubs by default
 
 
 def parse_pubmed_xml(source: str | Path | BinaryIO) -> Iterator[Record]:
-    """Yield one Record per PubmedArticle/PubmedBookArticle in `source` (path, .gz or binary file).
+    """Yield one Record per PubmedArticle/PubmedBookArticle in `source`.
 
-    Malformed or truncated XML raises ParseError naming the file, line and record number.
+    `source` is a path (str or Path; gzip-compressed files are recognised by their magic
+    bytes) or a binary file object. Raises ParseError if the XML is not well-formed,
+    after yielding the records read before the break.
     """
-    name = str(source) if isinstance(source, (str, Path)) else getattr(source, "name", "<stream>")
-    stream = _open(source)
-    count = 0
+    if not isinstance(source, (str, Path)):
+        name = getattr(source, "name", None)  # an open file names itself; BytesIO does not
+        yield from _iter_records(source, name if isinstance(name, str) else STREAM_NAME)
+        return
+    name = str(source)
     try:
-        context = etree.iterparse(
-            stream, events=("end",), tag=ARTICLE_TAGS, resolve_entities=False,
-            no_network=True, huge_tree=True, load_dtd=False,
-        )
+        handle = open(source, "rb")  # noqa: SIM115 - closed below, also if the caller stops early
+    except OSError as exc:
+        raise ParseError(f"cannot read file: {exc.strerror}", file=name) from None
+    with handle:
+        if handle.read(2) == b"\x1f\x8b":
+            handle.seek(0)
+            with gzip.GzipFile(fileobj=handle, mode="rb") as unpacked:
+                yield from _iter_records(unpacked, name)
+        else:
+            handle.seek(0)
+            yield from _iter_records(handle, name)
+
+
+def _iter_records(stream: IO[bytes], name: str) -> Iterator[Record]:
+    context = etree.iterparse(
+        stream, events=("end",), tag=_EVENT_TAGS, recover=False, resolve_entities=False,
+        no_network=True, load_dtd=False, huge_tree=True,
+    )
+    count = 0
+    last_pmid: str | None = None
+    try:
         for _, element in context:
+            if element.tag == "MedlineCitation" and _inside_article(element):
+                continue
             count += 1
-            yield normalise(parse_article(element))
+            record = _record(element)
+            last_pmid = record.pmid
+            yield record
             _release(element)
     except etree.XMLSyntaxError as exc:
-        line = exc.lineno if exc.lineno else None
-        raise ParseError(
-            f"malformed PubMed XML after {count} complete records ({exc.msg})",
-            file=name, line=line, record=count + 1,
-        ) from None
-    finally:
-        if stream is not source:
-            stream.close()
+        raise _syntax_error(exc, name, count, last_pmid) from None
+    except (OSError, EOFError) as exc:  # truncated or corrupt gzip
+        raise ParseError(f"cannot read compressed data ({exc})", file=name,
+                         record=count + 1) from None
 
 
-def _open(source: str | Path | BinaryIO) -> BinaryIO:
-    if isinstance(source, (str, Path)):
-        path = Path(source)
-        try:
-            handle = path.open("rb")
-        except OSError as exc:
-            raise ParseError(f"cannot read file ({exc.strerror})", file=str(path)) from None
-        if handle.read(2) == b"\x1f\x8b":
-            handle.close()
-            return gzip.open(path, "rb")  # type: ignore[return-value]
-        handle.seek(0)
-        return handle
-    return source
+def _inside_article(element: Element) -> bool:
+    parent = element.getparent()
+    return parent is not None and parent.tag == "PubmedArticle"
 
 
 def _release(element: Element) -> None:
+    """Free a finished record and the already-processed siblings before it."""
     element.clear(keep_tail=False)
     parent = element.getparent()
     if parent is not None:
@@ -86,304 +115,398 @@ def _release(element: Element) -> None:
             del parent[0]
 
 
-def text_of(element: Element | None) -> str | None:
-    """All text inside an element, inline markup (<i>, <sup>, MathML) reduced to its text.
+def _syntax_error(
+    exc: etree.XMLSyntaxError, name: str, count: int, last_pmid: str | None
+) -> ParseError:
+    line = exc.lineno or (exc.position[0] if exc.position else None)
+    after = f" (after PMID {last_pmid})" if last_pmid else ""
+    detail = (exc.msg or str(exc)).split(", line ")[0]
+    message = f"not well-formed PubMed XML{after}: {detail}"
+    return ParseError(message, file=name, line=line, record=count + 1)
 
-    The XML parser has already decoded entities, so only whitespace is folded here.
-    """
-    if element is None:
-        return None
-    text = element.text if len(element) == 0 else "".join(element.itertext())
-    if not text:
-        return None
-    if "  " in text or "\n" in text or "\t" in text or "\r" in text:
-        text = " ".join(text.split())
+
+# -- one record ------------------------------------------------------------------------------
+
+
+def _record(element: Element) -> Record:
+    if element.tag == "PubmedBookArticle":
+        record = _book_article(element)
     else:
-        text = text.strip()
-    return text or None
+        citation = element if element.tag == "MedlineCitation" else element.find("MedlineCitation")
+        record = _journal_article(citation, element.find("PubmedData"))
+    title, vernacular = record.title, record.vernacular_title
+    normalise(record)
+    # XML text is already plain: normalise()'s tag stripping would eat a literal "a<b c>d",
+    # and its whitespace folding would join the abstract's paragraphs.
+    record.title, record.vernacular_title = title, vernacular
+    record.abstract = _join_sections(record.abstract_sections)
+    return record
 
 
-def _find(element: Element, path: str) -> str | None:
-    return text_of(element.find(path))
-
-
-def parse_article(element: Element) -> Record:
-    """One PubmedArticle or PubmedBookArticle element -> Record."""
-    is_book = element.tag == "PubmedBookArticle"
-    record = _book_article(element) if is_book else _journal_article(element)
-    data = element.find("PubmedData")
-    _pubmed_data(data if data is not None else element.find("PubmedBookData"), record)
-    record.source_db = "PubMed"
+def _journal_article(citation: Element | None, pubmed_data: Element | None) -> Record:
+    if citation is None:
+        return Record(source_db="PubMed")
+    pmid = _strip(citation.findtext("PMID"))
+    record = Record(pmid=pmid, source_db="PubMed", source_key=pmid)
+    article = citation.find("Article")
+    locations = _fill_article(record, article) if article is not None else []
+    _fill_citation(record, citation)
+    _fill_ids(record, pubmed_data)
+    if not record.doi:
+        record.doi = _elocation(locations, "doi")
+    if pubmed_data is not None:
+        record.publication_status = _strip(pubmed_data.findtext("PublicationStatus"))
     record.source_key = record.pmid
     return record
 
 
-def _journal_article(element: Element) -> Record:
-    citation = element.find("MedlineCitation")
-    if citation is None:
-        citation = element
-    article = citation.find("Article")
-    if article is None:
-        article = etree.Element("Article")
-    record = Record(title=_find(article, "ArticleTitle") or "", pmid=_find(citation, "PMID"))
-    record.vernacular_title = _find(article, "VernacularTitle")
-    _journal(article.find("Journal"), citation, record)
-    _pagination(article, record)
-    record.abstract_sections = _abstract(article.find("Abstract"))
-    record.authors = _authors(article.find("AuthorList"))
-    record.languages = [t for t in (text_of(e) for e in article.iterfind("Language")) if t]
-    record.publication_types = [
-        t for t in (text_of(e) for e in article.iterfind("PublicationTypeList/PublicationType")) if t
-    ]
-    if not record.year:
-        _article_date(article, record)
-    record.mesh = _mesh(citation.find("MeshHeadingList"))
-    record.keywords = [t for t in (text_of(k) for k in citation.iterfind("KeywordList/Keyword")) if t]
-    record.corrections = _corrections(citation.find("CommentsCorrectionsList"))
-    for eloc in article.iterfind("ELocationID"):
-        _elocation(eloc, record)
-    pub_model = article.get("PubModel")
-    if pub_model:
-        record.extra["pub_model"] = pub_model
-    _join_abstract(record)
-    return record
-
-
-def _journal(journal: Element | None, citation: Element, record: Record) -> None:
-    if journal is not None:
-        record.journal = _find(journal, "Title")
-        record.journal_abbrev = _find(journal, "ISOAbbreviation")
-        for issn in journal.iterfind("ISSN"):
-            kind = (issn.get("IssnType") or "Print").lower()
-            if kind == "electronic":
-                record.issn_electronic = text_of(issn)
-            else:
-                record.issn_print = text_of(issn)
-        issue = journal.find("JournalIssue")
-        if issue is not None:
-            record.volume = _find(issue, "Volume")
-            record.issue = _find(issue, "Issue")
-            _pub_date(issue.find("PubDate"), record)
-    if not record.journal_abbrev:
-        record.journal_abbrev = _find(citation, "MedlineJournalInfo/MedlineTA")
-    if not record.journal:
-        record.journal = record.journal_abbrev
-
-
-def _pub_date(pub_date: Element | None, record: Record) -> None:
-    """Year/Month/Day, or MedlineDate ('1998 Dec-1999 Jan'), or Season ('Spring')."""
-    if pub_date is None:
-        return
-    year = _find(pub_date, "Year")
-    if year and year.isdigit():
-        record.year = int(year)
-        record.month = _month(_find(pub_date, "Month"))
-        day = _find(pub_date, "Day")
-        record.day = int(day) if day and day.isdigit() and record.month else None
-        season = _find(pub_date, "Season")
-        if season:
-            record.date_text = f"{year} {season}"
-        return
-    medline_date = _find(pub_date, "MedlineDate")
-    if medline_date:
-        record.date_text = medline_date
-        found = _YEAR.search(medline_date)
-        record.year = int(found.group(1)) if found else None
-        words = medline_date.split()
-        record.month = _month(words[1]) if len(words) > 1 and found and words[0] == found.group(1) else None
-
-
-def _month(value: str | None) -> int | None:
-    if not value:
-        return None
-    if value.isdigit():
-        number = int(value)
-        return number if 1 <= number <= 12 else None
-    return MONTHS.get(value[:3].lower())
-
-
-def _article_date(article: Element, record: Record) -> None:
-    """Records with no issue date yet (ahead of print) take their electronic date."""
-    for date in article.iterfind("ArticleDate"):
-        year = _find(date, "Year")
-        if year and year.isdigit():
-            record.year = int(year)
-            record.month = _month(_find(date, "Month"))
-            day = _find(date, "Day")
-            record.day = int(day) if day and day.isdigit() else None
-            return
-
-
-def _pagination(article: Element, record: Record) -> None:
-    pagination = article.find("Pagination")
-    if pagination is None:
-        return
-    pages = _find(pagination, "MedlinePgn")
-    if not pages:
-        start, end = _find(pagination, "StartPage"), _find(pagination, "EndPage")
-        pages = f"{start}-{end}" if start and end else start
-    record.pages = pages
-
-
-def _elocation(eloc: Element, record: Record) -> None:
-    kind, value = (eloc.get("EIdType") or "").lower(), text_of(eloc)
-    if not value or eloc.get("ValidYN", "Y") == "N":
-        return
-    if kind == "doi":
-        record.doi = record.doi or value
-    elif kind == "pii":
-        record.extra.setdefault("pii", value)
-        if not record.pages:
-            record.article_number = record.article_number or value
-
-
-def _abstract(abstract: Element | None) -> list[AbstractSection]:
-    if abstract is None:
-        return []
-    sections = []
-    for part in abstract.iterfind("AbstractText"):
-        text = text_of(part)
-        if text:
-            sections.append(AbstractSection(text=text, label=part.get("Label"),
-                                            category=part.get("NlmCategory")))
-    return sections
-
-
-def _join_abstract(record: Record) -> None:
-    record.abstract = "\n".join(
-        f"{s.label}: {s.text}" if s.label else s.text for s in record.abstract_sections
-    ) or None
-
-
-def _authors(author_list: Element | None) -> list[Author]:
-    if author_list is None:
-        return []
-    authors = []
-    for author in author_list.iterfind("Author"):
-        if author.get("ValidYN", "Y") == "N":
-            continue
-        authors.append(_author(author))
-    return authors
-
-
-def _author(author: Element) -> Author:
-    """One pass over the author's children: the hot loop of the parser (7 authors a record)."""
-    found: dict[str, str | None] = {}
-    affiliations: list[str] = []
-    orcid = None
-    for child in author:
+def _fill_article(record: Record, article: Element) -> list[Element]:
+    """Fill what Article holds; returns its ELocationIDs (the DOI fallback)."""
+    # One pass over Article's children (this is the hot path for 50,000-record batches).
+    locations: list[Element] = []
+    pagination = article_date = affiliation = None
+    for child in article:
         tag = child.tag
-        if tag == "AffiliationInfo":
-            affiliation = text_of(child.find("Affiliation"))
-            if affiliation:
-                affiliations.append(affiliation)
-        elif tag == "Identifier":
-            orcid = orcid or _orcid(child)
+        if tag == "ArticleTitle":
+            record.title = _text(child) or ""
+        elif tag == "VernacularTitle":
+            record.vernacular_title = _text(child)
+        elif tag == "Abstract":
+            record.abstract_sections = _sections(child)
+        elif tag == "AuthorList":
+            record.authors, invalid = _authors(child)
+            if invalid:
+                record.extra["invalid_authors"] = [a.short() for a in invalid]
+        elif tag == "Journal":
+            _fill_journal(record, child)
+        elif tag == "Pagination":
+            pagination = child
+        elif tag == "ELocationID":
+            locations.append(child)
+        elif tag == "Language":
+            record.languages += _texts([child])
+        elif tag == "PublicationTypeList":
+            record.publication_types = _texts(child.iterchildren("PublicationType"))
+        elif tag == "ArticleDate" and article_date is None:
+            article_date = child
         elif tag == "Affiliation":
-            affiliation = text_of(child)
-            if affiliation:
-                affiliations.append(affiliation)
-        elif isinstance(tag, str):
-            found[tag] = text_of(child)
-    family, suffix = found.get("LastName"), found.get("Suffix")
-    return Author(
-        family=f"{family} {suffix}" if family and suffix else family,
-        given=found.get("ForeName") or found.get("FirstName"),
-        initials=found.get("Initials"),
-        collective=found.get("CollectiveName"),
-        orcid=orcid,
-        affiliations=affiliations,
-    )
+            affiliation = child
+    _fill_pages(record, pagination, locations)
+    if record.year is None:  # epub-only: no year in the journal issue's PubDate
+        _fill_date(record, article_date)
+    if affiliation is not None:
+        _old_style_affiliation(record, affiliation)
+    model = article.get("PubModel")
+    if model:
+        record.extra["pub_model"] = model
+    return locations
 
 
-def _orcid(identifier: Element) -> str | None:
-    if (identifier.get("Source") or "").upper() != "ORCID":
-        return None
-    found = _ORCID.search(text_of(identifier) or "")
-    if not found:
-        return None
-    digits = found.group(1).replace("-", "")
-    return "-".join(digits[i : i + 4] for i in range(0, 16, 4))
+def _fill_journal(record: Record, journal: Element) -> None:
+    for child in journal:
+        tag = child.tag
+        if tag == "Title":
+            record.journal = child.text
+        elif tag == "ISOAbbreviation":
+            record.journal_abbrev = child.text
+        elif tag == "ISSN":
+            if (child.get("IssnType") or "").lower() == "electronic":
+                record.issn_electronic = _strip(child.text)
+            else:
+                record.issn_print = _strip(child.text)
+        elif tag == "JournalIssue":
+            _fill_issue(record, child)
 
 
-def _mesh(heading_list: Element | None) -> list[MeshHeading]:
-    if heading_list is None:
-        return []
-    headings = []
-    for heading in heading_list.iterfind("MeshHeading"):
-        descriptor = heading.find("DescriptorName")
-        if descriptor is None:
-            continue
-        headings.append(MeshHeading(
-            descriptor=text_of(descriptor) or "",
-            major=descriptor.get("MajorTopicYN") == "Y",
-            ui=descriptor.get("UI"),
-            qualifiers=[
-                {"name": text_of(q), "major": q.get("MajorTopicYN") == "Y", "ui": q.get("UI")}
-                for q in heading.iterfind("QualifierName")
-            ],
-        ))
-    return headings
+def _fill_issue(record: Record, issue: Element) -> None:
+    for child in issue:
+        tag = child.tag
+        if tag == "Volume":
+            record.volume = child.text
+        elif tag == "Issue":
+            record.issue = child.text
+        elif tag == "PubDate":
+            _fill_date(record, child)
 
 
-def _corrections(corrections: Element | None) -> list[Correction]:
-    if corrections is None:
-        return []
-    return [
-        Correction(type=c.get("RefType") or "", ref=_find(c, "RefSource"), pmid=_find(c, "PMID"))
-        for c in corrections.iterfind("CommentsCorrections")
+def _fill_pages(record: Record, pagination: Element | None, locations: list[Element]) -> None:
+    if pagination is not None:
+        record.pages = _strip(pagination.findtext("MedlinePgn"))
+        if not record.pages:
+            record.pages = _page_range(pagination)
+    if not record.pages:
+        record.article_number = _elocation(locations, "pii")
+
+
+def _page_range(pagination: Element) -> str | None:
+    start = _strip(pagination.findtext("StartPage"))
+    end = _strip(pagination.findtext("EndPage"))
+    if start and end and end != start:
+        return f"{start}-{end}"
+    return start
+
+
+def _elocation(locations: Iterable[Element], kind: str) -> str | None:
+    """The first valid ELocationID of EIdType `kind` (doi, pii)."""
+    for location in locations:
+        if location.get("EIdType") == kind and location.get("ValidYN", "Y") != "N":
+            value = _strip(location.text)
+            if value:
+                return value
+    return None
+
+
+def _fill_citation(record: Record, citation: Element) -> None:
+    """Parts of MedlineCitation outside Article: journal info, MeSH, keywords, corrections."""
+    if not record.journal_abbrev:
+        record.journal_abbrev = citation.findtext("MedlineJournalInfo/MedlineTA")
+    record.mesh = [_mesh(h) for h in citation.iterfind("MeshHeadingList/MeshHeading")]
+    record.keywords = _texts(citation.iterfind("KeywordList/Keyword"))
+    record.corrections = [
+        _correction(c) for c in citation.iterfind("CommentsCorrectionsList/CommentsCorrections")
     ]
-
-
-def _pubmed_data(data: Element | None, record: Record) -> None:
-    if data is None:
-        return
-    for article_id in data.iterfind("ArticleIdList/ArticleId"):
-        kind, value = (article_id.get("IdType") or "").lower(), text_of(article_id)
-        if kind == "doi" and value:
-            record.doi = value
-        elif kind == "pmc" and value:
-            record.pmcid = value if value.upper().startswith("PMC") else f"PMC{value}"
-        elif kind == "bookaccession" and value:
-            record.extra["bookaccession"] = value
-    status = _find(data, "PublicationStatus")
+    others = [_other_abstract(o) for o in citation.iterfind("OtherAbstract")]
+    if others:
+        record.extra["other_abstracts"] = others
+    status = citation.get("Status")
     if status:
-        record.publication_status = status
+        record.extra["medline_status"] = status
+
+
+def _correction(element: Element) -> Correction:
+    correction = Correction(type=element.get("RefType") or "")
+    for child in element:
+        if child.tag == "RefSource":
+            correction.ref = _strip(child.text)
+        elif child.tag == "PMID":
+            correction.pmid = _strip(child.text)
+    return correction
+
+
+def _fill_ids(record: Record, holder: Element | None) -> None:
+    """DOI, PMCID and others from an ArticleIdList directly under `holder` (not references)."""
+    if holder is None:
+        return
+    for article_id in holder.iterfind("ArticleIdList/ArticleId"):
+        kind = article_id.get("IdType")
+        value = _strip(article_id.text)
+        if not value:
+            continue
+        if kind == "doi" and not record.doi:
+            record.doi = value
+        elif kind == "pmc" and not record.pmcid:
+            record.pmcid = value if value.upper().startswith("PMC") else f"PMC{value}"
+        elif kind == "pubmed" and not record.pmid:
+            record.pmid = value
+        elif kind == "bookaccession":
+            record.extra["bookaccession"] = value
+
+
+# -- books -----------------------------------------------------------------------------------
 
 
 def _book_article(element: Element) -> Record:
     document = element.find("BookDocument")
     if document is None:
-        document = element
+        return Record(source_db="PubMed", kind="book")
+    pmid = _strip(document.findtext("PMID"))
+    record = Record(pmid=pmid, source_db="PubMed", source_key=pmid, kind="book")
     book = document.find("Book")
-    if book is None:
-        book = etree.Element("Book")
-    chapter_title = _find(document, "ArticleTitle")
-    book_title = _find(book, "BookTitle")
-    record = Record(title=chapter_title or book_title or "", pmid=_find(document, "PMID"))
-    record.kind = "chapter" if chapter_title else "book"
-    record.book_title = book_title if chapter_title else None
-    record.publisher = _find(book, "Publisher/PublisherName")
-    record.place = _find(book, "Publisher/PublisherLocation")
-    record.edition = _find(book, "Edition")
-    record.isbn = _find(book, "Isbn")
-    record.volume = _find(book, "Volume")
-    _pub_date(book.find("PubDate"), record)
-    record.editors = _authors(book.find("AuthorList[@Type='editors']"))
-    authors = document.find("AuthorList[@Type='authors']")
-    if authors is None:
-        authors = document.find("AuthorList")
-    record.authors = _authors(authors)
-    record.languages = [t for t in (text_of(e) for e in document.iterfind("Language")) if t]
-    record.publication_types = [
-        t for t in (text_of(e) for e in document.iterfind("PublicationType")) if t
-    ]
-    record.abstract_sections = _abstract(document.find("Abstract"))
-    record.keywords = [t for t in (text_of(k) for k in document.iterfind("KeywordList/Keyword")) if t]
-    for article_id in document.iterfind("ArticleIdList/ArticleId"):
-        if (article_id.get("IdType") or "").lower() == "bookaccession":
-            record.extra["bookaccession"] = text_of(article_id)
-        elif (article_id.get("IdType") or "").lower() == "doi":
-            record.doi = text_of(article_id)
-    _join_abstract(record)
+    chapter_title = _text(document.find("ArticleTitle"))
+    if book is not None:
+        _fill_book(record, book)
+    if chapter_title:
+        record.kind = "chapter"
+        record.title = chapter_title
+    else:
+        record.title = record.book_title or ""
+    _fill_book_document(record, document)
+    _fill_ids(record, document)
+    book_data = element.find("PubmedBookData")
+    _fill_ids(record, book_data)
+    if not record.doi:
+        record.doi = _elocation(document.iterchildren("ELocationID"), "doi")
+    if book_data is not None:
+        record.publication_status = _strip(book_data.findtext("PublicationStatus"))
+    record.source_key = record.pmid
     return record
+
+
+def _fill_book(record: Record, book: Element) -> None:
+    record.book_title = _text(book.find("BookTitle"))
+    record.publisher = _strip(book.findtext("Publisher/PublisherName"))
+    record.place = _strip(book.findtext("Publisher/PublisherLocation"))
+    isbns = _texts(book.iterfind("Isbn"))
+    record.isbn = isbns[0] if isbns else None
+    if len(isbns) > 1:
+        record.extra["isbns"] = isbns
+    record.edition = _strip(book.findtext("Edition"))
+    record.volume = _strip(book.findtext("Volume"))
+    _fill_date(record, book.find("PubDate"))
+    for author_list in book.iterfind("AuthorList"):
+        people, _ = _authors(author_list)
+        if author_list.get("Type") == "editors":
+            record.editors.extend(people)
+        else:
+            record.authors.extend(people)
+
+
+def _fill_book_document(record: Record, document: Element) -> None:
+    for author_list in document.iterfind("AuthorList"):
+        people, _ = _authors(author_list)
+        if author_list.get("Type") == "editors":
+            record.editors.extend(people)
+        elif people:
+            # A chapter's own authors take the place of the book's.
+            record.authors = people
+    record.abstract_sections = _sections(document.find("Abstract"))
+    record.languages = _texts(document.iterfind("Language"))
+    record.publication_types = _texts(document.iterfind("PublicationType"))
+    record.keywords = _texts(document.iterfind("KeywordList/Keyword"))
+    if not record.pages:
+        pagination = document.find("Pagination")
+        record.pages = _page_range(pagination) if pagination is not None else None
+
+
+# -- shared pieces ---------------------------------------------------------------------------
+
+
+def _sections(abstract: Element | None) -> list[AbstractSection]:
+    if abstract is None:
+        return []
+    sections = []
+    for part in abstract.iterfind("AbstractText"):
+        text = _text(part)
+        if text:
+            label, category = part.get("Label"), part.get("NlmCategory")
+            sections.append(AbstractSection(text=text, label=label, category=category))
+    return sections
+
+
+def _join_sections(sections: list[AbstractSection]) -> str | None:
+    """'LABEL: text' paragraphs separated by newlines (PubMed's own display)."""
+    paragraphs = [f"{s.label}: {s.text}" if s.label else s.text for s in sections]
+    return "\n".join(paragraphs) or None
+
+
+def _other_abstract(other: Element) -> dict[str, Any]:
+    sections = _sections(other)
+    return {
+        "type": other.get("Type"),
+        "language": other.get("Language"),
+        "text": _join_sections(sections),
+    }
+
+
+def _authors(author_list: Element | None) -> tuple[list[Author], list[Author]]:
+    """(valid authors, authors PubMed flags ValidYN="N")."""
+    valid: list[Author] = []
+    invalid: list[Author] = []
+    if author_list is None:
+        return valid, invalid
+    for element in author_list.iterfind("Author"):
+        author = _author(element)
+        (invalid if element.get("ValidYN") == "N" else valid).append(author)
+    return valid, invalid
+
+
+def _author(element: Element) -> Author:
+    # One pass over the children: this runs for every author of every record.
+    author = Author()
+    for child in element:
+        tag = child.tag
+        if tag == "LastName":
+            author.family = _text(child)
+        elif tag == "ForeName" or (tag == "FirstName" and not author.given):
+            author.given = _text(child)
+        elif tag == "Initials":
+            author.initials = _strip(child.text)
+        elif tag == "CollectiveName":
+            author.collective = _text(child)
+        elif tag == "Identifier" and not author.orcid:
+            author.orcid = _orcid(child)
+        elif tag == "AffiliationInfo":
+            author.affiliations += _texts(child.iterchildren("Affiliation"))
+        elif tag == "Affiliation":
+            author.affiliations.append(_text(child) or "")
+    author.affiliations = [a for a in author.affiliations if a]
+    return author
+
+
+def _orcid(identifier: Element) -> str | None:
+    """The bare 0000-0000-0000-000X id of an ORCID Identifier (URL or digits), else None."""
+    if (identifier.get("Source") or "").upper() != "ORCID":
+        return None
+    match = _ORCID.search(identifier.text or "")
+    return "-".join(match.groups()).upper() if match else None
+
+
+def _old_style_affiliation(record: Record, element: Element) -> None:
+    """Before 2014 PubMed gave one Article/Affiliation: the first author's."""
+    affiliation = _text(element)
+    if not affiliation:
+        return
+    record.extra["affiliation"] = affiliation
+    if record.authors and not record.authors[0].affiliations:
+        record.authors[0].affiliations.append(affiliation)
+
+
+def _mesh(heading: Element) -> MeshHeading:
+    mesh = MeshHeading(descriptor="")
+    for child in heading:
+        if child.tag == "DescriptorName":
+            mesh.descriptor = _strip(child.text) or ""
+            mesh.major = child.get("MajorTopicYN") == "Y"
+            mesh.ui = child.get("UI")
+        elif child.tag == "QualifierName":
+            mesh.qualifiers.append(
+                {"name": _strip(child.text), "ui": child.get("UI"),
+                 "major": child.get("MajorTopicYN") == "Y"}
+            )
+    return mesh
+
+
+def _fill_date(record: Record, date: Element | None) -> None:
+    """Year/Month/Day, or MedlineDate ('1998 Dec-1999 Jan'), or Year + Season."""
+    if date is None:
+        return
+    parts = {child.tag: _strip(child.text) for child in date}
+    year_text, medline_date = parts.get("Year"), parts.get("MedlineDate")
+    if year_text and year_text.isdigit():
+        record.year = int(year_text)
+        record.month = _month(parts.get("Month"))
+        day = parts.get("Day")
+        record.day = int(day) if day and day.isdigit() and record.month else None
+        season = parts.get("Season")
+        if season:
+            record.date_text = f"{year_text} {season}"
+    elif medline_date:
+        match = _YEAR.search(medline_date)
+        record.year = int(match.group(1)) if match else None
+        record.date_text = medline_date
+
+
+def _month(value: str | None) -> int | None:
+    text = (value or "").strip().lower()
+    if text.isdigit():
+        number = int(text)
+        return number if 1 <= number <= 12 else None
+    return _MONTHS.get(text.rstrip("."))
+
+
+def _text(element: Element | None) -> str | None:
+    """All text inside an element, markup (<i>, <sup>, MathML) dropped, whitespace folded."""
+    if element is None:
+        return None
+    text = element.text if len(element) == 0 else "".join(element.itertext())
+    return " ".join(text.split()) or None if text else None
+
+
+def _texts(elements: Iterable[Element]) -> list[str]:
+    return [t for t in (_text(e) for e in elements) if t]
+
+
+def _strip(value: str | None) -> str | None:
+    if value is None:
+        return None
+    return value.strip() or None

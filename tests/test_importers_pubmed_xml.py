@@ -61,6 +61,6 @@ def test_truncated_xml_names_the_line(tmp_path: Path) -> None:
     text = (ROOT / "xizhou+pubMR/pubmed_result.xml").read_text(encoding="utf-8")
     path = tmp_path / "cut.xml"
     path.write_text(text[: len(text) // 2], encoding="utf-8")
-    expected = r"line \d+, record 46: malformed PubMed XML after 45 complete records"
+    expected = r"cut.xml, line \d+, record 46: not well-formed PubMed XML \(after PMID 28960612\)"
     with pytest.raises(ParseError, match=expected):
         read_file(path)
