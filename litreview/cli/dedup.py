@@ -1,0 +1,130 @@
+"""litreview dedup: run, review the queue, split, detach."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import click
+
+from litreview import dedup as dd
+from litreview.cli._group import Review, cli, pass_review
+from litreview.errors import LitreviewError
+from litreview.records import Record
+from litreview.store import Library
+
+
+def _summary(summary: dd.DedupSummary) -> str:
+    return (f"{summary.records} records, {summary.compared} compared against the library, "
+            f"{summary.clusters} clusters, {summary.merged} merged as duplicates, "
+            f"{summary.queued} pairs queued for review, {summary.related} related links")
+
+
+def _pair(text: str) -> tuple[int, int]:
+    left, sep, right = text.replace(":", ",").partition(",")
+    if not sep or not left.strip().isdigit() or not right.strip().isdigit():
+        raise click.BadParameter(f"{text!r}: expected two record ids, ID1,ID2")
+    return int(left), int(right)
+
+
+@cli.group(invoke_without_command=True)
+@click.option("--clusters-out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write id,cluster_id (source keys) for every record.")
+@click.option("--full", is_flag=True, help="Compare every record again, not only new ones.")
+@pass_review
+@click.pass_context
+def dedup(ctx: click.Context, review: Review, clusters_out: Path | None, full: bool) -> None:
+    """Find duplicates: new records against the library; merge, never delete."""
+    if ctx.invoked_subcommand is not None:
+        return
+    summary = dd.run(review.library, full=full)
+    click.echo(_summary(summary))
+    if clusters_out:
+        with clusters_out.open("w", newline="", encoding="utf-8") as out:
+            writer = csv.writer(out, lineterminator="\n")
+            writer.writerow(["id", "cluster_id"])
+            writer.writerows(dd.clusters_table(review.library))
+
+
+def _side_by_side(library: Library, a: int, b: int) -> str:
+    left, right = library.get(a), library.get(b)
+    lines = [f"{'':12} {'record ' + str(a):<45} | record {b}"]
+    for label, getter in _FIELDS:
+        x, y = getter(left), getter(right)
+        mark = " " if x == y else "*"
+        lines.append(f"{mark}{label:<11} {x[:45]:<45} | {y[:45]}")
+    detail = dd.store.pair_detail(library, a, b)
+    if detail:
+        lines.append(f"  why queued: {detail['reason']['rule']} {detail['scores'] or ''}")
+    return "\n".join(lines)
+
+
+_FIELDS = (
+    ("title", lambda r: r.title or ""), ("authors", Record.authors_short),
+    ("year", lambda r: str(r.year or "")), ("journal", lambda r: r.journal or ""),
+    ("volume", lambda r: f"{r.volume or ''} ({r.issue or ''})"), ("pages", lambda r: r.pages or ""),
+    ("doi", lambda r: r.doi or ""), ("pmid", lambda r: r.pmid or ""),
+    ("source", lambda r: f"{r.source_db}:{r.source_key}"),
+)
+
+
+@dedup.command("review")
+@click.option("--accept", "accepts", multiple=True, metavar="ID1,ID2", help="Mark a pair as the same record.")
+@click.option("--reject", "rejects", multiple=True, metavar="ID1,ID2", help="Mark a pair as different.")
+@click.option("--list", "list_only", is_flag=True, help="List the queue and exit.")
+@pass_review
+def review_command(review: Review, accepts: tuple[str, ...], rejects: tuple[str, ...],
+                   list_only: bool) -> None:
+    """Decide the uncertain pairs: interactively, or with --accept/--reject for scripts."""
+    library = review.library
+    for text in accepts:
+        dd.decide_pair(library, *_pair(text), same=True)
+        click.echo(f"{text}: same record")
+    for text in rejects:
+        dd.decide_pair(library, *_pair(text), same=False)
+        click.echo(f"{text}: different records")
+    if accepts or rejects:
+        return
+    queue = dd.review_queue(library)
+    if list_only or not queue:
+        for a, b in queue:
+            click.echo(f"{a},{b}")
+        click.echo(f"{len(queue)} pairs in the review queue", err=True)
+        return
+    for number, (a, b) in enumerate(queue, start=1):
+        click.echo(f"\n[{number}/{len(queue)}]\n" + _side_by_side(library, a, b))
+        key = click.prompt("same (s), different (d), skip (k), quit (q)",
+                           type=click.Choice(["s", "d", "k", "q"]), show_choices=False)
+        if key == "q":
+            break
+        if key in "sd":
+            dd.decide_pair(library, a, b, same=key == "s")
+
+
+@dedup.command("split")
+@click.argument("record")
+@pass_review
+def split_command(review: Review, record: str) -> None:
+    """Dissolve the duplicate cluster that holds RECORD (id, pmid:N or doi:10...)."""
+    record_id = _resolve_any(review.library, record)
+    summary = dd.split(review.library, record_id)
+    click.echo(_summary(summary))
+
+
+@dedup.command("detach")
+@click.argument("record")
+@pass_review
+def detach_command(review: Review, record: str) -> None:
+    """Take RECORD out of its duplicate cluster; it is kept apart on every later run."""
+    record_id = _resolve_any(review.library, record)
+    summary = dd.detach(review.library, record_id)
+    click.echo(_summary(summary))
+
+
+def _resolve_any(library: Library, ref: str) -> int:
+    """The record itself (not its canonical): detaching a member needs the member's id."""
+    if ref.strip().isdigit():
+        if library.count("id = ?", [int(ref)]) == 0:
+            raise LitreviewError(f"no record with id {ref}")
+        return int(ref)
+    return library.resolve(ref)

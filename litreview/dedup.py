@@ -1,0 +1,603 @@
+"""Deduplication: normalise -> block -> score -> cluster -> merge.
+
+A duplicate is the same bibliographic record however its citation was written. The rules are
+meant to be read by a librarian; each returns a decision and the reason it is stored with:
+
+* Identifiers decide first: the same PMID is the same article; two different PMIDs or two
+  different DOIs are different articles (Cochrane review versions differ in their .pubN DOI).
+  The same DOI is strong but not proof: conference supplements share one DOI, so the titles
+  must agree too.
+* Without a shared identifier, titles must be near-identical (after folding case, accents,
+  punctuation, markup and translation brackets), first authors compatible, years within one
+  (ahead-of-print vs issue), and nothing that tells them apart: different pages or volumes in the
+  same year, incompatible venues, a conference abstract against an article.
+* Errata, comments, replies and retraction notices are never merged with the article they concern,
+  nor preprints with their published version: such pairs are linked as related.
+* A pair that is close but not clear goes to the review queue instead of being decided.
+
+Clusters are merged transitively only when no two members of the joined clusters conflict.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from rapidfuzz import fuzz
+
+from litreview.errors import LitreviewError
+from litreview.records import clean_text, fold, normalise_doi
+from litreview.store import Library
+from litreview.store import dedup as store
+
+MAX_BLOCK = 120
+NOTICE = re.compile(
+    r"^(erratum|errata|corrigendum|corrigenda|correction|retraction|retracted|withdrawn|notice of "
+    r"retraction|expression of concern|comment on|comments on|commentary on|reply|response to|"
+    r"in reply|author reply|authors reply|re:)\b")
+NOTICE_TYPES = {"published erratum", "retraction of publication", "comment", "expression of concern",
+                "retraction notice", "erratum", "correction"}
+PREPRINT_VENUES = ("biorxiv", "medrxiv", "arxiv", "ssrn", "research square", "preprints", "chemrxiv",
+                   "psyarxiv", "osf preprints", "socarxiv")
+PREPRINT_DOI = ("10.1101/", "10.21203/", "10.2139/", "10.48550/", "10.31234/", "10.20944/", "10.26434/")
+CONFERENCE = re.compile(r"\b(conference|congress|symposium|workshop|meeting|abstracts?|poster|"
+                        r"proceedings(?! of the (national academy|royal society)))\b")
+GENERIC_TITLES = {"", "unknown", "untitled", "editorial", "introduction", "book review", "book reviews",
+                  "letter", "letter to the editor", "commentary", "reply", "preface", "foreword", "errata"}
+VENUE_STOP = {"the", "of", "and", "for", "in", "on", "a", "an", "de", "la", "le", "et", "und", "der"}
+
+
+# -- normalise -------------------------------------------------------------------------------
+
+@dataclass(slots=True)
+class Sig:
+    """What dedup compares of one record, normalised once."""
+
+    id: int
+    key: str
+    source_db: str
+    title: str
+    families: list[str]
+    first_tokens: frozenset[str]
+    year: int | None
+    doi: str | None
+    pmid: str | None
+    volume: str | None
+    issue: str | None
+    page: str | None
+    last_page: str | None
+    page_starts: frozenset[str]
+    venue: str
+    notice: bool
+    preprint: bool
+    conference: bool
+    completeness: int
+    is_pubmed: bool
+    recurring: bool = False
+
+
+LANGUAGE_NOTE = re.compile(
+    r"\s*[\[(](?:article in |in )?(?:english|french|german|spanish|italian|japanese|chinese|russian|"
+    r"portuguese|dutch|polish|czech|turkish|korean|hungarian|danish|swedish|norwegian|hebrew|"
+    r"author's transl)[^\])]*[\])]\.?\s*$", re.I)
+
+
+def title_key(title: str | None, venue: str = "") -> str:
+    """Folded title without spaces: markup, accents, case, punctuation, brackets gone."""
+    text = clean_text(title) or ""
+    text = re.sub(r"^\[(.*)\]\.?$", r"\1", text)
+    text = LANGUAGE_NOTE.sub("", text)
+    folded = fold(text)
+    folded = re.sub(r"(?<=[a-z])[0-9]$", "", folded)
+    if folded in GENERIC_TITLES or (venue and folded.startswith(venue) and len(folded) < len(venue) + 30):
+        return ""
+    return folded.replace(" ", "")
+
+
+def name_tokens(family: str | None, given: str | None) -> frozenset[str]:
+    words = fold(f"{family or ''} {given or ''}").split()
+    return frozenset(w for w in words if len(w) >= 2)
+
+
+MONTHS = re.compile(r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)", re.I)
+
+
+def usable_pages(pages: str | None) -> str | None:
+    """None for pages a spreadsheet turned into dates ('01-Jun')."""
+    return None if not pages or MONTHS.search(pages) else pages
+
+
+def first_page(pages: str | None) -> str | None:
+    """Digits of the first page: 'S33' -> '33', 'viii108' -> '108', 'e0123' -> '123'."""
+    found = re.search(r"\d+", usable_pages(pages) or "")
+    return found.group(0).lstrip("0") or None if found else None
+
+
+def page_starts(pages: str | None) -> frozenset[str]:
+    """Every range start in '233-8+230-5, 246-51' (reprints list several ranges)."""
+    starts = re.findall(r"(?:^|[,;+&]\s*)[A-Za-z]*0*(\d+)", usable_pages(pages) or "")
+    return frozenset(starts)
+
+
+def last_page(pages: str | None) -> str | None:
+    """'482-91' -> '491': the end page written in full."""
+    found = re.match(r"\s*[A-Za-z]*(\d+)\s*[-\u2013]+\s*[A-Za-z]*(\d+)", usable_pages(pages) or "")
+    if not found:
+        return None
+    start, end = found.groups()
+    return start[: max(len(start) - len(end), 0)] + end
+
+
+def leading_number(value: str | None) -> str | None:
+    found = re.match(r"\s*(\d+)", value or "")
+    return found.group(1).lstrip("0") or "0" if found else None
+
+
+def signature(row: dict[str, Any]) -> Sig:
+    venue = fold(row["journal"] or row["book_title"] or "")
+    authors = json.loads(row["authors"]) if row["authors"] else []
+    families = [fold(a.get("family") or a.get("collective") or "").replace(" ", "") for a in authors]
+    first = authors[0] if authors else {}
+    tokens = name_tokens(first.get("family") or first.get("collective"), first.get("given"))
+    title = title_key(row["title"], venue)
+    types = {t.lower() for t in json.loads(row["publication_types"] or "[]")}
+    doi = normalise_doi(row["doi"])
+    folded_title = fold(row["title"])
+    return Sig(
+        id=row["id"], key=row["source_key"], source_db=row["source_db"], title=title,
+        families=[f for f in families if f], first_tokens=tokens, year=row["year"], doi=doi,
+        pmid=row["pmid"], volume=leading_number(row["volume"]), issue=leading_number(row["issue"]),
+        page=first_page(row["pages"]),
+        last_page=last_page(row["pages"]), page_starts=page_starts(row["pages"]),
+        venue=venue,
+        notice=bool(NOTICE.match(folded_title)) or bool(types & NOTICE_TYPES),
+        preprint=any(p in venue for p in PREPRINT_VENUES) or bool(doi and doi.startswith(PREPRINT_DOI)),
+        conference=row["kind"] == "conference" or bool(CONFERENCE.search(venue))
+        or "suppl" in fold(f"{row['issue'] or ''} {row['volume'] or ''}")
+        or bool(re.match(r"^\s*[AaSs]\d+", row["pages"] or "")),
+        completeness=sum(1 for k in ("doi", "abstract", "pages", "volume", "issue", "journal", "pmid")
+                         if row[k]) + (1 if authors else 0),
+        is_pubmed=row["source_db"] == "PubMed",
+    )
+
+
+# -- block -----------------------------------------------------------------------------------
+
+def blocking_keys(sig: Sig) -> Iterator[str]:
+    """Keys that true duplicates share with high probability; records meet only inside a block."""
+    if sig.doi:
+        yield "doi:" + sig.doi
+    if sig.pmid:
+        yield "pmid:" + sig.pmid
+    if sig.title:
+        yield "t<" + sig.title[:24]
+        if len(sig.title) > 24:
+            yield "t>" + sig.title[-24:]
+    if sig.families and sig.year:
+        yield f"a:{sig.families[0][:12]}:{sig.year}"
+    if sig.volume and sig.page and sig.year:
+        yield f"v:{sig.year}:{sig.volume}:{sig.page}"
+
+
+def candidate_pairs(sigs: dict[int, Sig], new_ids: set[int]) -> set[tuple[int, int]]:
+    """Pairs that share a block and involve at least one new record; oversized blocks skipped."""
+    blocks: dict[str, list[int]] = defaultdict(list)
+    for sig in sigs.values():
+        for key in blocking_keys(sig):
+            blocks[key].append(sig.id)
+    found: set[tuple[int, int]] = set()
+    for key, members in blocks.items():
+        if len(members) < 2 or (len(members) > MAX_BLOCK and not key.startswith(("doi:", "pmid:"))):
+            continue
+        fresh = [m for m in members if m in new_ids]
+        for a in fresh:
+            for b in members:
+                if a != b:
+                    found.add((min(a, b), max(a, b)))
+    return found
+
+
+# -- score -----------------------------------------------------------------------------------
+
+def title_similarity(a: Sig, b: Sig) -> float | None:
+    if not a.title or not b.title:
+        return None
+    if a.title == b.title:
+        return 1.0
+    shorter, longer = sorted((a.title, b.title), key=len)
+    if len(shorter) >= 30 and shorter in longer and not PART_OF.search(longer.replace(shorter, " ")):
+        return 0.95
+    return fuzz.ratio(a.title, b.title) / 100
+
+
+PART_OF = re.compile(r"part|addend|supplement|reply|respons|rejoinder|continu|errat|correct|comment"
+                     r"|\bi{1,3}\b|[0-9]")
+"""Words that make a longer title a different piece than the title it contains (Part II, an
+addendum, a reply), so containment is not taken as the same title."""
+
+
+def authors_compatible(a: Sig, b: Sig) -> bool | None:
+    """None when either record has no authors."""
+    if not a.first_tokens or not b.first_tokens:
+        return None
+    if a.first_tokens & b.first_tokens:
+        return True
+    if any(fuzz.ratio(x, y) >= 85 for x in a.first_tokens for y in b.first_tokens
+           if len(x) >= 4 and len(y) >= 4):
+        return True
+    if a.families and b.families:
+        x, y = a.families[0], b.families[0]
+        if len(x) >= 4 and len(y) >= 4 and fuzz.ratio(x, y) >= 80:
+            return True
+        return len(a.families) >= 2 and set(a.families) == set(b.families)
+    return False
+
+
+def venues_compatible(a: Sig, b: Sig) -> bool | None:
+    """'Eur Spine J' fits 'European spine journal'; None when a venue is missing."""
+    if not a.venue or not b.venue:
+        return None
+    if a.venue == b.venue:
+        return True
+    wa = [w for w in a.venue.split() if w not in VENUE_STOP]
+    wb = [w for w in b.venue.split() if w not in VENUE_STOP]
+    shorter, longer = sorted((wa, wb), key=len)
+    if shorter and _prefix_subsequence(shorter, longer):
+        return True
+    if "".join(w[0] for w in longer) == "".join(shorter):
+        return True
+    return fuzz.token_set_ratio(a.venue, b.venue) >= 85
+
+
+def _prefix_subsequence(short: list[str], long: list[str]) -> bool:
+    position = 0
+    for word in short:
+        while position < len(long) and not long[position].startswith(word):
+            position += 1
+        if position == len(long):
+            return False
+        position += 1
+    return True
+
+
+@dataclass
+class Verdict:
+    decision: str
+    rule: str
+    scores: dict[str, float] = field(default_factory=dict)
+
+
+def hard_conflict(a: Sig, b: Sig) -> str | None:
+    """Reasons two records can never be one, whatever else matches."""
+    if a.pmid and b.pmid and a.pmid != b.pmid:
+        return "different PMIDs"
+    if a.doi and b.doi and a.doi != b.doi:
+        return "different DOIs"
+    if a.notice != b.notice:
+        return "a correction/comment/retraction notice and an article"
+    if a.preprint != b.preprint:
+        return "a preprint and a journal version"
+    if a.year and b.year and abs(a.year - b.year) > 1:
+        return f"years differ by {abs(a.year - b.year)}"
+    return None
+
+
+def compare(a: Sig, b: Sig) -> Verdict:
+    """Duplicate, distinct, related or uncertain, with the rule that decided."""
+    if a.pmid and a.pmid == b.pmid:
+        return Verdict("duplicate", "same PMID", {"pmid": 1.0})
+    ts = title_similarity(a, b)
+    scores = {"title": round(ts, 3)} if ts is not None else {}
+    conflict = hard_conflict(a, b)
+    if conflict:
+        related = ts is not None and ts >= 0.9 and (a.notice != b.notice or a.preprint != b.preprint)
+        return Verdict("related" if related else "distinct", conflict, scores)
+    if a.doi and a.doi == b.doi:
+        return _same_doi(a, b, ts, scores)
+    if same_citation(a, b):
+        return Verdict("duplicate", "same journal, volume, first page, year and first author", scores)
+    if ts is None:
+        return Verdict("distinct", "no title to compare and no shared identifier", scores)
+    if ts < 0.85:
+        return Verdict("distinct", "titles differ", scores)
+    return _by_citation(a, b, ts, scores)
+
+
+def same_citation(a: Sig, b: Sig) -> bool:
+    """Journal, volume, issue, page range, year and first author identify an article even when
+    its title was translated. Not for conference abstracts, several of which share a page."""
+    return bool(
+        a.volume and a.page and a.last_page and a.year and not a.conference and not b.conference
+        and a.volume == b.volume and a.page == b.page and a.last_page == b.last_page
+        and a.year == b.year and not (a.issue and b.issue and a.issue != b.issue)
+        and authors_compatible(a, b) and venues_compatible(a, b) is not False
+    )
+
+
+def _recurring_title(a: Sig, b: Sig, scores: dict[str, float]) -> Verdict:
+    """'Editor's Comments' recurs in every issue: only the same issue and pages make a duplicate."""
+    if a.issue and b.issue and a.issue != b.issue:
+        return Verdict("distinct", "recurring title, different issues", scores)
+    if a.page and a.page == b.page and a.year == b.year:
+        return Verdict("duplicate", "recurring title, same year and pages", scores)
+    return Verdict("uncertain" if a.year == b.year else "distinct",
+                   "recurring title without issue or pages to tell", scores)
+
+
+def _pages_differ(a: Sig, b: Sig) -> bool:
+    """Both first and last pages disagree (one typo in a range is not a difference)."""
+    if not a.page or not b.page or a.page == b.page or a.page_starts & b.page_starts:
+        return False
+    return not (a.last_page and a.last_page == b.last_page)
+
+
+def _same_doi(a: Sig, b: Sig, ts: float | None, scores: dict[str, float]) -> Verdict:
+    authors = authors_compatible(a, b)
+    if ts is None:
+        if authors is not False:
+            return Verdict("duplicate", "same DOI; one record has no title", scores)
+        return Verdict("uncertain", "same DOI; no title on one side and authors differ", scores)
+    if ts >= 0.9:
+        return Verdict("duplicate", "same DOI and title", scores)
+    if ts >= 0.6 and authors:
+        return Verdict("uncertain", "same DOI, titles only partly agree", scores)
+    return Verdict("distinct", "same DOI but different titles (a shared supplement DOI?)", scores)
+
+
+def _by_citation(a: Sig, b: Sig, ts: float, scores: dict[str, float]) -> Verdict:
+    authors = authors_compatible(a, b)
+    if authors is False:
+        return Verdict("distinct", "first authors differ", scores)
+    gap = abs(a.year - b.year) if a.year and b.year else None
+    if a.conference != b.conference and gap != 0:
+        return Verdict("distinct", "a conference record and an article of another year", scores)
+    same_issue_fields = bool(a.volume and a.page and a.volume == b.volume and a.page == b.page)
+    if a.volume and b.volume and a.volume != b.volume:
+        return Verdict("distinct", "different volumes", scores)
+    if (a.volume and a.volume == b.volume and a.issue and b.issue and a.issue != b.issue
+            and not a.page and not b.page):
+        return Verdict("distinct", "same volume, different issues, no pages", scores)
+    if gap in (0, None) and _pages_differ(a, b):
+        return Verdict("distinct", "same year, different pages", scores)
+    if same_issue_fields and gap in (0, 1) and authors:
+        return Verdict("duplicate", "same volume, pages, year and first author; similar title", scores)
+    both_conference = a.conference and b.conference and gap == 0
+    if venues_compatible(a, b) is False and not same_issue_fields and not both_conference:
+        if a.conference != b.conference:
+            return Verdict("distinct", "a conference abstract and a journal article", scores)
+        return Verdict("distinct", "different venues", scores)
+    if a.recurring or b.recurring:
+        return _recurring_title(a, b, scores)
+    if ts < 0.95:
+        if authors and gap == 0:
+            return Verdict("uncertain", "similar titles, same first author and year", scores)
+        return Verdict("distinct", "titles differ", scores)
+    if gap == 1:
+        if ts >= 0.97 and authors:
+            return Verdict("duplicate", "same title and authors; years differ by one (online first)",
+                           scores)
+        return Verdict("uncertain", "same title; years differ by one", scores)
+    if authors is None and len(a.title) < 30 and not same_issue_fields:
+        return Verdict("uncertain", "short title, no authors to compare", scores)
+    return Verdict("duplicate", "same title, compatible authors, year and venue", scores)
+
+
+# -- cluster ---------------------------------------------------------------------------------
+
+def cluster(sigs: dict[int, Sig], duplicates: Iterable[tuple[int, int]],
+            forbidden: set[tuple[int, int]]) -> dict[int, list[int]]:
+    """Union the duplicate pairs, refusing a union that would put two conflicting records together."""
+    parent = {i: i for i in sigs}
+    members: dict[int, list[int]] = {i: [i] for i in sigs}
+
+    def root(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in duplicates:
+        if a not in sigs or b not in sigs:
+            continue
+        ra, rb = root(a), root(b)
+        if ra == rb or _clusters_conflict(members[ra], members[rb], sigs, forbidden):
+            continue
+        if len(members[ra]) < len(members[rb]):
+            ra, rb = rb, ra
+        parent[rb] = ra
+        members[ra].extend(members.pop(rb))
+    return {r: m for r, m in members.items() if len(m) > 1}
+
+
+def _clusters_conflict(xs: list[int], ys: list[int], sigs: dict[int, Sig],
+                       forbidden: set[tuple[int, int]]) -> bool:
+    for x in xs:
+        for y in ys:
+            if (min(x, y), max(x, y)) in forbidden or hard_conflict(sigs[x], sigs[y]):
+                return True
+    return False
+
+
+# -- merge -----------------------------------------------------------------------------------
+
+FILLABLE = ("doi", "pmid", "pages", "abstract", "volume", "issue", "journal_abbrev")
+
+
+def choose_canonical(members: list[int], sigs: dict[int, Sig]) -> int:
+    """PubMed's record when there is one, else the most complete; ties to the oldest."""
+    return min(members, key=lambda i: (not sigs[i].is_pubmed, -sigs[i].completeness, i))
+
+
+@dataclass
+class DedupSummary:
+    records: int = 0
+    compared: int = 0
+    pairs_scored: int = 0
+    clusters: int = 0
+    merged: int = 0
+    queued: int = 0
+    related: int = 0
+    by_rule: dict[str, int] = field(default_factory=dict)
+
+
+Progress = Callable[[str, int, int], None]
+
+
+def run(library: Library, full: bool = False, progress: Progress | None = None) -> DedupSummary:
+    """Compare new records against the library (all records with full=True), then recluster."""
+    report = progress or (lambda stage, done, total: None)
+    rows = store_rows(library)
+    sigs = signatures(rows)
+    report("normalise", len(sigs), len(sigs))
+    summary = DedupSummary(records=len(sigs))
+    with library.transaction():
+        new_ids = set(sigs) if full else set(sigs) - store.seen_ids(library)
+        summary.compared = len(new_ids)
+        manual = store.manual_pairs(library)
+        decisions = []
+        pairs = candidate_pairs(sigs, new_ids)
+        for done, (a, b) in enumerate(sorted(pairs), start=1):
+            if (a, b) in manual:
+                continue
+            verdict = compare(sigs[a], sigs[b])
+            summary.by_rule[verdict.rule] = summary.by_rule.get(verdict.rule, 0) + 1
+            if verdict.decision != "distinct":
+                decisions.append((a, b, verdict.decision, {"rule": verdict.rule}, verdict.scores))
+            if done % 50_000 == 0:
+                report("score", done, len(pairs))
+        summary.pairs_scored = len(pairs)
+        store.save_auto_pairs(library, decisions)
+        store.mark_seen(library, new_ids)
+        _recluster(library, sigs, rows, summary)
+    return summary
+
+
+def signatures(rows: list[dict[str, Any]]) -> dict[int, Sig]:
+    """Signatures of all records; a title that three or more records of different issues share
+    (a column such as "Editor's Comments") is marked recurring."""
+    sigs = {row["id"]: signature(row) for row in rows}
+    issues: dict[str, set[tuple[Any, ...]]] = defaultdict(set)
+    for sig in sigs.values():
+        if sig.title:
+            issues[sig.title].add((sig.year, sig.volume, sig.issue))
+    for sig in sigs.values():
+        sig.recurring = len(issues.get(sig.title, ())) >= 3
+    return sigs
+
+
+def store_rows(library: Library) -> list[dict[str, Any]]:
+    columns = ("id", "source_key", "source_db", "title", "authors", "year", "doi", "pmid", "volume",
+               "issue", "pages", "journal", "journal_abbrev", "book_title", "kind", "publication_types",
+               "abstract")
+    cursor = library.db.conn.execute(f"SELECT {', '.join(columns)} FROM records ORDER BY id")
+    return [dict(zip(columns, row)) for row in cursor]
+
+
+def _recluster(library: Library, sigs: dict[int, Sig], rows: list[dict[str, Any]],
+               summary: DedupSummary) -> None:
+    manual = store.manual_pairs(library)
+    forbidden = {p for p, d in manual.items() if d == "distinct"}
+    duplicates = [p for p, d in manual.items() if d == "duplicate"]
+    duplicates += [p for p in store.pairs(library, "duplicate") if p not in manual]
+    clusters = cluster(sigs, duplicates, forbidden)
+    canonical_of: dict[int, int | None] = {i: None for i in sigs}
+    by_id = {row["id"]: row for row in rows}
+    fills = []
+    for members in clusters.values():
+        canonical = choose_canonical(members, sigs)
+        others = sorted(m for m in members if m != canonical)
+        for member in others:
+            canonical_of[member] = canonical
+        fills += _fills(canonical, others, by_id)
+    store.set_canonical(library, canonical_of)
+    store.replace_filled(library, fills)
+    summary.clusters = len(clusters)
+    summary.merged = sum(1 for c in canonical_of.values() if c is not None)
+    summary.queued = len([p for p in store.pairs(library, "uncertain") if p not in manual])
+    summary.related = len(store.pairs(library, "related"))
+
+
+def _fills(canonical: int, others: list[int],
+           rows: dict[int, dict[str, Any]]) -> list[tuple[int, str, str, int]]:
+    """Fields the canonical record lacks, taken from the first member that has them."""
+    fills = []
+    for name in FILLABLE:
+        if rows[canonical][name]:
+            continue
+        donor = next((m for m in others if rows[m][name]), None)
+        if donor is not None:
+            fills.append((canonical, name, str(rows[donor][name]), donor))
+    return fills
+
+
+# -- review and undo -------------------------------------------------------------------------
+
+def review_queue(library: Library) -> list[tuple[int, int]]:
+    manual = store.manual_pairs(library)
+    return [p for p in store.pairs(library, "uncertain") if p not in manual]
+
+
+def decide_pair(library: Library, a: int, b: int, same: bool) -> DedupSummary:
+    """A reviewer's same/different for a pair; it outranks every automatic decision."""
+    _check_ids(library, a, b)
+    with library.transaction():
+        store.save_manual_pair(library, a, b, "duplicate" if same else "distinct",
+                               "reviewer: same" if same else "reviewer: different")
+    return recluster(library)
+
+
+def detach(library: Library, record_id: int) -> DedupSummary:
+    """Take one record out of its cluster: it becomes distinct from every other member."""
+    members = cluster_members(library, record_id)
+    with library.transaction():
+        for other in members:
+            if other != record_id:
+                store.save_manual_pair(library, record_id, other, "distinct", "reviewer: detached")
+    return recluster(library)
+
+
+def split(library: Library, record_id: int) -> DedupSummary:
+    """Dissolve the cluster that holds record_id: every member stands alone."""
+    members = cluster_members(library, record_id)
+    with library.transaction():
+        for i, a in enumerate(members):
+            for b in members[i + 1:]:
+                store.save_manual_pair(library, a, b, "distinct", "reviewer: split")
+    return recluster(library)
+
+
+def recluster(library: Library) -> DedupSummary:
+    rows = store_rows(library)
+    sigs = signatures(rows)
+    summary = DedupSummary(records=len(sigs))
+    with library.transaction():
+        _recluster(library, sigs, rows, summary)
+    return summary
+
+
+def cluster_members(library: Library, record_id: int) -> list[int]:
+    canonical = library.db.execute("SELECT coalesce(canonical_id, id) FROM records WHERE id = ?",
+                                   [record_id]).fetchone()
+    if canonical is None:
+        raise LitreviewError(f"no record with id {record_id}")
+    rows = library.db.execute("SELECT id FROM records WHERE id = ? OR canonical_id = ? ORDER BY id",
+                              [canonical[0], canonical[0]])
+    return [r[0] for r in rows]
+
+
+def _check_ids(library: Library, *ids: int) -> None:
+    for record_id in ids:
+        if library.count("id = ?", [record_id]) == 0:
+            raise LitreviewError(f"no record with id {record_id}")
+
+
+def clusters_table(library: Library) -> list[tuple[str, str]]:
+    """(record source key, cluster id) for every record; the cluster id is the canonical's key."""
+    rows = library.db.execute(
+        "SELECT r.source_key, coalesce(c.source_key, r.source_key) FROM records r"
+        " LEFT JOIN records c ON c.id = r.canonical_id ORDER BY r.id")
+    return [(a, b) for a, b in rows]

@@ -1,0 +1,127 @@
+"""Tables of the dedup feature: pair decisions (with reasons), compared records, filled fields.
+
+A cluster is not a table: it is the set of records whose canonical_id points to one record
+(plus that record). Clusters are rebuilt from the pair decisions, so a manual decision or a split
+is never lost to a re-run: it is a pair decision with origin 'manual'.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+from litreview.store.library import Library, utcnow
+
+migrations = Migrations("litreview.dedup")
+
+
+@migrations()
+def m001_dedup_tables(db: Database) -> None:
+    db.execute(
+        """
+        CREATE TABLE dedup_pairs (
+            a INTEGER NOT NULL REFERENCES records(id),
+            b INTEGER NOT NULL REFERENCES records(id),
+            decision TEXT NOT NULL CHECK (decision IN ('duplicate', 'distinct', 'uncertain', 'related')),
+            origin TEXT NOT NULL CHECK (origin IN ('auto', 'manual')),
+            reason TEXT,
+            scores TEXT,
+            decided_at TEXT NOT NULL,
+            PRIMARY KEY (a, b),
+            CHECK (a < b)
+        )
+        """
+    )
+    db.execute("CREATE INDEX dedup_pairs_b ON dedup_pairs(b)")
+    db.execute("CREATE INDEX dedup_pairs_decision ON dedup_pairs(decision)")
+    db.execute("CREATE TABLE dedup_seen (record_id INTEGER PRIMARY KEY REFERENCES records(id))")
+    db.execute(
+        """
+        CREATE TABLE dedup_filled (
+            canonical_id INTEGER NOT NULL REFERENCES records(id),
+            field TEXT NOT NULL,
+            value TEXT NOT NULL,
+            from_record INTEGER NOT NULL REFERENCES records(id),
+            PRIMARY KEY (canonical_id, field)
+        )
+        """
+    )
+
+
+def seen_ids(library: Library) -> set[int]:
+    return {r[0] for r in library.db.execute("SELECT record_id FROM dedup_seen")}
+
+
+def mark_seen(library: Library, ids: Iterable[int]) -> None:
+    library.db.conn.executemany("INSERT OR IGNORE INTO dedup_seen (record_id) VALUES (?)",
+                                [(i,) for i in ids])
+
+
+def manual_pairs(library: Library) -> dict[tuple[int, int], str]:
+    rows = library.db.execute("SELECT a, b, decision FROM dedup_pairs WHERE origin = 'manual'")
+    return {(a, b): d for a, b, d in rows}
+
+
+def save_auto_pairs(library: Library, decisions: Iterable[tuple[int, int, str, dict[str, Any],
+                                                                 dict[str, float]]]) -> None:
+    """Store automatic decisions; a manual decision on the same pair is never replaced."""
+    now = utcnow()
+    library.db.conn.executemany(
+        "INSERT INTO dedup_pairs (a, b, decision, origin, reason, scores, decided_at)"
+        " VALUES (?, ?, ?, 'auto', ?, ?, ?)"
+        " ON CONFLICT(a, b) DO UPDATE SET decision = excluded.decision, reason = excluded.reason,"
+        " scores = excluded.scores, decided_at = excluded.decided_at"
+        " WHERE dedup_pairs.origin = 'auto'",
+        [(a, b, d, json.dumps(reason), json.dumps(scores), now) for a, b, d, reason, scores in decisions],
+    )
+
+
+def save_manual_pair(library: Library, a: int, b: int, decision: str, note: str) -> None:
+    a, b = min(a, b), max(a, b)
+    library.db.execute(
+        "INSERT INTO dedup_pairs (a, b, decision, origin, reason, scores, decided_at)"
+        " VALUES (?, ?, ?, 'manual', ?, NULL, ?)"
+        " ON CONFLICT(a, b) DO UPDATE SET decision = excluded.decision, origin = 'manual',"
+        " reason = excluded.reason, decided_at = excluded.decided_at",
+        [a, b, decision, json.dumps({"rule": note}), utcnow()],
+    )
+
+
+def pairs(library: Library, decision: str) -> list[tuple[int, int]]:
+    return [(a, b) for a, b in library.db.execute(
+        "SELECT a, b FROM dedup_pairs WHERE decision = ? ORDER BY a, b", [decision])]
+
+
+def pair_detail(library: Library, a: int, b: int) -> dict[str, Any] | None:
+    row = library.db.execute(
+        "SELECT decision, origin, reason, scores, decided_at FROM dedup_pairs WHERE a = ? AND b = ?",
+        [min(a, b), max(a, b)]).fetchone()
+    if row is None:
+        return None
+    return {"decision": row[0], "origin": row[1], "reason": json.loads(row[2] or "null"),
+            "scores": json.loads(row[3] or "null"), "decided_at": row[4]}
+
+
+def set_canonical(library: Library, canonical_of: dict[int, int | None]) -> None:
+    library.db.conn.executemany("UPDATE records SET canonical_id = ? WHERE id = ?",
+                                [(c, r) for r, c in canonical_of.items()])
+
+
+def current_canonical(library: Library) -> dict[int, int]:
+    return {r: c for r, c in library.db.execute(
+        "SELECT id, canonical_id FROM records WHERE canonical_id IS NOT NULL")}
+
+
+def replace_filled(library: Library, fills: list[tuple[int, str, str, int]]) -> None:
+    library.db.execute("DELETE FROM dedup_filled")
+    library.db.conn.executemany(
+        "INSERT INTO dedup_filled (canonical_id, field, value, from_record) VALUES (?, ?, ?, ?)", fills)
+
+
+def filled(library: Library, canonical_id: int) -> dict[str, tuple[str, int]]:
+    return {f: (v, src) for f, v, src in library.db.execute(
+        "SELECT field, value, from_record FROM dedup_filled WHERE canonical_id = ?", [canonical_id])}
