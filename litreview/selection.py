@@ -1,9 +1,7 @@
-"""Which records a command works on, by status name: one small table the lead can extend.
+"""Which records a command works on, by status name.
 
-Each status maps to a WHERE clause over `records` (and its parameters) for
-`Library.records(where, params)`. Screening statuses (included, excluded, maybe,
-unscreened) are added here when the screening tables land, e.g.
-`"included": ("id IN (SELECT record_id FROM ... WHERE decision = ?)", ["include"])`.
+Library statuses map to a WHERE clause over `records`; screening statuses (included, excluded,
+maybe, unscreened, conflict) come from the screening state machine, which decides them.
 """
 
 from __future__ import annotations
@@ -13,6 +11,8 @@ from typing import Any
 
 from litreview.errors import LitreviewError
 from litreview.records import Record
+from litreview.screening import STATUSES as SCREENING
+from litreview.screening import ids_with_status
 from litreview.store import Library
 
 STATUSES: dict[str, tuple[str | None, list[Any]]] = {
@@ -23,7 +23,7 @@ STATUSES: dict[str, tuple[str | None, list[Any]]] = {
 
 
 def status_names() -> list[str]:
-    return list(STATUSES)
+    return [*STATUSES, *SCREENING]
 
 
 def where_for(status: str) -> tuple[str | None, list[Any]]:
@@ -37,5 +37,8 @@ def where_for(status: str) -> tuple[str | None, list[Any]]:
 
 
 def select(library: Library, status: str = "all") -> Iterator[Record]:
+    if status in SCREENING:
+        ids = sorted(ids_with_status(library, status))
+        return (library.get(i) for i in ids)
     where, params = where_for(status)
     return library.records(where, params)

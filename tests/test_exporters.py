@@ -148,7 +148,7 @@ def test_status_selection(runner: CliRunner, tmp_path: Path) -> None:
         assert result.exit_code == 0, result.output
         counts[status] = (tmp_path / f"{status}.ris").read_text().count("TY  - ")
     assert counts == {"all": 3, "unique": 2, "new": 2}
-    bad = runner.invoke(cli, ["export", "--status", "included"])
+    bad = runner.invoke(cli, ["export", "--status", "banana"])
     assert bad.exit_code == 2
     assert where_for("unique") == ("canonical_id IS NULL", [])
 

@@ -18,7 +18,8 @@ from litreview.selection import select, status_names
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="File to write (default: standard output).")
 @click.option("--status", type=click.Choice(status_names()), default="all", show_default=True,
-              help="Which records: all, unique (one per publication after dedup), new.")
+              help="Which records: all, unique (one per publication after dedup), new, or a "
+                   "screening status (included, excluded, maybe, unscreened, conflict).")
 @pass_review
 def export(review: Review, fmt: str, output: Path | None, status: str) -> None:
     """Write the library's records in an exchange format."""

@@ -1,0 +1,213 @@
+"""Dedup accuracy on every labelled set, and speed/memory on 10k, 50k, 100k records.
+
+Accuracy: each ../shared/data/dedup/*/records.csv is imported (the CSV importer), deduplicated,
+and scored with ../shared/tools/dedup_score.py; bib-dedupe is run on the same records when it is
+installed. Speed: the labelled sets are replicated with realistic perturbations (case, punctuation,
+initials, page forms, missing DOI/pages, year +-1 for ahead-of-print) into N records; each size runs
+in its own subprocess and reports seconds, records/s and peak RSS.
+
+    python benchmarks/bench_dedup.py [--sizes 10000 50000 100000] [--no-bibdedupe] [--bib-size 10000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import random
+import re
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+SETS = ("sra_haematology", "sra_respiratory", "digital_work", "misq_mixed", "special_cases", "tests_data")
+sys.path.insert(0, str(ROOT))
+
+
+def score(truth: Path, clusters: Path) -> dict[str, float]:
+    out = subprocess.run([sys.executable, str(SHARED / "tools/dedup_score.py"), str(truth), str(clusters),
+                          "--json"], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)
+
+
+def ours(records_csv: Path, workdir: Path) -> tuple[Path, float, dict]:
+    from litreview import dedup
+    from litreview.importing import import_file
+    from litreview.store import Library
+
+    library = Library(workdir / "library.db")
+    import_file(library, records_csv, "csv", skip_invalid=True)
+    start = time.perf_counter()
+    summary = dedup.run(library)
+    seconds = time.perf_counter() - start
+    out = workdir / "ours.csv"
+    with out.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "cluster_id"])
+        writer.writerows(dedup.clusters_table(library))
+    library.close()
+    return out, seconds, {"queued": summary.queued}
+
+
+def bibdedupe(records_csv: Path, workdir: Path) -> tuple[Path, float]:
+    import pandas as pd
+    from bib_dedupe.bib_dedupe import block, cluster, match, prep
+
+    frame = pd.read_csv(records_csv, dtype=str).fillna("")
+    frame = frame.rename(columns={"authors": "author", "journal": "journal", "pages": "pages",
+                                  "issue": "number"})
+    frame["ENTRYTYPE"] = "article"
+    frame["ID"] = frame["id"]
+    start = time.perf_counter()
+    prepared = prep(frame)
+    pairs = block(prepared)
+    matched = match(pairs)
+    clusters = cluster(matched)
+    seconds = time.perf_counter() - start
+    cluster_of = {}
+    for number, members in enumerate(clusters):
+        for member in members:
+            cluster_of[member] = f"b{number}"
+    out = workdir / "bibdedupe.csv"
+    with out.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "cluster_id"])
+        for record_id in frame["ID"]:
+            writer.writerow([record_id, cluster_of.get(record_id, record_id)])
+    return out, seconds
+
+
+def accuracy(with_bibdedupe: bool) -> None:
+    print(f"{'set':<16} {'tool':<10} {'records':>7} {'FP':>4} {'FN':>4} {'sens':>6} {'prec':>6} "
+          f"{'queued':>6} {'seconds':>7}")
+    for name in SETS:
+        folder = SHARED / "data/dedup" / name
+        with tempfile.TemporaryDirectory() as tmp:
+            out, seconds, extra = ours(folder / "records.csv", Path(tmp))
+            _row(name, "litreview", score(folder / "truth.csv", out), seconds, extra["queued"])
+            if with_bibdedupe:
+                try:
+                    out, seconds = bibdedupe(folder / "records.csv", Path(tmp))
+                    _row(name, "bib-dedupe", score(folder / "truth.csv", out), seconds, "-")
+                except Exception as exc:  # report, do not hide, a peer that fails
+                    print(f"{name:<16} bib-dedupe failed: {type(exc).__name__}: {str(exc)[:120]}")
+
+
+def _row(name: str, tool: str, s: dict, seconds: float, queued: object) -> None:
+    print(f"{name:<16} {tool:<10} {s['records']:>7} {s['fp']:>4} {s['fn']:>4} {s['sensitivity']:>6.3f} "
+          f"{s['precision']:>6.3f} {queued!s:>6} {seconds:>7.2f}")
+
+
+def perturb(row: dict[str, str], rng: random.Random) -> dict[str, str]:
+    """One more database's version of a record."""
+    row = dict(row)
+    choice = rng.random()
+    if choice < 0.2:
+        row["title"] = row["title"].upper()
+    elif choice < 0.4:
+        row["title"] = re.sub(r"[:\-]", " ", row["title"]) + "."
+    if rng.random() < 0.3:
+        row["authors"] = "; ".join(re.sub(r",\s*(\w)\w*.*", r" \1", a) for a in row["authors"].split("; "))
+    if rng.random() < 0.3:
+        row["doi"] = ""
+    if rng.random() < 0.2 and re.match(r"^\d+-\d+$", row["pages"] or ""):
+        start, end = row["pages"].split("-")
+        common = len(start) - len(end) if len(end) < len(start) else 0
+        row["pages"] = f"{start}-{end[common:]}" if common else row["pages"]
+    if rng.random() < 0.1:
+        row["pages"] = ""
+    return row
+
+
+def replicate(n: int, path: Path) -> None:
+    """N records: the labelled sets, each copy shifted to a new 'universe' (titles and ids made
+    distinct per copy) with perturbed duplicates added inside each copy."""
+    rng = random.Random(7)
+    base = []
+    for name in SETS[:4]:
+        with (SHARED / "data/dedup" / name / "records.csv").open(newline="") as handle:
+            base.extend(csv.DictReader(handle))
+    with path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(base[0]))
+        writer.writeheader()
+        written = copy = 0
+        while written < n:
+            for row in base:
+                if written >= n:
+                    break
+                tag = f" {copy}" if copy else ""
+                out = dict(row, id=f"{row['id']}_{copy}", title=(row["title"] + tag) if row["title"] else "",
+                           doi=(row["doi"] + tag.strip()) if row["doi"] else "")
+                if copy:
+                    out = perturb(out, rng)
+                writer.writerow(out)
+                written += 1
+            copy += 1
+
+
+def speed_one(path: str) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        from litreview import dedup
+        from litreview.importing import import_file
+        from litreview.store import Library
+
+        library = Library(Path(tmp) / "library.db")
+        import_file(library, Path(path), "csv", skip_invalid=True)
+        start = time.perf_counter()
+        summary = dedup.run(library)
+        seconds = time.perf_counter() - start
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(json.dumps({"records": summary.records, "seconds": seconds, "peak_mb": peak,
+                          "pairs": summary.pairs_scored, "merged": summary.merged}))
+
+
+def speed(sizes: list[int], bib_size: int | None) -> None:
+    print(f"\n{'records':>8} {'pairs scored':>12} {'merged':>7} {'seconds':>8} {'rec/s':>8} {'peak MB':>8}")
+    with tempfile.TemporaryDirectory() as tmp:
+        ours_seconds = {}
+        for n in sorted(set(sizes + ([bib_size] if bib_size else []))):
+            path = Path(tmp) / f"records_{n}.csv"
+            replicate(n, path)
+            out = subprocess.run([sys.executable, __file__, "--speed-one", str(path)],
+                                 capture_output=True, text=True, check=True)
+            r = json.loads(out.stdout.strip().splitlines()[-1])
+            ours_seconds[n] = r["seconds"]
+            print(f"{r['records']:>8} {r['pairs']:>12} {r['merged']:>7} {r['seconds']:>8.1f} "
+                  f"{r['records'] / r['seconds']:>8.0f} {r['peak_mb']:>8.0f}")
+        if bib_size:
+            path = Path(tmp) / f"records_{bib_size}.csv"
+            start = time.perf_counter()
+            bibdedupe(path, Path(tmp))
+            seconds = time.perf_counter() - start
+            print(f"bib-dedupe on the same {bib_size} records: {seconds:.1f} s "
+                  f"({bib_size / seconds:.0f} rec/s); litreview {ours_seconds[bib_size]:.1f} s, "
+                  f"{seconds / ours_seconds[bib_size]:.0f}x faster")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 50_000, 100_000])
+    parser.add_argument("--no-bibdedupe", action="store_true")
+    parser.add_argument("--speed-one")
+    parser.add_argument("--bib-size", type=int, default=10_000)
+    args = parser.parse_args()
+    if args.speed_one:
+        speed_one(args.speed_one)
+        return
+    try:
+        import bib_dedupe  # noqa: F401
+        with_bib = not args.no_bibdedupe
+    except ImportError:
+        print("bib-dedupe is not installed (pip install bib-dedupe); comparing litreview alone")
+        with_bib = False
+    accuracy(with_bib)
+    speed(args.sizes, args.bib_size if with_bib else None)
+
+
+if __name__ == "__main__":
+    main()

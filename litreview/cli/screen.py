@@ -1,0 +1,215 @@
+"""litreview decide / fulltext / note / screen ... : screening from the command line."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from litreview import screening as sc
+from litreview.cli._group import Review, cli, pass_review
+from litreview.screener import KEYS, render, search_words
+
+reviewer_option = click.option("--reviewer", envvar="LITREVIEW_REVIEWER",
+                               help="Who decides (env LITREVIEW_REVIEWER).")
+stage_option = click.option("--stage", type=click.Choice(sc.STAGES), default="ta", show_default=True,
+                            help="ta = title/abstract, ft = full text.")
+
+
+@cli.command()
+@click.argument("record")
+@click.argument("decision", type=click.Choice(sc.DECISIONS))
+@click.option("--reason", help="Exclusion reason (required for full-text exclusions).")
+@stage_option
+@reviewer_option
+@pass_review
+def decide(review: Review, record: str, decision: str, reason: str | None, stage: str,
+           reviewer: str | None) -> None:
+    """Record a decision on RECORD (id, pmid:NNN or doi:10...)."""
+    record_id = sc.decide(review.library, record, decision, stage, reviewer, reason)
+    click.echo(f"record {record_id}: {decision} at {sc.STAGE_NAMES[stage]} by {reviewer}")
+
+
+@cli.command()
+@click.argument("record")
+@click.option("--retrieved", metavar="PATH_OR_URL", help="Where the full-text report is.")
+@click.option("--not-retrieved", is_flag=True, help="The report could not be obtained.")
+@reviewer_option
+@pass_review
+def fulltext(review: Review, record: str, retrieved: str | None, not_retrieved: bool,
+             reviewer: str | None) -> None:
+    """Record whether the full-text report of RECORD was retrieved (PRISMA's reports sought)."""
+    if bool(retrieved) == not_retrieved:
+        raise click.UsageError("give --retrieved PATH_OR_URL or --not-retrieved")
+    record_id = sc.record_fulltext(review.library, record, bool(retrieved), retrieved, reviewer)
+    click.echo(f"record {record_id}: " + (f"retrieved at {retrieved}" if retrieved else "not retrieved"))
+
+
+@cli.command()
+@click.argument("record")
+@click.argument("text")
+@reviewer_option
+@pass_review
+def note(review: Review, record: str, text: str, reviewer: str | None) -> None:
+    """Attach a note to RECORD."""
+    click.echo(f"note added to record {sc.add_note(review.library, record, text, reviewer)}")
+
+
+@cli.group(invoke_without_command=True)
+@stage_option
+@reviewer_option
+@click.option("--order", type=click.Choice(["random", "year", "title"]), default="random", show_default=True)
+@pass_review
+@click.pass_context
+def screen(ctx: click.Context, review: Review, stage: str, reviewer: str | None, order: str) -> None:
+    """Screen interactively, one key a decision (subcommands: conflicts, resolve, stats, ...)."""
+    if ctx.invoked_subcommand is None:
+        _interactive(review, stage, reviewer, order)
+
+
+def _interactive(review: Review, stage: str, reviewer: str | None, order: str) -> None:
+    library = review.library
+    settings = sc.load_settings(library)
+    reviewer = sc.check_reviewer(settings, reviewer)
+    include = settings.include_keywords or search_words(review.queries_dir)
+    exclude = settings.exclude_keywords
+    todo = sc.screening_order(library, reviewer, stage, order)
+    total, done, started = len(todo), 0, time.monotonic()
+    style = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    position = 0
+    history: list[int] = []
+    while position < len(todo):
+        record = library.get(todo[position])
+        pace = f"{done / ((time.monotonic() - started) / 60):.1f}/min" if done else "-"
+        earlier = [f"{r['decision']} ({r['reason'] or 'no reason'}) by {r['reviewer']}"
+                   for r in sc.earlier_decisions(library, record.id or 0) if r["stage"] == stage]
+        header = f"[{position + 1} of {total}] {sc.STAGE_NAMES[stage]} · {reviewer} · pace {pace}"
+        click.echo("\n" + render(record, include, exclude, header, earlier, style=style))
+        key = click.getchar()
+        if key == "q":
+            break
+        if key == "s":
+            position += 1
+        elif key == "u":
+            try:
+                row = sc.undo(library, reviewer, stage)
+            except sc.ScreeningError as exc:
+                click.echo(str(exc))
+                continue
+            if history:
+                position, done = history.pop(), done - 1
+            else:
+                todo.insert(position, row["record_id"])
+                total += 1
+            click.echo(f"undone: {row['decision']} on record {row['record_id']}")
+        elif key == "n":
+            sc.add_note(library, record.id or 0, click.prompt("note"), reviewer)
+        elif key in KEYS:
+            reason = _pick_reason(settings, stage) if key == "e" else None
+            sc.decide(library, record.id or 0, KEYS[key], stage, reviewer, reason)
+            history.append(position)
+            position += 1
+            done += 1
+    click.echo(f"\n{done} decisions this session; {total - done} left")
+
+
+def _pick_reason(settings: sc.ScreeningSettings, stage: str) -> str | None:
+    if not settings.reasons:
+        return click.prompt("reason", default="", show_default=False) or None
+    for number, reason in enumerate(settings.reasons, start=1):
+        click.echo(f"  {number}. {reason}")
+    optional = " (Enter for none)" if stage == "ta" else ""
+    while True:
+        answer = click.prompt(f"reason number{optional}", default="", show_default=False)
+        if not answer and stage == "ta":
+            return None
+        if answer.isdigit() and 1 <= int(answer) <= len(settings.reasons):
+            return settings.reasons[int(answer) - 1]
+        click.echo(f"expected a number from 1 to {len(settings.reasons)}")
+
+
+@screen.command("conflicts")
+@stage_option
+@click.option("--format", "fmt", type=click.Choice(["text", "csv"]), default="text", show_default=True)
+@pass_review
+def conflicts_command(review: Review, stage: str, fmt: str) -> None:
+    """Records the reviewers disagree on."""
+    rows = sc.conflicts(review.library, stage)
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["record_id", "stage", "votes"])
+        for state in rows:
+            votes = "; ".join(f"{r}={d}" for r, (d, _) in state.votes.items())
+            writer.writerow([state.record_id, stage, votes])
+        click.echo(out.getvalue(), nl=False)
+        return
+    for state in rows:
+        votes = ", ".join(f"{r}: {d}" + (f" ({why})" if why else "") for r, (d, why) in state.votes.items())
+        click.echo(f"record {state.record_id}: {votes}")
+    click.echo(f"{len(rows)} conflicts at {sc.STAGE_NAMES[stage]}", err=True)
+
+
+@screen.command("resolve")
+@click.argument("record")
+@click.argument("decision", type=click.Choice(["include", "exclude"]))
+@click.option("--reason")
+@stage_option
+@reviewer_option
+@pass_review
+def resolve_command(review: Review, record: str, decision: str, reason: str | None, stage: str,
+                    reviewer: str | None) -> None:
+    """Settle a conflict on RECORD."""
+    record_id = sc.resolve(review.library, record, decision, stage, reviewer, reason)
+    click.echo(f"record {record_id}: resolved as {decision} by {reviewer}")
+
+
+@screen.command("stats")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@pass_review
+def stats_command(review: Review, fmt: str) -> None:
+    """Agreement (Cohen's kappa with 95% CI, percent agreement) and counts per stage."""
+    result = sc.stats(review.library)
+    if fmt == "json":
+        click.echo(json.dumps(result, indent=2))
+        return
+    for stage, figures in result.items():
+        kappa = "-" if figures["kappa"] is None else f"{figures['kappa']:.2f}"
+        ci = figures["kappa_ci"]
+        ci_text = f" (95% CI {ci[0]:.2f} to {ci[1]:.2f})" if ci else ""
+        agreement = "-" if figures["agreement"] is None else f"{figures['agreement']:.0%}"
+        click.echo(f"{sc.STAGE_NAMES[stage]}: {figures['n_both']} decided by two reviewers, agreement "
+                   f"{agreement}, kappa {kappa}{ci_text}; decisions {figures['counts']}")
+
+
+@screen.command("undo")
+@stage_option
+@reviewer_option
+@pass_review
+def undo_command(review: Review, stage: str, reviewer: str | None) -> None:
+    """Undo your last decision at this stage (kept in the audit trail as undone)."""
+    row = sc.undo(review.library, reviewer, stage)
+    click.echo(f"undone: {row['decision']} on record {row['record_id']}")
+
+
+@screen.command("export")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@pass_review
+def export_command(review: Review, path: Path) -> None:
+    """Write every decision (the audit trail) to a CSV another reviewer can import."""
+    click.echo(f"{sc.export_decisions(review.library, path)} decisions written to {path}")
+
+
+@screen.command("import")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@pass_review
+def import_command(review: Review, path: Path) -> None:
+    """Merge another reviewer's decisions; conflicts appear as if screened here."""
+    added, skipped = sc.import_decisions(review.library, path)
+    click.echo(f"{added} decisions added, {skipped} already here")

@@ -1,0 +1,68 @@
+"""The interactive screener driven as a person would: keys typed in a pseudo-terminal."""
+
+import os
+import sys
+from pathlib import Path
+
+import pexpect
+
+from litreview import screening as sc
+from litreview.records import AbstractSection, Record
+from litreview.screener import highlight
+from litreview.store import Library
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _seed(path):
+    library = Library(path)
+    run = library.start_run("search", "PubMed")
+    library.add_records([
+        Record(title=f"Spinal cord compression by extramedullary hematopoiesis {i}", pmid=str(200 + i),
+               source_db="PubMed", source_key=str(200 + i), year=2010,
+               abstract_sections=[AbstractSection("Radiotherapy relieved the compression.", "RESULTS")])
+        for i in range(3)], run)
+    library.set_setting("screening.reasons", "wrong population,wrong design")
+    library.close()
+
+
+def _spawn(tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "LITREVIEW_DB": str(tmp_path / "library.db"),
+           "LITREVIEW_REVIEWER": "ana", "NO_COLOR": "1"}
+    return pexpect.spawn(sys.executable, ["-m", "litreview", "screen"], cwd=str(tmp_path), env=env,
+                         encoding="utf-8", timeout=20)
+
+
+def test_screen_in_a_terminal_and_resume(tmp_path):
+    _seed(tmp_path / "library.db")
+    child = _spawn(tmp_path)
+    child.expect(r"\[1 of 3\] title/abstract")
+    child.expect("RESULTS: Radiotherapy relieved")
+    child.send("i")
+    child.expect(r"\[2 of 3\]")
+    child.send("e")
+    child.expect("2. wrong design")
+    child.sendline("2")
+    child.expect(r"\[3 of 3\]")
+    child.send("q")
+    child.expect("2 decisions this session; 1 left")
+    child.expect(pexpect.EOF)
+    library = Library(tmp_path / "library.db")
+    decisions = sc.store.all_decisions(library)
+    assert [(d["decision"], d["reason"]) for d in decisions] == [("include", None),
+                                                                  ("exclude", "wrong design")]
+    child = _spawn(tmp_path)
+    child.expect(r"\[1 of 1\]")
+    child.send("u")
+    child.expect("undone: exclude on record")
+    child.expect(r"\[1 of 2\]")
+    child.send("q")
+    child.expect("0 decisions this session; 2 left")
+    child.expect(pexpect.EOF)
+    assert [d["undone"] for d in sc.store.all_decisions(Library(tmp_path / "library.db"))] == [0, 1]
+
+
+def test_keywords_are_marked():
+    text = highlight("Radiotherapy for cord compression in mice", ["radiotherap", "compression"], ["mice"],
+                     style=False)
+    assert text == "*Radiotherapy* for cord *compression* in !mice!"
