@@ -131,7 +131,7 @@ def replicate(n: int, path: Path) -> None:
     base = []
     for name in SETS[:4]:
         with (SHARED / "data/dedup" / name / "records.csv").open(newline="") as handle:
-            base.extend(csv.DictReader(handle))
+            base.extend(dict(row, id=f"{name}:{row['id']}") for row in csv.DictReader(handle))
     with path.open("w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(base[0]))
         writer.writeheader()

