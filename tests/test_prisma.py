@@ -20,7 +20,7 @@ VL  - 6
 SP  - 102
 EP  - 109
 DB  - Embase
-ER  - 
+ER  -
 
 TY  - JOUR
 ID  - emb2
@@ -32,7 +32,7 @@ VL  - 118
 SP  - 100
 EP  - 109
 DB  - Embase
-ER  - 
+ER  -
 """
 
 
