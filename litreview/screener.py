@@ -41,7 +41,8 @@ def highlight(text: str, include: list[str], exclude: list[str], style: bool = T
     for words, colour, mark in ((exclude, "\x1b[1;31m", "!"), (include, "\x1b[1;32m", "*")):
         for word in sorted(words, key=len, reverse=True):
             pattern = re.compile(rf"\b({re.escape(word)}\w*)", re.I)
-            text = pattern.sub(rf"{colour}\1\x1b[0m" if style else rf"{mark}\1{mark}", text)
+            before, after = (colour, "\x1b[0m") if style else (mark, mark)
+            text = pattern.sub(lambda m, b=before, a=after: f"{b}{m.group(1)}{a}", text)
     return text
 
 

@@ -144,8 +144,8 @@ def decide(library: Library, ref: str | int, decision: str, stage: str = "ta",
 
 
 def _require_full_text_stage(library: Library, record_id: int, settings: ScreeningSettings) -> None:
-    state = stage_states(library, "ta", settings).get(record_id)
-    if state is None or not passes_title_abstract(state.outcome, settings):
+    state = record_state(library, record_id, "ta", settings)
+    if not passes_title_abstract(state.outcome, settings):
         raise ScreeningError(f"record {record_id} has not been included at title/abstract; "
                              "it cannot be screened at full text yet")
 
@@ -207,15 +207,31 @@ def stage_states(library: Library, stage: str,
     states = {rid: StageState(rid, stage) for rid in store.canonical_ids(library)}
     for row in store.all_decisions(library, stage):
         state = states.get(row["record_id"])
-        if state is None or row["undone"]:
-            continue
-        if row["kind"] == "resolve":
-            state.resolution = (row["decision"], row["reason"], row["reviewer"])
-        else:
-            state.votes[row["reviewer"]] = (row["decision"], row["reason"])
+        if state is not None:
+            _apply(state, row)
     for state in states.values():
         _settle(state, settings.reviewers[stage])
     return states
+
+
+def record_state(library: Library, record_id: int, stage: str,
+                 settings: ScreeningSettings | None = None) -> StageState:
+    """One record's state at a stage (what a key press needs; stage_states reads them all)."""
+    settings = settings or load_settings(library)
+    state = StageState(record_id, stage)
+    for row in store.decisions_for(library, record_id, stage):
+        _apply(state, row)
+    _settle(state, settings.reviewers[stage])
+    return state
+
+
+def _apply(state: StageState, row: dict[str, Any]) -> None:
+    if row["undone"]:
+        return
+    if row["kind"] == "resolve":
+        state.resolution = (row["decision"], row["reason"], row["reviewer"])
+    else:
+        state.votes[row["reviewer"]] = (row["decision"], row["reason"])
 
 
 def _settle(state: StageState, required: int) -> None:
@@ -238,8 +254,7 @@ def _settle(state: StageState, required: int) -> None:
 
 def earlier_decisions(library: Library, record_id: int) -> list[dict[str, Any]]:
     """Decisions made on records that were later merged into this one (shown, not applied)."""
-    members = store.members_of(library).get(record_id, [])
-    return [row for row in store.all_decisions(library) if row["record_id"] in members and not row["undone"]]
+    return store.decisions_on_members(library, record_id)
 
 
 def conflicts(library: Library, stage: str = "ta") -> list[StageState]:
@@ -253,7 +268,7 @@ def resolve(library: Library, ref: str | int, decision: str, stage: str = "ta",
     reviewer = check_reviewer(settings, reviewer)
     check_decision(settings, stage, decision, reason)
     record_id = library.resolve(ref)
-    state = stage_states(library, stage, settings)[record_id]
+    state = record_state(library, record_id, stage, settings)
     if not state.in_conflict:
         raise ScreeningError(f"record {record_id} is not in conflict at {STAGE_NAMES[stage]} "
                              f"(status: {state.status})")

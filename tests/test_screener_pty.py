@@ -66,3 +66,5 @@ def test_keywords_are_marked():
     text = highlight("Radiotherapy for cord compression in mice", ["radiotherap", "compression"], ["mice"],
                      style=False)
     assert text == "*Radiotherapy* for cord *compression* in !mice!"
+    coloured = highlight("Radiotherapy in mice", ["radiotherap"], ["mice"])
+    assert coloured == "\x1b[1;32mRadiotherapy\x1b[0m in \x1b[1;31mmice\x1b[0m"

@@ -143,3 +143,17 @@ def find_by_source(library: Library, source_db: str | None, source_key: str | No
     row = library.db.execute("SELECT coalesce(canonical_id, id) FROM records"
                              " WHERE source_db = ? AND source_key = ?", [source_db, source_key]).fetchone()
     return int(row[0]) if row else None
+
+
+def decisions_on_members(library: Library, canonical_id: int) -> list[dict[str, Any]]:
+    """Active decisions on the records merged into canonical_id (indexed; the screener asks per key)."""
+    rows = library.db.execute(
+        "SELECT " + ", ".join(f"d.{c}" for c in COLUMNS) + " FROM decisions d JOIN records r"
+        " ON r.id = d.record_id WHERE r.canonical_id = ? AND d.undone = 0 ORDER BY d.id", [canonical_id])
+    return [dict(zip(COLUMNS, row)) for row in rows]
+
+
+def decisions_for(library: Library, record_id: int, stage: str) -> list[dict[str, Any]]:
+    rows = library.db.execute("SELECT " + ", ".join(COLUMNS) + " FROM decisions WHERE record_id = ?"
+                              " AND stage = ? ORDER BY id", [record_id, stage])
+    return [dict(zip(COLUMNS, row)) for row in rows]
