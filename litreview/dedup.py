@@ -86,13 +86,27 @@ LANGUAGE_NOTE = re.compile(
     r"author's transl)[^\])]*[\])]\.?\s*$", re.I)
 
 
+NUMBERED_WORDS = {"type", "phase", "part", "stage", "grade", "class", "wave", "study", "trial", "step",
+                  "level", "round", "volume", "issue", "chapter", "section", "version", "group", "covid",
+                  "report", "paper", "no", "number", "vol", "experiment", "table", "figure", "day", "year"}
+_LAST_WORD_ONE = re.compile(r"([a-z]+) ?1$")
+
+
+def strip_footnote(folded: str) -> str:
+    """Drop a footnote marker '1' glued to or after the last word ('Contexts1', 'CONTEXTS 1'), as
+    titles read from PDFs carry; 'type 1', 'phase 1' and the like keep their number."""
+    found = _LAST_WORD_ONE.search(folded)
+    if found and found.group(1) not in NUMBERED_WORDS and len(found.group(1)) > 2:
+        return folded[: found.end(1)]
+    return folded
+
+
 def title_key(title: str | None, venue: str = "") -> str:
     """Folded title without spaces: markup, accents, case, punctuation, brackets gone."""
     text = clean_text(title) or ""
     text = re.sub(r"^\[(.*)\]\.?$", r"\1", text)
     text = LANGUAGE_NOTE.sub("", text)
-    folded = fold(text)
-    folded = re.sub(r"(?<=[a-z])[0-9]$", "", folded)
+    folded = strip_footnote(fold(text))
     if folded in GENERIC_TITLES or (venue and folded.startswith(venue) and len(folded) < len(venue) + 30):
         return ""
     return folded.replace(" ", "")

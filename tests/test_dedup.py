@@ -216,3 +216,10 @@ def test_cli_review_accept_reject_and_errors(runner, library):
     assert bad.exit_code == 2 and "expected two record ids" in bad.output
     missing = runner.invoke(cli, ["dedup", "detach", "999"])
     assert missing.exit_code == 1 and "no record with id 999" in missing.output
+
+
+def test_footnote_markers_but_not_numbered_titles():
+    assert dedup.strip_footnote("organization contexts1") == "organization contexts"
+    assert dedup.strip_footnote("organization contexts 1") == "organization contexts"
+    assert dedup.strip_footnote("diabetes type 1") == "diabetes type 1"
+    assert dedup.title_key("Diabetes type 1") != dedup.title_key("Diabetes type 2")
