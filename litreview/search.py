@@ -65,7 +65,8 @@ def _run(library: Library, search: SavedSearch, client: EntrezClient, run_id: in
     wanted = [pmid for pmid in found.ids if pmid not in held]
     added = _store(library, run_id, _batches(client, found, held, wanted), len(wanted),
                    search.name, progress)
-    still = [pmid for pmid in wanted if pmid not in library.held_keys(PUBMED, wanted)]
+    now_held = library.held_keys(PUBMED, wanted)
+    still = [pmid for pmid in wanted if pmid not in now_held]
     if still:  # one more try by id: a record can be missing from one efetch and not the next
         added += _store(library, run_id, client.fetch(still), len(still), search.name, progress)
     missing = _missing(library, found)
