@@ -140,6 +140,7 @@ def decide(library: Library, ref: str | int, decision: str, stage: str = "ta",
         _require_full_text_stage(library, record_id, settings)
     with library.transaction():
         store.insert_decision(library, record_id, stage, reviewer, decision, reason)
+        store.mark_not_new(library, record_id)
     return record_id
 
 
@@ -173,6 +174,20 @@ def record_fulltext(library: Library, ref: str | int, retrieved: bool, location:
         raise ScreeningError("--retrieved needs the path or URL of the report")
     with library.transaction():
         store.insert_fulltext(library, record_id, retrieved, location, reviewer)
+    return record_id
+
+
+def tag(library: Library, ref: str | int, name: str, reviewer: str | None = None,
+        remove: bool = False) -> int:
+    """Add (or remove) a free tag on a record; tags are not decisions and never block a stage."""
+    if not name.strip():
+        raise ScreeningError("a tag needs a name")
+    record_id = library.resolve(ref)
+    with library.transaction():
+        if remove:
+            store.remove_tag(library, record_id, name.strip())
+        else:
+            store.add_tag(library, record_id, name.strip(), reviewer)
     return record_id
 
 

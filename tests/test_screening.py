@@ -224,3 +224,17 @@ def test_export_by_screening_status(runner, library):
     assert len(out.splitlines()) == 2 and "case 0" in out
     out = runner.invoke(cli, ["export", "--status", "unscreened", "--format", "csv"]).stdout
     assert len(out.splitlines()) == 4
+
+
+def test_tags_notes_and_new_flag(library, runner):
+    ids = _seed(library)
+    assert library.get(ids[0]).is_new
+    result = runner.invoke(cli, ["tag", "pmid:100", "case report", "--reviewer", "ana"])
+    assert result.exit_code == 0 and "tag 'case report' added" in result.output
+    assert sc.store.tags_of(library, ids[0]) == ["case report"]
+    runner.invoke(cli, ["note", "pmid:100", "ask Ali about the MRI", "--reviewer", "ana"])
+    assert sc.store.notes_of(library, ids[0]) == [("ana", "ask Ali about the MRI")]
+    sc.decide(library, ids[0], "include", "ta", "ana")
+    assert not library.get(ids[0]).is_new and library.get(ids[1]).is_new
+    runner.invoke(cli, ["tag", "pmid:100", "case report", "--remove"])
+    assert sc.store.tags_of(library, ids[0]) == []

@@ -61,6 +61,18 @@ def note(review: Review, record: str, text: str, reviewer: str | None) -> None:
     click.echo(f"note added to record {sc.add_note(review.library, record, text, reviewer)}")
 
 
+@cli.command("tag")
+@click.argument("record")
+@click.argument("name")
+@click.option("--remove", is_flag=True, help="Take the tag off.")
+@reviewer_option
+@pass_review
+def tag_command(review: Review, record: str, name: str, remove: bool, reviewer: str | None) -> None:
+    """Tag RECORD (e.g. 'case report', 'check with Ali'); --remove takes it off."""
+    record_id = sc.tag(review.library, record, name, reviewer, remove)
+    click.echo(f"record {record_id}: tag {name!r} " + ("removed" if remove else "added"))
+
+
 @cli.group(invoke_without_command=True)
 @stage_option
 @reviewer_option
@@ -89,7 +101,10 @@ def _interactive(review: Review, stage: str, reviewer: str | None, order: str) -
         pace = f"{done / ((time.monotonic() - started) / 60):.1f}/min" if done else "-"
         earlier = [f"{r['decision']} ({r['reason'] or 'no reason'}) by {r['reviewer']}"
                    for r in sc.earlier_decisions(library, record.id or 0) if r["stage"] == stage]
-        header = f"[{position + 1} of {total}] {sc.STAGE_NAMES[stage]} · {reviewer} · pace {pace}"
+        marks = " · NEW since " + (record.added_at or "")[:10] if record.is_new else ""
+        extras = sc.store.tags_of(library, record.id or 0)
+        marks += f" · tags: {', '.join(extras)}" if extras else ""
+        header = f"[{position + 1} of {total}] {sc.STAGE_NAMES[stage]} · {reviewer} · pace {pace}{marks}"
         click.echo("\n" + render(record, include, exclude, header, earlier, style=style))
         key = click.getchar()
         if key == "q":

@@ -62,6 +62,21 @@ def m001_screening_tables(db: Database) -> None:
     )
 
 
+@migrations()
+def m002_tags(db: Database) -> None:
+    db.execute(
+        """
+        CREATE TABLE tags (
+            record_id INTEGER NOT NULL REFERENCES records(id),
+            tag TEXT NOT NULL,
+            reviewer TEXT,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (record_id, tag)
+        )
+        """
+    )
+
+
 COLUMNS = ("id", "record_id", "stage", "reviewer", "decision", "reason", "kind", "created_at",
            "undone", "origin")
 
@@ -157,3 +172,28 @@ def decisions_for(library: Library, record_id: int, stage: str) -> list[dict[str
     rows = library.db.execute("SELECT " + ", ".join(COLUMNS) + " FROM decisions WHERE record_id = ?"
                               " AND stage = ? ORDER BY id", [record_id, stage])
     return [dict(zip(COLUMNS, row)) for row in rows]
+
+
+def add_tag(library: Library, record_id: int, tag: str, reviewer: str | None) -> bool:
+    cursor = library.db.execute("INSERT OR IGNORE INTO tags (record_id, tag, reviewer, created_at)"
+                                " VALUES (?, ?, ?, ?)", [record_id, tag, reviewer, utcnow()])
+    return cursor.rowcount > 0
+
+
+def remove_tag(library: Library, record_id: int, tag: str) -> bool:
+    cursor = library.db.execute("DELETE FROM tags WHERE record_id = ? AND tag = ?", [record_id, tag])
+    return cursor.rowcount > 0
+
+
+def tags_of(library: Library, record_id: int) -> list[str]:
+    return [r[0] for r in library.db.execute("SELECT tag FROM tags WHERE record_id = ? ORDER BY tag",
+                                             [record_id])]
+
+
+def notes_of(library: Library, record_id: int) -> list[tuple[str | None, str]]:
+    return [(r, t) for r, t in library.db.execute(
+        "SELECT reviewer, text FROM notes WHERE record_id = ? ORDER BY id", [record_id])]
+
+
+def mark_not_new(library: Library, record_id: int) -> None:
+    library.db.execute("UPDATE records SET is_new = 0 WHERE id = ?", [record_id])
