@@ -61,6 +61,7 @@ class Sig:
     key: str
     source_db: str
     title: str
+    title_numbers: tuple[str, ...]
     families: list[str]
     first_tokens: frozenset[str]
     year: int | None
@@ -158,11 +159,12 @@ def signature(row: dict[str, Any]) -> Sig:
     first = authors[0] if authors else {}
     tokens = name_tokens(first.get("family") or first.get("collective"), first.get("given"))
     title = title_key(row["title"], venue)
+    numbers = tuple(re.findall(r"\d+", title))
     types = {t.lower() for t in json.loads(row["publication_types"] or "[]")}
     doi = normalise_doi(row["doi"])
     folded_title = fold(row["title"])
     return Sig(
-        id=row["id"], key=row["source_key"], source_db=row["source_db"], title=title,
+        id=row["id"], key=row["source_key"], source_db=row["source_db"], title=title, title_numbers=numbers,
         families=[f for f in families if f], first_tokens=tokens, year=row["year"], doi=doi,
         pmid=row["pmid"], volume=leading_number(row["volume"]), issue=leading_number(row["issue"]),
         page=first_page(row["pages"]),
@@ -318,6 +320,8 @@ def compare(a: Sig, b: Sig) -> Verdict:
         return Verdict("distinct", "no title to compare and no shared identifier", scores)
     if ts < 0.85:
         return Verdict("distinct", "titles differ", scores)
+    if a.title_numbers and b.title_numbers and a.title_numbers != b.title_numbers:
+        return Verdict("distinct", "titles differ in their numbers (part 1/2, type 1/2, case 7/8)", scores)
     return _by_citation(a, b, ts, scores)
 
 

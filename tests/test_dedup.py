@@ -223,3 +223,10 @@ def test_footnote_markers_but_not_numbered_titles():
     assert dedup.strip_footnote("organization contexts 1") == "organization contexts"
     assert dedup.strip_footnote("diabetes type 1") == "diabetes type 1"
     assert dedup.title_key("Diabetes type 1") != dedup.title_key("Diabetes type 2")
+
+
+def test_titles_that_differ_only_in_their_numbers_are_different_works():
+    a = _sig(id=1, **{**BASE, "title": "Extramedullary hematopoiesis: case 7 of a series"})
+    b = _sig(id=2, **{**BASE, "title": "Extramedullary hematopoiesis: case 8 of a series"})
+    verdict = dedup.compare(a, b)
+    assert verdict.decision == "distinct" and "numbers" in verdict.rule

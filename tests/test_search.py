@@ -178,3 +178,21 @@ def test_report_rows_from_library(library):
     row = search_report(library)[0]
     assert (row["kind"], row["database"], row["file"]) == ("import", "Embase", "embase.ris")
     assert row["count_new"] == 9
+
+
+def test_update_dedups_new_records_against_the_library(eutils, clock, runner, tmp_path, library):
+    from litreview.records import Author, Record
+
+    pmids = _fill(eutils.corpus, 2)
+    run = library.start_run("import", "Embase")
+    library.add_records([Record(title=f"Extramedullary hematopoiesis case {pmids[0]}", year=2005,
+                                journal="Eur Spine J", volume="6", pages=f"{int(pmids[0]) % 900 + 1}-9",
+                                authors=[Author(family="Haidar", given="Rachid")],
+                                source_db="Embase", source_key="e1")], run)
+    _write_query(tmp_path)
+    result = runner.invoke(cli, ["update"])
+    assert result.exit_code == 0, result.output
+    assert "dedup: 3 new records compared, 1 merged duplicates" in result.output
+    assert library.resolve("pmid:" + pmids[0]) == library.resolve(str(library.resolve("pmid:" + pmids[0])))
+    embase = next(library.records("source_key = 'e1'"))
+    assert embase.canonical_id == library.resolve("pmid:" + pmids[0])

@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from litreview import dedup
 from litreview.cli._group import Review, cli, pass_review
 from litreview.errors import LitreviewError
 from litreview.pubmed import EntrezClient
@@ -86,9 +87,11 @@ def search(review: Review, name: str | None, term: str | None, save_as: str | No
 
 @cli.command("update")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors (for cron).")
+@click.option("--no-dedup", is_flag=True, help="Do not compare the new records against the library.")
 @pass_review
-def update_command(review: Review, quiet: bool) -> None:
-    """Run every saved search incrementally: fetch and mark new only what the library lacks."""
+def update_command(review: Review, quiet: bool, no_dedup: bool) -> None:
+    """Run every saved search incrementally: fetch and mark new only what the library lacks,
+    then compare the new records against the library (dedup) so each study is screened once."""
     searches = load_queries(review.queries_dir)
     if not searches:
         raise LitreviewError(f"no saved searches in {review.queries_dir}/ (one TOML file per search)")
@@ -100,6 +103,11 @@ def update_command(review: Review, quiet: bool) -> None:
     for summary in result.summaries:
         if not quiet:
             click.echo(_summary_line(summary))
+    if not no_dedup and any(s.count_new for s in result.summaries):
+        merged = dedup.run(review.library)
+        if not quiet:
+            click.echo(f"dedup: {merged.compared} new records compared, {merged.merged} merged duplicates "
+                       f"in the library, {merged.queued} pairs queued for review")
     if result.failures:
         details = "\n".join(f"  {name}: {message}" for name, message in result.failures)
         raise LitreviewError(f"{len(result.failures)} of {len(searches)} searches failed:\n{details}")
