@@ -226,7 +226,8 @@ def test_footnote_markers_but_not_numbered_titles():
 
 
 def test_titles_that_differ_only_in_their_numbers_are_different_works():
-    a = _sig(id=1, **{**BASE, "title": "Extramedullary hematopoiesis: case 7 of a series"})
-    b = _sig(id=2, **{**BASE, "title": "Extramedullary hematopoiesis: case 8 of a series"})
+    unpaged = {**BASE, "pages": None, "volume": None}
+    a = _sig(id=1, **{**unpaged, "title": "Extramedullary hematopoiesis: case 7 of a series"})
+    b = _sig(id=2, **{**unpaged, "title": "Extramedullary hematopoiesis: case 8 of a series"})
     verdict = dedup.compare(a, b)
     assert verdict.decision == "distinct" and "numbers" in verdict.rule
