@@ -9,6 +9,7 @@ directory. Each measurement runs in its own subprocess so its peak RSS (ru_maxrs
 - parse+store N: parse_pubmed_xml -> Library.add_records in batches of --batch records, one
   transaction each, into a fresh library.db; at --small and at --records records to show that
   memory stays flat as the number of records grows.
+- `litreview import` of the whole file (import_file: checksum, parse, store, run log).
 - parse only, at --records; and bare lxml iterparse + clearing (no fields): the floor.
 - Bio.Entrez.read on the first --entrez records (a smaller slice: it holds the whole tree).
 
@@ -87,19 +88,32 @@ def write_replicated(path: Path, count: int, modern_only: bool = False) -> None:
 
 
 def work_parse_store(xml: Path, limit: int, batch: int, db: Path) -> dict[str, float]:
+    from litreview.bulk import fewer_collections
     from litreview.pubmed_xml import parse_pubmed_xml
     from litreview.store import Library
 
     baseline = _rss_mb()
     start = time.perf_counter()
     stored = 0
-    with Library(db) as library:
+    with Library(db) as library, fewer_collections():  # as `litreview import` does
         run_id = library.start_run("import", "PubMed", file=str(xml))
         records = itertools.islice(parse_pubmed_xml(xml), limit)
         while chunk := list(itertools.islice(records, batch)):
             stored += library.add_records(chunk, run_id).added
         library.finish_run(run_id, "complete", count_retrieved=stored, count_new=stored)
         assert library.count() == stored
+    return {"records": stored, "seconds": time.perf_counter() - start, "baseline": baseline}
+
+
+def work_import(xml: Path, db: Path) -> dict[str, float]:
+    """`litreview import FILE` as the CLI runs it: checksum, parse, store, run log."""
+    from litreview.importing import import_file
+    from litreview.store import Library
+
+    baseline = _rss_mb()
+    start = time.perf_counter()
+    with Library(db) as library:
+        stored = import_file(library, xml, source="PubMed").added
     return {"records": stored, "seconds": time.perf_counter() - start, "baseline": baseline}
 
 
@@ -148,6 +162,8 @@ def worker(argv: list[str]) -> None:
         result = work_parse_store(xml, limit, batch, Path(db))
     elif kind == "parse":
         result = work_parse(xml, limit)
+    elif kind == "import":
+        result = work_import(xml, Path(db))
     elif kind == "lxml":
         result = work_lxml_floor(xml, limit)
     else:
@@ -190,6 +206,7 @@ def main() -> None:
         rows = [
             ("parse+store", measure("parse_store", big, args.small, args.batch, work / "a.db")),
             ("parse+store", measure("parse_store", big, args.records, args.batch, work / "b.db")),
+            ("litreview import (whole file)", measure("import", big, args.records, 0, work / "g.db")),
             ("parse only", measure("parse", big, args.records, args.batch, work / "c.db")),
             ("lxml iterparse floor (no fields)",
              measure("lxml", big, args.records, args.batch, work / "f.db")),

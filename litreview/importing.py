@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from litreview.bulk import fewer_collections
 from litreview.errors import ParseError
 from litreview.importers import detect, get_importer
 from litreview.records import Record
@@ -112,7 +113,7 @@ def import_file(
     result = ImportResult(file=str(path), format=name, how=how, database=source or "",
                           checksum=checksum(path))
     counts: Counter[str] = Counter()
-    with library.transaction():
+    with fewer_collections(), library.transaction():
         run_id = library.start_run("import", source or name, name=path.name,
                                    file=str(path.resolve()), checksum=result.checksum)
         batch: list[Record] = []

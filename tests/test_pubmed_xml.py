@@ -6,11 +6,13 @@ from __future__ import annotations
 import gzip
 import io
 import re
+import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from litreview import pubmed_xml
 from litreview.errors import ParseError
 from litreview.pubmed_xml import parse_pubmed_xml
 from litreview.records import STORE_FIELDS, Record
@@ -396,3 +398,71 @@ def test_open_file_object_errors_carry_its_name() -> None:
     with path.open("rb") as handle, pytest.raises(ParseError) as caught:
         list(parse_pubmed_xml(handle))
     assert caught.value.file == str(path)
+
+
+# -- the chunked reading (background parser thread) ------------------------------------------
+
+
+def _iterparse_records(data: bytes) -> list[Record]:
+    return list(pubmed_xml._iter_records(io.BytesIO(data), "<stream>"))
+
+
+@pytest.mark.parametrize("path", PUBMED_FILES, ids=lambda p: str(p.relative_to(PUBMED_DIR)))
+def test_chunked_reading_gives_what_iterparse_gives(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cut into chunks of a few KB (many cuts per file), every file reads as iterparse reads it."""
+    monkeypatch.setattr(pubmed_xml, "_CHUNK_BYTES", 4096)
+    data = _raw(path)
+    expected = _iterparse_records(data)
+    if b"<PubmedArticleSet>" not in data[:4096]:
+        with pytest.raises(pubmed_xml._NotChunkable):
+            list(pubmed_xml._chunked_records(io.BytesIO(data)))
+    else:
+        assert list(pubmed_xml._chunked_records(io.BytesIO(data))) == expected
+    assert list(parse_pubmed_xml(path)) == expected
+
+
+def _article_set(count: int, broken_at: int | None = None) -> bytes:
+    template = (TEST_DATA / "pubmed_future.xml").read_bytes()
+    article = re.search(rb"<PubmedArticle>.*?</PubmedArticle>", template, re.S).group(0)
+    parts = [b'<?xml version="1.0" encoding="UTF-8"?>\n<PubmedArticleSet>\n']
+    for number in range(count):
+        one = re.sub(rb"<PMID Version=\"1\">\d+", b'<PMID Version="1">%d' % (70_000_000 + number), article)
+        if number == broken_at:
+            one = one.replace(b"</ArticleTitle>", b"</ArticleTitel>")
+        parts.append(one + b"\n")
+    parts.append(b"</PubmedArticleSet>\n")
+    return b"".join(parts)
+
+
+def test_chunked_reading_error_in_a_later_chunk_names_the_documents_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(pubmed_xml, "_CHUNK_BYTES", 2048)
+    data = _article_set(40, broken_at=30)
+    given: list[str | None] = []
+    with pytest.raises(ParseError) as chunked:
+        for record in parse_pubmed_xml(io.BytesIO(data)):
+            given.append(record.pmid)
+    with pytest.raises(ParseError) as streamed:
+        _iterparse_records(data)
+    assert given == [str(70_000_000 + n) for n in range(30)]
+    line = data[: data.index(b"</ArticleTitel>")].count(b"\n") + 1
+    assert chunked.value.line == streamed.value.line == line
+    assert chunked.value.record == 31
+
+
+def test_chunked_reading_leaves_documents_with_entities_to_iterparse() -> None:
+    data = _article_set(3).replace(
+        b"<PubmedArticleSet>", b'<!DOCTYPE PubmedArticleSet [<!ENTITY x "y">]>\n<PubmedArticleSet>', 1)
+    with pytest.raises(pubmed_xml._NotChunkable):
+        list(pubmed_xml._chunked_records(io.BytesIO(data)))
+    assert [r.pmid for r in parse_pubmed_xml(io.BytesIO(data))] == ["70000000", "70000001", "70000002"]
+
+
+def test_stopping_early_ends_the_parser_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pubmed_xml, "_CHUNK_BYTES", 2048)
+    records = parse_pubmed_xml(io.BytesIO(_article_set(200)))
+    assert next(records).pmid == "70000000"
+    assert any(t.name == "pubmed-xml-parser" for t in threading.enumerate())
+    records.close()
+    assert not any(t.name == "pubmed-xml-parser" for t in threading.enumerate())

@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlite_utils import Database
 
 from litreview.errors import LockHeld, RecordNotFound
@@ -308,30 +309,32 @@ def _json(value: Any) -> str | None:
 
 
 def _encode(record: Record) -> dict[str, Any]:
-    # Same JSON as json.dumps(record.to_row()[name]) but without asdict()'s recursive deep
-    # copy, which cost ~1 ms a record (most of parse+store time for PubMed batches).
+    # orjson writes the dataclasses inside list fields (Author, MeshHeading, ...) itself, about
+    # four times faster than json.dumps with a default= hook: encoding was a third of storing.
     row = {name: getattr(record, name) for name in RECORD_COLUMNS}
-    for name in LIST_FIELDS:
+    for name in _JSON_COLUMNS:
         value = row[name]
-        if value and is_dataclass(value[0]):
-            value = [item.__dict__ for item in value]
-        row[name] = json.dumps(value, ensure_ascii=False, default=_plain) if value else None
-    for name in DICT_FIELDS:
-        value = row[name]
-        row[name] = json.dumps(value, ensure_ascii=False, default=_plain) if value else None
+        row[name] = orjson.dumps(value, default=_plain, option=_ORJSON).decode() if value else None
     return row
 
 
+_JSON_COLUMNS = (*LIST_FIELDS, *DICT_FIELDS)
+_ORJSON = orjson.OPT_NON_STR_KEYS
+
+
 def _plain(value: Any) -> Any:
-    """json.dumps fallback for the dataclasses inside list fields (Author, MeshHeading, ...)."""
+    """orjson fallback for what it does not write itself (sets, tuples of dataclasses, ...)."""
+    if isinstance(value, (set, frozenset)):
+        return sorted(value, key=str)
     if is_dataclass(value) and not isinstance(value, type):
         return value.__dict__
     raise TypeError(f"cannot store {type(value).__name__} in a record")
 
 
 def _decode(row: dict[str, Any]) -> Record:
-    for name in (*LIST_FIELDS, *DICT_FIELDS):
-        row[name] = json.loads(row[name]) if row.get(name) else None
+    for name in _JSON_COLUMNS:
+        value = row.get(name)
+        row[name] = orjson.loads(value) if value else None
     return Record.from_row(row)
 
 
