@@ -141,7 +141,7 @@ LIST_FIELDS = (
 )
 DICT_FIELDS = ("extra",)
 
-_WS = re.compile(r"\s+")
+_NAME_PARTS = re.compile(r"[\s.\-]+")
 _TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9:-]*(\s[^<>]*)?/?>")
 _DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*|DOI:?\s*)", re.I)
 _DOI_SHAPE = re.compile(r"^10\.\d{4,9}/\S+$")
@@ -156,7 +156,7 @@ def clean_text(value: str | None) -> str | None:
     text = _TAG.sub("", value) if "<" in value else value
     if "&" in text:
         text = html.unescape(text)
-    text = _WS.sub(" ", text).strip()
+    text = " ".join(text.split())  # the same characters as re's \s, three times faster
     return text or None
 
 
@@ -183,7 +183,8 @@ def normalise_pmid(value: str | int | None) -> str | None:
     """Digits of a PMID ('PMID: 123' -> '123'), or None."""
     if value is None:
         return None
-    digits = re.sub(r"\D", "", str(value))
+    text = str(value).strip()
+    digits = text if text.isdigit() else re.sub(r"\D", "", text)
     return digits.lstrip("0") or None if digits else None
 
 
@@ -191,7 +192,7 @@ def initials_of(given: str | None) -> str | None:
     """'Maria Domenica' -> 'MD'; 'J.-P.' -> 'JP'."""
     if not given:
         return None
-    parts = re.split(r"[\s.\-]+", given)
+    parts = given.split() if "." not in given and "-" not in given else _NAME_PARTS.split(given)
     letters = "".join(p[0] for p in parts if p and p[0].isalpha())
     return letters.upper() or None
 

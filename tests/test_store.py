@@ -1,5 +1,6 @@
 import sqlite3
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -106,3 +107,16 @@ def test_concurrent_writers_wait_instead_of_failing(tmp_path):
         t.join()
     assert errors == []
     assert Library(path).count() == 60
+
+
+def test_new_library_uses_large_pages_and_existing_ones_keep_theirs(tmp_path: Path) -> None:
+    with Library(tmp_path / "new.db") as library:
+        assert library.db.execute("PRAGMA page_size").fetchone()[0] == 16_384
+    old = tmp_path / "old.db"
+    conn = sqlite3.connect(old)
+    conn.execute("CREATE TABLE t (x)")
+    conn.commit()
+    conn.close()
+    with Library(old) as library:
+        assert library.db.execute("PRAGMA page_size").fetchone()[0] == 4096
+        assert library.count() == 0

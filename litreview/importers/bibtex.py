@@ -35,7 +35,7 @@ def _names(value: object) -> list[Author]:
             family = " ".join([*name.von, *name.last]).strip()
             given = " ".join(name.first).strip()
             whole = " ".join(p for p in (given, family) if p)
-            if (not given and " " in family) or _GROUP.search(whole):
+            if (not given and " " in family) or _GROUP.search(whole.lower()):
                 authors.append(Author(collective=whole.replace("{", "").replace("}", "")))
                 continue
             author = Author(family=family or None, given=given or None)
