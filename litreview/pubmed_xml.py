@@ -418,14 +418,20 @@ def _elocation(locations: Iterable[Element], kind: str) -> str | None:
 
 def _fill_citation(record: Record, citation: Element) -> None:
     """Parts of MedlineCitation outside Article: journal info, MeSH, keywords, corrections."""
-    if not record.journal_abbrev:
-        record.journal_abbrev = citation.findtext("MedlineJournalInfo/MedlineTA")
-    record.mesh = [_mesh(h) for h in citation.iterfind("MeshHeadingList/MeshHeading")]
-    record.keywords = _texts(citation.iterfind("KeywordList/Keyword"))
-    record.corrections = [
-        _correction(c) for c in citation.iterfind("CommentsCorrectionsList/CommentsCorrections")
-    ]
-    others = [_other_abstract(o) for o in citation.iterfind("OtherAbstract")]
+    # One pass over the children (iterfind's paths run in Python: slower on this hot path).
+    others = []
+    for child in citation:
+        tag = child.tag
+        if tag == "MeshHeadingList":
+            record.mesh += [_mesh(h) for h in child.iterchildren("MeshHeading")]
+        elif tag == "CommentsCorrectionsList":
+            record.corrections += [_correction(c) for c in child.iterchildren("CommentsCorrections")]
+        elif tag == "KeywordList":
+            record.keywords += _texts(child.iterchildren("Keyword"))
+        elif tag == "MedlineJournalInfo" and not record.journal_abbrev:
+            record.journal_abbrev = child.findtext("MedlineTA")
+        elif tag == "OtherAbstract":
+            others.append(_other_abstract(child))
     if others:
         record.extra["other_abstracts"] = others
     status = citation.get("Status")
@@ -447,7 +453,8 @@ def _fill_ids(record: Record, holder: Element | None) -> None:
     """DOI, PMCID and others from an ArticleIdList directly under `holder` (not references)."""
     if holder is None:
         return
-    for article_id in holder.iterfind("ArticleIdList/ArticleId"):
+    ids = (i for id_list in holder.iterchildren("ArticleIdList") for i in id_list.iterchildren("ArticleId"))
+    for article_id in ids:
         kind = article_id.get("IdType")
         value = _strip(article_id.text)
         if not value:
