@@ -81,6 +81,7 @@ class Sig:
     completeness: int
     is_pubmed: bool
     recurring: bool = False
+    main_title: str = ""
 
 
 LANGUAGE_NOTE = re.compile(
@@ -177,6 +178,20 @@ def leading_number(value: str | None) -> str | None:
     return found.group(1).lstrip("0") or "0" if found else None
 
 
+SUBTITLE = re.compile(r"\s*(?::|\s[-\u2013\u2014]\s)\s*")
+
+
+def main_title_key(title: str | None, venue: str, key: str) -> str:
+    """title_key of the title before its subtitle ('Infrastructure in the wild: what mapping ...'
+    -> 'infrastructureinthewild'); empty when there is no subtitle or the main title is too short
+    to identify anything (three words at least)."""
+    parts = SUBTITLE.split(TITLE_NOTE.sub("", title or ""), maxsplit=1)
+    if len(parts) < 2 or len(fold(parts[0]).split()) < 3:
+        return ""
+    main = title_key(parts[0], venue)
+    return main if main != key else ""
+
+
 def volume_number(value: str | None, year: int | None) -> str | None:
     """The volume, or None when the field holds the year ('2016', '2015-April'): some databases
     put the year where the volume goes, which says nothing about the volume."""
@@ -205,13 +220,15 @@ def signature(row: dict[str, Any]) -> Sig:
         venue=venue,
         notice=bool(NOTICE.match(folded_title)) or bool(types & NOTICE_TYPES)
         or bool(NOTICE_TAIL.search(row["title"] or "")),
-        preprint=any(p in venue for p in PREPRINT_VENUES) or bool(doi and doi.startswith(PREPRINT_DOI)),
+        preprint=any(p in venue for p in PREPRINT_VENUES)
+        or bool(not venue and doi and doi.startswith(PREPRINT_DOI)),
         conference=row["kind"] == "conference" or bool(CONFERENCE.search(venue))
         or "suppl" in fold(f"{row['issue'] or ''} {row['volume'] or ''}")
         or bool(re.match(r"^\s*[AaSs]\d+", row["pages"] or "")),
         completeness=sum(1 for k in ("doi", "abstract", "pages", "volume", "issue", "journal", "pmid")
                          if row[k]) + (1 if authors else 0),
         is_pubmed=row["source_db"] == "PubMed",
+        main_title=main_title_key(row["title"], venue, title),
     )
 
 
@@ -305,7 +322,8 @@ def venues_compatible(a: Sig, b: Sig) -> bool | None:
         return True
     wa = [w for w in a.venue.split() if w not in VENUE_STOP]
     wb = [w for w in b.venue.split() if w not in VENUE_STOP]
-    shorter, longer = sorted((wa, wb), key=len)
+    # fewer words first; with as many words, the abbreviated (shorter) form first
+    shorter, longer = sorted((wa, wb), key=lambda words: (len(words), sum(map(len, words))))
     if shorter and _prefix_subsequence(shorter, longer):
         return True
     if "".join(w[0] for w in longer) == "".join(shorter):
@@ -369,6 +387,8 @@ def compare(a: Sig, b: Sig) -> Verdict:
         return Verdict("duplicate", "same journal, volume, first page, year and first author", scores)
     if ts is None:
         return Verdict("distinct", "no title to compare and no shared identifier", scores)
+    if one_title_lacks_subtitle(a, b):
+        return Verdict("duplicate", "same pages, year and authors; one title lacks its subtitle", scores)
     if ts < 0.85:
         return Verdict("distinct", "titles differ", scores)
     if a.title_numbers and b.title_numbers and a.title_numbers != b.title_numbers:
@@ -376,11 +396,29 @@ def compare(a: Sig, b: Sig) -> Verdict:
     return _by_citation(a, b, ts, scores)
 
 
+def same_page_range(a: Sig, b: Sig) -> bool:
+    """The same first and last page of a range of several pages (a single page, such as one of
+    many conference abstracts on it, identifies nothing)."""
+    return bool(a.page and a.last_page and a.page == b.page and a.last_page == b.last_page
+                and a.page != a.last_page)
+
+
+def one_title_lacks_subtitle(a: Sig, b: Sig) -> bool:
+    """'Infrastructure in the wild' and 'Infrastructure in the wild: what mapping in Nepal
+    reveals', on the same pages in the same year by the same first author."""
+    return bool(((a.main_title and a.main_title == b.title) or (b.main_title and b.main_title == a.title))
+                and same_page_range(a, b) and a.year == b.year and authors_compatible(a, b)
+                and venues_compatible(a, b) is not False)
+
+
 def same_citation(a: Sig, b: Sig) -> bool:
     """Journal, volume, issue, page range, year and first author identify an article even when
-    its title was translated. Not for conference abstracts, several of which share a page."""
+    its title was translated. Not for conference abstracts, several of which share a page, unless
+    the page range covers several pages. The issue must not differ: journals paginated by issue
+    print different articles on the same pages of one volume."""
     return bool(
-        a.volume and a.page and a.last_page and a.year and not a.conference and not b.conference
+        a.volume and a.page and a.last_page and a.year
+        and ((not a.conference and not b.conference) or same_page_range(a, b))
         and a.volume == b.volume and a.page == b.page and a.last_page == b.last_page
         and a.year == b.year and not (a.issue and b.issue and a.issue != b.issue)
         and authors_compatible(a, b) and venues_compatible(a, b) is not False
@@ -429,7 +467,8 @@ def _by_citation(a: Sig, b: Sig, ts: float, scores: dict[str, float]) -> Verdict
         return Verdict("distinct", f"years differ by {gap}", scores)
     if a.conference != b.conference and gap != 0:
         return Verdict("distinct", "a conference record and an article of another year", scores)
-    same_issue_fields = bool(a.volume and a.page and a.volume == b.volume and a.page == b.page)
+    same_issue_fields = bool(a.volume and a.page and a.volume == b.volume and a.page == b.page) or (
+        not a.volume and not b.volume and same_page_range(a, b))
     if a.volume and b.volume and a.volume != b.volume:
         return Verdict("distinct", "different volumes", scores)
     if (a.volume and a.volume == b.volume and a.issue and b.issue and a.issue != b.issue
@@ -440,7 +479,10 @@ def _by_citation(a: Sig, b: Sig, ts: float, scores: dict[str, float]) -> Verdict
     if same_issue_fields and gap in (0, 1) and authors:
         return Verdict("duplicate", "same volume, pages, year and first author; similar title", scores)
     both_conference = a.conference and b.conference and gap == 0
-    if venues_compatible(a, b) is False and not same_issue_fields and not both_conference:
+    # same title, authors, year, volume and issue: two names of one journal (translated, renamed)
+    same_place = bool(a.volume and a.issue and a.volume == b.volume and a.issue == b.issue and gap == 0
+                      and ts >= 0.97 and authors)
+    if venues_compatible(a, b) is False and not same_issue_fields and not both_conference and not same_place:
         if a.conference != b.conference:
             return Verdict("distinct", "a conference abstract and a journal article", scores)
         return Verdict("distinct", "different venues", scores)

@@ -313,3 +313,66 @@ def test_author_lists_that_overlap_count_only_with_year_or_volume_agreeing():
     assert dedup.compare(a, b).decision == "duplicate"
     c = _sig(id=3, title=title, authors=from_pdf, year=None, journal="MIS Quarterly", volume=None)
     assert dedup.authors_compatible(a, c) is False
+
+
+def test_a_preprint_doi_on_a_record_that_names_its_venue_is_not_a_preprint():
+    fields = dict(title="Gender wage gap in online gig economy and gender differences in job preferences",
+                  authors='[{"family": "Liang", "given": "Chen"}]', year=2018,
+                  journal="International Conference on Information Systems", pages="1-17")
+    published = _sig(id=1, **fields)
+    with_ssrn_doi = _sig(id=2, doi="10.2139/ssrn.3266249", **fields)
+    assert not with_ssrn_doi.preprint and dedup.compare(published, with_ssrn_doi).decision == "duplicate"
+    assert _sig(id=3, doi="10.2139/ssrn.3266249", **{**fields, "journal": None}).preprint
+
+
+def test_one_title_without_its_subtitle_on_the_same_pages():
+    fields = dict(authors='[{"family": "Soden", "given": "Robert"}]', year=2016,
+                  journal="Proceedings of the 2016 CHI Conference on Human Factors in Computing Systems")
+    short = _sig(id=1, title="Infrastructure in the Wild", pages="2796-2807", **fields)
+    full = _sig(id=2, title="Infrastructure in the wild: What mapping in post-earthquake Nepal reveals about "
+                            "infrastructural emergence", pages="2796-2807", **fields)
+    verdict = dedup.compare(short, full)
+    assert verdict.decision == "duplicate" and "subtitle" in verdict.rule
+    other_pages = _sig(id=3, title="Infrastructure in the wild: What mapping in post-earthquake Nepal",
+                       pages="100-110", **fields)
+    assert dedup.compare(short, other_pages).decision == "distinct"
+
+
+def test_proceedings_papers_on_the_same_page_range_without_volumes():
+    fields = dict(authors='[{"family": "Liang", "given": "Chen"}]', year=2017, pages="44-53")
+    a = _sig(id=1, title="Moral hazards and effects of IT-enabled monitoring systems in online labor markets",
+             journal="Hawaii International Conference on System Sciences", **fields)
+    b = _sig(id=2, title="Moral hazards and effects of enhanced monitoring systems in online labor markets",
+             journal="50th Annual Hawaii International Conference on System Sciences", **fields)
+    assert dedup.compare(a, b).decision == "duplicate"
+    c = _sig(id=3, title=b.title, journal=b.venue, **{**fields, "pages": "54-63"})
+    assert dedup.compare(a, c).decision != "duplicate"
+
+
+def test_one_volume_and_issue_under_two_journal_names():
+    fields = dict(title="Rating prediction for software developers by integrating OSS community and crowd "
+                        "sourcing", authors='[{"family": "Ohsawa", "given": "Shohei"}]', year=2016,
+                  volume="31", issue="2")
+    a = _sig(id=1, journal="Jinko Chino Gakkai Ronbunshi", **fields)
+    b = _sig(id=2, journal="Transactions of the Japanese Society for Artificial Intelligence", **fields)
+    assert dedup.compare(a, b).decision == "duplicate"
+    c = _sig(id=3, journal=b.venue, **{**fields, "issue": "3"})
+    assert dedup.compare(a, c).decision == "distinct"
+
+
+def test_a_translated_title_in_a_supplement_with_the_same_page_range():
+    fields = dict(authors='[{"family": "Andres", "given": "A"}]', year=2010, journal="Nefrologia",
+                  volume="30", pages="30-38")
+    a = _sig(id=1, title="Indications and contraindications for living kidney donations", issue="Suppl",
+             **fields)
+    b = _sig(id=2, title="[Indications and contraindications of living-donor kidney transplantation]. "
+                         "[Spanish]", issue="Suppl 2", **fields)
+    assert a.conference and dedup.compare(a, b).decision == "duplicate"
+    one_page = {**fields, "pages": "30"}
+    assert dedup.compare(_sig(id=3, title=a.title, issue="Suppl", **one_page),
+                         _sig(id=4, title=b.title, issue="Suppl", **one_page)).decision == "distinct"
+
+
+def test_abbreviated_journal_with_as_many_words():
+    assert dedup.venues_compatible(_sig(journal="J Infect Chemother"),
+                                   _sig(journal="Journal of Infection and Chemotherapy")) is True
