@@ -435,6 +435,14 @@ def _recurring_title(a: Sig, b: Sig, scores: dict[str, float]) -> Verdict:
                    "recurring title without issue or pages to tell", scores)
 
 
+def fields_shifted(a: Sig, b: Sig) -> bool:
+    """One record's volume is empty and its issue and pages hold the other's volume and issue
+    ('vol -, issue 26, pages 9' against 'vol 26, issue 9, pages 1746'): its fields slipped a
+    column, so its pages say nothing."""
+    return any(not x.volume and x.issue and x.issue == y.volume and x.page and x.page == y.issue
+               for x, y in ((a, b), (b, a)))
+
+
 def _pages_differ(a: Sig, b: Sig) -> bool:
     """Both first and last pages disagree (one typo in a range is not a difference)."""
     if not a.page or not b.page or a.page == b.page or a.page_starts & b.page_starts:
@@ -474,7 +482,7 @@ def _by_citation(a: Sig, b: Sig, ts: float, scores: dict[str, float]) -> Verdict
     if (a.volume and a.volume == b.volume and a.issue and b.issue and a.issue != b.issue
             and not a.page and not b.page):
         return Verdict("distinct", "same volume, different issues, no pages", scores)
-    if gap in (0, None) and _pages_differ(a, b):
+    if gap in (0, None) and _pages_differ(a, b) and not fields_shifted(a, b):
         return Verdict("distinct", "same year, different pages", scores)
     if same_issue_fields and gap in (0, 1) and authors:
         return Verdict("duplicate", "same volume, pages, year and first author; similar title", scores)

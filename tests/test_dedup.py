@@ -376,3 +376,14 @@ def test_a_translated_title_in_a_supplement_with_the_same_page_range():
 def test_abbreviated_journal_with_as_many_words():
     assert dedup.venues_compatible(_sig(journal="J Infect Chemother"),
                                    _sig(journal="Journal of Infection and Chemotherapy")) is True
+
+
+def test_fields_slipped_a_column_do_not_make_different_pages():
+    fields = dict(title="The treatment of atypical HUS", authors='[{"family": "Loirat", "given": "C"}]',
+                  year=2011, journal="Pediatric Nephrology. Conference: 44th Annual Scientific Meeting")
+    slipped = _sig(id=1, volume=None, issue="26", pages="9", **fields)
+    complete = _sig(id=2, volume="26", issue="9", pages="1746", **fields)
+    assert dedup.fields_shifted(slipped, complete)
+    assert dedup.compare(slipped, complete).decision == "duplicate"
+    other = _sig(id=3, volume=None, issue="26", pages="12", **fields)
+    assert dedup.compare(other, complete).decision == "distinct"
