@@ -39,6 +39,8 @@ NOTICE = re.compile(
     r"^(erratum|errata|corrigendum|corrigenda|correction|retraction|retracted|withdrawn|notice of "
     r"retraction|expression of concern|comment on|comments on|commentary on|reply|response to|"
     r"in reply|author reply|authors reply|re:)\b")
+NOTICE_TAIL = re.compile(r"[-\u2013\u2014:.]\s*(?:(?:the )?authors?'?s?\s+)?(?:reply|response)\.?\s*$", re.I)
+"""'Title of the article - Reply': Web of Science writes a reply under the article's title."""
 NOTICE_TYPES = {"published erratum", "retraction of publication", "comment", "expression of concern",
                 "retraction notice", "erratum", "correction"}
 PREPRINT_VENUES = ("biorxiv", "medrxiv", "arxiv", "ssrn", "research square", "preprints", "chemrxiv",
@@ -79,6 +81,7 @@ class Sig:
     completeness: int
     is_pubmed: bool
     recurring: bool = False
+    main_title: str = ""
 
 
 LANGUAGE_NOTE = re.compile(
@@ -102,11 +105,21 @@ def strip_footnote(folded: str) -> str:
     return folded
 
 
+TITLE_NOTE = re.compile(
+    r"\s*(?:<ORIGINAL>.*|\.?\s*\[(?:erratum|errata|comment|retraction|retracted|update|updated|"
+    r"corrected|republished|expression of concern|summary for patients)\w* (?:appears |in|on|of|for|and)"
+    r"\b.*)$", re.I | re.S)
+"""What a database appends to a title: MEDLINE's '.[Erratum appears in ...]', '[Comment in ...]',
+and the original-language title after '<ORIGINAL>'. The record is still the article itself."""
+
+
 def title_key(title: str | None, venue: str = "") -> str:
-    """Folded title without spaces: markup, accents, case, punctuation, brackets gone."""
-    text = clean_text(title) or ""
-    text = re.sub(r"^\[(.*)\]\.?$", r"\1", text)
+    """Folded title without spaces: markup, accents, case, punctuation, brackets and appended
+    database notes gone."""
+    text = TITLE_NOTE.sub("", title or "")
+    text = clean_text(text) or ""
     text = LANGUAGE_NOTE.sub("", text)
+    text = re.sub(r"^\[(.*)\]\.?$", r"\1", text)
     folded = strip_footnote(fold(text))
     if folded in GENERIC_TITLES or (venue and folded.startswith(venue) and len(folded) < len(venue) + 30):
         return ""
@@ -121,9 +134,22 @@ def name_tokens(family: str | None, given: str | None) -> frozenset[str]:
 MONTHS = re.compile(r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)", re.I)
 
 
+MONTH_NUMBER = {m: n for n, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep",
+                                            "oct", "nov", "dec"), start=1)}
+SPREADSHEET_DATE = re.compile(r"^\s*(?:(\d{1,2})-([A-Za-z]{3})|([A-Za-z]{3})-(\d{1,2}))\s*$")
+
+
 def usable_pages(pages: str | None) -> str | None:
-    """None for pages a spreadsheet turned into dates ('01-Jun')."""
-    return None if not pages or MONTHS.search(pages) else pages
+    """Pages a spreadsheet turned into a date are read back ('21-Apr' was 4-21, '01-Jun' was 1-6);
+    None for any other page field with a month in it."""
+    if not pages or not MONTHS.search(pages):
+        return pages or None
+    found = SPREADSHEET_DATE.match(pages)
+    month = MONTH_NUMBER.get((found.group(2) or found.group(3) or "").lower()) if found else None
+    if month is None:
+        return None
+    day = int(found.group(1) or found.group(4))
+    return f"{min(day, month)}-{max(day, month)}"
 
 
 def first_page(pages: str | None) -> str | None:
@@ -152,6 +178,27 @@ def leading_number(value: str | None) -> str | None:
     return found.group(1).lstrip("0") or "0" if found else None
 
 
+SUBTITLE = re.compile(r"\s*(?::|\s[-\u2013\u2014]\s)\s*")
+
+
+def main_title_key(title: str | None, venue: str, key: str) -> str:
+    """title_key of the title before its subtitle ('Infrastructure in the wild: what mapping ...'
+    -> 'infrastructureinthewild'); empty when there is no subtitle or the main title is too short
+    to identify anything (three words at least)."""
+    parts = SUBTITLE.split(TITLE_NOTE.sub("", title or ""), maxsplit=1)
+    if len(parts) < 2 or len(fold(parts[0]).split()) < 3:
+        return ""
+    main = title_key(parts[0], venue)
+    return main if main != key else ""
+
+
+def volume_number(value: str | None, year: int | None) -> str | None:
+    """The volume, or None when the field holds the year ('2016', '2015-April'): some databases
+    put the year where the volume goes, which says nothing about the volume."""
+    number = leading_number(value)
+    return None if number and year and number == str(year) else number
+
+
 def signature(row: dict[str, Any]) -> Sig:
     venue = fold(row["journal"] or row["book_title"] or "")
     authors = json.loads(row["authors"]) if row["authors"] else []
@@ -166,18 +213,22 @@ def signature(row: dict[str, Any]) -> Sig:
     return Sig(
         id=row["id"], key=row["source_key"], source_db=row["source_db"], title=title, title_numbers=numbers,
         families=[f for f in families if f], first_tokens=tokens, year=row["year"], doi=doi,
-        pmid=row["pmid"], volume=leading_number(row["volume"]), issue=leading_number(row["issue"]),
+        pmid=row["pmid"], volume=volume_number(row["volume"], row["year"]),
+        issue=leading_number(row["issue"]),
         page=first_page(row["pages"]),
         last_page=last_page(row["pages"]), page_starts=page_starts(row["pages"]),
         venue=venue,
-        notice=bool(NOTICE.match(folded_title)) or bool(types & NOTICE_TYPES),
-        preprint=any(p in venue for p in PREPRINT_VENUES) or bool(doi and doi.startswith(PREPRINT_DOI)),
+        notice=bool(NOTICE.match(folded_title)) or bool(types & NOTICE_TYPES)
+        or bool(NOTICE_TAIL.search(row["title"] or "")),
+        preprint=any(p in venue for p in PREPRINT_VENUES)
+        or bool(not venue and doi and doi.startswith(PREPRINT_DOI)),
         conference=row["kind"] == "conference" or bool(CONFERENCE.search(venue))
         or "suppl" in fold(f"{row['issue'] or ''} {row['volume'] or ''}")
         or bool(re.match(r"^\s*[AaSs]\d+", row["pages"] or "")),
         completeness=sum(1 for k in ("doi", "abstract", "pages", "volume", "issue", "journal", "pmid")
                          if row[k]) + (1 if authors else 0),
         is_pubmed=row["source_db"] == "PubMed",
+        main_title=main_title_key(row["title"], venue, title),
     )
 
 
@@ -249,8 +300,18 @@ def authors_compatible(a: Sig, b: Sig) -> bool | None:
         x, y = a.families[0], b.families[0]
         if len(x) >= 4 and len(y) >= 4 and fuzz.ratio(x, y) >= 80:
             return True
-        return len(a.families) >= 2 and set(a.families) == set(b.families)
+        anchored = bool((a.year and a.year == b.year) or (a.volume and a.volume == b.volume))
+        return anchored and _author_lists_overlap(a.families, b.families)
     return False
+
+
+def _author_lists_overlap(xs: list[str], ys: list[str]) -> bool:
+    """The first author of one list is in the other, or the lists share two authors: an author
+    dropped, or an affiliation read as an author, in front of the real first author (as text
+    taken from PDFs has), or the same authors in another order. Only taken when the records also
+    agree on the year or the volume."""
+    shared = {f for f in xs if len(f) >= 3} & {f for f in ys if len(f) >= 3}
+    return len(shared) >= 2 or xs[0] in shared or ys[0] in shared
 
 
 def venues_compatible(a: Sig, b: Sig) -> bool | None:
@@ -261,7 +322,8 @@ def venues_compatible(a: Sig, b: Sig) -> bool | None:
         return True
     wa = [w for w in a.venue.split() if w not in VENUE_STOP]
     wb = [w for w in b.venue.split() if w not in VENUE_STOP]
-    shorter, longer = sorted((wa, wb), key=len)
+    # fewer words first; with as many words, the abbreviated (shorter) form first
+    shorter, longer = sorted((wa, wb), key=lambda words: (len(words), sum(map(len, words))))
     if shorter and _prefix_subsequence(shorter, longer):
         return True
     if "".join(w[0] for w in longer) == "".join(shorter):
@@ -297,9 +359,16 @@ def hard_conflict(a: Sig, b: Sig) -> str | None:
         return "a correction/comment/retraction notice and an article"
     if a.preprint != b.preprint:
         return "a preprint and a journal version"
-    if a.year and b.year and abs(a.year - b.year) > 1:
+    if a.year and b.year and abs(a.year - b.year) > 1 and not same_issue(a, b):
         return f"years differ by {abs(a.year - b.year)}"
     return None
+
+
+def same_issue(a: Sig, b: Sig) -> bool:
+    """Both records place themselves in the same volume and issue of one journal: an issue comes
+    out in one year, so a year that disagrees with it is miskeyed."""
+    return bool(a.volume and a.issue and a.volume == b.volume and a.issue == b.issue
+                and venues_compatible(a, b))
 
 
 def compare(a: Sig, b: Sig) -> Verdict:
@@ -318,6 +387,8 @@ def compare(a: Sig, b: Sig) -> Verdict:
         return Verdict("duplicate", "same journal, volume, first page, year and first author", scores)
     if ts is None:
         return Verdict("distinct", "no title to compare and no shared identifier", scores)
+    if one_title_lacks_subtitle(a, b):
+        return Verdict("duplicate", "same pages, year and authors; one title lacks its subtitle", scores)
     if ts < 0.85:
         return Verdict("distinct", "titles differ", scores)
     if a.title_numbers and b.title_numbers and a.title_numbers != b.title_numbers:
@@ -325,11 +396,29 @@ def compare(a: Sig, b: Sig) -> Verdict:
     return _by_citation(a, b, ts, scores)
 
 
+def same_page_range(a: Sig, b: Sig) -> bool:
+    """The same first and last page of a range of several pages (a single page, such as one of
+    many conference abstracts on it, identifies nothing)."""
+    return bool(a.page and a.last_page and a.page == b.page and a.last_page == b.last_page
+                and a.page != a.last_page)
+
+
+def one_title_lacks_subtitle(a: Sig, b: Sig) -> bool:
+    """'Infrastructure in the wild' and 'Infrastructure in the wild: what mapping in Nepal
+    reveals', on the same pages in the same year by the same first author."""
+    return bool(((a.main_title and a.main_title == b.title) or (b.main_title and b.main_title == a.title))
+                and same_page_range(a, b) and a.year == b.year and authors_compatible(a, b)
+                and venues_compatible(a, b) is not False)
+
+
 def same_citation(a: Sig, b: Sig) -> bool:
     """Journal, volume, issue, page range, year and first author identify an article even when
-    its title was translated. Not for conference abstracts, several of which share a page."""
+    its title was translated. Not for conference abstracts, several of which share a page, unless
+    the page range covers several pages. The issue must not differ: journals paginated by issue
+    print different articles on the same pages of one volume."""
     return bool(
-        a.volume and a.page and a.last_page and a.year and not a.conference and not b.conference
+        a.volume and a.page and a.last_page and a.year
+        and ((not a.conference and not b.conference) or same_page_range(a, b))
         and a.volume == b.volume and a.page == b.page and a.last_page == b.last_page
         and a.year == b.year and not (a.issue and b.issue and a.issue != b.issue)
         and authors_compatible(a, b) and venues_compatible(a, b) is not False
@@ -344,6 +433,14 @@ def _recurring_title(a: Sig, b: Sig, scores: dict[str, float]) -> Verdict:
         return Verdict("duplicate", "recurring title, same year and pages", scores)
     return Verdict("uncertain" if a.year == b.year else "distinct",
                    "recurring title without issue or pages to tell", scores)
+
+
+def fields_shifted(a: Sig, b: Sig) -> bool:
+    """One record's volume is empty and its issue and pages hold the other's volume and issue
+    ('vol -, issue 26, pages 9' against 'vol 26, issue 9, pages 1746'): its fields slipped a
+    column, so its pages say nothing."""
+    return any(not x.volume and x.issue and x.issue == y.volume and x.page and x.page == y.issue
+               for x, y in ((a, b), (b, a)))
 
 
 def _pages_differ(a: Sig, b: Sig) -> bool:
@@ -371,20 +468,29 @@ def _by_citation(a: Sig, b: Sig, ts: float, scores: dict[str, float]) -> Verdict
     if authors is False:
         return Verdict("distinct", "first authors differ", scores)
     gap = abs(a.year - b.year) if a.year and b.year else None
+    if gap is not None and gap > 1:  # only in the same volume and issue (hard_conflict)
+        if ts >= 0.97 and authors:
+            return Verdict("duplicate", "same title, authors, volume and issue; the years disagree "
+                           "(one is miskeyed)", scores)
+        return Verdict("distinct", f"years differ by {gap}", scores)
     if a.conference != b.conference and gap != 0:
         return Verdict("distinct", "a conference record and an article of another year", scores)
-    same_issue_fields = bool(a.volume and a.page and a.volume == b.volume and a.page == b.page)
+    same_issue_fields = bool(a.volume and a.page and a.volume == b.volume and a.page == b.page) or (
+        not a.volume and not b.volume and same_page_range(a, b))
     if a.volume and b.volume and a.volume != b.volume:
         return Verdict("distinct", "different volumes", scores)
     if (a.volume and a.volume == b.volume and a.issue and b.issue and a.issue != b.issue
             and not a.page and not b.page):
         return Verdict("distinct", "same volume, different issues, no pages", scores)
-    if gap in (0, None) and _pages_differ(a, b):
+    if gap in (0, None) and _pages_differ(a, b) and not fields_shifted(a, b):
         return Verdict("distinct", "same year, different pages", scores)
     if same_issue_fields and gap in (0, 1) and authors:
         return Verdict("duplicate", "same volume, pages, year and first author; similar title", scores)
     both_conference = a.conference and b.conference and gap == 0
-    if venues_compatible(a, b) is False and not same_issue_fields and not both_conference:
+    # same title, authors, year, volume and issue: two names of one journal (translated, renamed)
+    same_place = bool(a.volume and a.issue and a.volume == b.volume and a.issue == b.issue and gap == 0
+                      and ts >= 0.97 and authors)
+    if venues_compatible(a, b) is False and not same_issue_fields and not both_conference and not same_place:
         if a.conference != b.conference:
             return Verdict("distinct", "a conference abstract and a journal article", scores)
         return Verdict("distinct", "different venues", scores)
@@ -407,8 +513,12 @@ def _by_citation(a: Sig, b: Sig, ts: float, scores: dict[str, float]) -> Verdict
 # -- cluster ---------------------------------------------------------------------------------
 
 def cluster(sigs: dict[int, Sig], duplicates: Iterable[tuple[int, int]],
-            forbidden: set[tuple[int, int]]) -> dict[int, list[int]]:
-    """Union the duplicate pairs, refusing a union that would put two conflicting records together."""
+            forbidden: set[tuple[int, int]], confirmed: frozenset[tuple[int, int]] = frozenset(),
+            ) -> dict[int, list[int]]:
+    """Union the duplicate pairs, the best-supported first, refusing a union that would put two
+    records together that can never be one (hard_conflict) or whose citations contradict each
+    other (citation_conflict) -- unless a reviewer confirmed that pair."""
+    duplicates = sorted(duplicates, key=lambda p: (p not in confirmed, -_support(sigs, p)))
     parent = {i: i for i in sigs}
     members: dict[int, list[int]] = {i: [i] for i in sigs}
 
@@ -422,7 +532,7 @@ def cluster(sigs: dict[int, Sig], duplicates: Iterable[tuple[int, int]],
         if a not in sigs or b not in sigs:
             continue
         ra, rb = root(a), root(b)
-        if ra == rb or _clusters_conflict(members[ra], members[rb], sigs, forbidden):
+        if ra == rb or _clusters_conflict(members[ra], members[rb], sigs, forbidden, confirmed):
             continue
         if len(members[ra]) < len(members[rb]):
             ra, rb = rb, ra
@@ -431,11 +541,34 @@ def cluster(sigs: dict[int, Sig], duplicates: Iterable[tuple[int, int]],
     return {r: m for r, m in members.items() if len(m) > 1}
 
 
+def _support(sigs: dict[int, Sig], pair: tuple[int, int]) -> int:
+    """How many citation fields a pair agrees on (both present and equal)."""
+    if pair[0] not in sigs or pair[1] not in sigs:
+        return 0
+    a, b = sigs[pair[0]], sigs[pair[1]]
+    fields = ("doi", "pmid", "title", "year", "volume", "issue", "page", "last_page", "venue")
+    return sum(1 for name in fields if getattr(a, name) and getattr(a, name) == getattr(b, name))
+
+
+def citation_conflict(a: Sig, b: Sig) -> str | None:
+    """Two members of a cluster whose citations contradict: joined through a third record, they
+    would make the cluster hold two publications."""
+    if a.volume and b.volume and a.volume != b.volume:
+        return "different volumes"
+    if (a.volume and a.volume == b.volume and a.issue and b.issue and a.issue != b.issue
+            and not a.page and not b.page):
+        return "same volume, different issues, no pages"
+    return None
+
+
 def _clusters_conflict(xs: list[int], ys: list[int], sigs: dict[int, Sig],
-                       forbidden: set[tuple[int, int]]) -> bool:
+                       forbidden: set[tuple[int, int]], confirmed: frozenset[tuple[int, int]]) -> bool:
     for x in xs:
         for y in ys:
-            if (min(x, y), max(x, y)) in forbidden or hard_conflict(sigs[x], sigs[y]):
+            pair = (min(x, y), max(x, y))
+            if pair in forbidden or hard_conflict(sigs[x], sigs[y]):
+                return True
+            if pair not in confirmed and citation_conflict(sigs[x], sigs[y]):
                 return True
     return False
 
@@ -495,15 +628,20 @@ def run(library: Library, full: bool = False, progress: Progress | None = None) 
 
 
 def signatures(rows: list[dict[str, Any]]) -> dict[int, Sig]:
-    """Signatures of all records; a title that three or more records of different issues share
-    (a column such as "Editor's Comments") is marked recurring."""
+    """Signatures of all records; a title that records of three or more different years or
+    volumes share (a column such as "Editor's Comments") is marked recurring. Issue numbers are not
+    counted: they are too often miskeyed, and one copy with a wrong year is not a third issue."""
     sigs = {row["id"]: signature(row) for row in rows}
-    issues: dict[str, set[tuple[Any, ...]]] = defaultdict(set)
+    years: dict[str, set[int]] = defaultdict(set)
+    volumes: dict[str, set[str]] = defaultdict(set)
     for sig in sigs.values():
         if sig.title:
-            issues[sig.title].add((sig.year, sig.volume, sig.issue))
+            if sig.year:
+                years[sig.title].add(sig.year)
+            if sig.volume:
+                volumes[sig.title].add(sig.volume)
     for sig in sigs.values():
-        sig.recurring = len(issues.get(sig.title, ())) >= 3
+        sig.recurring = len(years.get(sig.title, ())) >= 3 or len(volumes.get(sig.title, ())) >= 3
     return sigs
 
 
@@ -519,9 +657,9 @@ def _recluster(library: Library, sigs: dict[int, Sig], rows: list[dict[str, Any]
                summary: DedupSummary) -> None:
     manual = store.manual_pairs(library)
     forbidden = {p for p, d in manual.items() if d == "distinct"}
-    duplicates = [p for p, d in manual.items() if d == "duplicate"]
-    duplicates += [p for p in store.pairs(library, "duplicate") if p not in manual]
-    clusters = cluster(sigs, duplicates, forbidden)
+    confirmed = frozenset(p for p, d in manual.items() if d == "duplicate")
+    duplicates = list(confirmed) + [p for p in store.pairs(library, "duplicate") if p not in manual]
+    clusters = cluster(sigs, duplicates, forbidden, confirmed)
     canonical_of: dict[int, int | None] = {i: None for i in sigs}
     by_id = {row["id"]: row for row in rows}
     fills = []

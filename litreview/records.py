@@ -169,10 +169,13 @@ def clean_paragraphs(value: str | None) -> str | None:
 
 
 def normalise_doi(value: str | None) -> str | None:
-    """A bare lower-case DOI ('10.1007/s00586-009-1206-3'), or None if it is not a DOI."""
+    """A bare lower-case DOI ('10.1007/s00586-009-1206-3'), or None if it is not a DOI. Trailing
+    punctuation picked up with it ('.../16085/', '.../15273)' with no opening bracket) is dropped."""
     if not value:
         return None
-    doi = _DOI_PREFIX.sub("", value.strip()).strip().rstrip(".")
+    doi = _DOI_PREFIX.sub("", value.strip()).strip().rstrip("./,;")
+    while doi.endswith(")") and doi.count(")") > doi.count("("):
+        doi = doi[:-1].rstrip("./,;")
     if "%" in doi:
         doi = unquote(doi)
     doi = doi.lower()

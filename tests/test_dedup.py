@@ -66,7 +66,10 @@ def test_title_normaliser_folds_variants():
 def test_page_normalisers():
     assert dedup.first_page("482-91") == "482" and dedup.last_page("482-91") == "491"
     assert dedup.last_page("1477-1485") == "1485"
-    assert dedup.first_page("01-Jun") is None
+    # a spreadsheet turned '4-21' into '21-Apr' and '1-6' into '01-Jun': read back as pages
+    assert (dedup.first_page("21-Apr"), dedup.last_page("21-Apr")) == ("4", "21")
+    assert (dedup.first_page("01-Jun"), dedup.last_page("Jun-01")) == ("1", "6")
+    assert dedup.first_page("Jan-Feb") is None
     assert dedup.page_starts("233-8+230-5, 246-51") == {"233", "230", "246"}
 
 
@@ -231,3 +234,156 @@ def test_titles_that_differ_only_in_their_numbers_are_different_works():
     b = _sig(id=2, **{**unpaged, "title": "Extramedullary hematopoiesis: case 8 of a series"})
     verdict = dedup.compare(a, b)
     assert verdict.decision == "distinct" and "numbers" in verdict.rule
+
+
+def test_database_notes_appended_to_titles_are_not_part_of_the_title():
+    key = dedup.title_key
+    plain = "Timing of chest tube removal after coronary artery bypass surgery"
+    assert key(plain + ".[Erratum appears in J Card Surg. 2011 Mar;26(2):244 Note: Yeshaaiahu, Michal "
+               "[corrected to Yeshayahu, Michal]]") == key(plain)
+    assert key("Antibiotic prophylaxis in thoracic surgery. <ORIGINAL> PROPHYLAXIE ANTIBIOTIQUE EN "
+               "CHIRURGIE") == key("Antibiotic prophylaxis in thoracic surgery")
+    # a translated title in brackets followed by its language note
+    assert key("[Indications for living kidney donation]. [Spanish]") == key("Indications for living kidney "
+                                                                            "donation")
+    assert key("Comment in the clinic: a survey") != key("the clinic: a survey")
+
+
+def test_a_reply_under_the_article_title_is_a_notice():
+    article = _sig(id=1, **{**BASE, "pages": "943-4"})
+    reply = _sig(id=2, **{**BASE, "pages": "945", "title": BASE["title"] + " - Reply"})
+    assert reply.notice and not article.notice
+    assert dedup.compare(article, reply).decision != "duplicate"
+
+
+def test_a_year_in_the_volume_field_is_not_a_volume():
+    a = _sig(id=1, **{**BASE, "volume": "2010", "pages": None})
+    b = _sig(id=2, **{**BASE, "volume": "94", "pages": None})
+    assert a.volume is None and b.volume == "94"
+    assert dedup.compare(a, b).decision == "duplicate"
+
+
+def test_recurring_titles_are_counted_by_year_and_volume_not_issue():
+    def rows(*places):
+        return [{"id": i, "source_key": f"k{i}", "source_db": "X", "title": "Issues and opinions",
+                 "authors": None, "year": year, "doi": None, "pmid": None, "volume": volume, "issue": issue,
+                 "pages": None, "journal": "MIS Quarterly", "journal_abbrev": None, "book_title": None,
+                 "kind": "article", "publication_types": None, "abstract": None}
+                for i, (year, volume, issue) in enumerate(places, start=1)]
+
+    # three copies of one article whose issue numbers were miskeyed: not a recurring column
+    assert not any(s.recurring for s in dedup.signatures(rows((2010, "7", "1"), (2010, "7", "52"),
+                                                             (2010, "7", "990"))).values())
+    assert all(s.recurring for s in dedup.signatures(rows((1988, "12", "4"), (1989, "13", "1"),
+                                                         (1990, "14", "2"))).values())
+
+
+def test_same_volume_and_issue_outweigh_a_miskeyed_year():
+    a = _sig(id=1, **{**BASE, "year": 2008, "volume": "32", "issue": "2", "pages": None})
+    b = _sig(id=2, **{**BASE, "year": 2006, "volume": "32", "issue": "2", "pages": None})
+    assert dedup.compare(a, b).decision == "duplicate"
+    c = _sig(id=3, **{**BASE, "year": 2006, "volume": "32", "issue": None, "pages": None})
+    verdict = dedup.compare(a, c)
+    assert verdict.decision == "distinct" and "years differ by 2" in verdict.rule
+
+
+def test_clusters_join_the_best_supported_pair_and_keep_contradicting_citations_apart():
+    fields = {**BASE, "title": "Special issue on information technologies and knowledge management",
+              "volume": "29", "year": 2005}
+    foreword = _sig(id=1, **{**fields, "issue": "1", "pages": "1-8"})
+    same_issue = _sig(id=2, **{**fields, "issue": "1", "pages": None})
+    part_two = _sig(id=3, **{**fields, "issue": "2", "pages": None})
+    sigs = {s.id: s for s in (foreword, same_issue, part_two)}
+    assert dedup.citation_conflict(same_issue, part_two)
+    clusters = dedup.cluster(sigs, [(1, 3), (1, 2)], set())
+    assert sorted(clusters.values()) == [[1, 2]]
+    # a reviewer's "same" outranks the contradiction
+    assert sorted(dedup.cluster(sigs, [(2, 3)], set(), frozenset({(2, 3)})).values()) == [[2, 3]]
+
+
+def test_author_lists_that_overlap_count_only_with_year_or_volume_agreeing():
+    title = "Information technology and firm profitability: mechanisms and empirical evidence"
+    crossref = '[{"family": "Mithas", "given": "Sunil"}, {"family": "Tafti", "given": "Ali"}, ' \
+               '{"family": "Bardhan", "given": "Indranil"}]'
+    from_pdf = '[{"family": "Smith", "given": "Robert H"}, {"family": "Tafti", "given": "Ali"}, ' \
+               '{"family": "Bardhan", "given": "Indranil"}]'
+    a = _sig(id=1, title=title, authors=crossref, year=2012, journal="MIS Quarterly", volume="36")
+    b = _sig(id=2, title=title, authors=from_pdf, year=None, journal="MIS Quarterly", volume="36")
+    assert dedup.authors_compatible(a, b) is True
+    assert dedup.compare(a, b).decision == "duplicate"
+    c = _sig(id=3, title=title, authors=from_pdf, year=None, journal="MIS Quarterly", volume=None)
+    assert dedup.authors_compatible(a, c) is False
+
+
+def test_a_preprint_doi_on_a_record_that_names_its_venue_is_not_a_preprint():
+    fields = dict(title="Gender wage gap in online gig economy and gender differences in job preferences",
+                  authors='[{"family": "Liang", "given": "Chen"}]', year=2018,
+                  journal="International Conference on Information Systems", pages="1-17")
+    published = _sig(id=1, **fields)
+    with_ssrn_doi = _sig(id=2, doi="10.2139/ssrn.3266249", **fields)
+    assert not with_ssrn_doi.preprint and dedup.compare(published, with_ssrn_doi).decision == "duplicate"
+    assert _sig(id=3, doi="10.2139/ssrn.3266249", **{**fields, "journal": None}).preprint
+
+
+def test_one_title_without_its_subtitle_on_the_same_pages():
+    fields = dict(authors='[{"family": "Soden", "given": "Robert"}]', year=2016,
+                  journal="Proceedings of the 2016 CHI Conference on Human Factors in Computing Systems")
+    short = _sig(id=1, title="Infrastructure in the Wild", pages="2796-2807", **fields)
+    full = _sig(id=2, title="Infrastructure in the wild: What mapping in post-earthquake Nepal reveals about "
+                            "infrastructural emergence", pages="2796-2807", **fields)
+    verdict = dedup.compare(short, full)
+    assert verdict.decision == "duplicate" and "subtitle" in verdict.rule
+    other_pages = _sig(id=3, title="Infrastructure in the wild: What mapping in post-earthquake Nepal",
+                       pages="100-110", **fields)
+    assert dedup.compare(short, other_pages).decision == "distinct"
+
+
+def test_proceedings_papers_on_the_same_page_range_without_volumes():
+    fields = dict(authors='[{"family": "Liang", "given": "Chen"}]', year=2017, pages="44-53")
+    a = _sig(id=1, title="Moral hazards and effects of IT-enabled monitoring systems in online labor markets",
+             journal="Hawaii International Conference on System Sciences", **fields)
+    b = _sig(id=2, title="Moral hazards and effects of enhanced monitoring systems in online labor markets",
+             journal="50th Annual Hawaii International Conference on System Sciences", **fields)
+    assert dedup.compare(a, b).decision == "duplicate"
+    c = _sig(id=3, title=b.title, journal=b.venue, **{**fields, "pages": "54-63"})
+    assert dedup.compare(a, c).decision != "duplicate"
+
+
+def test_one_volume_and_issue_under_two_journal_names():
+    fields = dict(title="Rating prediction for software developers by integrating OSS community and crowd "
+                        "sourcing", authors='[{"family": "Ohsawa", "given": "Shohei"}]', year=2016,
+                  volume="31", issue="2")
+    a = _sig(id=1, journal="Jinko Chino Gakkai Ronbunshi", **fields)
+    b = _sig(id=2, journal="Transactions of the Japanese Society for Artificial Intelligence", **fields)
+    assert dedup.compare(a, b).decision == "duplicate"
+    c = _sig(id=3, journal=b.venue, **{**fields, "issue": "3"})
+    assert dedup.compare(a, c).decision == "distinct"
+
+
+def test_a_translated_title_in_a_supplement_with_the_same_page_range():
+    fields = dict(authors='[{"family": "Andres", "given": "A"}]', year=2010, journal="Nefrologia",
+                  volume="30", pages="30-38")
+    a = _sig(id=1, title="Indications and contraindications for living kidney donations", issue="Suppl",
+             **fields)
+    b = _sig(id=2, title="[Indications and contraindications of living-donor kidney transplantation]. "
+                         "[Spanish]", issue="Suppl 2", **fields)
+    assert a.conference and dedup.compare(a, b).decision == "duplicate"
+    one_page = {**fields, "pages": "30"}
+    assert dedup.compare(_sig(id=3, title=a.title, issue="Suppl", **one_page),
+                         _sig(id=4, title=b.title, issue="Suppl", **one_page)).decision == "distinct"
+
+
+def test_abbreviated_journal_with_as_many_words():
+    assert dedup.venues_compatible(_sig(journal="J Infect Chemother"),
+                                   _sig(journal="Journal of Infection and Chemotherapy")) is True
+
+
+def test_fields_slipped_a_column_do_not_make_different_pages():
+    fields = dict(title="The treatment of atypical HUS", authors='[{"family": "Loirat", "given": "C"}]',
+                  year=2011, journal="Pediatric Nephrology. Conference: 44th Annual Scientific Meeting")
+    slipped = _sig(id=1, volume=None, issue="26", pages="9", **fields)
+    complete = _sig(id=2, volume="26", issue="9", pages="1746", **fields)
+    assert dedup.fields_shifted(slipped, complete)
+    assert dedup.compare(slipped, complete).decision == "duplicate"
+    other = _sig(id=3, volume=None, issue="26", pages="12", **fields)
+    assert dedup.compare(other, complete).decision == "distinct"

@@ -20,6 +20,10 @@ def test_normalise_doi_forms():
     assert normalise_doi("https://doi.org/10.1007/S00586-009-1206-3") == "10.1007/s00586-009-1206-3"
     assert normalise_doi("doi: 10.1002/14651858.CD001.pub2.") == "10.1002/14651858.cd001.pub2"
     assert normalise_doi("not a doi") is None
+    assert normalise_doi("10.25300/MISQ/2021/16085/") == "10.25300/misq/2021/16085"
+    assert normalise_doi("10.25300/MISQ/2020/15273)") == "10.25300/misq/2020/15273"
+    assert normalise_doi("10.1016/S0140-6736(07)61234-0") == "10.1016/s0140-6736(07)61234-0"
+    assert normalise_doi("10.1002/(sici)1097-0258(1998)") == "10.1002/(sici)1097-0258(1998)"
 
 
 def test_normalise_pmid():
