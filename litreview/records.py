@@ -164,6 +164,8 @@ def clean_paragraphs(value: str | None) -> str | None:
     """clean_text for each line, keeping line breaks (abstract sections stay one per line)."""
     if value is None:
         return None
+    if "\n" not in value:
+        return clean_text(value)
     lines = [line for line in (clean_text(part) for part in value.split("\n")) if line]
     return "\n".join(lines) or None
 

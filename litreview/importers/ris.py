@@ -9,6 +9,7 @@ Full Text" lines, run-on lines (continuations of the previous tag), repeated tag
 from __future__ import annotations
 
 import re
+import string
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -94,7 +95,8 @@ def iter_raw(path: Path) -> Iterator[tuple[int, dict[str, list[str]]] | ParseErr
         yield from _records(handle, path)
 
 
-_CONTROL_TAGS = frozenset({"TY", "ER"})
+_FIELD_TAGS = frozenset(a + b for a in string.ascii_uppercase
+                        for b in string.ascii_uppercase + string.digits) - {"TY", "ER"}
 _AUTHOR_TAGS = frozenset({"AU", "A1"})
 
 
@@ -106,8 +108,7 @@ def _records(lines: Iterable[str], path: Path
     last_tag: str | None = None
     for number, line in enumerate(lines, start=1):
         tag = line[:2]
-        if (record is not None and line[2:6] == "  - " and tag not in _CONTROL_TAGS
-                and tag.isupper() and tag[0].isalpha()):
+        if record is not None and tag in _FIELD_TAGS and line[2:6] == "  - ":
             # The common line, first: a field of an open record.
             content = line[6:].strip()
             values = record.get(tag)
@@ -168,10 +169,12 @@ def _records(lines: Iterable[str], path: Path
 
 
 def _first(raw: dict[str, list[str]], *tags: str) -> str | None:
+    """The first non-empty value of the first of `tags` that has one (values are stripped when
+    the lines are read)."""
     for tag in tags:
-        for value in raw.get(tag, []):
-            if value.strip():
-                return value.strip()
+        for value in raw.get(tag, ()):
+            if value:
+                return value
     return None
 
 
