@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -110,12 +111,23 @@ def import_file(
     the whole file back, run log entry included.
     """
     items, name, how = open_file(path, fmt, source, column_map)
-    result = ImportResult(file=str(path), format=name, how=how, database=source or "",
-                          checksum=checksum(path))
+    # hashlib lets go of the GIL: the file is checksummed on a thread while it is read here.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="checksum") as pool:
+        digest = pool.submit(checksum, path)
+        result = _store_items(library, path, items, name, how, source, skip_invalid, batch_size,
+                              progress, digest)
+    return result
+
+
+def _store_items(
+    library: Library, path: Path, items: Iterator[Record | ParseError], name: str, how: str,
+    source: str | None, skip_invalid: bool, batch_size: int,
+    progress: Callable[[int], None] | None, digest: Future[str],
+) -> ImportResult:
+    result = ImportResult(file=str(path), format=name, how=how, database=source or "", checksum="")
     counts: Counter[str] = Counter()
     with fewer_collections(), library.transaction():
-        run_id = library.start_run("import", source or name, name=path.name,
-                                   file=str(path.resolve()), checksum=result.checksum)
+        run_id = library.start_run("import", source or name, name=path.name, file=str(path.resolve()))
         batch: list[Record] = []
 
         def flush() -> None:
@@ -145,7 +157,8 @@ def import_file(
         result.database = source or (counts.most_common(1)[0][0] if counts else name)
         set_run_source(library, run_id, result.database, {
             "format": name, "databases": dict(counts), "skipped": len(result.skipped)})
-        library.finish_run(run_id, "complete", count_reported=result.read,
+        result.checksum = digest.result()
+        library.finish_run(run_id, "complete", checksum=result.checksum, count_reported=result.read,
                            count_retrieved=result.read - len(result.skipped),
                            count_new=result.added)
     result.run_id = run_id

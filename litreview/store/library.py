@@ -149,9 +149,9 @@ class Library:
 
     def update_run(self, run_id: int, **fields: Any) -> None:
         """Set run fields: status, finished_at, count_reported/retrieved/new, missing, error,
-        query_translation, params."""
+        query_translation, params, checksum."""
         allowed = {"status", "finished_at", "count_reported", "count_retrieved", "count_new", "database",
-                   "missing", "error", "query_translation", "params"}
+                   "missing", "error", "query_translation", "params", "checksum"}
         unknown = set(fields) - allowed
         if unknown:
             raise ValueError(f"unknown run fields: {sorted(unknown)}")
