@@ -56,9 +56,18 @@ class ParseError(LitreviewError):
         self.record = record
         super().__init__(self.__str__())
 
+    def __reduce__(self) -> tuple[object, ...]:
+        """Pickle with its location (a big import's file is read in a child process)."""
+        return (_parse_error, (type(self), self.message, self.file, self.line, self.record))
+
     def __str__(self) -> str:
         where = [part for part in (self.file, _fmt("line", self.line), _fmt("record", self.record)) if part]
         return f"{', '.join(where)}: {self.message}" if where else self.message
+
+
+def _parse_error(cls: type[ParseError], message: str, file: str | None, line: int | None,
+                 record: int | str | None) -> ParseError:
+    return cls(message, file=file, line=line, record=record)
 
 
 def _fmt(label: str, value: int | str | None) -> str | None:

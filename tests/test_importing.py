@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import pickle
+import threading
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from litreview import importing
 from litreview.cli import cli
+from litreview.errors import ParseError
 from litreview.importing import checksum, import_file
 from litreview.store import Library
-from tests.conftest import TEST_DATA
+from tests.conftest import SHARED_DATA, TEST_DATA
 
 GOOD_RIS = "TY  - JOUR\nTI  - First\nAU  - Smith, J\nPY  - 2020\nER  - \n\n" \
            "TY  - JOUR\nTI  - Second\nPY  - 2021\nER  - \n"
@@ -174,3 +178,80 @@ def test_wrong_content_for_a_format_is_an_error_not_a_traceback(
     if result.exit_code == 0:  # some content is valid for a format (RIS read as RIS)
         return
     assert result.exit_code == 1 and "Error:" in result.output
+
+
+# -- big files: read in a child process ------------------------------------------------------
+
+
+def _stored(library: Library) -> list[dict[str, object]]:
+    rows = library.db.execute("SELECT * FROM records ORDER BY id")
+    columns = [d[0] for d in rows.description]
+    return [{k: v for k, v in zip(columns, row) if k != "added_at"} for row in rows.fetchall()]
+
+
+def _import_both_ways(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, path: Path, **options: object
+                      ) -> tuple[object, object, list[int]]:
+    """Import `path` in this process, then again read by a child process; the child count."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    outcomes = []
+    started: list[int] = []
+    real_init = importing._ChildReader.__init__
+
+    def counting_init(self: importing._ChildReader, *args: object) -> None:
+        real_init(self, *args)
+        started.append(self.process.pid)
+
+    monkeypatch.setattr(importing._ChildReader, "__init__", counting_init)
+    for label, threshold in (("here", 1 << 62), ("child", 0)):
+        monkeypatch.setattr(importing, "CHILD_MIN_BYTES", threshold)
+        assert threading.active_count() == 1, "a thread left running stops the child path"
+        with Library(tmp_path / f"{label}.db") as library:
+            try:
+                result = import_file(library, path, **options)  # type: ignore[arg-type]
+                outcomes.append((result.read, result.added, [str(s) for s in result.skipped],
+                                 _stored(library)))
+            except ParseError as exc:
+                outcomes.append((str(exc), library.count()))
+    return outcomes[0], outcomes[1], started
+
+
+@pytest.mark.parametrize("relative", [
+    "exports/ris/citesource_new_stage/lens_343.ris",
+    "dedup/digital_work/records.csv",
+    "exports/nbib/p1m/citations_92.nbib",
+])
+def test_a_file_read_by_a_child_process_stores_exactly_what_reading_it_here_stores(
+    relative: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    here, child, started = _import_both_ways(tmp_path, monkeypatch, SHARED_DATA / relative)
+    assert len(started) == 1
+    assert here == child
+    assert here[1] > 0
+
+
+def test_errors_from_a_child_process_are_the_same_errors(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    bad = tmp_path / "bad.ris"
+    bad.write_text(GOOD_RIS + "\nTY  - JOUR\nPY  - 2011\nER  - \n\n" + GOOD_RIS.replace("First", "Third"))
+    here, child, started = _import_both_ways(tmp_path, monkeypatch, bad)
+    assert len(started) == 1 and here == child
+    assert "bad.ris, line 12, record 3: record is empty" in here[0] and here[1] == 0  # nothing half-imported
+    here, child, _ = _import_both_ways(tmp_path / "skip", monkeypatch, bad, skip_invalid=True)
+    assert here == child and here[:3] == (5, 3, [str(ParseError("record is empty (no title, authors, DOI or"
+                                                               " PMID)", file=str(bad), line=12, record=3))])
+    truncated = TEST_DATA / "ris_truncated.ris"
+    here, child, _ = _import_both_ways(tmp_path / "cut", monkeypatch, truncated)
+    assert here == child and "no 'ER  - ' line" in here[0]
+
+
+def test_parse_errors_pickle_with_their_location() -> None:
+    error = ParseError("record has no 'ER  - ' end line", file="a.ris", line=7, record=3)
+    copy = pickle.loads(pickle.dumps(error))
+    assert (copy.file, copy.line, copy.record, str(copy)) == ("a.ris", 7, 3, str(error))
+
+
+def test_pubmed_xml_is_read_here_whatever_its_size(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its parser already uses a second thread; a child would only add the cost of sending."""
+    here, child, started = _import_both_ways(tmp_path, monkeypatch,
+                                             SHARED_DATA / "pubmed_xml/xizhou+pubMR/pubmed_result.xml")
+    assert started == [] and here == child

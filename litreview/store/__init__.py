@@ -5,6 +5,6 @@ tables of its own adds `store/<feature>.py` holding its `migrations = Migrations
 and the functions that query them.
 """
 
-from litreview.store.library import AddResult, Library, utcnow
+from litreview.store.library import AddResult, EncodedRecord, Library, encode_record, utcnow
 
-__all__ = ["AddResult", "Library", "utcnow"]
+__all__ = ["AddResult", "EncodedRecord", "Library", "encode_record", "utcnow"]

@@ -199,24 +199,24 @@ class Library:
             held.update(r[0] for r in rows)
         return held
 
-    def add_records(self, records: Iterable[Record], run_id: int) -> AddResult:
+    def add_records(self, records: Iterable[Record | EncodedRecord], run_id: int) -> AddResult:
         """Store records found by a run, one transaction; ones already held are skipped.
 
-        Each record must carry source_db and source_key (its provenance).
+        Each record must carry source_db and source_key (its provenance). Records may come
+        already encoded (encode_record), as a big import's reader process sends them.
         """
         result = AddResult()
         now = utcnow()
         with self.transaction():
-            batch = list(records)
+            batch = [r if isinstance(r, EncodedRecord) else encode_record(r) for r in records]
             by_db: dict[str, list[str]] = {}
             for record in batch:
-                _check_provenance(record)
-                by_db.setdefault(record.source_db or "", []).append(record.source_key or "")
+                by_db.setdefault(record.source_db, []).append(record.source_key)
             held = {(db, key) for db, keys in by_db.items() for key in self.held_keys(db, keys)}
             seen: set[tuple[str, str]] = set()
             fresh = []
             for record in batch:
-                key = (record.source_db or "", record.source_key or "")
+                key = (record.source_db, record.source_key)
                 if key in held or key in seen:
                     result.already_held.append(key[1])
                     continue
@@ -225,7 +225,7 @@ class Library:
             result.added_ids = self._insert(fresh, run_id, now)
         return result
 
-    def _insert(self, records: list[Record], run_id: int, now: str) -> list[int]:
+    def _insert(self, records: list[EncodedRecord], run_id: int, now: str) -> list[int]:
         columns = [*RECORD_COLUMNS, "run_id", "added_at", "is_new"]
         sql = (
             f"INSERT INTO records ({', '.join(columns)}) "
@@ -234,9 +234,7 @@ class Library:
         if not records:
             return []
         before = self._max_id()
-        self.db.conn.executemany(
-            sql, ([*_encode(record), run_id, now, 1] for record in records)
-        )
+        self.db.conn.executemany(sql, ([*record.values, run_id, now, 1] for record in records))
         return list(range(before + 1, before + 1 + len(records)))
 
     def _max_id(self) -> int:
@@ -313,17 +311,25 @@ def _json(value: Any) -> str | None:
     return None if value is None else json.dumps(value, ensure_ascii=False)
 
 
-def _encode(record: Record) -> list[Any]:
-    """The record's RECORD_COLUMNS values, list and dict fields as JSON text.
+@dataclass(frozen=True)
+class EncodedRecord:
+    """A record as the store writes it: its provenance and its RECORD_COLUMNS values, list and
+    dict fields as JSON text. Plain strings and numbers, so it pickles cheaply between processes."""
 
-    orjson writes the dataclasses inside list fields (Author, MeshHeading, ...) itself, about
-    four times faster than json.dumps with a default= hook: encoding was a third of storing.
-    """
+    source_db: str
+    source_key: str
+    values: list[Any]
+
+
+def encode_record(record: Record) -> EncodedRecord:
+    """orjson writes the dataclasses inside list fields (Author, MeshHeading, ...) itself, about
+    four times faster than json.dumps with a default= hook: encoding was a third of storing."""
+    _check_provenance(record)
     values = list(_COLUMN_VALUES(record))
     for at in _JSON_AT:
         value = values[at]
         values[at] = orjson.dumps(value, default=_plain, option=_ORJSON).decode() if value else None
-    return values
+    return EncodedRecord(record.source_db or "", record.source_key or "", values)
 
 
 _COLUMN_VALUES = operator.attrgetter(*RECORD_COLUMNS)
