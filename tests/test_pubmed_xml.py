@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import itertools
 import re
 import threading
 from pathlib import Path
@@ -414,7 +415,7 @@ def test_chunked_reading_gives_what_iterparse_gives(path: Path, monkeypatch: pyt
     data = _raw(path)
     expected = _iterparse_records(data)
     if b"<PubmedArticleSet>" not in data[:4096]:
-        with pytest.raises(pubmed_xml._NotChunkable):
+        with pytest.raises(pubmed_xml.NotChunkable):
             list(pubmed_xml._chunked_records(io.BytesIO(data)))
     else:
         assert list(pubmed_xml._chunked_records(io.BytesIO(data))) == expected
@@ -454,7 +455,7 @@ def test_chunked_reading_error_in_a_later_chunk_names_the_documents_line(
 def test_chunked_reading_leaves_documents_with_entities_to_iterparse() -> None:
     data = _article_set(3).replace(
         b"<PubmedArticleSet>", b'<!DOCTYPE PubmedArticleSet [<!ENTITY x "y">]>\n<PubmedArticleSet>', 1)
-    with pytest.raises(pubmed_xml._NotChunkable):
+    with pytest.raises(pubmed_xml.NotChunkable):
         list(pubmed_xml._chunked_records(io.BytesIO(data)))
     assert [r.pmid for r in parse_pubmed_xml(io.BytesIO(data))] == ["70000000", "70000001", "70000002"]
 
@@ -466,3 +467,40 @@ def test_stopping_early_ends_the_parser_thread(monkeypatch: pytest.MonkeyPatch) 
     assert any(t.name == "pubmed-xml-parser" for t in threading.enumerate())
     records.close()
     assert not any(t.name == "pubmed-xml-parser" for t in threading.enumerate())
+
+
+def _interleaved(path: Path, shares: int) -> list[Record]:
+    """One chunk from each share in turn, as `litreview import` puts several readers together."""
+    readers = [pubmed_xml.chunk_share(path, share, shares) for share in range(shares)]
+    records: list[Record] = []
+    for turn in itertools.count():
+        chunk = next(readers[turn % shares], None)
+        if chunk is None:
+            return records
+        records += chunk
+
+
+@pytest.mark.parametrize("path", PUBMED_FILES, ids=lambda p: str(p.relative_to(PUBMED_DIR)))
+def test_shares_of_chunks_put_together_give_what_iterparse_gives(
+    path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(pubmed_xml, "_CHUNK_BYTES", 4096)
+    expected = list(parse_pubmed_xml(path))
+    if b"<PubmedArticleSet>" not in _raw(path)[:4096]:
+        with pytest.raises(pubmed_xml.NotChunkable):
+            _interleaved(path, 2)
+        return
+    for shares in (1, 2, 3):
+        assert _interleaved(path, shares) == expected
+
+
+def test_a_share_with_a_broken_chunk_says_it_cannot_be_read_in_chunks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(pubmed_xml, "_CHUNK_BYTES", 2048)
+    path = tmp_path / "broken.xml"
+    path.write_bytes(_article_set(40, broken_at=30))
+    chunks = pubmed_xml.chunk_share(path, 0, 1)
+    with pytest.raises(pubmed_xml.NotChunkable):
+        for chunk in chunks:
+            assert all(int(r.pmid or 0) < 70_000_030 for r in chunk)

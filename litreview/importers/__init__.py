@@ -148,18 +148,21 @@ def derived_key(record: Record) -> str:
     return "sha1:" + hashlib.sha1("|".join(parts).encode("utf-8")).hexdigest()[:16]
 
 
-def finish(record: Record, source_db: str, key: str | None) -> Record:
-    """Set provenance once the record is normalised (derived key if the file had none)."""
+def finish(record: Record, source_db: str, key: str | None, *, normalised: bool = False) -> Record:
+    """Normalise the record (unless its parser already has) and set its provenance (a derived
+    key if the file had none)."""
     from litreview.records import normalise
 
-    normalise(record)
+    if not normalised:
+        normalise(record)
     record.source_db = record.source_db or source_db
     key = (key or "").strip()
     record.source_key = key or derived_key(record)
     return record
 
 
-def check(record: Record, path: Path, number: int, line: int | None = None) -> ParseError | None:
+def check(record: Record, path: Path, number: int | None, line: int | None = None
+          ) -> ParseError | None:
     """A record with no title, identifier or author is not a reference: say so."""
     if record.title or record.doi or record.pmid or record.authors:
         return None

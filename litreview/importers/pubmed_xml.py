@@ -11,7 +11,7 @@ from lxml import etree
 
 from litreview.errors import ParseError
 from litreview.importers import Importer, check, finish, register
-from litreview.pubmed_xml import parse_pubmed_xml
+from litreview.pubmed_xml import chunk_share, parse_pubmed_xml
 from litreview.records import Record
 
 
@@ -21,10 +21,7 @@ def read(path: Path, source: str | None) -> Iterator[Record | ParseError]:
         with _open(path) as handle:
             for record in parse_pubmed_xml(handle if path.suffix == ".gz" else path):
                 number += 1
-                if record.source_db == "PubMed" and source and source != "PubMed":
-                    record.source_db = None  # the user named the database (e.g. MEDLINE)
-                finish(record, source or "PubMed", record.source_key or record.pmid)
-                yield check(record, path, number) or record
+                yield _finished(record, path, source, number)
     except ParseError as exc:  # the parser's own error: make sure it names the file
         exc.file = exc.file or str(path)
         raise
@@ -37,6 +34,28 @@ def read(path: Path, source: str | None) -> Iterator[Record | ParseError]:
     if number == 0:
         raise ParseError("no PubmedArticle or PubmedBookArticle elements found",
                          file=str(path))
+
+
+def read_share(path: Path, source: str | None, share: int, shares: int
+               ) -> Iterator[list[Record | ParseError]]:
+    """What `read` gives, for chunks share, share + shares, ... of the file, a list per chunk
+    (litreview.pubmed_xml.chunk_share). Raises NotChunkable where only `read` will do.
+
+    A record's number in the file is not known here: an empty record's ParseError carries
+    none, and whoever puts the shares back in order numbers it.
+    """
+    for records in chunk_share(path, share, shares):
+        yield [_finished(record, path, source, None) for record in records]
+
+
+def _finished(record: Record, path: Path, source: str | None, number: int | None
+              ) -> Record | ParseError:
+    if record.source_db == "PubMed" and source and source != "PubMed":
+        record.source_db = None  # the user named the database (e.g. MEDLINE)
+    # parse_pubmed_xml normalises in its own way (XML text holds no markup to strip): storing
+    # what it gives keeps an imported efetch file the same as the search that fetched it.
+    finish(record, source or "PubMed", record.source_key or record.pmid, normalised=True)
+    return check(record, path, number) or record
 
 
 def _open(path: Path) -> BinaryIO:
