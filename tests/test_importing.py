@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import pickle
 import re
@@ -397,3 +398,24 @@ def test_pubmed_xml_is_stored_as_parsed_as_a_search_stores_it(tmp_path: Path) ->
         import_file(library, path)
         stored = library.db.execute("SELECT title, abstract FROM records").fetchone()
     assert stored == (parsed.title, parsed.abstract)
+
+
+def test_pubmed_xml_an_import_stopped_half_way_ends_its_children_and_stores_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """As after Ctrl-C: the children and the threads that empty their pipes all end."""
+    monkeypatch.setattr(pubmed_xml, "_CHUNK_BYTES", 2048)
+    monkeypatch.setattr(importing, "_pubmed_shares", lambda path, fmt: 2)
+    monkeypatch.setattr(importing, "PIPE_BYTES", 4096)  # children soon wait for room to send
+    path = tmp_path / "set.xml"
+    path.write_bytes(_article_set(200))
+
+    def interrupt(count: int) -> None:
+        raise KeyboardInterrupt
+
+    with Library(tmp_path / "library.db") as library:
+        with pytest.raises(KeyboardInterrupt):
+            import_file(library, path, batch_size=10, progress=interrupt)
+        assert library.count() == 0 and library.runs("import") == []
+    assert multiprocessing.active_children() == []
+    assert threading.active_count() == 1
