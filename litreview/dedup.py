@@ -541,6 +541,13 @@ def _recurring_title(a: Sig, b: Sig, scores: dict[str, float]) -> Verdict:
                    "recurring title without issue or pages to tell", scores)
 
 
+def title_alone(a: Sig, b: Sig) -> bool:
+    """Neither record names a venue, volume, pages or DOI (trial registrations, bare reports): a
+    title that differs by a word ('Adult' and 'Adolescent Patients With ...') is then another
+    registration as likely as a variant, and goes to a reviewer."""
+    return not any(x.venue or x.volume or x.page or x.doi for x in (a, b))
+
+
 def fields_shifted(a: Sig, b: Sig) -> bool:
     """One record's volume is empty and its issue and pages hold the other's volume and issue
     ('vol -, issue 26, pages 9' against 'vol 26, issue 9, pages 1746'): its fields slipped a
@@ -633,6 +640,8 @@ def _by_citation(a: Sig, b: Sig, ts: float, scores: dict[str, float]) -> Verdict
             return Verdict("duplicate", "same title and authors; years differ by one (online first, or "
                            "proceedings dated the next year)", scores)
         return Verdict("uncertain", "same title; years differ by one", scores)
+    if ts < 0.97 and title_alone(a, b):
+        return Verdict("uncertain", "similar titles and nothing but the title to compare", scores)
     if authors is None and len(a.title) < 30 and not same_issue_fields:
         return Verdict("uncertain", "short title, no authors to compare", scores)
     return Verdict("duplicate", "same title, compatible authors, year and venue", scores)

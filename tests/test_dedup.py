@@ -499,6 +499,19 @@ def test_a_conference_named_by_its_acronym_and_theme():
     assert dedup.compare(full, journal).decision == "distinct"
 
 
+def test_titles_alone_that_differ_by_a_word_go_to_a_reviewer():
+    fields = dict(authors='[{"collective": "Genzyme Corporation"}]', year=2012)
+    adult = _sig(id=1, title="Open-label trial of eliglustat in adult patients with Gaucher disease type 1",
+                 **fields)
+    paediatric = _sig(id=2, title="Open-label trial of eliglustat in adolescent patients with Gaucher "
+                                  "disease type 1", **fields)
+    assert dedup.title_alone(adult, paediatric)
+    assert dedup.compare(adult, paediatric).decision == "uncertain"
+    same = _sig(id=3, title="Open-label trial of eliglustat in adult patients with Gaucher disease type 1.",
+                **fields)
+    assert dedup.compare(adult, same).decision == "duplicate"
+
+
 def test_record_numbers_in_the_issue_field_are_not_issues():
     def row(i, source, issue):
         return {"id": i, "source_key": f"k{i}", "source_db": source, "title": f"Study number {i} of lungs",
