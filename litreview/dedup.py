@@ -122,10 +122,10 @@ ROMAN_PART = re.compile(r"\b(?:part|phase|stage|type|grade|class|volume|chapter|
                         r"experiment|trial|wave) ((?:x|ix|iv|v?i{1,3}|v)\b)")
 
 
-def roman_part_numbers(title: str | None) -> tuple[str, ...]:
-    """'Part II', 'phase III', 'type I': numbers written as Roman numerals, which title_key cannot
-    tell from letters once the spaces are gone."""
-    return tuple(ROMAN_PART.findall(fold(title or ""))) if title else ()
+def roman_part_numbers(folded_title: str) -> tuple[str, ...]:
+    """'part ii', 'phase iii', 'type i' in a folded title: numbers written as Roman numerals, which
+    title_key cannot tell from letters once the spaces are gone."""
+    return tuple(ROMAN_PART.findall(folded_title))
 
 
 def title_key(title: str | None, venue: str = "") -> str:
@@ -215,14 +215,17 @@ def unlabelled_title_key(title: str | None, venue: str, key: str) -> str:
     Article - ', 'SIM Paper Competition - ', 'SIM 1989 Jury Award Paper - '); empty when there is
     no such label. A head of more than five words is a main title, not a label, and a head that
     names another piece (a reply, a part, an erratum) is kept."""
-    parts = SUBTITLE.split(TITLE_NOTE.sub("", title or ""), maxsplit=1)
-    if len(parts) < 2:
+    parts = SUBTITLE.split(title or "", maxsplit=1)
+    if len(parts) < 2 or len(parts[0].split()) > 5:
         return ""
-    head = LABEL_YEAR.sub("", fold(parts[0]))
-    if not head or len(head.split()) > 5 or PART_OF.search(head.replace(" ", "")):
+    head = fold(parts[0])
+    label = LABEL_YEAR.sub("", head)
+    if not label.strip() or PART_OF.search(label.replace(" ", "")):
         return ""
-    tail = title_key(parts[1], venue)
-    return tail if len(tail) >= 20 and tail != key else ""
+    head_key = head.replace(" ", "")
+    # the key folds character by character, so the rest of the title is the rest of its key
+    tail = key[len(head_key):] if key.startswith(head_key) else ""
+    return tail if len(tail) >= 20 else ""
 
 
 def volume_number(value: str | None, year: int | None) -> str | None:
@@ -239,10 +242,10 @@ def signature(row: dict[str, Any]) -> Sig:
     first = authors[0] if authors else {}
     tokens = name_tokens(first.get("family") or first.get("collective"), first.get("given"))
     title = title_key(row["title"], venue)
-    numbers = tuple(re.findall(r"\d+", title)) + roman_part_numbers(row["title"])
+    folded_title = fold(row["title"])
+    numbers = tuple(re.findall(r"\d+", title)) + roman_part_numbers(folded_title)
     types = {t.lower() for t in json.loads(row["publication_types"] or "[]")}
     doi = normalise_doi(row["doi"])
-    folded_title = fold(row["title"])
     return Sig(
         id=row["id"], key=row["source_key"], source_db=row["source_db"], title=title, title_numbers=numbers,
         families=[f for f in families if f], first_tokens=tokens, year=row["year"], doi=doi,
@@ -423,8 +426,9 @@ def one_article_two_dois(a: Sig, b: Sig) -> bool:
     pages: one article registered twice (JSTOR's 10.2307/41410404 beside the publisher's
     10.25300/MISQ/2012/36.1.02, or a publisher's double registration .../16352 and .../16353).
     Versions of a Cochrane review and a supplement's abstracts never share a page range; a title
-    that only contains the other ('Special Issue Introduction: ...') may be another item."""
-    if not a.doi or not b.doi or not same_page_range(a, b):
+    that only contains the other ('Special Issue Introduction: ...') or has other numbers in it
+    ('Part 1', 'Part 2') may be another item."""
+    if not a.doi or not b.doi or not same_page_range(a, b) or a.title_numbers != b.title_numbers:
         return False
     similarity = title_similarity(a, b)
     return similarity is not None and similarity >= 0.97 and same_citation(a, b)

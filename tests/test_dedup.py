@@ -484,7 +484,7 @@ def test_roman_part_numbers_tell_parts_apart():
                **fields)
     assert (one.title_numbers, two.title_numbers) == (("i",), ("ii",))
     assert dedup.compare(one, two).decision == "distinct"
-    assert dedup.roman_part_numbers("Why I left clinical practice") == ()
+    assert dedup.roman_part_numbers("why i left clinical practice") == ()
 
 
 def test_a_conference_named_by_its_acronym_and_theme():
