@@ -101,6 +101,8 @@ def strip_footnote(folded: str) -> str:
     """Drop a footnote marker '1' (or '1,2') glued to or after the last word ('Contexts1',
     'CONTEXTS 1', 'Review1, 2', 'in the 1990s1'), as titles read from PDFs and Crossref carry;
     'type 1', 'phases 1, 2' and the like keep their numbers."""
+    if not folded.endswith(("1", "1 2")):  # most titles; the search below scans the whole title
+        return folded
     found = _LAST_WORD_ONE.search(folded)
     if not found:
         return folded
@@ -210,15 +212,16 @@ def main_title_key(title: str | None, venue: str, key: str) -> str:
 LABEL_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 
 
-def unlabelled_title_key(title: str | None, venue: str, key: str) -> str:
-    """title_key of the title after a section label that DBLP writes in front of it ('Invited
+def unlabelled_title_key(title: str | None, key: str) -> str:
+    """The title key after a section label that DBLP writes in front of the title ('Invited
     Article - ', 'SIM Paper Competition - ', 'SIM 1989 Jury Award Paper - '); empty when there is
     no such label. A head of more than five words is a main title, not a label, and a head that
     names another piece (a reply, a part, an erratum) is kept."""
-    parts = SUBTITLE.split(title or "", maxsplit=1)
-    if len(parts) < 2 or len(parts[0].split()) > 5:
+    text = title or ""
+    found = SUBTITLE.search(text, 0, 80)  # a label of five words ends well before this
+    if not found or len(text[: found.start()].split()) > 5:
         return ""
-    head = fold(parts[0])
+    head = fold(text[: found.start()])
     label = LABEL_YEAR.sub("", head)
     if not label.strip() or PART_OF.search(label.replace(" ", "")):
         return ""
@@ -265,7 +268,7 @@ def signature(row: dict[str, Any]) -> Sig:
                          if row[k]) + (1 if authors else 0),
         is_pubmed=row["source_db"] == "PubMed",
         main_title=main_title_key(row["title"], venue, title),
-        unlabelled_title=unlabelled_title_key(row["title"], venue, title),
+        unlabelled_title=unlabelled_title_key(row["title"], title),
     )
 
 
