@@ -82,6 +82,7 @@ class Sig:
     is_pubmed: bool
     recurring: bool = False
     main_title: str = ""
+    unlabelled_title: str = ""
 
 
 LANGUAGE_NOTE = re.compile(
@@ -93,16 +94,22 @@ LANGUAGE_NOTE = re.compile(
 NUMBERED_WORDS = {"type", "phase", "part", "stage", "grade", "class", "wave", "study", "trial", "step",
                   "level", "round", "volume", "issue", "chapter", "section", "version", "group", "covid",
                   "report", "paper", "no", "number", "vol", "experiment", "table", "figure", "day", "year"}
-_LAST_WORD_ONE = re.compile(r"([a-z]+) ?1$")
+_LAST_WORD_ONE = re.compile(r"(\d{4}s|[a-z]+) ?1(?: 2)?$")
 
 
 def strip_footnote(folded: str) -> str:
-    """Drop a footnote marker '1' glued to or after the last word ('Contexts1', 'CONTEXTS 1'), as
-    titles read from PDFs carry; 'type 1', 'phase 1' and the like keep their number."""
+    """Drop a footnote marker '1' (or '1,2') glued to or after the last word ('Contexts1',
+    'CONTEXTS 1', 'Review1, 2', 'in the 1990s1'), as titles read from PDFs and Crossref carry;
+    'type 1', 'phases 1, 2' and the like keep their numbers."""
+    if not folded.endswith(("1", "1 2")):  # most titles; the search below scans the whole title
+        return folded
     found = _LAST_WORD_ONE.search(folded)
-    if found and found.group(1) not in NUMBERED_WORDS and len(found.group(1)) > 2:
-        return folded[: found.end(1)]
-    return folded
+    if not found:
+        return folded
+    word, double = found.group(1), found.group(0).endswith(" 2")
+    if word in NUMBERED_WORDS or (double and word[:-1] in NUMBERED_WORDS) or len(word) <= 2:
+        return folded
+    return folded[: found.end(1)]
 
 
 TITLE_NOTE = re.compile(
@@ -111,6 +118,16 @@ TITLE_NOTE = re.compile(
     r"\b.*)$", re.I | re.S)
 """What a database appends to a title: MEDLINE's '.[Erratum appears in ...]', '[Comment in ...]',
 and the original-language title after '<ORIGINAL>'. The record is still the article itself."""
+
+
+ROMAN_PART = re.compile(r"\b(?:part|phase|stage|type|grade|class|volume|chapter|section|study|"
+                        r"experiment|trial|wave) ((?:x|ix|iv|v?i{1,3}|v)\b)")
+
+
+def roman_part_numbers(folded_title: str) -> tuple[str, ...]:
+    """'part ii', 'phase iii', 'type i' in a folded title: numbers written as Roman numerals, which
+    title_key cannot tell from letters once the spaces are gone."""
+    return tuple(ROMAN_PART.findall(folded_title))
 
 
 def title_key(title: str | None, venue: str = "") -> str:
@@ -192,6 +209,28 @@ def main_title_key(title: str | None, venue: str, key: str) -> str:
     return main if main != key else ""
 
 
+LABEL_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+
+
+def unlabelled_title_key(title: str | None, key: str) -> str:
+    """The title key after a section label that DBLP writes in front of the title ('Invited
+    Article - ', 'SIM Paper Competition - ', 'SIM 1989 Jury Award Paper - '); empty when there is
+    no such label. A head of more than five words is a main title, not a label, and a head that
+    names another piece (a reply, a part, an erratum) is kept."""
+    text = title or ""
+    found = SUBTITLE.search(text, 0, 80)  # a label of five words ends well before this
+    if not found or len(text[: found.start()].split()) > 5:
+        return ""
+    head = fold(text[: found.start()])
+    label = LABEL_YEAR.sub("", head)
+    if not label.strip() or PART_OF.search(label.replace(" ", "")):
+        return ""
+    head_key = head.replace(" ", "")
+    # the key folds character by character, so the rest of the title is the rest of its key
+    tail = key[len(head_key):] if key.startswith(head_key) else ""
+    return tail if len(tail) >= 20 else ""
+
+
 def volume_number(value: str | None, year: int | None) -> str | None:
     """The volume, or None when the field holds the year ('2016', '2015-April'): some databases
     put the year where the volume goes, which says nothing about the volume."""
@@ -206,10 +245,10 @@ def signature(row: dict[str, Any]) -> Sig:
     first = authors[0] if authors else {}
     tokens = name_tokens(first.get("family") or first.get("collective"), first.get("given"))
     title = title_key(row["title"], venue)
-    numbers = tuple(re.findall(r"\d+", title))
+    folded_title = fold(row["title"])
+    numbers = tuple(re.findall(r"\d+", title)) + roman_part_numbers(folded_title)
     types = {t.lower() for t in json.loads(row["publication_types"] or "[]")}
     doi = normalise_doi(row["doi"])
-    folded_title = fold(row["title"])
     return Sig(
         id=row["id"], key=row["source_key"], source_db=row["source_db"], title=title, title_numbers=numbers,
         families=[f for f in families if f], first_tokens=tokens, year=row["year"], doi=doi,
@@ -229,6 +268,7 @@ def signature(row: dict[str, Any]) -> Sig:
                          if row[k]) + (1 if authors else 0),
         is_pubmed=row["source_db"] == "PubMed",
         main_title=main_title_key(row["title"], venue, title),
+        unlabelled_title=unlabelled_title_key(row["title"], title),
     )
 
 
@@ -328,7 +368,27 @@ def venues_compatible(a: Sig, b: Sig) -> bool | None:
         return True
     if "".join(w[0] for w in longer) == "".join(shorter):
         return True
+    if venue_named_by_acronym(a, b):
+        return True
     return fuzz.token_set_ratio(a.venue, b.venue) >= 85
+
+
+def venue_named_by_acronym(a: Sig, b: Sig) -> bool:
+    """One venue starts with the acronym of the other's full name: 'ICIS: Transforming Society
+    with Digital Innovation' is the International Conference on Information Systems under that
+    year's theme. The acronym has three letters at least and the full name three words."""
+    for x, y in ((a, b), (b, a)):
+        words = [w for w in y.venue.split() if w not in VENUE_STOP]
+        first = x.venue.split()[0] if x.venue else ""
+        if len(first) >= 3 and len(words) >= 3 and first == "".join(w[0] for w in words):
+            return True
+    return False
+
+
+def kinds_differ(a: Sig, b: Sig) -> bool:
+    """A conference record and a journal article; a venue named by the acronym of a conference
+    is that conference, whatever words follow the acronym."""
+    return a.conference != b.conference and not venue_named_by_acronym(a, b)
 
 
 def _prefix_subsequence(short: list[str], long: list[str]) -> bool:
@@ -353,15 +413,42 @@ def hard_conflict(a: Sig, b: Sig) -> str | None:
     """Reasons two records can never be one, whatever else matches."""
     if a.pmid and b.pmid and a.pmid != b.pmid:
         return "different PMIDs"
-    if a.doi and b.doi and a.doi != b.doi:
+    if a.doi and b.doi and a.doi != b.doi and not one_article_two_dois(a, b):
         return "different DOIs"
-    if a.notice != b.notice:
+    if a.notice != b.notice and not notice_under_article_title(a, b):
         return "a correction/comment/retraction notice and an article"
     if a.preprint != b.preprint:
         return "a preprint and a journal version"
     if a.year and b.year and abs(a.year - b.year) > 1 and not same_issue(a, b):
         return f"years differ by {abs(a.year - b.year)}"
     return None
+
+
+def one_article_two_dois(a: Sig, b: Sig) -> bool:
+    """Two DOIs on records with the same title and the same citation, down to a range of several
+    pages: one article registered twice (JSTOR's 10.2307/41410404 beside the publisher's
+    10.25300/MISQ/2012/36.1.02, or a publisher's double registration .../16352 and .../16353).
+    Versions of a Cochrane review and a supplement's abstracts never share a page range; a title
+    that only contains the other ('Special Issue Introduction: ...') or has other numbers in it
+    ('Part 1', 'Part 2') may be another item."""
+    if not a.doi or not b.doi or not same_page_range(a, b) or a.title_numbers != b.title_numbers:
+        return False
+    similarity = title_similarity(a, b)
+    return similarity is not None and similarity >= 0.97 and same_citation(a, b)
+
+
+def notice_under_article_title(a: Sig, b: Sig) -> bool:
+    """A notice and a record on the very same volume, issue, pages and year by the same first
+    author: the second record is the notice itself, filed under the title of the article it
+    corrects (Embase lists 'Erratum: Severe deficiency ...' also as 'Severe deficiency ...', both
+    on page 616 of the erratum's issue). An article and a notice about it never share a page."""
+    return bool(
+        not a.conference and not b.conference
+        and a.volume and a.issue and a.page and a.year
+        and a.volume == b.volume and a.issue == b.issue and a.page == b.page and a.year == b.year
+        and not (a.last_page and b.last_page and a.last_page != b.last_page)
+        and authors_compatible(a, b)
+    )
 
 
 def same_issue(a: Sig, b: Sig) -> bool:
@@ -381,14 +468,23 @@ def compare(a: Sig, b: Sig) -> Verdict:
     if conflict:
         related = ts is not None and ts >= 0.9 and (a.notice != b.notice or a.preprint != b.preprint)
         return Verdict("related" if related else "distinct", conflict, scores)
+    if a.notice != b.notice:
+        return Verdict("duplicate", "a notice and a record on the same volume, issue, pages and "
+                       "year by the same author: the notice under the article's title", scores)
     if a.doi and a.doi == b.doi:
         return _same_doi(a, b, ts, scores)
+    if a.doi and b.doi:  # two DOIs that hard_conflict let through: one_article_two_dois
+        return Verdict("duplicate", "same title, journal, volume, pages, year and authors; "
+                       "one article under two DOIs", scores)
     if same_citation(a, b):
         return Verdict("duplicate", "same journal, volume, first page, year and first author", scores)
     if ts is None:
         return Verdict("distinct", "no title to compare and no shared identifier", scores)
     if one_title_lacks_subtitle(a, b):
         return Verdict("duplicate", "same pages, year and authors; one title lacks its subtitle", scores)
+    if title_behind_label(a, b):
+        return Verdict("duplicate", "same volume, issue and authors; one title has a section label "
+                       "in front ('Invited Article - ')", scores)
     if ts < 0.85:
         return Verdict("distinct", "titles differ", scores)
     if a.title_numbers and b.title_numbers and a.title_numbers != b.title_numbers:
@@ -409,6 +505,23 @@ def one_title_lacks_subtitle(a: Sig, b: Sig) -> bool:
     return bool(((a.main_title and a.main_title == b.title) or (b.main_title and b.main_title == a.title))
                 and same_page_range(a, b) and a.year == b.year and authors_compatible(a, b)
                 and venues_compatible(a, b) is not False)
+
+
+def title_behind_label(a: Sig, b: Sig) -> bool:
+    """'SIM Paper Competition - Managing the Merger: ...' and 'Managing the Merger: ...' in the same
+    volume and issue of one journal, by the same first author, within a year. The title behind the
+    label may carry a typo ('Decisin Support'), as a title compared on its own may."""
+    return bool(
+        a.volume and a.issue and a.volume == b.volume and a.issue == b.issue
+        and any(x.unlabelled_title and y.title and fuzz.ratio(x.unlabelled_title, y.title) >= 95
+                and _numbers_but_years(x) == _numbers_but_years(y) for x, y in ((a, b), (b, a)))
+        and not (a.year and b.year and abs(a.year - b.year) > 1)
+        and authors_compatible(a, b) and venues_compatible(a, b) is not False)
+
+
+def _numbers_but_years(sig: Sig) -> tuple[str, ...]:
+    """The title's numbers without years, which labels carry ('SIM 1989 Jury Award Paper')."""
+    return tuple(n for n in sig.title_numbers if not LABEL_YEAR.fullmatch(n))
 
 
 def same_citation(a: Sig, b: Sig) -> bool:
@@ -435,6 +548,13 @@ def _recurring_title(a: Sig, b: Sig, scores: dict[str, float]) -> Verdict:
                    "recurring title without issue or pages to tell", scores)
 
 
+def title_alone(a: Sig, b: Sig) -> bool:
+    """Neither record names a venue, volume, pages or DOI (trial registrations, bare reports): a
+    title that differs by a word ('Adult' and 'Adolescent Patients With ...') is then another
+    registration as likely as a variant, and goes to a reviewer."""
+    return not any(x.venue or x.volume or x.page or x.doi for x in (a, b))
+
+
 def fields_shifted(a: Sig, b: Sig) -> bool:
     """One record's volume is empty and its issue and pages hold the other's volume and issue
     ('vol -, issue 26, pages 9' against 'vol 26, issue 9, pages 1746'): its fields slipped a
@@ -447,7 +567,29 @@ def _pages_differ(a: Sig, b: Sig) -> bool:
     """Both first and last pages disagree (one typo in a range is not a difference)."""
     if not a.page or not b.page or a.page == b.page or a.page_starts & b.page_starts:
         return False
-    return not (a.last_page and a.last_page == b.last_page)
+    if a.last_page and a.last_page == b.last_page:
+        return False
+    return not (page_ranges_overlap(a, b) or online_first_pages(a, b))
+
+
+def page_ranges_overlap(a: Sig, b: Sig) -> bool:
+    """Two ranges of several pages that overlap ('678-684' and '676-682'): two articles of one
+    volume cannot share a page, so one range is misprinted. Not for conference abstracts, several
+    of which share the pages of a supplement."""
+    if a.conference or b.conference or not (a.page and a.last_page and b.page and b.last_page):
+        return False
+    first_a, last_a, first_b, last_b = int(a.page), int(a.last_page), int(b.page), int(b.last_page)
+    several = first_a < last_a and first_b < last_b
+    return several and first_a <= last_b and first_b <= last_a
+
+
+def online_first_pages(a: Sig, b: Sig) -> bool:
+    """One record has no volume and its pages start at 1: an online-first version, which
+    publishers paginate from page 1 until the article is placed in an issue ('1-6' against
+    '2422-2427'). Its pages say nothing against the issue's, in a journal both records name."""
+    if a.conference or b.conference or venues_compatible(a, b) is not True:
+        return False
+    return any(not x.volume and x.page == "1" and y.volume for x, y in ((a, b), (b, a)))
 
 
 def _same_doi(a: Sig, b: Sig, ts: float | None, scores: dict[str, float]) -> Verdict:
@@ -473,7 +615,7 @@ def _by_citation(a: Sig, b: Sig, ts: float, scores: dict[str, float]) -> Verdict
             return Verdict("duplicate", "same title, authors, volume and issue; the years disagree "
                            "(one is miskeyed)", scores)
         return Verdict("distinct", f"years differ by {gap}", scores)
-    if a.conference != b.conference and gap != 0:
+    if kinds_differ(a, b) and gap != 0:
         return Verdict("distinct", "a conference record and an article of another year", scores)
     same_issue_fields = bool(a.volume and a.page and a.volume == b.volume and a.page == b.page) or (
         not a.volume and not b.volume and same_page_range(a, b))
@@ -491,7 +633,7 @@ def _by_citation(a: Sig, b: Sig, ts: float, scores: dict[str, float]) -> Verdict
     same_place = bool(a.volume and a.issue and a.volume == b.volume and a.issue == b.issue and gap == 0
                       and ts >= 0.97 and authors)
     if venues_compatible(a, b) is False and not same_issue_fields and not both_conference and not same_place:
-        if a.conference != b.conference:
+        if kinds_differ(a, b):
             return Verdict("distinct", "a conference abstract and a journal article", scores)
         return Verdict("distinct", "different venues", scores)
     if a.recurring or b.recurring:
@@ -502,9 +644,11 @@ def _by_citation(a: Sig, b: Sig, ts: float, scores: dict[str, float]) -> Verdict
         return Verdict("distinct", "titles differ", scores)
     if gap == 1:
         if ts >= 0.97 and authors:
-            return Verdict("duplicate", "same title and authors; years differ by one (online first)",
-                           scores)
+            return Verdict("duplicate", "same title and authors; years differ by one (online first, or "
+                           "proceedings dated the next year)", scores)
         return Verdict("uncertain", "same title; years differ by one", scores)
+    if ts < 0.97 and title_alone(a, b):
+        return Verdict("uncertain", "similar titles and nothing but the title to compare", scores)
     if authors is None and len(a.title) < 30 and not same_issue_fields:
         return Verdict("uncertain", "short title, no authors to compare", scores)
     return Verdict("duplicate", "same title, compatible authors, year and venue", scores)
@@ -642,7 +786,23 @@ def signatures(rows: list[dict[str, Any]]) -> dict[int, Sig]:
                 volumes[sig.title].add(sig.volume)
     for sig in sigs.values():
         sig.recurring = len(years.get(sig.title, ())) >= 3 or len(volumes.get(sig.title, ())) >= 3
+    numbering = sources_numbering_records_as_issues(sigs.values())
+    for sig in sigs.values():
+        if sig.source_db in numbering:
+            sig.issue = None
     return sigs
+
+
+def sources_numbering_records_as_issues(sigs: Iterable[Sig]) -> set[str]:
+    """Sources whose issue field holds a different number on nearly every record (fifty records at
+    least): an EndNote library that wrote its record numbers there. Real issue numbers repeat across
+    the articles of a library; those numbers say nothing about the issue, so they are dropped."""
+    issues: dict[str, list[str]] = defaultdict(list)
+    for sig in sigs:
+        if sig.issue:
+            issues[sig.source_db].append(sig.issue)
+    return {source for source, values in issues.items()
+            if len(values) >= 50 and len(set(values)) > 0.9 * len(values)}
 
 
 def store_rows(library: Library) -> list[dict[str, Any]]:

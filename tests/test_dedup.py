@@ -387,3 +387,144 @@ def test_fields_slipped_a_column_do_not_make_different_pages():
     assert dedup.compare(slipped, complete).decision == "duplicate"
     other = _sig(id=3, volume=None, issue="26", pages="12", **fields)
     assert dedup.compare(other, complete).decision == "distinct"
+
+
+def test_overlapping_page_ranges_in_one_volume_are_one_article():
+    fields = dict(title="Phase I trial of intravenous tretinoin and valproate in advanced solid tumours",
+                  authors='[{"family": "Okafor", "given": "N"}]', year=2011, journal="Cancer Biol Ther",
+                  volume="12")
+    a = _sig(id=1, pages="412-418", **fields)
+    b = _sig(id=2, pages="410-416", **fields)
+    assert dedup.page_ranges_overlap(a, b) and dedup.compare(a, b).decision == "duplicate"
+    apart = _sig(id=3, pages="520-526", **fields)
+    assert dedup.compare(a, apart).decision == "distinct"
+    # abstracts of one supplement share pages: overlap proves nothing there
+    abstract = {**fields, "issue": "Suppl 1"}
+    assert not dedup.page_ranges_overlap(_sig(id=4, pages="S12-S13", **abstract),
+                                         _sig(id=5, pages="S13-S14", **abstract))
+
+
+def test_online_first_pages_do_not_contradict_the_issue_pages():
+    fields = dict(title="Percutaneous versus endoscopic drainage of fluid collections after distal "
+                        "pancreatectomy", authors='[{"family": "Marsh", "given": "Y. K."}]', year=2014)
+    ahead = _sig(id=1, journal="Surgical Endoscopy", pages="1-7", **fields)
+    issue = _sig(id=2, journal="Surg Endosc", volume="28", issue="4", pages="1188-1194", **fields)
+    assert dedup.online_first_pages(ahead, issue)
+    assert dedup.compare(ahead, issue).decision == "duplicate"
+    # with a volume on both sides, page 1 is a real page
+    other = _sig(id=3, journal="Surg Endosc", volume="28", issue="1", pages="1-7", **fields)
+    assert not dedup.online_first_pages(other, issue)
+    assert dedup.compare(other, issue).decision == "distinct"
+
+
+def test_a_notice_filed_under_the_article_title_is_that_notice():
+    fields = dict(authors='[{"family": "Moreau", "given": "A"}]', year=2004, journal="J Pediatr",
+                  volume="145", issue="2", pages="279")
+    title = "Thrombotic microangiopathy with undetectable ADAMTS13 activity in three siblings"
+    notice = _sig(id=1, title="Erratum: " + title, **fields)
+    filed = _sig(id=2, title=title, **fields)
+    assert notice.notice and not filed.notice
+    verdict = dedup.compare(notice, filed)
+    assert verdict.decision == "duplicate" and "notice" in verdict.rule
+    # the article itself, in its own issue and pages, stays only related to the notice
+    article = _sig(id=3, title=title, **{**fields, "issue": "1", "pages": "102-108"})
+    assert dedup.compare(notice, article).decision == "related"
+
+
+def test_a_section_label_in_front_of_the_title():
+    fields = dict(authors='[{"family": "Hollis", "given": "Ann M."}]', year=1991, journal="MIS Quarterly",
+                  volume="15", issue="3")
+    labelled = _sig(id=1, title="SIM 1991 Paper Competition - Rebuilding the Claims Process at a Regional "
+                                "Insurer - Lessons Learned", **fields)
+    plain = _sig(id=2, title="Rebuilding the Claims Process at a Regional Insurer: Lessons Learned",
+                 pages="301-318", **fields)
+    verdict = dedup.compare(labelled, plain)
+    assert verdict.decision == "duplicate" and "label" in verdict.rule
+    reply = _sig(id=3, title="Reply - Rebuilding the Claims Process at a Regional Insurer: Lessons Learned",
+                 **fields)
+    assert reply.unlabelled_title == "" and dedup.compare(reply, plain).decision != "duplicate"
+    other_issue = _sig(id=4, title="SIM Paper Competition - Rebuilding the Claims Process at a Regional "
+                                   "Insurer: Lessons Learned", **{**fields, "issue": "4"})
+    assert not dedup.title_behind_label(other_issue, plain)
+
+
+def test_one_article_under_two_dois_with_the_same_citation():
+    fields = dict(title="Habit and switching costs in the acceptance of a replacement system",
+                  authors='[{"family": "Lindqvist", "given": "Greta"}]', year=2013,
+                  journal="MIS Quarterly", volume="37", issue="2", pages="455-478")
+    jstor = _sig(id=1, doi="10.2307/43825907", **fields)
+    publisher = _sig(id=2, doi="10.25300/MISQ/2013/37.2.07", **fields)
+    assert dedup.hard_conflict(jstor, publisher) is None
+    assert dedup.compare(jstor, publisher).decision == "duplicate"
+    # two DOIs and another page range: two works
+    moved = _sig(id=3, doi="10.25300/MISQ/2013/37.2.08", **{**fields, "pages": "479-500"})
+    assert dedup.hard_conflict(jstor, moved) == "different DOIs"
+    # a title that only contains the other one under another DOI may be another item
+    intro = _sig(id=4, doi="10.25300/MISQ/2013/37.2.01", **{**fields, "title": "Special Issue "
+                 "Introduction: Habit and switching costs in the acceptance of a replacement system"})
+    assert dedup.hard_conflict(publisher, intro) == "different DOIs"
+
+
+def test_footnote_markers_after_decades_and_double_markers():
+    key = dedup.title_key
+    assert key("Technology Issues Facing Hospital Management in the 1990s1") == key(
+        "Technology issues facing hospital management in the 1990s")
+    assert key("Knowledge Sharing in Virtual Teams: A Review1, 2") == key(
+        "Knowledge sharing in virtual teams: a review")
+    assert dedup.strip_footnote("results of phases 1 2") == "results of phases 1 2"
+    assert dedup.strip_footnote("lessons from the first five years1") == "lessons from the first five years"
+
+
+def test_roman_part_numbers_tell_parts_apart():
+    fields = dict(authors='[{"family": "Lucas", "given": "Henry"}]', year=1982, journal="MIS Quarterly",
+                  volume="6", issue="2")
+    one = _sig(id=1, title="Evaluating decision support systems in practice - Part I: the user's view",
+               **fields)
+    two = _sig(id=2, title="Evaluating Decision Support Systems in Practice, Part II: The User's View",
+               **fields)
+    assert (one.title_numbers, two.title_numbers) == (("i",), ("ii",))
+    assert dedup.compare(one, two).decision == "distinct"
+    assert dedup.roman_part_numbers("why i left clinical practice") == ()
+
+
+def test_a_conference_named_by_its_acronym_and_theme():
+    fields = dict(title="Reputation signals and hiring outcomes in online labor markets",
+                  authors='[{"family": "Hoang", "given": "Minh"}]')
+    full = _sig(id=1, journal="International Conference on Information Systems", year=2019, pages="1-17",
+                **fields)
+    themed = _sig(id=2, journal="ICIS: Digital Transformation and the Future of Work", year=2020, **fields)
+    assert dedup.venue_named_by_acronym(full, themed) and not dedup.kinds_differ(full, themed)
+    assert dedup.compare(full, themed).decision == "duplicate"
+    journal = _sig(id=3, journal="Information Systems Research", year=2020, **fields)
+    assert dedup.compare(full, journal).decision == "distinct"
+
+
+def test_titles_alone_that_differ_by_a_word_go_to_a_reviewer():
+    fields = dict(authors='[{"collective": "Genzyme Corporation"}]', year=2012)
+    adult = _sig(id=1, title="Open-label trial of eliglustat in adult patients with Gaucher disease type 1",
+                 **fields)
+    paediatric = _sig(id=2, title="Open-label trial of eliglustat in adolescent patients with Gaucher "
+                                  "disease type 1", **fields)
+    assert dedup.title_alone(adult, paediatric)
+    assert dedup.compare(adult, paediatric).decision == "uncertain"
+    same = _sig(id=3, title="Open-label trial of eliglustat in adult patients with Gaucher disease type 1.",
+                **fields)
+    assert dedup.compare(adult, same).decision == "duplicate"
+
+
+def test_record_numbers_in_the_issue_field_are_not_issues():
+    def row(i, source, issue):
+        return {"id": i, "source_key": f"k{i}", "source_db": source, "title": f"Study number {i} of lungs",
+                "authors": None, "year": 2001, "doi": None, "pmid": None, "volume": "12", "issue": issue,
+                "pages": None, "journal": "Thorax", "journal_abbrev": None, "book_title": None,
+                "kind": "article", "publication_types": None, "abstract": None}
+
+    endnote = [row(i, "EndNote", str(1000 + i)) for i in range(60)]
+    pubmed = [row(100 + i, "PubMed", str(1 + i % 12)) for i in range(60)]
+    sigs = dedup.signatures(endnote + pubmed)
+    fresh = [dedup.signature(r) for r in endnote + pubmed]
+    assert dedup.sources_numbering_records_as_issues(fresh) == {"EndNote"}
+    assert all(sigs[i].issue is None for i in range(60))
+    assert sigs[100].issue == "1"
+    few = dedup.signatures(endnote[:20])
+    assert few[0].issue == "1000"
