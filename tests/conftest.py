@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +13,25 @@ from litreview.store import Library
 
 SHARED_DATA = (Path(__file__).resolve().parents[2] / "shared" / "data").resolve()
 TEST_DATA = Path(__file__).resolve().parent / "data"
+
+
+def article_set(count: int, broken_at: int | None = None, empty_at: int | None = None) -> bytes:
+    """A PubmedArticleSet of `count` copies of tests/data/pubmed_future.xml's article, PMIDs
+    70000000 on; article `broken_at` has a mismatched end tag, article `empty_at` is empty."""
+    template = (TEST_DATA / "pubmed_future.xml").read_bytes()
+    found = re.search(rb"<PubmedArticle>.*?</PubmedArticle>", template, re.S)
+    assert found is not None
+    parts = [b'<?xml version="1.0" encoding="UTF-8"?>\n<PubmedArticleSet>\n']
+    for number in range(count):
+        one = re.sub(rb"<PMID Version=\"1\">\d+", b'<PMID Version="1">%d' % (70_000_000 + number),
+                     found.group(0))
+        if number == broken_at:
+            one = one.replace(b"</ArticleTitle>", b"</ArticleTitel>")
+        if number == empty_at:
+            one = b"<PubmedArticle><MedlineCitation/></PubmedArticle>"
+        parts.append(one + b"\n")
+    parts.append(b"</PubmedArticleSet>\n")
+    return b"".join(parts)
 
 
 @pytest.fixture(autouse=True)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
-import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -20,7 +20,7 @@ from litreview.importers import pubmed_xml as importing_pubmed
 from litreview.importing import checksum, import_file
 from litreview.pubmed_xml import parse_pubmed_xml
 from litreview.store import Library
-from tests.conftest import SHARED_DATA, TEST_DATA
+from tests.conftest import SHARED_DATA, TEST_DATA, article_set
 
 GOOD_RIS = "TY  - JOUR\nTI  - First\nAU  - Smith, J\nPY  - 2020\nER  - \n\n" \
            "TY  - JOUR\nTI  - Second\nPY  - 2021\nER  - \n"
@@ -195,29 +195,39 @@ def _stored(library: Library) -> list[dict[str, object]]:
     return [{k: v for k, v in zip(columns, row) if k != "added_at"} for row in rows.fetchall()]
 
 
+def _outcome(path: Path, db: Path, **options: object) -> tuple[object, ...]:
+    """What importing `path` into a new library gives: counts, skipped and rows, or the error."""
+    with Library(db) as library:
+        try:
+            result = import_file(library, path, **options)  # type: ignore[arg-type]
+            return result.read, result.added, [str(s) for s in result.skipped], _stored(library)
+        except ParseError as exc:
+            return str(exc), library.count()
+
+
+def _count_children(monkeypatch: pytest.MonkeyPatch, reader: type) -> list[int]:
+    """The pids of the reading children `reader` (a reader class of importing) starts."""
+    started: list[int] = []
+    real_init = reader.__init__
+
+    def counting_init(self: Any, *args: object) -> None:
+        real_init(self, *args)
+        started.extend(p.pid for p in getattr(self, "processes", None) or [self.process])
+
+    monkeypatch.setattr(reader, "__init__", counting_init)
+    return started
+
+
 def _import_both_ways(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, path: Path, **options: object
                       ) -> tuple[object, object, list[int]]:
     """Import `path` in this process, then again read by a child process; the child count."""
     tmp_path.mkdir(parents=True, exist_ok=True)
+    started = _count_children(monkeypatch, importing._ChildReader)
     outcomes = []
-    started: list[int] = []
-    real_init = importing._ChildReader.__init__
-
-    def counting_init(self: importing._ChildReader, *args: object) -> None:
-        real_init(self, *args)
-        started.append(self.process.pid)
-
-    monkeypatch.setattr(importing._ChildReader, "__init__", counting_init)
     for label, threshold in (("here", 1 << 62), ("child", 0)):
         monkeypatch.setattr(importing, "CHILD_MIN_BYTES", threshold)
         assert threading.active_count() == 1, "a thread left running stops the child path"
-        with Library(tmp_path / f"{label}.db") as library:
-            try:
-                result = import_file(library, path, **options)  # type: ignore[arg-type]
-                outcomes.append((result.read, result.added, [str(s) for s in result.skipped],
-                                 _stored(library)))
-            except ParseError as exc:
-                outcomes.append((str(exc), library.count()))
+        outcomes.append(_outcome(path, tmp_path / f"{label}.db", **options))
     return outcomes[0], outcomes[1], started
 
 
@@ -272,24 +282,11 @@ def _import_here_and_shared(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pat
     """Import `path` here, then read by `shares` children (in chunks of 2 KB: many per file)."""
     monkeypatch.setattr(pubmed_xml, "_CHUNK_BYTES", 2048)
     tmp_path.mkdir(parents=True, exist_ok=True)
+    started = _count_children(monkeypatch, importing._PubmedShareReaders)
     outcomes = []
-    started: list[int] = []
-    real_init = importing._PubmedShareReaders.__init__
-
-    def counting_init(self: importing._PubmedShareReaders, *args: object) -> None:
-        real_init(self, *args)
-        started.extend(p.pid for p in self.processes)
-
-    monkeypatch.setattr(importing._PubmedShareReaders, "__init__", counting_init)
     for label, count in (("here", 0), ("shared", shares)):
         monkeypatch.setattr(importing, "_pubmed_shares", lambda path, fmt, count=count: count)
-        with Library(tmp_path / f"{label}.db") as library:
-            try:
-                result = import_file(library, path, **options)  # type: ignore[arg-type]
-                outcomes.append((result.read, result.added, [str(s) for s in result.skipped],
-                                 _stored(library)))
-            except ParseError as exc:
-                outcomes.append((str(exc), library.count()))
+        outcomes.append(_outcome(path, tmp_path / f"{label}.db", **options))
     return outcomes[0], outcomes[1], started
 
 
@@ -322,33 +319,18 @@ def test_pubmed_xml_the_children_cannot_read_in_chunks_is_read_here(
     assert len(started) == 2 and here == shared and here[1] > 0
 
 
-def _article_set(count: int, broken_at: int | None = None, empty_at: int | None = None) -> bytes:
-    template = (TEST_DATA / "pubmed_future.xml").read_bytes()
-    article = re.search(rb"<PubmedArticle>.*?</PubmedArticle>", template, re.S).group(0)
-    parts = [b'<?xml version="1.0" encoding="UTF-8"?>\n<PubmedArticleSet>\n']
-    for number in range(count):
-        one = re.sub(rb"<PMID Version=\"1\">\d+", b'<PMID Version="1">%d' % (70_000_000 + number), article)
-        if number == broken_at:
-            one = one.replace(b"</ArticleTitle>", b"</ArticleTitel>")
-        if number == empty_at:
-            one = b"<PubmedArticle><MedlineCitation/></PubmedArticle>"
-        parts.append(one + b"\n")
-    parts.append(b"</PubmedArticleSet>\n")
-    return b"".join(parts)
-
-
 def test_pubmed_xml_errors_from_several_children_are_the_errors_read_here(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     broken = tmp_path / "broken.xml"
-    broken.write_bytes(_article_set(60, broken_at=45))
+    broken.write_bytes(article_set(60, broken_at=45))
     here, shared, started = _import_here_and_shared(tmp_path / "broken", monkeypatch, broken)
     assert len(started) == 2 and here == shared
     line = broken.read_bytes()[: broken.read_bytes().index(b"</ArticleTitel>")].count(b"\n") + 1
     assert f"broken.xml, line {line}, record 46: " in str(here[0]) and here[1] == 0
 
     empty = tmp_path / "empty.xml"
-    empty.write_bytes(_article_set(60, empty_at=37))
+    empty.write_bytes(article_set(60, empty_at=37))
     here, shared, _ = _import_here_and_shared(tmp_path / "empty", monkeypatch, empty)
     assert here == shared and "empty.xml, record 38: record is empty" in str(here[0])
     here, shared, _ = _import_here_and_shared(tmp_path / "skip", monkeypatch, empty, skip_invalid=True)
@@ -359,7 +341,7 @@ def test_pubmed_xml_a_child_that_dies_leaves_the_rest_to_this_process(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     path = tmp_path / "set.xml"
-    path.write_bytes(_article_set(60))
+    path.write_bytes(article_set(60))
     real_read_share = importing_pubmed.read_share
 
     def dying_read_share(path: Path, source: str | None, share: int, shares: int
@@ -391,7 +373,7 @@ def test_pubmed_xml_is_stored_as_parsed_as_a_search_stores_it(tmp_path: Path) ->
     """XML text holds no markup: a literal "<b c>" (escaped in the file) is the title's own text,
     and an import must not strip it as a RIS importer strips <i> from a title."""
     path = tmp_path / "escaped.xml"
-    path.write_bytes(_article_set(1).replace(b"<ArticleTitle>", b"<ArticleTitle>a&lt;b c&gt;d: ", 1))
+    path.write_bytes(article_set(1).replace(b"<ArticleTitle>", b"<ArticleTitle>a&lt;b c&gt;d: ", 1))
     parsed = next(parse_pubmed_xml(path))
     assert parsed.title.startswith("a<b c>d: ")
     with _lib(tmp_path) as library:
@@ -408,7 +390,7 @@ def test_pubmed_xml_an_import_stopped_half_way_ends_its_children_and_stores_noth
     monkeypatch.setattr(importing, "_pubmed_shares", lambda path, fmt: 2)
     monkeypatch.setattr(importing, "PIPE_BYTES", 4096)  # children soon wait for room to send
     path = tmp_path / "set.xml"
-    path.write_bytes(_article_set(200))
+    path.write_bytes(article_set(200))
 
     def interrupt(count: int) -> None:
         raise KeyboardInterrupt

@@ -18,7 +18,7 @@ from litreview.errors import ParseError
 from litreview.pubmed_xml import parse_pubmed_xml
 from litreview.records import STORE_FIELDS, Record
 from litreview.store import Library
-from tests.conftest import SHARED_DATA, TEST_DATA
+from tests.conftest import SHARED_DATA, TEST_DATA, article_set
 
 PUBMED_DIR = SHARED_DATA / "pubmed_xml"
 ARTICLE_OPEN = re.compile(rb"<Pubmed(?:Book)?Article[\s>]")
@@ -422,24 +422,11 @@ def test_chunked_reading_gives_what_iterparse_gives(path: Path, monkeypatch: pyt
     assert list(parse_pubmed_xml(path)) == expected
 
 
-def _article_set(count: int, broken_at: int | None = None) -> bytes:
-    template = (TEST_DATA / "pubmed_future.xml").read_bytes()
-    article = re.search(rb"<PubmedArticle>.*?</PubmedArticle>", template, re.S).group(0)
-    parts = [b'<?xml version="1.0" encoding="UTF-8"?>\n<PubmedArticleSet>\n']
-    for number in range(count):
-        one = re.sub(rb"<PMID Version=\"1\">\d+", b'<PMID Version="1">%d' % (70_000_000 + number), article)
-        if number == broken_at:
-            one = one.replace(b"</ArticleTitle>", b"</ArticleTitel>")
-        parts.append(one + b"\n")
-    parts.append(b"</PubmedArticleSet>\n")
-    return b"".join(parts)
-
-
 def test_chunked_reading_error_in_a_later_chunk_names_the_documents_line(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(pubmed_xml, "_CHUNK_BYTES", 2048)
-    data = _article_set(40, broken_at=30)
+    data = article_set(40, broken_at=30)
     given: list[str | None] = []
     with pytest.raises(ParseError) as chunked:
         for record in parse_pubmed_xml(io.BytesIO(data)):
@@ -453,7 +440,7 @@ def test_chunked_reading_error_in_a_later_chunk_names_the_documents_line(
 
 
 def test_chunked_reading_leaves_documents_with_entities_to_iterparse() -> None:
-    data = _article_set(3).replace(
+    data = article_set(3).replace(
         b"<PubmedArticleSet>", b'<!DOCTYPE PubmedArticleSet [<!ENTITY x "y">]>\n<PubmedArticleSet>', 1)
     with pytest.raises(pubmed_xml.NotChunkable):
         list(pubmed_xml._chunked_records(io.BytesIO(data)))
@@ -462,7 +449,7 @@ def test_chunked_reading_leaves_documents_with_entities_to_iterparse() -> None:
 
 def test_stopping_early_ends_the_parser_thread(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(pubmed_xml, "_CHUNK_BYTES", 2048)
-    records = parse_pubmed_xml(io.BytesIO(_article_set(200)))
+    records = parse_pubmed_xml(io.BytesIO(article_set(200)))
     assert next(records).pmid == "70000000"
     assert any(t.name == "pubmed-xml-parser" for t in threading.enumerate())
     records.close()
@@ -499,7 +486,7 @@ def test_a_share_with_a_broken_chunk_says_it_cannot_be_read_in_chunks(
 ) -> None:
     monkeypatch.setattr(pubmed_xml, "_CHUNK_BYTES", 2048)
     path = tmp_path / "broken.xml"
-    path.write_bytes(_article_set(40, broken_at=30))
+    path.write_bytes(article_set(40, broken_at=30))
     chunks = pubmed_xml.chunk_share(path, 0, 1)
     with pytest.raises(pubmed_xml.NotChunkable):
         for chunk in chunks:
