@@ -140,9 +140,13 @@ def replicate(n: int, path: Path) -> None:
             for row in base:
                 if written >= n:
                     break
-                tag = f" {copy}" if copy else ""
-                out = dict(row, id=f"{row['id']}_{copy}", title=(row["title"] + tag) if row["title"] else "",
-                           doi=(row["doi"] + tag.strip()) if row["doi"] else "")
+                # A leading "Study N:" makes each copy's titles different publications to any
+                # reader; a trailing " 1" was read as a footnote marker and merged copy 1 into 0.
+                prefix = f"Study {copy}: " if copy else ""
+                suffix = f".{copy}" if copy else ""
+                out = dict(row, id=f"{row['id']}_{copy}",
+                           title=(prefix + row["title"]) if row["title"] else "",
+                           doi=(row["doi"] + suffix) if row["doi"] else "")
                 if copy:
                     out = perturb(out, rng)
                 writer.writerow(out)
