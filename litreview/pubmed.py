@@ -17,6 +17,7 @@ import io
 import re
 import socket
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -89,7 +90,13 @@ class EntrezClient:
 
     def _get(self, util: str, params: dict[str, Any], post: bool | None = None) -> bytes:
         self._configure()
-        request = Entrez._build_request(f"{self.settings.eutils_url}/{util}.fcgi", params, post=post)
+        with warnings.catch_warnings():
+            # Without an email Bio.Entrez warns on stderr with a 15-line text every run; the
+            # CLI says it once in one line ("set NCBI_EMAIL"), and cron mails stderr nightly.
+            warnings.filterwarnings("ignore", message=r"\s*Email address is not specified",
+                                    category=UserWarning)
+            request = Entrez._build_request(f"{self.settings.eutils_url}/{util}.fcgi", params,
+                                            post=post)
         previous = socket.getdefaulttimeout()
         socket.setdefaulttimeout(self.timeout)
         try:

@@ -125,3 +125,18 @@ def test_real_time_burst_is_never_answered_429(eutils):
     records = [r for b in EntrezClient(fetch_batch=10).fetch(pmids) for r in b]
     assert len(records) == 60
     assert eutils.stand_in.served_429_for_rate == 0
+
+
+def test_no_email_gives_no_biopython_warning(eutils, clock, monkeypatch):
+    """The CLI asks for NCBI_EMAIL in one line; Bio.Entrez's own 15-line warning is not repeated."""
+    import warnings
+
+    from litreview.config import ncbi_settings
+
+    monkeypatch.delenv("NCBI_EMAIL")
+    _fill(eutils.corpus, "emh", 3)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        found = EntrezClient(ncbi_settings()).esearch("emh", retmax=3)
+    assert found.count == 3 and "email" not in eutils.stand_in.log[0]
+    assert [str(w.message) for w in caught if "Email" in str(w.message)] == []
