@@ -136,7 +136,7 @@ def title_key(title: str | None, venue: str = "") -> str:
     text = TITLE_NOTE.sub("", title or "")
     text = clean_text(text) or ""
     text = LANGUAGE_NOTE.sub("", text)
-    text = re.sub(r"^\[(.*)\]\.?$", r"\1", text)
+    text = BRACKETED.sub(r"\1", text)
     folded = strip_footnote(fold(text))
     if folded in GENERIC_TITLES or (venue and folded.startswith(venue) and len(folded) < len(venue) + 30):
         return ""
@@ -156,6 +156,14 @@ MONTH_NUMBER = {m: n for n, m in enumerate(("jan", "feb", "mar", "apr", "may", "
 SPREADSHEET_DATE = re.compile(r"^\s*(?:(\d{1,2})-([A-Za-z]{3})|([A-Za-z]{3})-(\d{1,2}))\s*$")
 
 
+BRACKETED = re.compile(r"^\[(.*)\]\.?$")
+DIGITS = re.compile(r"\d+")
+RANGE_STARTS = re.compile(r"(?:^|[,;+&]\s*)[A-Za-z]*0*(\d+)")
+PAGE_RANGE = re.compile(r"\s*[A-Za-z]*(\d+)\s*[-\u2013]+\s*[A-Za-z]*(\d+)")
+LEADING_NUMBER = re.compile(r"\s*(\d+)")
+ABSTRACT_PAGE = re.compile(r"^\s*[AaSs]\d+")
+
+
 def usable_pages(pages: str | None) -> str | None:
     """Pages a spreadsheet turned into a date are read back ('21-Apr' was 4-21, '01-Jun' was 1-6);
     None for any other page field with a month in it."""
@@ -171,19 +179,19 @@ def usable_pages(pages: str | None) -> str | None:
 
 def first_page(pages: str | None) -> str | None:
     """Digits of the first page: 'S33' -> '33', 'viii108' -> '108', 'e0123' -> '123'."""
-    found = re.search(r"\d+", usable_pages(pages) or "")
+    found = DIGITS.search(usable_pages(pages) or "")
     return found.group(0).lstrip("0") or None if found else None
 
 
 def page_starts(pages: str | None) -> frozenset[str]:
     """Every range start in '233-8+230-5, 246-51' (reprints list several ranges)."""
-    starts = re.findall(r"(?:^|[,;+&]\s*)[A-Za-z]*0*(\d+)", usable_pages(pages) or "")
+    starts = RANGE_STARTS.findall(usable_pages(pages) or "")
     return frozenset(starts)
 
 
 def last_page(pages: str | None) -> str | None:
     """'482-91' -> '491': the end page written in full."""
-    found = re.match(r"\s*[A-Za-z]*(\d+)\s*[-\u2013]+\s*[A-Za-z]*(\d+)", usable_pages(pages) or "")
+    found = PAGE_RANGE.match(usable_pages(pages) or "")
     if not found:
         return None
     start, end = found.groups()
@@ -191,7 +199,7 @@ def last_page(pages: str | None) -> str | None:
 
 
 def leading_number(value: str | None) -> str | None:
-    found = re.match(r"\s*(\d+)", value or "")
+    found = LEADING_NUMBER.match(value or "")
     return found.group(1).lstrip("0") or "0" if found else None
 
 
@@ -246,7 +254,7 @@ def signature(row: dict[str, Any]) -> Sig:
     tokens = name_tokens(first.get("family") or first.get("collective"), first.get("given"))
     title = title_key(row["title"], venue)
     folded_title = fold(row["title"])
-    numbers = tuple(re.findall(r"\d+", title)) + roman_part_numbers(folded_title)
+    numbers = tuple(DIGITS.findall(title)) + roman_part_numbers(folded_title)
     types = {t.lower() for t in json.loads(row["publication_types"] or "[]")}
     doi = normalise_doi(row["doi"])
     return Sig(
@@ -263,7 +271,7 @@ def signature(row: dict[str, Any]) -> Sig:
         or bool(not venue and doi and doi.startswith(PREPRINT_DOI)),
         conference=row["kind"] == "conference" or bool(CONFERENCE.search(venue))
         or "suppl" in fold(f"{row['issue'] or ''} {row['volume'] or ''}")
-        or bool(re.match(r"^\s*[AaSs]\d+", row["pages"] or "")),
+        or bool(ABSTRACT_PAGE.match(row["pages"] or "")),
         completeness=sum(1 for k in ("doi", "abstract", "pages", "volume", "issue", "journal", "pmid")
                          if row[k]) + (1 if authors else 0),
         is_pubmed=row["source_db"] == "PubMed",

@@ -142,6 +142,8 @@ LIST_FIELDS = (
 DICT_FIELDS = ("extra",)
 
 _NAME_PARTS = re.compile(r"[\s.\-]+")
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+_NOT_DIGIT = re.compile(r"\D")
 _TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9:-]*(\s[^<>]*)?/?>")
 _DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*|DOI:?\s*)", re.I)
 _DOI_SHAPE = re.compile(r"^10\.\d{4,9}/\S+$")
@@ -189,7 +191,7 @@ def normalise_pmid(value: str | int | None) -> str | None:
     if value is None:
         return None
     text = str(value).strip()
-    digits = text if text.isdigit() else re.sub(r"\D", "", text)
+    digits = text if text.isdigit() else _NOT_DIGIT.sub("", text)
     return digits.lstrip("0") or None if digits else None
 
 
@@ -206,9 +208,12 @@ def fold(value: str | None) -> str:
     """Lower-case ASCII letters and digits only: for comparing, never for storing."""
     if not value:
         return ""
-    decomposed = unicodedata.normalize("NFKD", value)
-    ascii_only = decomposed.encode("ascii", "ignore").decode("ascii").lower()
-    return re.sub(r"[^a-z0-9]+", " ", ascii_only).strip()
+    if value.isascii():  # nothing to decompose: most titles, names and journals
+        ascii_only = value.lower()
+    else:
+        decomposed = unicodedata.normalize("NFKD", value)
+        ascii_only = decomposed.encode("ascii", "ignore").decode("ascii").lower()
+    return _NOT_ALNUM.sub(" ", ascii_only).strip()
 
 
 def normalise(record: Record) -> Record:
