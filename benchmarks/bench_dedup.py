@@ -7,6 +7,9 @@ initials, page forms, missing DOI/pages, year +-1 for ahead-of-print) into N rec
 in its own subprocess and reports seconds, records/s and peak RSS.
 
     python benchmarks/bench_dedup.py [--sizes 10000 50000 100000] [--no-bibdedupe] [--bib-size 10000]
+
+`--sizes 0` measures accuracy only. colandr_ovid, which has labelled pairs instead of clusters, is
+scored pair by pair (colandr_pairs).
 """
 
 from __future__ import annotations
@@ -96,6 +99,87 @@ def accuracy(with_bibdedupe: bool) -> None:
                     _row(name, "bib-dedupe", score(folder / "truth.csv", out), seconds, "-")
                 except Exception as exc:  # report, do not hide, a peer that fails
                     print(f"{name:<16} bib-dedupe failed: {type(exc).__name__}: {str(exc)[:120]}")
+
+
+def colandr_pairs(with_bibdedupe: bool) -> None:
+    """colandr_ovid: a real Ovid RIS export (MEDLINE, Embase, CENTRAL, PsycINFO) with no cluster
+    truth, only labelled pairs ('FILE.ris#N', the Nth record of the file). Our side imports the
+    RIS files as a user would; bib-dedupe gets the same parsed records as a CSV. Pairs that carry
+    one label are scored; pairs labelled both ways (colandr's models disagreed) are listed with
+    each tool's call. Every disagreement is printed with both records' citations: colandr's labels
+    were mapped onto the records by title, and a reader can judge each one."""
+    from litreview import dedup
+    from litreview.store import Library
+
+    folder = SHARED / "data/dedup/colandr_ovid"
+    labels: dict[tuple[str, str], set[bool]] = {}
+    with (folder / "pairs.csv").open(newline="") as handle:
+        label_rows = list(csv.DictReader(handle))
+        for row in label_rows:
+            pair = (row["id_a"], row["id_b"]) if row["id_a"] < row["id_b"] else (row["id_b"], row["id_a"])
+            labels.setdefault(pair, set()).add(row["label"].startswith("match"))
+    with tempfile.TemporaryDirectory() as tmp:
+        library = Library(Path(tmp) / "library.db")
+        key_at, citation, rows = _import_ovid_files(library, sorted((folder / "raw").glob("*.ris")))
+        start = time.perf_counter()
+        summary = dedup.run(library)
+        seconds = time.perf_counter() - start
+        cluster_of_key = dict(dedup.clusters_table(library))
+        library.close()
+        results = {"litreview": ({p: cluster_of_key[k] for p, k in key_at.items()}, seconds)}
+        if with_bibdedupe:
+            records_csv = Path(tmp) / "colandr.csv"
+            with records_csv.open("w", newline="") as handle:
+                writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+                writer.writeheader()
+                writer.writerows(rows)
+            out, bib_seconds = bibdedupe(records_csv, Path(tmp))
+            with out.open(newline="") as handle:
+                clusters = {r["id"]: r["cluster_id"] for r in csv.DictReader(handle)}
+            results["bib-dedupe"] = (clusters, bib_seconds)
+    consistent = {pair: next(iter(said)) for pair, said in labels.items() if len(said) == 1}
+    both = sorted(pair for pair, said in labels.items() if len(said) == 2)
+    print(f"\ncolandr_ovid: {len(rows)} records from 3 Ovid RIS files; {len(label_rows)} "
+          f"labels on {len(labels)} pairs, {len(both)} of them labelled both match and distinct")
+    for tool, (cluster_of, tool_seconds) in results.items():
+        said_same = {pair: cluster_of[pair[0]] == cluster_of[pair[1]] for pair in labels}
+        wrong = [pair for pair, same in consistent.items() if said_same[pair] != same]
+        queued = summary.queued if tool == "litreview" else "-"
+        print(f"{tool:<10} agrees on {len(consistent) - len(wrong)}/{len(consistent)} pairs with one label; "
+              f"queued {queued}; {tool_seconds:.2f} s")
+        for pair in wrong + both:
+            label = "both ways" if pair in both else ("match" if consistent[pair] else "distinct")
+            print(f"  labelled {label}, {tool} says {'same' if said_same[pair] else 'distinct'}:\n"
+                  f"    {citation[pair[0]]}\n    {citation[pair[1]]}")
+
+
+def _import_ovid_files(library: object, paths: list[Path]
+                       ) -> tuple[dict[str, str], dict[str, str], list[dict[str, object]]]:
+    """Import each file; return position -> source key, position -> a one-line citation, and
+    the parsed records as rows of the shared CSV columns (for bib-dedupe)."""
+    from litreview.importers import ris
+    from litreview.importing import import_file
+
+    key_at: dict[str, str] = {}
+    citation: dict[str, str] = {}
+    rows: list[dict[str, object]] = []
+    for path in paths:
+        for number, item in enumerate(ris.read(path, None), start=1):
+            if isinstance(item, Exception):
+                continue
+            position = f"{path.name}#{number}"
+            key_at[position] = item.source_key or ""
+            authors = "; ".join(a.short() for a in item.authors)
+            citation[position] = (f"{item.source_db}: {authors[:40]} ({item.year}) "
+                                  f"{item.title[:70].rstrip('.')}. "
+                                  f"{item.journal} {item.volume}({item.issue or ''}):{item.pages}")
+            rows.append({"id": position, "title": item.title, "authors": authors, "year": item.year or "",
+                         "journal": item.journal or "", "volume": item.volume or "",
+                         "issue": item.issue or "", "pages": item.pages or "", "doi": item.doi or "",
+                         "pmid": item.pmid or "", "abstract": item.abstract or "",
+                         "source_db": item.source_db or ""})
+        import_file(library, path, "ris", skip_invalid=True)  # type: ignore[arg-type]
+    return key_at, citation, rows
 
 
 def _row(name: str, tool: str, s: dict, seconds: float, queued: object) -> None:
@@ -210,7 +294,9 @@ def main() -> None:
         print("bib-dedupe is not installed (pip install bib-dedupe); comparing litreview alone")
         with_bib = False
     accuracy(with_bib)
-    speed(args.sizes, args.bib_size if with_bib else None)
+    colandr_pairs(with_bib)
+    if args.sizes != [0]:
+        speed(args.sizes, args.bib_size if with_bib else None)
 
 
 if __name__ == "__main__":

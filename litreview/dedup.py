@@ -118,6 +118,8 @@ TITLE_NOTE = re.compile(
     r"\b.*)$", re.I | re.S)
 """What a database appends to a title: MEDLINE's '.[Erratum appears in ...]', '[Comment in ...]',
 and the original-language title after '<ORIGINAL>'. The record is still the article itself."""
+INTERVIEW_NOTE = re.compile(r"(?<=[.?!])\s*Interview by [A-Z].*$")
+"""MEDLINE titles an interview 'Title? Interview by Jane Doe.'; other databases give the title alone."""
 
 
 ROMAN_PART = re.compile(r"\b(?:part|phase|stage|type|grade|class|volume|chapter|section|study|"
@@ -133,7 +135,7 @@ def roman_part_numbers(folded_title: str) -> tuple[str, ...]:
 def title_key(title: str | None, venue: str = "") -> str:
     """Folded title without spaces: markup, accents, case, punctuation, brackets and appended
     database notes gone."""
-    text = TITLE_NOTE.sub("", title or "")
+    text = INTERVIEW_NOTE.sub("", TITLE_NOTE.sub("", title or ""))
     text = clean_text(text) or ""
     text = LANGUAGE_NOTE.sub("", text)
     text = BRACKETED.sub(r"\1", text)
@@ -581,11 +583,16 @@ def _pages_differ(a: Sig, b: Sig) -> bool:
 
 
 def page_ranges_overlap(a: Sig, b: Sig) -> bool:
-    """Two ranges of several pages that overlap ('678-684' and '676-682'): two articles of one
-    volume cannot share a page, so one range is misprinted. Not for conference abstracts, several
-    of which share the pages of a supplement."""
-    if a.conference or b.conference or not (a.page and a.last_page and b.page and b.last_page):
+    """Two ranges of several pages that overlap ('678-684' and '676-682'), or one page strictly
+    inside the other's range ('153' and '152-161'; the last page may be where the next article
+    starts): two articles of one volume cannot share a page, so one record is misprinted or gives
+    the page the text starts on. Not for conference abstracts, several of which share the pages
+    of a supplement."""
+    if a.conference or b.conference or not (a.page and b.page):
         return False
+    if not (a.last_page and b.last_page):
+        single, ranged = (a, b) if b.last_page else (b, a)
+        return bool(ranged.last_page) and int(ranged.page) < int(single.page) < int(ranged.last_page)
     first_a, last_a, first_b, last_b = int(a.page), int(a.last_page), int(b.page), int(b.last_page)
     several = first_a < last_a and first_b < last_b
     return several and first_a <= last_b and first_b <= last_a

@@ -45,6 +45,61 @@ def test_curated_hard_pairs(test_case_clusters, id_a, id_b, label):
     assert same == (label == "duplicate")
 
 
+OVID = "0_Ovid_search_results_1_to_1000.ris#"
+# colandr_ovid's pairs were labelled by colandr's models and mapped onto the records by title.
+# Where the label contradicts the citations, or two models labelled one pair both ways, a reader's
+# call is written here, with the citations that decide it.
+COLANDR_JUDGED = {
+    # Mulkey D, Texas medicine 1972;68(7):87-91 and Anonymous, Semaine medicale 1960;36:250-1
+    (OVID + "642", OVID + "876"): False,
+    # Davies NS, BMJ 1979;2(6193):797 and Benjamin C, BMJ 1979;2(6188):500: two letters
+    (OVID + "558", OVID + "560"): False,
+    # Med J Aust 1968;1(4):146-7 and Anesth Analg 1968;47(1):72-6: two journals, two papers
+    (OVID + "734", OVID + "748"): False,
+    # Duche DJ, Sem Hop Ther 1962;38:557-9 and Sem Hop 1961;37:3061-2: printed twice, two citations
+    (OVID + "859", OVID + "868"): False,
+    # Delay J et al., Ann Med Psychol 1959;117(5):899-907 and 891-9: consecutive papers
+    (OVID + "888", OVID + "889"): False,
+}
+
+
+@pytest.fixture(scope="module")
+def colandr_clusters(tmp_path_factory):
+    """Position 'FILE.ris#N' (the Nth record of the file) -> cluster, after importing the Ovid files."""
+    from litreview.importers import ris
+    from litreview.store import Library
+
+    library = Library(tmp_path_factory.mktemp("colandr") / "library.db")
+    key_at = {}
+    for path in sorted((DEDUP / "colandr_ovid/raw").glob("*.ris")):
+        for number, item in enumerate(ris.read(path, None), start=1):
+            key_at[f"{path.name}#{number}"] = getattr(item, "source_key", None)
+        import_file(library, path, "ris", skip_invalid=True)
+    dedup.run(library)
+    cluster_of = dict(dedup.clusters_table(library))
+    return {position: cluster_of.get(key) for position, key in key_at.items()}
+
+
+def test_colandr_ovid_pairs(colandr_clusters):
+    labels: dict[tuple[str, str], set[bool]] = {}
+    with (DEDUP / "colandr_ovid/pairs.csv").open() as handle:
+        for row in csv.DictReader(handle):
+            pair = tuple(sorted((row["id_a"], row["id_b"])))
+            labels.setdefault(pair, set()).add(row["label"].startswith("match"))
+    assert len(labels) == 46
+    both_ways = [pair for pair, said in labels.items() if len(said) == 2]
+    wrong = []
+    for pair, said in labels.items():
+        expected = COLANDR_JUDGED.get(pair, next(iter(said)) if len(said) == 1 else True)
+        if (colandr_clusters[pair[0]] == colandr_clusters[pair[1]]) != expected:
+            wrong.append(pair)
+    # the rest of the pairs labelled both ways are one article by its citation (same journal,
+    # volume, issue, pages and authors): Riley 2001, Vollenweider 1997, Pollock 1975/6, Shein 1971,
+    # Leuner 1968
+    assert len(both_ways) == 9
+    assert wrong == []
+
+
 def _sig(**fields):
     row = {"id": 1, "source_key": "k", "source_db": "X", "title": "", "authors": None, "year": None,
            "doi": None, "pmid": None, "volume": None, "issue": None, "pages": None, "journal": None,
@@ -52,6 +107,14 @@ def _sig(**fields):
            "abstract": None}
     row.update(fields)
     return dedup.signature(row)
+
+
+def test_medline_interview_note_is_not_part_of_the_title():
+    key = dedup.title_key
+    assert key("Can mushrooms help save the world? Interview by Bonnie J. Horrigan.") == \
+        key("Can mushrooms help save the world?")
+    assert key("Interview by telephone or in person?") == "interviewbytelephoneorinperson"
+    assert key("Methods. Interview by telephone") != key("Methods")
 
 
 def test_title_normaliser_folds_variants():
@@ -402,6 +465,17 @@ def test_overlapping_page_ranges_in_one_volume_are_one_article():
     abstract = {**fields, "issue": "Suppl 1"}
     assert not dedup.page_ranges_overlap(_sig(id=4, pages="S12-S13", **abstract),
                                          _sig(id=5, pages="S13-S14", **abstract))
+
+
+def test_a_page_inside_the_other_records_range_is_the_same_article():
+    fields = dict(title="Can mushrooms help save the world?", authors='[{"family": "Stamets", "given": "P"}]',
+                  year=2006, journal="Explore", volume="2", issue="2")
+    ranged = _sig(id=1, pages="152-61", **fields)
+    inside = _sig(id=2, pages="153", **fields)
+    assert dedup.page_ranges_overlap(inside, ranged) and dedup.compare(inside, ranged).decision == "duplicate"
+    # the last page of a range is often the first page of the next article
+    assert not dedup.page_ranges_overlap(_sig(id=3, pages="161", **fields), ranged)
+    assert dedup.compare(_sig(id=4, pages="170", **fields), ranged).decision == "distinct"
 
 
 def test_online_first_pages_do_not_contradict_the_issue_pages():

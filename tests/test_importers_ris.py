@@ -42,6 +42,24 @@ def test_ovid_quirks_bom_crlf_numbers_links_runon_and_trailing_tags() -> None:
     assert second.authors[0].initials == "JA" and second.authors[0].given is None
 
 
+def test_embase_names_family_then_dotted_initials() -> None:
+    embase, _ = read_file(TEST_DATA / "ovid_embase_central.ris")[0]
+    assert embase.source_db == "Embase"
+    assert [(a.family, a.initials) for a in embase.authors] == [
+        ("Barrett", "FS"), ("Johnson", "MW"), ("Griffiths", "RR"), ("van der Berg", "J-P")]
+
+
+def test_central_conference_abstract_fields() -> None:
+    """CENTRAL repeats the title in T2 and files 'Conference: <meeting>. 171' and 'pp e15-e16'
+    in VL and IS; the record gets the journal, volume and pages Embase gives the same abstract."""
+    embase, central = read_file(TEST_DATA / "ovid_embase_central.ris")[0]
+    assert central.source_db == "CENTRAL"
+    assert central.journal == "Drug and alcohol dependence"
+    assert (central.volume, central.issue, central.pages) == ("171", None, "e15-e16")
+    assert (embase.volume, embase.pages) == (central.volume, central.pages)
+    assert central.extra["conference"].startswith("2016 Annual Meeting of the College on Problems")
+
+
 def test_hand_checked_ovid_medline_record(shared_data: Path) -> None:
     records = read_file(shared_data / "exports/ris/citesource_new_stage/medline_84.ris")[0]
     first = records[0]

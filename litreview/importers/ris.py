@@ -186,6 +186,7 @@ _GROUP = re.compile(r"\b(group|consortium|collaborat\w*|committee|investigators|
 
 _INITIALS = re.compile(r"(?:[A-Z]\.?\s*){1,4}")
 _CAPS = re.compile(r"[A-Z]{1,4}")
+_DOTTED_INITIALS = re.compile(r"(?:[A-Z]\.-?){1,4}")
 _YMD = re.compile(r"\s*(\d{4})(?:[/-](\d{1,2}))?(?:[/-](\d{1,2}))?")
 _YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b")
 _SN_SPLIT = re.compile(r"[;,]\s*|\s+(?=\d)")
@@ -208,6 +209,8 @@ def _author(value: str) -> Author:
     words = value.split()
     if len(words) == 2 and _CAPS.fullmatch(words[1]):  # PubMed style 'Smith JA'
         return Author(family=words[0], initials=words[1])
+    if len(words) > 1 and _DOTTED_INITIALS.fullmatch(words[-1]):  # Embase 'Van der Berg J.-P.'
+        return Author(family=" ".join(words[:-1]), initials=words[-1].replace(".", ""))
     if len(words) > 1 and not any(w.isupper() and len(w) > 4 for w in words):
         return Author(family=words[-1], given=" ".join(words[:-1]))
     return Author(collective=value)
@@ -245,6 +248,22 @@ def _pages(raw: dict[str, list[str]]) -> str | None:
     if start and end and "-" not in start and start != end:
         return f"{start}-{end}"
     return start or end
+
+
+_CONFERENCE_VOLUME = re.compile(r"Conference:\s*(.*?)\.?\s+(\d+)$", re.S)
+_PAGES_IN_ISSUE = re.compile(r"pp\.?\s*(\S+)$")
+
+
+def _conference_abstract_fields(record: Record) -> None:
+    """CENTRAL files a conference abstract as VL 'Conference: <meeting>. 171', IS 'pp e15-e16':
+    the volume is the trailing number, the pages are in the issue field."""
+    volume = _CONFERENCE_VOLUME.match(record.volume or "")
+    if volume:
+        record.extra["conference"] = volume.group(1)
+        record.volume = volume.group(2)
+    pages = _PAGES_IN_ISSUE.match(record.issue or "")
+    if pages and not record.pages:
+        record.pages, record.issue = pages.group(1), None
 
 
 def _sniff_db(raw: dict[str, list[str]]) -> str | None:
@@ -293,7 +312,9 @@ def to_record(raw: dict[str, list[str]]) -> Record:
     if kind == "chapter":
         record.book_title = _first(raw, "T2", "BT", "T1" if raw.get("TI") else "")
     else:
-        record.journal = _first(raw, "JF", "T2", "JO", "JA", "J2", "T3" if kind != "book" else "")
+        # CENTRAL repeats an abstract's title in T2, where other sources put the journal.
+        t2 = "" if _first(raw, "T2") == _first(raw, "TI", "T1") else "T2"
+        record.journal = _first(raw, "JF", t2, "JO", "JA", "J2", "T3" if kind != "book" else "")
         record.journal_abbrev = _first(raw, "J2", "JA", "JO")
         if record.journal_abbrev == record.journal and not raw.get("J2") and not raw.get("JA"):
             record.journal_abbrev = None
@@ -333,6 +354,7 @@ def to_record(raw: dict[str, list[str]]) -> Record:
         if raw.get(tag):
             extra[f"ris_{tag}"] = raw[tag] if len(raw[tag]) > 1 else raw[tag][0]
     record.extra = extra
+    _conference_abstract_fields(record)
     return record
 
 
