@@ -224,18 +224,28 @@ def replicate(n: int, path: Path) -> None:
             for row in base:
                 if written >= n:
                     break
-                # A leading "Study N:" makes each copy's titles different publications to any
-                # reader; a trailing " 1" was read as a footnote marker and merged copy 1 into 0.
-                prefix = f"Study {copy}: " if copy else ""
+                # A leading "Study N:", a ".N" DOI suffix and another volume make each copy's
+                # records different publications to any reader (a trailing " 1" was read as a
+                # footnote marker; a copy in the same volume and pages is the same article).
+                prefix = f"Study {copy}: "
                 suffix = f".{copy}" if copy else ""
                 out = dict(row, id=f"{row['id']}_{copy}",
                            title=(prefix + row["title"]) if row["title"] else "",
-                           doi=(row["doi"] + suffix) if row["doi"] else "")
+                           doi=(row["doi"] + suffix) if row["doi"] else "",
+                           volume=_other_volume(row["volume"], copy))
                 if copy:
                     out = perturb(out, rng)
                 writer.writerow(out)
                 written += 1
             copy += 1
+
+
+def _other_volume(volume: str, copy: int) -> str:
+    """Copy N's articles sit in another volume: a copy keeps each record's journal, pages, year
+    and authors, which on their own (rightly) identify an article whatever its title says."""
+    if not copy or not volume:
+        return volume
+    return str(int(volume) + 1000 * copy) if volume.isdigit() else f"{volume} {copy}"
 
 
 def speed_one(path: str) -> None:

@@ -150,6 +150,14 @@ def name_tokens(family: str | None, given: str | None) -> frozenset[str]:
     return frozenset(w for w in words if len(w) >= 2)
 
 
+NAME_SUFFIX = re.compile(r"(?: (?:jr|sr|ii|iii|iv))+$")
+
+
+def family_key(family: str | None) -> str:
+    """Folded family name without spaces or a generational suffix ('Sprague Jr.' is 'sprague')."""
+    return NAME_SUFFIX.sub("", fold(family or "")).replace(" ", "")
+
+
 MONTHS = re.compile(r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)", re.I)
 
 
@@ -251,7 +259,7 @@ def volume_number(value: str | None, year: int | None) -> str | None:
 def signature(row: dict[str, Any]) -> Sig:
     venue = fold(row["journal"] or row["book_title"] or "")
     authors = json.loads(row["authors"]) if row["authors"] else []
-    families = [fold(a.get("family") or a.get("collective") or "").replace(" ", "") for a in authors]
+    families = [family_key(a.get("family") or a.get("collective")) for a in authors]
     first = authors[0] if authors else {}
     tokens = name_tokens(first.get("family") or first.get("collective"), first.get("given"))
     title = title_key(row["title"], venue)
@@ -296,6 +304,8 @@ def blocking_keys(sig: Sig) -> Iterator[str]:
             yield "t>" + sig.title[-24:]
     if sig.families and sig.year:
         yield f"a:{sig.families[0][:12]}:{sig.year}"
+    if sig.families and sig.volume and sig.issue:  # records read from PDFs often lack the year
+        yield f"avi:{sig.families[0][:12]}:{sig.volume}:{sig.issue}"
     if sig.volume and sig.page and sig.year:
         yield f"v:{sig.year}:{sig.volume}:{sig.page}"
 
@@ -554,8 +564,17 @@ def _recurring_title(a: Sig, b: Sig, scores: dict[str, float]) -> Verdict:
         return Verdict("distinct", "recurring title, different issues", scores)
     if a.page and a.page == b.page and a.year == b.year:
         return Verdict("duplicate", "recurring title, same year and pages", scores)
+    if _same_issue_and_author(a, b):
+        return Verdict("duplicate", "recurring title, same volume, issue and first author", scores)
     return Verdict("uncertain" if a.year == b.year else "distinct",
                    "recurring title without issue or pages to tell", scores)
+
+
+def _same_issue_and_author(a: Sig, b: Sig) -> bool:
+    """The same volume and issue of one journal, the same first author, and no other year: a
+    column ('Editor's Comments') appears once an issue, each time under its editor's name."""
+    return bool(same_issue(a, b) and authors_compatible(a, b)
+                and not (a.year and b.year and a.year != b.year))
 
 
 def title_alone(a: Sig, b: Sig) -> bool:
@@ -722,14 +741,28 @@ def citation_conflict(a: Sig, b: Sig) -> str | None:
 
 def _clusters_conflict(xs: list[int], ys: list[int], sigs: dict[int, Sig],
                        forbidden: set[tuple[int, int]], confirmed: frozenset[tuple[int, int]]) -> bool:
+    held_together = _dois_held_together(xs, sigs) | _dois_held_together(ys, sigs)
     for x in xs:
         for y in ys:
             pair = (min(x, y), max(x, y))
-            if pair in forbidden or hard_conflict(sigs[x], sigs[y]):
+            if pair in forbidden:
+                return True
+            conflict = hard_conflict(sigs[x], sigs[y])
+            if conflict and not (conflict == "different DOIs"
+                                 and frozenset((sigs[x].doi, sigs[y].doi)) in held_together):
                 return True
             if pair not in confirmed and citation_conflict(sigs[x], sigs[y]):
                 return True
     return False
+
+
+def _dois_held_together(members: list[int], sigs: dict[int, Sig]) -> set[frozenset[str | None]]:
+    """Pairs of DOIs one cluster already holds as one article (one_article_two_dois, or a
+    reviewer's call). A record under either DOI may join it: the cluster's other DOI is no
+    longer a conflict (a PDF's record with .../16353 joining the publisher's .../16352 and
+    .../16353 of one paper)."""
+    dois = sorted({sigs[m].doi for m in members if sigs[m].doi})
+    return {frozenset((a, b)) for i, a in enumerate(dois) for b in dois[i + 1:]}
 
 
 # -- merge -----------------------------------------------------------------------------------

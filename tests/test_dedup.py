@@ -539,6 +539,57 @@ def test_one_article_under_two_dois_with_the_same_citation():
     assert dedup.hard_conflict(publisher, intro) == "different DOIs"
 
 
+def test_a_record_under_either_doi_joins_the_article_registered_twice():
+    fields = dict(title="Technology-mediated dangerous behaviors as foraging for social-hedonic rewards",
+                  authors='[{"family": "Turel", "given": "Ofir"}]', journal="MIS Quarterly", volume="45",
+                  issue="3")
+    first = _sig(id=1, doi="10.25300/MISQ/2021/16353", year=2021, pages="1249-1286", **fields)
+    second = _sig(id=2, doi="10.25300/MISQ/2021/16352", year=2021, pages="1249-1286", **fields)
+    from_pdf = _sig(id=3, doi="10.25300/MISQ/2021/16353", **fields)  # no year, no pages
+    sigs = {s.id: s for s in (first, second, from_pdf)}
+    assert dedup.hard_conflict(from_pdf, second) == "different DOIs"
+    clusters = dedup.cluster(sigs, [(1, 2), (1, 3)], forbidden=set())
+    assert sorted(next(iter(clusters.values()))) == [1, 2, 3]
+    # without the two-DOI article in the cluster, the other DOI still keeps it out
+    other = _sig(id=4, doi="10.25300/MISQ/2021/99999", year=2021, pages="1249-1286", **fields)
+    sigs = {1: first, 3: from_pdf, 4: other}
+    clusters = dedup.cluster(sigs, [(1, 3), (3, 4)], forbidden=set())
+    assert sorted(next(iter(clusters.values()))) == [1, 3]
+
+
+def test_first_author_and_volume_block_records_without_a_year():
+    crossref = _sig(id=1, title="New information technology and organizational culture", year=1982,
+                    authors='[{"family": "Olson", "given": "Margrethe H."}]', journal="MIS Quarterly",
+                    volume="6", issue="4", pages="71-92")
+    from_pdf = _sig(id=2, title="New information Technoiogy and Organizationai Culture",
+                    authors='[{"family": "Olson", "given": "Margrethe H"}]', journal="MIS Quarterly",
+                    volume="6", issue="4")
+    assert (1, 2) in dedup.candidate_pairs({1: crossref, 2: from_pdf}, {1, 2})
+    assert dedup.compare(crossref, from_pdf).decision == "duplicate"
+
+
+def test_generational_suffix_is_not_part_of_the_family_name():
+    assert dedup.family_key("Sprague Jr.") == dedup.family_key("Sprague") == "sprague"
+    assert dedup.family_key("Smith III") == "smith" and dedup.family_key("van der Berg") == "vanderberg"
+
+
+def test_a_column_in_one_issue_by_one_editor_is_one_piece():
+    def rows(*records):
+        return [{"id": i, "source_key": f"k{i}", "source_db": "X", "title": "Editor's Comments",
+                 "authors": f'[{{"family": "{family}"}}]', "year": year, "doi": None, "pmid": None,
+                 "volume": volume, "issue": issue, "pages": pages, "journal": "MIS Quarterly",
+                 "journal_abbrev": None, "book_title": None, "kind": "article", "publication_types": None,
+                 "abstract": None} for i, (family, year, volume, issue, pages) in enumerate(records, start=1)]
+
+    sigs = dedup.signatures(rows(("Weber", 2003, "27", "4", "v-xiv"), ("Weber", 2003, "27", "4", None),
+                                 ("Weber", 2003, "27", "3", "iii-x"), ("Saunders", 2004, "28", "1", None),
+                                 ("Benbasat", 2003, "27", "4", None), ("Straub", 2005, "29", "1", None)))
+    assert all(s.recurring for s in sigs.values())
+    assert dedup.compare(sigs[1], sigs[2]).decision == "duplicate"
+    assert dedup.compare(sigs[2], sigs[3]).decision == "distinct"  # another issue
+    assert dedup.compare(sigs[2], sigs[5]).decision != "duplicate"  # another author
+
+
 def test_footnote_markers_after_decades_and_double_markers():
     key = dedup.title_key
     assert key("Technology Issues Facing Hospital Management in the 1990s1") == key(
