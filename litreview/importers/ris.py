@@ -312,8 +312,10 @@ def to_record(raw: dict[str, list[str]]) -> Record:
     if kind == "chapter":
         record.book_title = _first(raw, "T2", "BT", "T1" if raw.get("TI") else "")
     else:
-        # CENTRAL repeats an abstract's title in T2, where other sources put the journal.
-        t2 = "" if _first(raw, "T2") == _first(raw, "TI", "T1") else "T2"
+        # CENTRAL repeats an abstract's title in T2, where other sources put the journal, and
+        # names the journal in JA.
+        repeated = _first(raw, "T2") == _first(raw, "TI", "T1") and _first(raw, "JF", "JO", "JA", "J2")
+        t2 = "" if repeated else "T2"
         record.journal = _first(raw, "JF", t2, "JO", "JA", "J2", "T3" if kind != "book" else "")
         record.journal_abbrev = _first(raw, "J2", "JA", "JO")
         if record.journal_abbrev == record.journal and not raw.get("J2") and not raw.get("JA"):
