@@ -341,6 +341,21 @@ def title_similarity(a: Sig, b: Sig) -> float | None:
     return fuzz.ratio(a.title, b.title) / 100
 
 
+BYLINE_START = re.compile(r"^\d?(?:by)?")
+
+
+def title_then_byline(a: Sig, b: Sig) -> bool:
+    """'How Information Management Capability Influences Firm Performance 1 Sunil Mithas ...': a
+    title read from a PDF runs on into its footnote marker and byline. The other record's title,
+    then perhaps a '1' and 'By:', then a name of either record's first author."""
+    shorter, longer = sorted((a.title, b.title), key=len)
+    if len(shorter) < 30 or not longer.startswith(shorter):
+        return False
+    rest = BYLINE_START.sub("", longer[len(shorter):], count=1)
+    names = {n for n in a.first_tokens | b.first_tokens | set(a.families[:1] + b.families[:1]) if len(n) >= 3}
+    return any(rest.startswith(name) for name in names)
+
+
 PART_OF = re.compile(r"part|addend|supplement|reply|respons|rejoinder|continu|errat|correct|comment"
                      r"|\bi{1,3}\b|[0-9]")
 """Words that make a longer title a different piece than the title it contains (Part II, an
@@ -491,6 +506,8 @@ def compare(a: Sig, b: Sig) -> Verdict:
     if a.pmid and a.pmid == b.pmid:
         return Verdict("duplicate", "same PMID", {"pmid": 1.0})
     ts = title_similarity(a, b)
+    if ts is not None and ts < 0.97 and title_then_byline(a, b):
+        ts = 0.97
     scores = {"title": round(ts, 3)} if ts is not None else {}
     conflict = hard_conflict(a, b)
     if conflict:
@@ -652,6 +669,8 @@ def _by_citation(a: Sig, b: Sig, ts: float, scores: dict[str, float]) -> Verdict
     if authors is False:
         return Verdict("distinct", "first authors differ", scores)
     gap = abs(a.year - b.year) if a.year and b.year else None
+    if gap is None and same_issue(a, b):
+        gap = 0  # an issue comes out in one year: a record without one (read from a PDF) has it
     if gap is not None and gap > 1:  # only in the same volume and issue (hard_conflict)
         if ts >= 0.97 and authors:
             return Verdict("duplicate", "same title, authors, volume and issue; the years disagree "

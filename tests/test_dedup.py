@@ -584,6 +584,37 @@ def test_retyped_title_with_the_same_issue_and_author_list_is_one_article():
     assert dedup.compare(dblp, other_issue).decision != "duplicate"
 
 
+def test_a_pdf_title_running_into_its_byline_is_the_title():
+    authors = '[{"family": "Mithas", "given": "Sunil"}, {"family": "Tafti", "given": "Ali"}, ' \
+              '{"family": "Bardhan", "given": "Indranil"}]'
+    fields = dict(journal="MIS Quarterly", volume="36", issue="1")
+    crossref = _sig(id=1, title="Information Technology and Firm Profitability: Mechanisms and Empirical "
+                                "Evidence", authors=authors, year=2012, pages="205-224", **fields)
+    # the PDF's record: no year, the school's name read as the first author, the byline in the title
+    from_pdf = _sig(id=2, title="INFORMATION TECHNOLOGY AND FIRM PROFITABILITY: MECHANISMS AND EMPIRICAL "
+                                "EVIDENCE1 Sunil Mithas Robert H. Smith School of Business",
+                    authors='[{"family": "Smith", "given": "Robert H"}, {"family": "Tafti", "given": "Ali"}, '
+                            '{"family": "Bardhan", "given": "Indranil"}]', **fields)
+    assert dedup.title_then_byline(crossref, from_pdf)
+    assert dedup.compare(crossref, from_pdf).decision == "duplicate"
+    # a longer title that goes on with other words is another piece
+    sequel = _sig(id=3, title="Information Technology and Firm Profitability: Mechanisms and Empirical "
+                              "Evidence from India", authors=authors, year=2012, **fields)
+    assert not dedup.title_then_byline(crossref, sequel)
+
+
+def test_a_record_without_a_year_takes_the_year_of_its_issue():
+    authors = '[{"family": "Sabherwal", "given": "Rajiv"}, {"family": "Jeyaraj", "given": "Anand"}]'
+    fields = dict(authors=authors, journal="MIS Quarterly", volume="39", issue="4")
+    crossref = _sig(id=1, title="Information Technology Impacts on Firm Performance: An Extension of Kohli "
+                                "and 1", year=2015, pages="809-836", **fields)
+    from_pdf = _sig(id=2, title="INFORMATION TECHNOLOGY IMPACTS ON FIRM PERFORMANCE: AN EXTENSION OF "
+                                "KOHLI AND DEVARAJ (2003)", **fields)
+    assert dedup.compare(crossref, from_pdf).decision == "duplicate"
+    other_issue = _sig(id=3, title=from_pdf.title, **{**fields, "issue": "3"})
+    assert dedup.compare(crossref, other_issue).decision == "distinct"
+
+
 def test_generational_suffix_is_not_part_of_the_family_name():
     assert dedup.family_key("Sprague Jr.") == dedup.family_key("Sprague") == "sprague"
     assert dedup.family_key("Smith III") == "smith" and dedup.family_key("van der Berg") == "vanderberg"
