@@ -709,6 +709,8 @@ def _text(element: Element | None) -> str | None:
     text = "".join(element.itertext()) if len(element) else element.text
     if not text:
         return None
+    if text.isprintable() and "  " not in text and text[0] != " " and text[-1] != " ":
+        return text  # no whitespace but single spaces inside: folding would change nothing
     folded = " ".join(text.split())
     return folded or None
 
