@@ -661,7 +661,19 @@ def _same_doi(a: Sig, b: Sig, ts: float | None, scores: dict[str, float]) -> Ver
         return Verdict("duplicate", "same DOI and title", scores)
     if ts >= 0.6 and authors:
         return Verdict("uncertain", "same DOI, titles only partly agree", scores)
+    if same_doi_same_team(a, b):
+        return Verdict("duplicate", "same DOI, author list and pages; one title is a column's name "
+                       "or a PDF's running head", scores)
     return Verdict("distinct", "same DOI but different titles (a shared supplement DOI?)", scores)
+
+
+def same_doi_same_team(a: Sig, b: Sig) -> bool:
+    """'Editor's Comments' and 'Global by Design: ...' under one DOI, by the same two editors, on
+    pages iii-vii: one piece under the column's name and its own. A supplement's abstracts share
+    a DOI too, but they are conference records, and several on one page range never have the
+    same list of authors."""
+    return bool(len(a.families) >= 2 and same_author_list(a, b) and not (a.conference or b.conference)
+                and (same_page_range(a, b) or not (a.page and b.page)))
 
 
 def _by_citation(a: Sig, b: Sig, ts: float, scores: dict[str, float]) -> Verdict:

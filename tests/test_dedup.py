@@ -182,6 +182,22 @@ def test_equal_doi_is_not_proof():
     assert dedup.compare(a, b).decision == "distinct"
 
 
+def test_same_doi_authors_and_pages_under_a_column_name_is_one_piece():
+    editors = '[{"family": "Carter", "given": "Michelle"}, {"family": "Brown", "given": "Susan"}]'
+    fields = dict(doi="10.25300/MISQ/2025/492E0", authors=editors, year=2025, journal="MIS Quarterly",
+                  volume="49", issue="2", pages="iii-vii")
+    own_title = _sig(id=1, title="Global by Design: Reaffirming Our Commitment to Inclusive IS Scholarship",
+                     **fields)
+    column = _sig(id=2, title="Editor's Comments", **fields)
+    assert dedup.compare(own_title, column).decision == "duplicate"
+    # one team's two abstracts in a supplement that has one DOI stay apart
+    abstract = {**fields, "doi": "10.1007/s00125-017-4350-z", "journal": "Diabetologia", "volume": "60",
+                "issue": "Suppl 1", "pages": "S120"}
+    first = _sig(id=3, title="Insulin pump outcomes in adolescents", **abstract)
+    second = _sig(id=4, title="Retinal screening by smartphone in Kenya", **abstract)
+    assert dedup.compare(first, second).decision == "distinct"
+
+
 def test_blocking_is_not_all_pairs():
     sigs = {i: _sig(id=i, title=f"Completely different study number {i * 7919} of many", year=2000 + i % 20,
                     authors=f'[{{"family": "Author{i}"}}]') for i in range(1, 2001)}
