@@ -454,7 +454,7 @@ class Verdict:
 
 def hard_conflict(a: Sig, b: Sig) -> str | None:
     """Reasons two records can never be one, whatever else matches."""
-    if a.pmid and b.pmid and a.pmid != b.pmid:
+    if a.pmid and b.pmid and a.pmid != b.pmid and not one_article_two_pmids(a, b):
         return "different PMIDs"
     if a.doi and b.doi and a.doi != b.doi and not one_article_two_dois(a, b):
         return "different DOIs"
@@ -465,6 +465,16 @@ def hard_conflict(a: Sig, b: Sig) -> str | None:
     if a.year and b.year and abs(a.year - b.year) > 1 and not same_issue(a, b):
         return f"years differ by {abs(a.year - b.year)}"
     return None
+
+
+def one_article_two_pmids(a: Sig, b: Sig) -> bool:
+    """MEDLINE's own duplicate citations: one article indexed twice ('Psychedelic drugs.',
+    Kieffer and Mortiz / Moritz, Pa Med 1968;71(4):57-67, two PMIDs). The same title and the same
+    citation down to a range of several pages; an erratum, comment or reply has its own pages."""
+    if not same_page_range(a, b) or a.title_numbers != b.title_numbers:
+        return False
+    similarity = title_similarity(a, b)
+    return similarity is not None and similarity >= 0.97 and same_citation(a, b)
 
 
 def one_article_two_dois(a: Sig, b: Sig) -> bool:

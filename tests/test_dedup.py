@@ -198,6 +198,18 @@ def test_same_doi_authors_and_pages_under_a_column_name_is_one_piece():
     assert dedup.compare(first, second).decision == "distinct"
 
 
+def test_medline_indexing_one_article_twice_is_one_article():
+    fields = dict(title="Psychedelic drugs.", year=1968, journal="Pennsylvania medicine", volume="71",
+                  issue="4", pages="57-67")
+    first = _sig(id=1, pmid="4869313", authors='[{"family": "Kieffer"}, {"family": "Mortiz"}]', **fields)
+    second = _sig(id=2, pmid="4870533", authors='[{"family": "Kieffer"}, {"family": "Moritz"}]', **fields)
+    assert dedup.hard_conflict(first, second) is None
+    assert dedup.compare(first, second).decision == "duplicate"
+    # two PMIDs on other pages (an erratum, a second part) stay two records
+    other = _sig(id=3, pmid="4870534", authors='[{"family": "Kieffer"}]', **{**fields, "pages": "68-70"})
+    assert dedup.hard_conflict(first, other) == "different PMIDs"
+
+
 def test_blocking_is_not_all_pairs():
     sigs = {i: _sig(id=i, title=f"Completely different study number {i * 7919} of many", year=2000 + i % 20,
                     authors=f'[{{"family": "Author{i}"}}]') for i in range(1, 2001)}
