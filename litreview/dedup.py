@@ -803,9 +803,16 @@ def _clusters_conflict(xs: list[int], ys: list[int], sigs: dict[int, Sig],
             if conflict and not (conflict == "different DOIs"
                                  and frozenset((sigs[x].doi, sigs[y].doi)) in held_together):
                 return True
-            if pair not in confirmed and citation_conflict(sigs[x], sigs[y]):
+            waived = pair in confirmed or one_doi(sigs[x], sigs[y])
+            if not waived and citation_conflict(sigs[x], sigs[y]):
                 return True
     return False
+
+
+def one_doi(a: Sig, b: Sig) -> bool:
+    """One DOI outweighs a volume that disagrees: Embase gives Butelman 2010 (DOI
+    10.1007/s00213-009-1771-5) once as volume 209 and once as 210."""
+    return bool(a.doi and a.doi == b.doi)
 
 
 def _dois_held_together(members: list[int], sigs: dict[int, Sig]) -> set[frozenset[str | None]]:

@@ -210,6 +210,23 @@ def test_medline_indexing_one_article_twice_is_one_article():
     assert dedup.hard_conflict(first, other) == "different PMIDs"
 
 
+def test_one_doi_outweighs_a_volume_that_disagrees():
+    fields = dict(doi="10.1007/s00213-009-1771-5", title="The discriminative effects of the kappa-opioid "
+                  "hallucinogen salvinorin A in nonhuman primates", year=2010, journal="Psychopharmacology",
+                  issue="2", pages="253-262", authors='[{"family": "Butelman", "given": "Eduardo R."}]')
+    right = _sig(id=1, volume="210", **fields)
+    also_right = _sig(id=2, volume="210", pmid="20084367", **fields)
+    miskeyed = _sig(id=3, volume="209", **fields)
+    sigs = {1: right, 2: also_right, 3: miskeyed}
+    assert dedup.citation_conflict(right, miskeyed) == "different volumes"
+    clusters = dedup.cluster(sigs, [(1, 2), (2, 3)], forbidden=set())
+    assert sorted(next(iter(clusters.values()))) == [1, 2, 3]
+    # without the DOI the volumes still keep a record joined through a third one out
+    sigs[3] = _sig(id=3, volume="209", **{**fields, "doi": None})
+    clusters = dedup.cluster(sigs, [(1, 2), (2, 3)], forbidden=set())
+    assert sorted(next(iter(clusters.values()))) == [1, 2]
+
+
 def test_blocking_is_not_all_pairs():
     sigs = {i: _sig(id=i, title=f"Completely different study number {i * 7919} of many", year=2000 + i % 20,
                     authors=f'[{{"family": "Author{i}"}}]') for i in range(1, 2001)}
