@@ -84,6 +84,18 @@ def test_known_headers(tmp_path: Path, header: str, row: str) -> None:
     assert record.source_key in {"#12", "r1", "7", "ZK1", "31301691"}
 
 
+@pytest.mark.parametrize("authors,expected", [
+    ("Sprague Jr., Ralph H.", [("Sprague Jr.", "Ralph H")]),  # DBLP's form, one author
+    ("Nilsson C, Berthold M", [("Nilsson", None), ("Berthold", None)]),
+    ("Sprague RH Jr, Watson HJ", [("Sprague Jr", None), ("Watson", None)]),
+])
+def test_comma_separated_authors(tmp_path: Path, authors: str, expected: list) -> None:
+    path = tmp_path / "refs.csv"
+    path.write_text(f'title,authors\nA title,"{authors}"\n', encoding="utf-8")
+    record = read_file(path)[0][0]
+    assert [(a.family, a.given) for a in record.authors] == expected
+
+
 def test_map_option(tmp_path: Path) -> None:
     path = tmp_path / "odd.csv"
     path.write_text("Ref,Heading,Who\nA1,Odd layout,Smith J\n", encoding="utf-8")

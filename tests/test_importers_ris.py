@@ -46,7 +46,8 @@ def test_embase_names_family_then_dotted_initials() -> None:
     embase, _ = read_file(TEST_DATA / "ovid_embase_central.ris")[0]
     assert embase.source_db == "Embase"
     assert [(a.family, a.initials) for a in embase.authors] == [
-        ("Barrett", "FS"), ("Johnson", "MW"), ("Griffiths", "RR"), ("van der Berg", "J-P")]
+        ("Barrett", "FS"), ("Johnson", "MW"), ("Griffiths", "RR"), ("van der Berg", "J-P"),
+        ("Pope Jr.", "HG")]
 
 
 def test_central_conference_abstract_fields() -> None:

@@ -75,13 +75,18 @@ def column_map(header: list[str], overrides: dict[str, str] | None = None) -> di
     return mapping
 
 
+_FAMILY_AND_SUFFIX = re.compile(r"\S+ (?:Jr|Sr|II|III|IV)\.?")
+
+
 def _authors(text: str) -> list[str]:
     text = text.strip().rstrip(".")
     if ";" in text:
         return [a for a in (p.strip() for p in text.split(";")) if a]
     parts = [p.strip() for p in text.split(",")]
-    # 'Nilsson C, Berthold M' (PubMed) splits on commas; 'Smith, John' is one name
-    if len(parts) > 1 and all(" " in p for p in parts if p):
+    # 'Nilsson C, Berthold M' (PubMed) splits on commas; 'Smith, John' and
+    # 'Sprague Jr., Ralph H.' are one name each
+    if (len(parts) > 1 and all(" " in p for p in parts if p)
+            and not _FAMILY_AND_SUFFIX.fullmatch(parts[0])):
         return [p for p in parts if p]
     if " and " in text:
         return [p.strip() for p in text.split(" and ") if p.strip()]

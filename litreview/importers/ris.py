@@ -187,6 +187,7 @@ _GROUP = re.compile(r"\b(group|consortium|collaborat\w*|committee|investigators|
 _INITIALS = re.compile(r"(?:[A-Z]\.?\s*){1,4}")
 _CAPS = re.compile(r"[A-Z]{1,4}")
 _DOTTED_INITIALS = re.compile(r"(?:[A-Z]\.-?){1,4}")
+_SUFFIX = re.compile(r"(?:Jr|Sr|II|III|IV)\.?")
 _YMD = re.compile(r"\s*(\d{4})(?:[/-](\d{1,2}))?(?:[/-](\d{1,2}))?")
 _YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b")
 _SN_SPLIT = re.compile(r"[;,]\s*|\s+(?=\d)")
@@ -207,6 +208,11 @@ def _author(value: str) -> Author:
             return Author(family=family.strip(), initials=given.replace(".", "").replace(" ", ""))
         return Author(family=family.strip(), given=given or None)
     words = value.split()
+    if len(words) > 2 and _SUFFIX.fullmatch(words[-1]):  # PubMed style 'Sprague RH Jr'
+        author = _author(" ".join(words[:-1]))
+        if author.family:
+            author.family += " " + words[-1]
+        return author
     if len(words) == 2 and _CAPS.fullmatch(words[1]):  # PubMed style 'Smith JA'
         return Author(family=words[0], initials=words[1])
     if len(words) > 1 and _DOTTED_INITIALS.fullmatch(words[-1]):  # Embase 'Van der Berg J.-P.'
