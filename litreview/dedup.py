@@ -94,18 +94,21 @@ LANGUAGE_NOTE = re.compile(
 NUMBERED_WORDS = {"type", "phase", "part", "stage", "grade", "class", "wave", "study", "trial", "step",
                   "level", "round", "volume", "issue", "chapter", "section", "version", "group", "covid",
                   "report", "paper", "no", "number", "vol", "experiment", "table", "figure", "day", "year"}
-_LAST_WORD_ONE = re.compile(r"(\d{4}s|[a-z]+) ?1(?: 2)?$")
+_LAST_WORD_ONE = re.compile(r"(\d{4}s|[a-z]+) ?1(?: 2)?$|(?<!\d)\b((?:1[5-9]|20)\d\d)1(?: 2)?$")
 
 
 def strip_footnote(folded: str) -> str:
     """Drop a footnote marker '1' (or '1,2') glued to or after the last word ('Contexts1',
-    'CONTEXTS 1', 'Review1, 2', 'in the 1990s1'), as titles read from PDFs and Crossref carry;
-    'type 1', 'phases 1, 2' and the like keep their numbers."""
+    'CONTEXTS 1', 'Review1, 2', 'in the 1990s1') or glued to a closing year ('2000-20141'), as
+    titles read from PDFs and Crossref carry; 'type 1', 'phases 1, 2' and the like keep their
+    numbers."""
     if not folded.endswith(("1", "1 2")):  # most titles; the search below scans the whole title
         return folded
     found = _LAST_WORD_ONE.search(folded)
     if not found:
         return folded
+    if found.group(2):
+        return folded[: found.end(2)]
     word, double = found.group(1), found.group(0).endswith(" 2")
     if word in NUMBERED_WORDS or (double and word[:-1] in NUMBERED_WORDS) or len(word) <= 2:
         return folded

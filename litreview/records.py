@@ -204,6 +204,11 @@ def initials_of(given: str | None) -> str | None:
     return letters.upper() or None
 
 
+_DASHES = str.maketrans(dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212", " "))
+"""Dashes and the minus sign separate words as '-' does ('2000\u20132014'); encoding to ASCII would
+drop them and join the words."""
+
+
 def fold(value: str | None) -> str:
     """Lower-case ASCII letters and digits only: for comparing, never for storing."""
     if not value:
@@ -211,7 +216,7 @@ def fold(value: str | None) -> str:
     if value.isascii():  # nothing to decompose: most titles, names and journals
         ascii_only = value.lower()
     else:
-        decomposed = unicodedata.normalize("NFKD", value)
+        decomposed = unicodedata.normalize("NFKD", value.translate(_DASHES))
         ascii_only = decomposed.encode("ascii", "ignore").decode("ascii").lower()
     return _NOT_ALNUM.sub(" ", ascii_only).strip()
 

@@ -690,6 +690,11 @@ def test_footnote_markers_after_decades_and_double_markers():
         "Knowledge sharing in virtual teams: a review")
     assert dedup.strip_footnote("results of phases 1 2") == "results of phases 1 2"
     assert dedup.strip_footnote("lessons from the first five years1") == "lessons from the first five years"
+    assert key("Actualized in Swedish Rheumatology 2000–20141") == key(
+        "Actualized in Swedish Rheumatology 2000-2014")
+    assert dedup.strip_footnote("cohort 20141") == "cohort 2014"
+    assert dedup.strip_footnote("cohort 2014 1") == "cohort 2014 1"  # a year, then a number
+    assert dedup.strip_footnote("registry no 120141") == "registry no 120141"
 
 
 def test_roman_part_numbers_tell_parts_apart():

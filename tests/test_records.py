@@ -43,6 +43,7 @@ def test_initials_and_short_author():
 
 def test_fold_for_comparison():
     assert fold("Hématopoïèse  extra-médullaire") == "hematopoiese extra medullaire"
+    assert fold("1998–2014 Smith–Jones") == fold("1998-2014 Smith-Jones") == "1998 2014 smith jones"
 
 
 def test_round_trip_through_row():
