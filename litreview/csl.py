@@ -36,6 +36,7 @@ CSL_TO_KIND = {v: k for k, v in KIND_TO_CSL.items()}
 CSL_TO_KIND.update({"article-magazine": "article", "article-newspaper": "article",
                     "review": "article", "entry-encyclopedia": "chapter"})
 
+_INITIALS_AS_GIVEN = re.compile(r"[A-Z]{1,4}|(?:[A-Z]\.[\s-]*){1,4}")
 _YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b")
 
 
@@ -45,14 +46,27 @@ def _author_to_csl(author: Author) -> dict[str, Any]:
     item: dict[str, Any] = {}
     if author.family:
         item["family"] = author.family
-    given = author.given or author.initials
+    given = author.given or _dotted(author.initials)
     if given:
         item["given"] = given
     if not item:
         return {}
+    if author.suffix:
+        item["suffix"] = author.suffix
     if author.orcid:
         item["ORCID"] = author.orcid
     return item
+
+
+def _dotted(initials: str | None) -> str | None:
+    """'JA' as CSL wants initials, 'J. A.' ('J-P' as 'J.-P.'): citeproc reads an undotted 'JA'
+    as one name and renders it 'J'."""
+    if not initials or not _BARE_INITIALS.fullmatch(initials):
+        return initials
+    return "-".join(" ".join(f"{letter}." for letter in part) for part in initials.split("-"))
+
+
+_BARE_INITIALS = re.compile(r"[A-Z]+(?:-[A-Z]+)*")
 
 
 def _author_from_csl(item: dict[str, Any]) -> Author | None:
@@ -66,10 +80,11 @@ def _author_from_csl(item: dict[str, Any]) -> Author | None:
         particle = item.get("non-dropping-particle") or item.get("dropping-particle")
         family = f"{particle} {family}"
     initials = None
-    if given and re.fullmatch(r"[A-Z]{1,4}", given):
-        # PubMed-style initials stored as given name: keep them as initials, no invented name
-        initials, given = given, None
-    author = Author(family=family, given=given, initials=initials, orcid=item.get("ORCID"))
+    if given and _INITIALS_AS_GIVEN.fullmatch(given):
+        # initials stored as given name ('J. A.', PubMed's 'JA'): keep them as initials
+        initials, given = re.sub(r"[.\s]", "", given), None
+    author = Author(family=family, given=given, initials=initials, orcid=item.get("ORCID"),
+                    suffix=item.get("suffix") or None)
     if not author.initials and author.given:
         author.initials = initials_of(author.given)
     return author

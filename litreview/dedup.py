@@ -737,7 +737,7 @@ def _by_citation(a: Sig, b: Sig, ts: float, scores: dict[str, float]) -> Verdict
                            "proceedings dated the next year)", scores)
         return Verdict("uncertain", "same title; years differ by one", scores)
     if ts < 0.97 and title_alone(a, b):
-        return Verdict("uncertain", "similar titles and nothing but the title to compare", scores)
+        return Verdict("uncertain", "similar titles; no venue, volume, pages or DOI to compare", scores)
     if authors is None and len(a.title) < 30 and not same_issue_fields:
         return Verdict("uncertain", "short title, no authors to compare", scores)
     return Verdict("duplicate", "same title, compatible authors, year and venue", scores)

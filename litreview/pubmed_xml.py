@@ -615,7 +615,7 @@ def _authors(author_list: Element | None) -> tuple[list[Author], list[Author]]:
 def _author(element: Element) -> Author:
     # One pass over the children, no helper calls for the common ones: this runs for every
     # author of every record (a third of the time a record takes).
-    family = given = initials = collective = orcid = None
+    family = given = initials = collective = orcid = suffix = None
     affiliations: list[str] = []
     for child in element:
         tag = child.tag
@@ -638,7 +638,9 @@ def _author(element: Element) -> Author:
             text = _text(child)
             if text:
                 affiliations.append(text)
-    return Author(family, given, initials, collective, orcid, affiliations)
+        elif tag == "Suffix":
+            suffix = _text(child)
+    return Author(family, given, initials, collective, orcid, affiliations, suffix)
 
 
 def _orcid(identifier: Element) -> str | None:

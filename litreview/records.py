@@ -23,12 +23,15 @@ class Author:
     collective: str | None = None
     orcid: str | None = None
     affiliations: list[str] = field(default_factory=list)
+    suffix: str | None = None
+    """'Jr', 'Sr', 'III', '2nd': a generational suffix, kept apart from the family name."""
 
     def short(self) -> str:
-        """'Family Initials' as PubMed and Vancouver write it, or the group name."""
+        """'Family Initials Suffix' as PubMed and Vancouver write it, or the group name."""
         if self.collective:
             return self.collective
-        return " ".join(p for p in (self.family, self.initials or initials_of(self.given)) if p)
+        parts = (self.family, self.initials or initials_of(self.given), self.suffix)
+        return " ".join(p for p in parts if p)
 
 
 @dataclass
@@ -193,6 +196,17 @@ def normalise_pmid(value: str | int | None) -> str | None:
     text = str(value).strip()
     digits = text if text.isdigit() else _NOT_DIGIT.sub("", text)
     return digits.lstrip("0") or None if digits else None
+
+
+NAME_SUFFIX = re.compile(r"(?:Jr|Sr|II|III|IV|2nd|3rd|4th)\.?")
+
+
+def split_suffix(words: list[str]) -> tuple[list[str], str | None]:
+    """The words of a name before a trailing generational suffix ('Ward GW Jr', 'Johnson JA 3rd',
+    'Sprague Jr.'), and the suffix without its dot."""
+    if len(words) > 1 and NAME_SUFFIX.fullmatch(words[-1]):
+        return words[:-1], words[-1].rstrip(".")
+    return words, None
 
 
 def initials_of(given: str | None) -> str | None:

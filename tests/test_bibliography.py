@@ -67,6 +67,14 @@ def test_initials_from_pubmed_not_truncated():
     assert ref.text.startswith("1. Cappellini MD.")
 
 
+def test_generational_suffix_after_the_initials():
+    record = Record(title="A framework", journal_abbrev="MIS Q", year=1980, volume="4", pages="1-26",
+                    authors=[Author(family="Sprague", given="Ralph H", initials="RH", suffix="Jr"),
+                             Author(family="Watson", initials="HJ")], source_db="DBLP", source_key="1")
+    [ref] = format_references([record], "vancouver")
+    assert ref.text.startswith("1. Sprague RH Jr, Watson HJ.")
+
+
 def test_retracted_and_corrected_studies_are_flagged(records):
     retracted = Record(title="A retracted trial", year=2019, journal_abbrev="Lancet", volume="1", pages="1-2",
                        corrections=[Correction("RetractionIn", "Lancet. 2020;1:3"),

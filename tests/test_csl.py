@@ -38,8 +38,8 @@ def test_article_fields_map_to_csl() -> None:
     item = to_csl(_article())
     assert item["type"] == "article-journal"
     assert item["author"][0] == {"family": "Cappellini", "given": "Maria Domenica"}
-    # no full given name: PubMed's initials stand as given, so Vancouver renders "Smith JA"
-    assert item["author"][1] == {"family": "Smith", "given": "JA"}
+    # no full given name: the initials stand as given, dotted, so Vancouver renders "Smith JA"
+    assert item["author"][1] == {"family": "Smith", "given": "J. A."}
     assert item["author"][2] == {"literal": "The EPIC Study Group"}
     assert item["container-title"] == "Blood"
     assert item["container-title-short"] == "Blood"

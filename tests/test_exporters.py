@@ -22,7 +22,8 @@ def _records() -> list[Record]:
     article = Record(
         title="Deferasirox & iron: a 5% trial of $100 drugs", doi="10.1000/abc.1",
         authors=[Author(family="Cappellini", given="Maria Domenica", initials="MD"),
-                 Author(family="Smith", initials="JA"), Author(collective="EPIC Study Group")],
+                 Author(family="Smith", initials="JA"), Author(collective="EPIC Study Group"),
+                 Author(family="Ward", given="George W", initials="GW", suffix="Jr")],
         journal="Blood", journal_abbrev="Blood J", volume="107", issue="9", pages="871-8",
         year=2006, month=5, day=1, languages=["eng"], keywords=["iron", "chelation"],
         issn_print="0006-4971", issn_electronic="1528-0020", abstract="Background. Results.",
@@ -45,7 +46,8 @@ def _pubmed_records() -> list[Record]:
     record = Record(
         title="A PubMed record", pmid="999", doi="10.1000/pm.9", pmcid="PMC9",
         authors=[Author(family="Cappellini", given="Maria Domenica", initials="MD"),
-                 Author(family="Smith", initials="JA"), Author(collective="EPIC Study Group")],
+                 Author(family="Smith", initials="JA"), Author(family="Johnson", initials="JA", suffix="3rd"),
+                 Author(collective="EPIC Study Group")],
         journal="Blood", journal_abbrev="Blood", volume="1", issue="2", pages="871-8",
         year=2006, month=5, day=1, languages=["eng"], keywords=["iron"],
         publication_types=["Journal Article"], publication_status="aheadofprint",
@@ -69,7 +71,7 @@ def _round_trip(fmt: str, records: list[Record], tmp_path: Path) -> list[Record]
 
 
 def _authors(record: Record) -> list[tuple[str | None, ...]]:
-    return [(a.family, a.given, a.initials, a.collective) for a in record.authors]
+    return [(a.family, a.given, a.initials, a.collective, a.suffix) for a in record.authors]
 
 
 @pytest.mark.parametrize("fmt", ["ris", "bibtex", "csl-json"])
@@ -129,7 +131,8 @@ def test_bibtex_escapes_and_braces(tmp_path: Path) -> None:
     text = out.getvalue()
     assert "@article{E2006001," in text
     assert "title = {{Deferasirox \\& iron: a 5\\% trial of \\$100 drugs}}" in text
-    assert "author = {Cappellini, Maria Domenica and Smith, JA and {EPIC Study Group}}" in text
+    assert ("author = {Cappellini, Maria Domenica and Smith, JA and {EPIC Study Group}"
+            " and Ward, Jr, George W}") in text
     assert "pages = {871--8}" in text
 
 

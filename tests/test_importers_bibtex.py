@@ -46,6 +46,16 @@ def test_latex_escapes_in_names_and_titles(tmp_path: Path) -> None:
     assert record.title == "Étude of DNA & RNA"
 
 
+def test_jr_part_is_the_suffix(tmp_path: Path) -> None:
+    path = tmp_path / "jr.bib"
+    path.write_text("@article{k1,\n  author = {Sprague, Jr., Ralph H. and Watson, Hugh J.},\n"
+                    "  title = {A Framework},\n  journal = {MIS Quarterly},\n  year = {1980},\n}\n",
+                    encoding="utf-8")
+    sprague, watson = read_file(path)[0][0].authors
+    assert (sprague.family, sprague.given, sprague.suffix) == ("Sprague", "Ralph H.", "Jr")
+    assert watson.suffix is None
+
+
 def test_broken_entry_is_reported_with_line(tmp_path: Path) -> None:
     path = tmp_path / "bad.bib"
     path.write_text("@article{ok, title={Fine}, year={2000}}\n\n@article{bad, title={Cut",

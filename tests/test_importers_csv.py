@@ -85,15 +85,15 @@ def test_known_headers(tmp_path: Path, header: str, row: str) -> None:
 
 
 @pytest.mark.parametrize("authors,expected", [
-    ("Sprague Jr., Ralph H.", [("Sprague Jr.", "Ralph H")]),  # DBLP's form, one author
-    ("Nilsson C, Berthold M", [("Nilsson", None), ("Berthold", None)]),
-    ("Sprague RH Jr, Watson HJ", [("Sprague Jr", None), ("Watson", None)]),
+    ("Sprague Jr., Ralph H.", [("Sprague", "Ralph H", "Jr")]),  # DBLP's form, one author
+    ("Nilsson C, Berthold M", [("Nilsson", None, None), ("Berthold", None, None)]),
+    ("Sprague RH Jr, Watson HJ", [("Sprague", None, "Jr"), ("Watson", None, None)]),
 ])
 def test_comma_separated_authors(tmp_path: Path, authors: str, expected: list) -> None:
     path = tmp_path / "refs.csv"
     path.write_text(f'title,authors\nA title,"{authors}"\n', encoding="utf-8")
     record = read_file(path)[0][0]
-    assert [(a.family, a.given) for a in record.authors] == expected
+    assert [(a.family, a.given, a.suffix) for a in record.authors] == expected
 
 
 def test_map_option(tmp_path: Path) -> None:

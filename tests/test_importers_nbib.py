@@ -53,6 +53,12 @@ def test_non_pubmed_nbib_authors_with_commas() -> None:
     assert record.authors[0].given == "Maaike M."
 
 
+def test_suffix_is_neither_initials_nor_given_name(shared_data: Path) -> None:
+    records = read_file(shared_data / "exports/nbib/p1m/citations_92.nbib")[0]
+    ward = next(a for r in records for a in r.authors if a.family == "Ward")
+    assert (ward.initials, ward.suffix, ward.short()) == ("GW", "Jr", "Ward GW Jr")
+
+
 def test_search_history_is_not_supported(shared_data: Path) -> None:
     with pytest.raises(ParseError, match="search history"):
         read_file(shared_data / "exports/nbib/p1m/pubmed-1.txt")

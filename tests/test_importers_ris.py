@@ -47,7 +47,8 @@ def test_embase_names_family_then_dotted_initials() -> None:
     assert embase.source_db == "Embase"
     assert [(a.family, a.initials) for a in embase.authors] == [
         ("Barrett", "FS"), ("Johnson", "MW"), ("Griffiths", "RR"), ("van der Berg", "J-P"),
-        ("Pope Jr.", "HG")]
+        ("Pope", "HG")]
+    assert embase.authors[-1].suffix == "Jr" and embase.authors[-1].short() == "Pope HG Jr"
 
 
 def test_central_conference_abstract_fields() -> None:

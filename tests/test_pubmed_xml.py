@@ -184,6 +184,13 @@ def test_collective_name_and_orcid() -> None:
     assert len(record.authors[0].affiliations) == 3
 
 
+def test_generational_suffix_kept_apart_from_the_family_name() -> None:
+    record = _one("qi29+main_finding_recognition/pubmed_result.xml", "16923984")
+    lattin, obrien = record.authors[0], next(a for a in record.authors if a.family == "O'Brien")
+    assert (lattin.family, lattin.given, lattin.suffix) == ("Lattin", "Grant", "Jr")
+    assert (lattin.short(), obrien.short()) == ("Lattin G Jr", "O'Brien W Sr")
+
+
 def test_collective_name_with_entities() -> None:
     record = _one("mokztk+pubmed-parser/CPFE.xml", "20936629")
     assert "Groupe d'Etudes et de Recherche sur les Maladies \"Orphelines\" Pulmonaires" in [

@@ -36,8 +36,8 @@ def _name(author: Author) -> str | None:
     if author.collective:
         return "{" + escape(author.collective) + "}"
     given = author.given or author.initials
-    if author.family and given:
-        return f"{escape(author.family)}, {escape(given)}"
+    if author.family and given:  # BibTeX: 'von Last, Jr, First'
+        return ", ".join(escape(p) for p in (author.family, author.suffix, given) if p)
     return escape(author.family or given or "") or None
 
 

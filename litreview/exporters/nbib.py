@@ -44,9 +44,9 @@ def fields(record: Record) -> Iterator[tuple[str, str | None]]:
         if author.collective:
             yield "CN", author.collective
             continue
-        given = author.given or author.initials
+        given = " ".join(p for p in (author.given or author.initials, author.suffix) if p)
         yield "FAU", f"{author.family}, {given}" if given else author.family
-        yield "AU", " ".join(p for p in (author.family, author.initials) if p)
+        yield "AU", author.short()
     for editor in record.editors:
         yield "FED", f"{editor.family}, {editor.given or editor.initials or ''}".rstrip(", ")
     for language in record.languages:

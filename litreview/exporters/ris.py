@@ -21,7 +21,7 @@ def name(author: Author) -> str | None:
         return author.collective
     given = author.given or author.initials
     if author.family and given:
-        return f"{author.family}, {given}"
+        return ", ".join(p for p in (author.family, given, author.suffix) if p)  # RIS: Last, First, Suffix
     return author.family or given
 
 

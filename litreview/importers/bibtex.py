@@ -38,7 +38,8 @@ def _names(value: object) -> list[Author]:
             if (not given and " " in family) or _GROUP.search(whole.lower()):
                 authors.append(Author(collective=whole.replace("{", "").replace("}", "")))
                 continue
-            author = Author(family=family or None, given=given or None)
+            suffix = " ".join(name.jr).strip().rstrip(".") or None  # 'Sprague, Jr., Ralph H.'
+            author = Author(family=family or None, given=given or None, suffix=suffix)
             if given and re.fullmatch(r"(?:[A-Z]\.?[\s-]*){1,4}", given):
                 author.given, author.initials = None, re.sub(r"[.\s-]", "", given)
             authors.append(author)

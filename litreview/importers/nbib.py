@@ -12,7 +12,7 @@ from Bio import Medline
 
 from litreview.errors import ParseError
 from litreview.importers import Importer, check, finish, register
-from litreview.records import Author, MeshHeading, Record
+from litreview.records import Author, MeshHeading, Record, split_suffix
 
 _MONTHS = {m: i for i, m in enumerate(
     ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)}
@@ -31,19 +31,21 @@ def _authors(item: dict[str, Any], full: str, short: str) -> list[Author]:
     for index, name in enumerate(fulls or shorts):
         family, _, given = name.partition(",")
         initials = None
-        if index < len(shorts) and " " in shorts[index]:
-            initials = shorts[index].rsplit(" ", 1)[1]
+        short_words, suffix = split_suffix(shorts[index].split()) if index < len(shorts) else ([], None)
+        if len(short_words) > 1:  # 'AU  - Ward GW Jr'
+            initials = short_words[-1]
         if not fulls and "," in name:  # 'AU  - van Groen, Maaike M.' (non-PubMed nbib)
             family, _, given = name.partition(",")
             initials = None
         elif not fulls:  # only 'AU  - Smith JA'
-            family, _, initials = name.rpartition(" ")
+            family, initials = " ".join(short_words[:-1]), short_words[-1] if short_words else ""
             family, given = family or initials, ""
-        given = given.strip()
+        given_words, given_suffix = split_suffix(given.split())  # 'FAU - Ward, G W Jr'
+        given, suffix = " ".join(given_words), suffix or given_suffix
         if given and re.fullmatch(r"(?:[A-Z]\.?\s*){1,4}", given):
             initials, given = re.sub(r"[.\s]", "", given), ""  # 'Waites, M D' is initials
         authors.append(Author(family=family.strip() or None, given=given or None,
-                              initials=initials or None))
+                              initials=initials or None, suffix=suffix))
     return authors
 
 

@@ -18,7 +18,7 @@ from rispy import RisParser
 
 from litreview.errors import ParseError
 from litreview.importers import Importer, check, finish, register
-from litreview.records import Author, Record
+from litreview.records import NAME_SUFFIX, Author, Record, split_suffix
 
 _TAG_LINE = re.compile(r"^[A-Z][A-Z0-9]  ?-( |$)", re.M)
 _ONE_SPACE = re.compile(r"^[A-Z][A-Z0-9] -( |$)")
@@ -187,7 +187,6 @@ _GROUP = re.compile(r"\b(group|consortium|collaborat\w*|committee|investigators|
 _INITIALS = re.compile(r"(?:[A-Z]\.?\s*){1,4}")
 _CAPS = re.compile(r"[A-Z]{1,4}")
 _DOTTED_INITIALS = re.compile(r"(?:[A-Z]\.-?){1,4}")
-_SUFFIX = re.compile(r"(?:Jr|Sr|II|III|IV)\.?")
 _YMD = re.compile(r"\s*(\d{4})(?:[/-](\d{1,2}))?(?:[/-](\d{1,2}))?")
 _YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b")
 _SN_SPLIT = re.compile(r"[;,]\s*|\s+(?=\d)")
@@ -201,18 +200,35 @@ def _author(value: str) -> Author:
         return Author(collective=value)
     family, comma, given = value.partition(",")
     if comma:
-        given = given.strip()
-        if "," in given:  # 'Smith, John, Jr.'
-            given = next((part.strip() for part in given.split(",") if part.strip()), "")
-        if given.isupper() and _INITIALS.fullmatch(given):  # isupper: a cheap first test
-            return Author(family=family.strip(), initials=given.replace(".", "").replace(" ", ""))
-        return Author(family=family.strip(), given=given or None)
-    words = value.split()
-    if len(words) > 2 and _SUFFIX.fullmatch(words[-1]):  # PubMed style 'Sprague RH Jr'
-        author = _author(" ".join(words[:-1]))
-        if author.family:
-            author.family += " " + words[-1]
-        return author
+        author = _family_comma_given(family, given)
+    else:
+        words, suffix = split_suffix(value.split())  # 'Ward GW Jr', 'Sprague Jr.'
+        if suffix and len(words) == 1 and suffix not in ("Jr", "Sr"):  # 'Smith II': initials
+            words, suffix = [*words, suffix], None
+        if suffix and len(words) == 1:
+            return Author(family=words[0], suffix=suffix)
+        author = _name_words(words, value)
+        author.suffix = suffix if author.family else None
+    return author
+
+
+def _family_comma_given(family: str, given: str) -> Author:
+    """'Smith, John', 'Smith, J.A.', 'Smith, John, Jr.', 'Sprague Jr., Ralph H.',
+    'Dengah, H. J. François 2nd'."""
+    family_words, suffix = split_suffix(family.split())
+    parts = [part.strip() for part in given.split(",")]
+    given = next((part for part in parts if part), "")
+    if not suffix and len(parts) > 1 and NAME_SUFFIX.fullmatch(parts[-1]):
+        suffix = parts[-1].rstrip(".")
+    given_words, given_suffix = split_suffix(given.split())
+    given, suffix = " ".join(given_words), suffix or given_suffix
+    family = " ".join(family_words)
+    if given.isupper() and _INITIALS.fullmatch(given):  # isupper: a cheap first test
+        return Author(family=family, initials=given.replace(".", "").replace(" ", ""), suffix=suffix)
+    return Author(family=family, given=given or None, suffix=suffix)
+
+
+def _name_words(words: list[str], value: str) -> Author:
     if len(words) == 2 and _CAPS.fullmatch(words[1]):  # PubMed style 'Smith JA'
         return Author(family=words[0], initials=words[1])
     if len(words) > 1 and _DOTTED_INITIALS.fullmatch(words[-1]):  # Embase 'Van der Berg J.-P.'
