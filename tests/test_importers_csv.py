@@ -88,12 +88,18 @@ def test_known_headers(tmp_path: Path, header: str, row: str) -> None:
     ("Sprague Jr., Ralph H.", [("Sprague", "Ralph H", "Jr")]),  # DBLP's form, one author
     ("Nilsson C, Berthold M", [("Nilsson", None, None), ("Berthold", None, None)]),
     ("Sprague RH Jr, Watson HJ", [("Sprague", None, "Jr"), ("Watson", None, None)]),
+    # PubMed's CSV: family names of several words, initials with accents, 'IV' as initials
+    ("de Oliveira Gomes IP, Thaler Neto A, Strand LÅ, Buynevich IV",
+     [("de Oliveira Gomes", None, None), ("Thaler Neto", None, None), ("Strand", None, None),
+      ("Buynevich", None, None)]),
+    ("Hunter III, S. David", [("Hunter", "S. David", "III")]),
 ])
 def test_comma_separated_authors(tmp_path: Path, authors: str, expected: list) -> None:
     path = tmp_path / "refs.csv"
     path.write_text(f'title,authors\nA title,"{authors}"\n', encoding="utf-8")
     record = read_file(path)[0][0]
     assert [(a.family, a.given, a.suffix) for a in record.authors] == expected
+    assert all(a.initials or a.given for a in record.authors)
 
 
 def test_map_option(tmp_path: Path) -> None:

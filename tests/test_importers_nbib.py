@@ -59,6 +59,15 @@ def test_suffix_is_neither_initials_nor_given_name(shared_data: Path) -> None:
     assert (ward.initials, ward.suffix, ward.short()) == ("GW", "Jr", "Ward GW Jr")
 
 
+def test_book_fields_that_bio_medline_reads_as_lists(tmp_path: Path) -> None:
+    path = tmp_path / "book.nbib"
+    path.write_text("PMID- 1\nBTI - Models at the Service of Marine Nature-based Solutions\n"
+                    "PB  - Springer\nEN  - 2nd\nPT  - BOOK\n", encoding="utf-8")
+    record = read_file(path)[0][0]
+    assert (record.title, record.kind) == ("Models at the Service of Marine Nature-based Solutions", "book")
+    assert (record.publisher, record.edition) == ("Springer", "2nd")
+
+
 def test_search_history_is_not_supported(shared_data: Path) -> None:
     with pytest.raises(ParseError, match="search history"):
         read_file(shared_data / "exports/nbib/p1m/pubmed-1.txt")

@@ -69,8 +69,16 @@ def fields(record: Record) -> Iterator[tuple[str, str | None]]:
     yield "SO", None
 
 
+WRAPPED = frozenset({"TI", "AB", "TT", "JT"})
+"""Tags whose continuation lines readers join into one value. In the others (AID, LID, BTI, AU,
+MH, ...) Bio.Medline and others read a continuation line as another value: a DOI wrapped before
+its ' [doi]' lost its type, so they are written on one line however long."""
+
+
 def _format(tag: str, value: str) -> str:
     text = " ".join(value.split())
+    if tag not in WRAPPED:
+        return f"{tag:<4}- {text}\n"
     lines = textwrap.wrap(text, width=82 - 6, break_long_words=False, break_on_hyphens=False)
     head = f"{tag:<4}- "
     return head + ("\n" + " " * 6).join(lines or [""]) + "\n"

@@ -25,6 +25,12 @@ def _list(value: Any) -> list[str]:
     return [value] if isinstance(value, str) else list(value)
 
 
+def _one(item: dict[str, Any], key: str) -> str | None:
+    """A field that holds one value; Bio.Medline gives a list for tags it does not know as text
+    tags (BTI, PB, EN), and a repeated tag is joined rather than kept twice."""
+    return " ".join(_list(item.get(key))) or None
+
+
 def _authors(item: dict[str, Any], full: str, short: str) -> list[Author]:
     fulls, shorts = _list(item.get(full)), _list(item.get(short))
     authors = []
@@ -76,7 +82,7 @@ def _ids(values: Iterable[str], kind: str) -> str | None:
 
 def to_record(item: dict[str, Any]) -> Record:
     is_book = bool(item.get("BTI")) and not item.get("JT")
-    record = Record(title=item.get("TI") or item.get("BTI") or "",
+    record = Record(title=_one(item, "TI") or _one(item, "BTI") or "",
                     pmid=item.get("PMID"), kind="book" if is_book else "article")
     record.vernacular_title = item.get("TT")
     record.abstract = item.get("AB")
@@ -108,10 +114,10 @@ def to_record(item: dict[str, Any]) -> Record:
             record.issn_electronic = number
         elif "(Print)" in issn and not record.issn_print:
             record.issn_print = number
-    record.publisher = item.get("PB")
-    record.place = item.get("PL") if is_book else None
+    record.publisher = _one(item, "PB")
+    record.place = _one(item, "PL") if is_book else None
     record.isbn = _list(item.get("ISBN"))[0] if item.get("ISBN") else None
-    record.edition = item.get("EN")
+    record.edition = _one(item, "EN")
     return record
 
 

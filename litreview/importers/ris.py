@@ -185,7 +185,6 @@ _GROUP = re.compile(r"\b(group|consortium|collaborat\w*|committee|investigators|
 
 
 _INITIALS = re.compile(r"(?:[A-Z]\.?\s*){1,4}")
-_CAPS = re.compile(r"[A-Z]{1,4}")
 _DOTTED_INITIALS = re.compile(r"(?:[A-Z]\.-?){1,4}")
 _YMD = re.compile(r"\s*(\d{4})(?:[/-](\d{1,2}))?(?:[/-](\d{1,2}))?")
 _YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b")
@@ -203,8 +202,6 @@ def _author(value: str) -> Author:
         author = _family_comma_given(family, given)
     else:
         words, suffix = split_suffix(value.split())  # 'Ward GW Jr', 'Sprague Jr.'
-        if suffix and len(words) == 1 and suffix not in ("Jr", "Sr"):  # 'Smith II': initials
-            words, suffix = [*words, suffix], None
         if suffix and len(words) == 1:
             return Author(family=words[0], suffix=suffix)
         author = _name_words(words, value)
@@ -215,7 +212,7 @@ def _author(value: str) -> Author:
 def _family_comma_given(family: str, given: str) -> Author:
     """'Smith, John', 'Smith, J.A.', 'Smith, John, Jr.', 'Sprague Jr., Ralph H.',
     'Dengah, H. J. François 2nd'."""
-    family_words, suffix = split_suffix(family.split())
+    family_words, suffix = split_suffix(family.split(), initials_follow=False)
     parts = [part.strip() for part in given.split(",")]
     given = next((part for part in parts if part), "")
     if not suffix and len(parts) > 1 and NAME_SUFFIX.fullmatch(parts[-1]):
@@ -228,9 +225,14 @@ def _family_comma_given(family: str, given: str) -> Author:
     return Author(family=family, given=given or None, suffix=suffix)
 
 
+def _capitals(word: str) -> bool:
+    """Initials as PubMed writes them: 'JA', 'LÅ', 'ÜSN'."""
+    return len(word) <= 4 and word.isalpha() and word.isupper()
+
+
 def _name_words(words: list[str], value: str) -> Author:
-    if len(words) == 2 and _CAPS.fullmatch(words[1]):  # PubMed style 'Smith JA'
-        return Author(family=words[0], initials=words[1])
+    if len(words) >= 2 and _capitals(words[-1]):  # PubMed style 'Smith JA', 'Batel Marques F'
+        return Author(family=" ".join(words[:-1]), initials=words[-1])
     if len(words) > 1 and _DOTTED_INITIALS.fullmatch(words[-1]):  # Embase 'Van der Berg J.-P.'
         return Author(family=" ".join(words[:-1]), initials=words[-1].replace(".", ""))
     if len(words) > 1 and not any(w.isupper() and len(w) > 4 for w in words):
