@@ -375,7 +375,8 @@ class Agreement:
 
 
 def cohen_kappa(pairs: list[tuple[str, str]]) -> Agreement:
-    """Cohen's kappa with the large-sample 95% CI of Cohen (1960): SE = sqrt(po(1-po)/(n(1-pe)^2))."""
+    """Cohen's kappa with the large-sample 95% CI of Cohen (1960): SE = sqrt(po(1-po)/(n(1-pe)^2)),
+    cut to kappa's range [-1, 1] (with few pairs the normal approximation runs past it)."""
     n = len(pairs)
     if n == 0:
         return Agreement(0, None, None, None)
@@ -386,7 +387,7 @@ def cohen_kappa(pairs: list[tuple[str, str]]) -> Agreement:
         return Agreement(n, observed, None, None)
     kappa = (observed - expected) / (1 - expected)
     se = math.sqrt(observed * (1 - observed) / (n * (1 - expected) ** 2))
-    return Agreement(n, observed, kappa, (kappa - 1.96 * se, kappa + 1.96 * se))
+    return Agreement(n, observed, kappa, (max(-1.0, kappa - 1.96 * se), min(1.0, kappa + 1.96 * se)))
 
 
 def stats(library: Library) -> dict[str, Any]:

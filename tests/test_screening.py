@@ -124,6 +124,13 @@ def test_kappa_worked_example():
     assert result.kappa_ci[1] == pytest.approx(0.654, abs=0.001)
 
 
+def test_kappa_interval_stays_within_kappas_range():
+    """Two pairs, one agreement: kappa 0, SE sqrt(.5*.5/(2*.25)) = 0.71, so 0 -+ 1.39 is cut to -1..1."""
+    result = sc.cohen_kappa([("include", "include"), ("exclude", "include")])
+    assert result.kappa == pytest.approx(0.0)
+    assert result.kappa_ci == (-1.0, 1.0)
+
+
 def test_stats_per_stage_and_pair(library):
     _dual(library)
     ids = _seed(library)
