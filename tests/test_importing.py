@@ -144,6 +144,21 @@ def test_unsupported_format_is_named(runner: CliRunner, tmp_path: Path) -> None:
     assert "not supported: EndNote tagged (.enw)" in result.output
 
 
+@pytest.mark.parametrize("relative,says", [
+    ("jabref/OvidImporterTest1.txt", "Ovid's plain-text display format"),
+    ("zotero_translators/OVID_Tagged/00.input.txt", "Ovid's tagged format"),
+    ("zotero_translators/RefWorks_Tagged/00.input.txt", "RefWorks tagged format"),
+    ("zotero_translators/RefWorks_Tagged/03.input.txt", "RefWorks tagged format"),
+    ("jabref/IsiImporterTest1.isi", "Web of Science plain-text (ISI) format"),
+    ("jabref/Endnote.entries.enw", "EndNote tagged (.enw) format"),
+])
+def test_formats_we_do_not_read_are_named(runner: CliRunner, relative: str, says: str) -> None:
+    path = SHARED_DATA / "exports/fixtures" / relative
+    result = runner.invoke(cli, ["import", str(path)])
+    assert result.exit_code == 1
+    assert f"not supported: {says}" in result.output and "Traceback" not in result.output
+
+
 def test_import_is_one_transaction(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A failure while storing leaves neither records nor a run behind."""
     path = tmp_path / "refs.ris"

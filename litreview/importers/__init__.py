@@ -107,6 +107,10 @@ def _reject_unsupported(path: Path, head: str) -> None:
     if re.match(r"\s*<\d+>\s*\n", head):
         raise ParseError("not supported: Ovid's plain-text display format; export from Ovid"
                          " as RIS instead", file=str(path))
+    if re.match(r"\s*<\d+\.\s*>\s*\n", head) or (
+            "VN  - Ovid Technologies" in head[:2000] and "TY  - " not in head):
+        raise ParseError("not supported: Ovid's tagged format; export from Ovid as RIS instead"
+                         " (Export, format RIS)", file=str(path))
     if head.lstrip().startswith("<"):
         for tag, what in _UNSUPPORTED_XML.items():
             if f"<{tag}" in head:
@@ -119,14 +123,14 @@ def _reject_unsupported(path: Path, head: str) -> None:
             raise ParseError(f"not supported: XML with root <{root.group(1)}> is neither PubMed"
                              " XML nor EndNote XML", file=str(path))
     first = head.lstrip().splitlines()[0] if head.strip() else ""
-    if first.startswith("%0 ") or first.startswith("%A "):
+    if re.match(r"%[0A-Z](?: |$)", first):
         raise ParseError(
             "not supported: EndNote tagged (.enw) format; export RIS or EndNote XML instead",
             file=str(path),
         )
     if first.startswith("LOCUS "):
         raise ParseError("not supported: a GenBank flat file, not bibliographic", file=str(path))
-    if first.startswith("RT ") or first.startswith("RT\t"):
+    if first.startswith(("RT ", "RT\t", "Refworks Export Tagged Format")):
         raise ParseError(
             "not supported: RefWorks tagged format; export RIS instead", file=str(path))
     if first.startswith("FN ") or first.startswith("PT J"):
