@@ -212,17 +212,25 @@ def _author(value: str) -> Author:
 def _family_comma_given(family: str, given: str) -> Author:
     """'Smith, John', 'Smith, J.A.', 'Smith, John, Jr.', 'Sprague Jr., Ralph H.',
     'Dengah, H. J. François 2nd'."""
-    family_words, suffix = split_suffix(family.split(), initials_follow=False)
-    parts = [part.strip() for part in given.split(",")]
-    given = next((part for part in parts if part), "")
-    if not suffix and len(parts) > 1 and NAME_SUFFIX.fullmatch(parts[-1]):
-        suffix = parts[-1].rstrip(".")
-    given_words, given_suffix = split_suffix(given.split())
-    given, suffix = " ".join(given_words), suffix or given_suffix
-    family = " ".join(family_words)
+    family, suffix = family.strip(), None
+    if family.endswith(_SUFFIX_ENDINGS):  # a cheap first test: most names have no suffix
+        family_words, suffix = split_suffix(family.split(), initials_follow=False)
+        family = " ".join(family_words)
+    given = given.strip()
+    if "," in given:
+        parts = [part.strip() for part in given.split(",")]
+        given = next((part for part in parts if part), "")
+        if not suffix and NAME_SUFFIX.fullmatch(parts[-1]):
+            suffix = parts[-1].rstrip(".")
+    if given.endswith(_SUFFIX_ENDINGS):
+        given_words, given_suffix = split_suffix(given.split())
+        given, suffix = " ".join(given_words), suffix or given_suffix
     if given.isupper() and _INITIALS.fullmatch(given):  # isupper: a cheap first test
         return Author(family=family, initials=given.replace(".", "").replace(" ", ""), suffix=suffix)
     return Author(family=family, given=given or None, suffix=suffix)
+
+
+_SUFFIX_ENDINGS = ("Jr", "Jr.", "Sr", "Sr.", "II", "III", "IV", "II.", "III.", "IV.", "2nd", "3rd", "4th")
 
 
 def _capitals(word: str) -> bool:
