@@ -13,7 +13,7 @@ from pathlib import Path
 import bibtexparser
 from bibtexparser import middlewares as mw
 from bibtexparser.library import Library
-from bibtexparser.model import Entry, Field, ParsingFailedBlock
+from bibtexparser.model import Block, Entry, Field, ParsingFailedBlock
 
 from litreview.errors import ParseError
 from litreview.importers import Importer, check, finish, register
@@ -157,7 +157,50 @@ def read(path: Path, source: str | None) -> Iterator[Record | ParseError]:
 
 
 def _middleware() -> list[mw.Middleware]:
-    return [mw.LatexDecodingMiddleware(), mw.SeparateCoAuthors(), mw.SplitNameParts()]
+    return [_ExportedLatexDecoding(), mw.SeparateCoAuthors(), mw.SplitNameParts()]
+
+
+LITERAL_FIELDS = frozenset({"url", "doi", "eprint", "file", "pdf", "issn", "isbn"})
+_UNESCAPED_SPECIAL = re.compile(r"(?<!\\)([%&#])")
+_ESCAPED_SPECIAL = re.compile(r"\\([_%&#$])")
+
+
+class _ExportedLatexDecoding(mw.LatexDecodingMiddleware):
+    """LaTeX decoding for BibTeX as databases export it, which is not quite LaTeX.
+
+    Scopus writes 'Almost 60% of', Crossref 'Oil & Gas Journal', and URLs with '&' and '%2f':
+    to LaTeX '%' starts a comment and '&' is an alignment tab, so decoding dropped the rest of
+    the abstract and the ampersands. Unescaped %, & and # are read as themselves; URLs, DOIs and
+    other identifiers are not decoded at all (only their backslash escapes, '10.1000/a\\_b',
+    are undone). Field names are read in any case ('AUTHOR =', as MathSciNet writes them), the
+    first of a repeated field kept.
+    """
+
+    def transform_entry(self, entry: Entry, library: Library) -> Block:
+        fields: dict[str, Field] = {}
+        literal: dict[str, str] = {}
+        for field in entry.fields:
+            key = field.key.lower()
+            if key in fields:
+                continue
+            field.key = key
+            fields[key] = field
+            if isinstance(field.value, str):
+                if key in LITERAL_FIELDS:
+                    literal[key] = _ESCAPED_SPECIAL.sub(r"\1", field.value)
+                else:
+                    _set_value(field, _UNESCAPED_SPECIAL.sub(r"\\\1", field.value))
+        entry.fields = list(fields.values())
+        block = super().transform_entry(entry, library)
+        for key, value in literal.items():
+            _set_value(fields[key], value)
+        return block
+
+
+def _set_value(field: Field, value: str) -> None:
+    enclosing = field.enclosing  # the value setter resets it
+    field.value = value
+    field.enclosing = enclosing
 
 
 def _recover(block: ParsingFailedBlock) -> Entry | ParsingFailedBlock:
