@@ -239,8 +239,23 @@ def fold(value: str | None) -> str:
     return _NOT_ALNUM.sub(" ", ascii_only).strip()
 
 
+ORIGINAL_MARK = "<ORIGINAL>"
+
+
+def _split_original_title(record: Record) -> None:
+    """'Definitive cardiac stimulation. ... <ORIGINAL> LA ESTIMULACION CARDIACA DEFINITIVA...':
+    Ovid and EndNote put a MEDLINE record's original-language title behind this mark in the
+    title. Stripped as markup, it joined the two titles into one."""
+    title, _, original = record.title.partition(ORIGINAL_MARK)
+    record.title = title
+    if original.strip() and not record.vernacular_title:
+        record.vernacular_title = original
+
+
 def normalise(record: Record) -> Record:
     """Clean a parsed record once, in place, and return it."""
+    if record.title and ORIGINAL_MARK in record.title:
+        _split_original_title(record)
     record.title = clean_text(record.title) or ""
     record.abstract = clean_paragraphs(record.abstract)
     record.doi = normalise_doi(record.doi)

@@ -46,6 +46,13 @@ def test_fold_for_comparison():
     assert fold("1998–2014 Smith–Jones") == fold("1998-2014 Smith-Jones") == "1998 2014 smith jones"
 
 
+def test_original_language_title_behind_its_mark():
+    record = normalise(Record(title="Definitive cardiac stimulation. A comparative study. <ORIGINAL> "
+                                    "LA ESTIMULACION CARDIACA DEFINITIVA"))
+    assert record.title == "Definitive cardiac stimulation. A comparative study."
+    assert record.vernacular_title == "LA ESTIMULACION CARDIACA DEFINITIVA"
+
+
 def test_round_trip_through_row():
     record = normalise(
         Record(
