@@ -21,9 +21,15 @@ PHASES = (("Identification", 8.6, 11.2), ("Screening", 2.9, 8.4), ("Included", 0
 
 
 def _lines(title: str, items: list[str]) -> str:
-    body = [textwrap.fill(title, 40)]
-    body += [textwrap.fill(item, 42, subsequent_indent="   ") for item in items]
+    body = [_fill(title, 40)] + [_fill(item, 42, subsequent_indent="   ") for item in items]
     return "\n".join(body)
+
+
+def _fill(text: str, width: int, subsequent_indent: str = "") -> str:
+    """textwrap.fill that keeps '(n = 705)' on one line: textwrap breaks only at ASCII
+    whitespace, so the count's spaces are no-break spaces while it wraps."""
+    unbroken = text.replace("(n = ", "(n\u00a0=\u00a0")
+    return textwrap.fill(unbroken, width, subsequent_indent=subsequent_indent).replace("\u00a0", " ")
 
 
 def _box(ax: plt.Axes, x: float, y: float, h: float, text: str) -> tuple[float, float, float]:

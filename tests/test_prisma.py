@@ -102,6 +102,14 @@ def test_every_box_of_a_small_review(review, runner, library):
     assert "Excluded: wrong design." in excluded
 
 
+def test_box_text_never_breaks_a_count():
+    from litreview.prisma_diagram import _lines
+
+    text = _lines("Records identified from databases (n = 705):", ["Web of Science (n = 278)"])
+    assert not any(line.rstrip().endswith(("(n", "=")) for line in text.splitlines())
+    assert "(n = 705):" in text
+
+
 def test_inconsistent_counts_are_reported_not_drawn():
     counts = prisma.Prisma(identified={"PubMed": 10}, duplicates_removed=2, screened=7, awaiting_screening=0,
                            excluded_screening=5, reports_sought=2, reports_assessed=2,
