@@ -315,6 +315,26 @@ def test_no_false_merges_on_labelled_sets(runner, tmp_path, name):
     assert figures["sensitivity"] >= 0.9
 
 
+def test_cli_review_shows_whole_titles_and_takes_a_decision(runner, library):
+    """Lens lists a thesis twice, once with the repository's name after the title: the
+    reviewer must see the titles' ends, which a column cut at 45 characters hid."""
+    from litreview.cli import cli
+
+    title = "Spatiotemporal exposure modeling and epidemiological analyses of the 2008 wildfires"
+    thesis = {"authors": [Author(family="Reid", given="Colleen")], "year": 2014}
+    run = library.start_run("import", "Lens")
+    a, b = library.add_records([
+        Record(title=title, source_db="Lens", source_key="020-971", **thesis),
+        Record(title=title + " - eScholarship", source_db="Lens", source_key="116-217", **thesis),
+    ], run).added_ids
+    assert "1 pairs queued" in runner.invoke(cli, ["dedup"]).output
+    result = runner.invoke(cli, ["dedup", "review"], input="s\n")
+    assert result.exit_code == 0, result.output
+    assert "wildfires - eScholarship" in result.output and "*title" in result.output
+    assert library.resolve(str(b)) == library.resolve(str(a))
+    assert dedup.review_queue(library) == []
+
+
 def test_cli_review_accept_reject_and_errors(runner, library):
     from litreview.cli import cli
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import itertools
+import textwrap
 from pathlib import Path
 
 import click
@@ -46,13 +48,22 @@ def dedup(ctx: click.Context, review: Review, clusters_out: Path | None, full: b
             writer.writerows(dd.clusters_table(review.library))
 
 
+COLUMN = 45
+
+
 def _side_by_side(library: Library, a: int, b: int) -> str:
+    """The pair field by field, '*' where they differ; long values wrap rather than being cut
+    (a title that differs only in its last words must show them)."""
     left, right = library.get(a), library.get(b)
-    lines = [f"{'':12} {'record ' + str(a):<45} | record {b}"]
+    lines = [f"{'':12} {'record ' + str(a):<{COLUMN}} | record {b}"]
     for label, getter in _FIELDS:
         x, y = getter(left), getter(right)
         mark = " " if x == y else "*"
-        lines.append(f"{mark}{label:<11} {x[:45]:<45} | {y[:45]}")
+        xs = textwrap.wrap(x, COLUMN, break_on_hyphens=False) or [""]
+        ys = textwrap.wrap(y, COLUMN, break_on_hyphens=False) or [""]
+        for row, (xl, yl) in enumerate(itertools.zip_longest(xs, ys, fillvalue="")):
+            head = f"{mark}{label:<11}" if row == 0 else " " * 12
+            lines.append(f"{head} {xl:<{COLUMN}} | {yl}".rstrip())
     detail = dd.store.pair_detail(library, a, b)
     if detail:
         lines.append(f"  why queued: {detail['reason']['rule']} {detail['scores'] or ''}")
@@ -62,7 +73,8 @@ def _side_by_side(library: Library, a: int, b: int) -> str:
 _FIELDS = (
     ("title", lambda r: r.title or ""), ("authors", Record.authors_short),
     ("year", lambda r: str(r.year or "")), ("journal", lambda r: r.journal or ""),
-    ("volume", lambda r: f"{r.volume or ''} ({r.issue or ''})"), ("pages", lambda r: r.pages or ""),
+    ("volume", lambda r: " ".join(filter(None, (r.volume, f"({r.issue})" if r.issue else "")))),
+    ("pages", lambda r: r.pages or ""),
     ("doi", lambda r: r.doi or ""), ("pmid", lambda r: r.pmid or ""),
     ("source", lambda r: f"{r.source_db}:{r.source_key}"),
 )
