@@ -68,3 +68,18 @@ def test_keywords_are_marked():
     assert text == "*Radiotherapy* for cord *compression* in !mice!"
     coloured = highlight("Radiotherapy in mice", ["radiotherap"], ["mice"])
     assert coloured == "\x1b[1;32mRadiotherapy\x1b[0m in \x1b[1;31mmice\x1b[0m"
+
+
+def test_screen_without_a_terminal_says_so(tmp_path):
+    """From cron or a pipe there is no terminal to read keys from: a message, not a traceback."""
+    import subprocess
+
+    _seed(tmp_path / "library.db")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "LITREVIEW_DB": str(tmp_path / "library.db"),
+           "LITREVIEW_REVIEWER": "ana", "NO_COLOR": "1"}
+    result = subprocess.run([sys.executable, "-m", "litreview", "screen"], cwd=tmp_path, env=env,
+                            stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60,
+                            start_new_session=True)  # no controlling terminal, as under cron
+    assert result.returncode == 1
+    assert "reads one key at a time from a terminal" in result.stderr
+    assert "litreview decide" in result.stderr and "Traceback" not in result.stderr

@@ -106,7 +106,7 @@ def _interactive(review: Review, stage: str, reviewer: str | None, order: str) -
         marks += f" · tags: {', '.join(extras)}" if extras else ""
         header = f"[{position + 1} of {total}] {sc.STAGE_NAMES[stage]} · {reviewer} · pace {pace}{marks}"
         click.echo("\n" + render(record, include, exclude, header, earlier, style=style))
-        key = click.getchar()
+        key = _key()
         if key == "q":
             break
         if key == "s":
@@ -132,6 +132,16 @@ def _interactive(review: Review, stage: str, reviewer: str | None, order: str) -
             position += 1
             done += 1
     click.echo(f"\n{done} decisions this session; {total - done} left")
+
+
+def _key() -> str:
+    try:
+        return click.getchar()
+    except OSError:  # no terminal to read a key from: cron, a pipe, ssh without -t
+        raise click.ClickException(
+            "litreview screen reads one key at a time from a terminal, and there is none here;"
+            " in scripts, record decisions with: litreview decide RECORD include|exclude"
+            " --reviewer NAME") from None
 
 
 def _pick_reason(settings: sc.ScreeningSettings, stage: str) -> str | None:
