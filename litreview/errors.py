@@ -32,6 +32,10 @@ class RecordNotFound(LitreviewError):
     """Raised when a record reference (id, pmid:NNN, doi:10...) matches no record."""
 
 
+class LibraryFileError(LitreviewError):
+    """Raised when the library file cannot be opened: a missing folder, or not an SQLite file."""
+
+
 class LockHeld(LitreviewError):
     """Raised when another process holds the library's update lock."""
 

@@ -1,5 +1,7 @@
 import json
 
+import pytest
+
 from litreview.cli import cli
 from litreview.records import Author, Record
 from litreview.store import Library
@@ -23,6 +25,32 @@ def test_unknown_command_is_a_message_not_a_traceback(runner):
     result = runner.invoke(cli, ["serach"])
     assert result.exit_code == 2
     assert "No such command 'serach'" in result.output
+
+
+@pytest.mark.parametrize("args", [
+    ["export", "--format", "csv", "-o", "{missing}/x.csv"],
+    ["prisma", "--format", "svg", "-o", "{missing}/x.svg"],
+    ["bib", "--status", "all", "-o", "{missing}/x.txt"],
+    ["dedup", "--clusters-out", "{missing}/x.csv"],
+])
+def test_output_into_a_missing_folder_is_a_message(runner, tmp_path, args):
+    _seed(tmp_path)
+    missing = tmp_path / "no" / "such"
+    result = runner.invoke(cli, ["--db", str(tmp_path / "library.db"),
+                                 *[a.format(missing=missing) for a in args]])
+    assert result.exit_code == 1, result.output
+    assert f"Error: {missing}/x." in result.output and "No such file or directory" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_a_library_that_cannot_be_opened_is_a_message(runner, tmp_path):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a library\n")
+    result = runner.invoke(cli, ["--db", str(notes), "searches"])
+    assert result.exit_code == 1 and "is not an SQLite database" in result.output
+    assert notes.read_text() == "not a library\n"
+    result = runner.invoke(cli, ["--db", str(tmp_path / "gone" / "library.db"), "searches"])
+    assert result.exit_code == 1 and "the folder" in result.output and "does not exist" in result.output
 
 
 def _seed(tmp_path):

@@ -126,6 +126,15 @@ def test_cli_search_saved_and_adhoc(eutils, clock, runner, tmp_path):
     assert "term = \"hydroxyurea\"" in (tmp_path / "queries" / "hu.toml").read_text()
 
 
+def test_cli_search_needs_one_of_name_or_term(runner):
+    for args, says in ((["search", "--term", " "], "--term is empty"),
+                       (["search"], "give a saved search NAME or --term"),
+                       (["search", "emh", "--term", "x"], "NAME or --term, not both")):
+        result = runner.invoke(cli, args)
+        assert result.exit_code == 2 and says in result.output, (args, result.output)
+    assert "not both" not in runner.invoke(cli, ["search"]).output
+
+
 def test_cli_unknown_search_and_bad_file(runner, tmp_path):
     _write_query(tmp_path)
     result = runner.invoke(cli, ["search", "nope"])

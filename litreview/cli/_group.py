@@ -13,13 +13,20 @@ from litreview.store import Library
 
 
 class LitreviewGroup(click.Group):
-    """Turns any LitreviewError into 'Error: ...' and exit 1, once, for every command."""
+    """Turns any LitreviewError, and any failure to read or write a named file (a missing
+    folder for -o, a full disk, no permission), into 'Error: ...' and exit 1, once, for every
+    command."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except LitreviewError as exc:
             raise click.ClickException(str(exc)) from None
+        except OSError as exc:
+            if exc.filename is None:
+                raise
+            name = str(exc.filename).removesuffix(".part")  # output is written beside, then moved
+            raise click.ClickException(f"{name}: {exc.strerror or exc}") from None
 
 
 class Review:

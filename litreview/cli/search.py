@@ -67,8 +67,10 @@ def _warn_without_email(quiet: bool) -> None:
 def search(review: Review, name: str | None, term: str | None, save_as: str | None,
            mindate: str | None, maxdate: str | None, datetype: str | None, quiet: bool) -> None:
     """Run the saved search NAME (queries/NAME.toml), or --term, into the library."""
+    if term is not None and not term.strip():
+        raise click.UsageError("--term is empty: give the PubMed query to run")
     if bool(name) == bool(term):
-        raise click.UsageError("give a saved search NAME or --term, not both")
+        raise click.UsageError("give a saved search NAME or --term" + (", not both" if name else ""))
     if name:
         saved = find_query(review.queries_dir, name)
     else:

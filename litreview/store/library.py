@@ -23,7 +23,7 @@ from typing import Any
 import orjson
 from sqlite_utils import Database
 
-from litreview.errors import LockHeld, RecordNotFound
+from litreview.errors import LibraryFileError, LockHeld, RecordNotFound
 from litreview.records import DICT_FIELDS, LIST_FIELDS, STORE_FIELDS, Record
 from litreview.store.migrations import apply_all, migration_sets
 
@@ -54,8 +54,11 @@ class Library:
 
     def __init__(self, path: str | Path = "library.db") -> None:
         self.path = Path(path)
-        self.db = Database(self._connect(self.path))
-        self._migrate()
+        try:
+            self.db = Database(self._connect(self.path))
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise _unopenable(self.path, exc) from None
 
     @staticmethod
     def _connect(path: Path) -> sqlite3.Connection:
@@ -358,3 +361,13 @@ def _decode_run(row: dict[str, Any]) -> dict[str, Any]:
     for name in ("params", "missing"):
         row[name] = json.loads(row[name]) if row.get(name) else None
     return row
+
+
+def _unopenable(path: Path, exc: sqlite3.DatabaseError) -> LibraryFileError:
+    if not path.parent.is_dir():
+        reason = f"the folder {path.parent} does not exist"
+    elif "not a database" in str(exc):
+        reason = "the file is not an SQLite database (not a litreview library)"
+    else:
+        reason = str(exc)
+    return LibraryFileError(f"cannot open the library {path}: {reason}")
