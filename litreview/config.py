@@ -63,6 +63,12 @@ def load_config_file(path: Path | None = None) -> dict[str, Any]:
 def ncbi_settings(config: dict[str, Any] | None = None) -> NcbiSettings:
     """NCBI email, API key and E-utilities base URL: environment over config file."""
     section = (config if config is not None else load_config_file()).get("ncbi", {})
+    if not isinstance(section, dict):
+        raise ConfigError(f"{config_path()}: 'ncbi' must be a table ([ncbi])")
+    for name in ("email", "api_key", "eutils_url"):
+        if name in section and not isinstance(section[name], str):
+            # the value itself is not repeated: it may be the key
+            raise ConfigError(f"{config_path()}: [ncbi] {name} must be a string in quotes")
     url = os.environ.get("LITREVIEW_EUTILS_URL") or section.get("eutils_url") or DEFAULT_EUTILS_URL
     return NcbiSettings(
         email=os.environ.get("NCBI_EMAIL") or section.get("email"),

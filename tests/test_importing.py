@@ -17,7 +17,7 @@ from litreview import importing, pubmed_xml
 from litreview.cli import cli
 from litreview.errors import ParseError
 from litreview.importers import pubmed_xml as importing_pubmed
-from litreview.importing import checksum, import_file
+from litreview.importing import checksum, import_file, read_file
 from litreview.pubmed_xml import parse_pubmed_xml
 from litreview.store import Library
 from tests.conftest import SHARED_DATA, TEST_DATA, article_set
@@ -142,6 +142,22 @@ def test_unsupported_format_is_named(runner: CliRunner, tmp_path: Path) -> None:
     result = runner.invoke(cli, ["import", str(path)])
     assert result.exit_code == 1
     assert "not supported: EndNote tagged (.enw)" in result.output
+
+
+@pytest.mark.parametrize("name,text", [
+    ("refs.ris", "TY  - JOUR\r\nTI  - Café au lait spots\r\nAU  - Smith, J\r\nER  - \r\n"),
+    ("refs.nbib", "PMID- 1\nTI  - Café au lait spots\nAU  - Smith J\n"),
+    ("refs.csv", 'title,authors\nCafé au lait spots,"Smith, J"\n'),
+    ("refs.bib", "@article{k1, title={Café au lait spots}, author={Smith, J}}\n"),
+])
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-8-sig", "latin-1"])
+def test_unicode_and_windows_encodings(tmp_path: Path, name: str, text: str, encoding: str) -> None:
+    """EndNote and other Windows tools export 'Unicode' as UTF-16 with a byte-order mark."""
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    records, skipped, _, _ = read_file(path)
+    assert skipped == [] and [r.title for r in records] == ["Café au lait spots"]
+    assert records[0].authors[0].family == "Smith"
 
 
 @pytest.mark.parametrize("relative,says", [

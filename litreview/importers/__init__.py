@@ -59,7 +59,25 @@ def get_importer(name: str) -> Importer:
 def read_head(path: Path, size: int = 8192) -> str:
     with open(path, "rb") as handle:
         raw = handle.read(size)
-    return raw.decode("utf-8", errors="replace").lstrip("\ufeff")
+    return raw.decode(text_encoding(raw), errors="replace").lstrip("\ufeff")
+
+
+def head_bytes(path: Path) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read(1 << 16)
+
+
+def text_encoding(head: bytes) -> str:
+    """The encoding of a text export from its first bytes: UTF-16 by its byte-order mark
+    (EndNote's and Windows tools' 'Unicode' export), else UTF-8 with or without a BOM, else
+    Latin-1 (old Windows exports). A UTF-8 character cut off at the end of `head` is UTF-8."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    try:
+        head.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return "utf-8-sig" if exc.start > len(head) - 4 else "latin-1"
+    return "utf-8-sig"
 
 
 # Order matters: the most specific sniffers first.

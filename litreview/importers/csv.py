@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TextIO
 
 from litreview.errors import ParseError
-from litreview.importers import Importer, check, finish, register
+from litreview.importers import Importer, check, finish, head_bytes, register, text_encoding
 from litreview.importers.nbib import parse_text
 from litreview.importers.ris import _author
 from litreview.records import Record
@@ -131,13 +131,8 @@ def to_record(row: dict[str, str], mapping: dict[str, str]) -> tuple[Record, dic
 
 def read(path: Path, source: str | None, overrides: dict[str, str] | None = None
          ) -> Iterator[Record | ParseError]:
-    with open(path, "rb") as probe:
-        head = probe.read(1 << 16)
-    try:
-        head.decode("utf-8-sig")
-        encoding = "utf-8-sig"
-    except UnicodeDecodeError as exc:
-        encoding = "utf-8-sig" if exc.start > len(head) - 4 else "latin-1"
+    head = head_bytes(path)
+    encoding = text_encoding(head)
     with open(path, encoding=encoding, errors="replace", newline="") as handle:
         yield from _read_rows(handle, head.decode(encoding, errors="replace"), path, source,
                               overrides)
