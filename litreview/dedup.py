@@ -970,6 +970,8 @@ def review_queue(library: Library) -> list[tuple[int, int]]:
 def decide_pair(library: Library, a: int, b: int, same: bool) -> DedupSummary:
     """A reviewer's same/different for a pair; it outranks every automatic decision."""
     _check_ids(library, a, b)
+    if a == b:
+        raise LitreviewError(f"a pair needs two records; {a},{b} names record {a} twice")
     with library.transaction():
         store.save_manual_pair(library, a, b, "duplicate" if same else "distinct",
                                "reviewer: same" if same else "reviewer: different")

@@ -467,13 +467,18 @@ def export_decisions(library: Library, path: Path) -> int:
 def import_decisions(library: Library, path: Path) -> tuple[int, int]:
     """Merge another library's decisions; rows already here are skipped. Returns (added, skipped)."""
     try:
-        with path.open(newline="", encoding="utf-8") as handle:
-            rows = list(csv.DictReader(handle))
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.DictReader(handle)
+            rows = list(reader)
+            header = reader.fieldnames or []
     except OSError as exc:
         raise ScreeningError(f"{path}: cannot read ({exc.strerror})") from None
-    missing = set(EXCHANGE_COLUMNS) - set(rows[0] if rows else EXCHANGE_COLUMNS)
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise ScreeningError(f"{path}: not a decisions CSV from 'litreview screen export' ({exc})") from None
+    missing = set(EXCHANGE_COLUMNS) - set(header)
     if missing:
-        raise ScreeningError(f"{path}: missing columns {sorted(missing)}")
+        raise ScreeningError(f"{path}: not a decisions CSV from 'litreview screen export': "
+                             f"missing columns {sorted(missing)}")
     existing = {(r["record_id"], r["stage"], r["reviewer"], r["decision"], r["created_at"], r["kind"])
                 for r in store.all_decisions(library)}
     added = skipped = 0

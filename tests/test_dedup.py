@@ -345,6 +345,8 @@ def test_cli_review_accept_reject_and_errors(runner, library):
     assert library.resolve(str(ids[0])) != ids[1]
     bad = runner.invoke(cli, ["dedup", "review", "--accept", "1-2"])
     assert bad.exit_code == 2 and "expected two record ids" in bad.output
+    same = runner.invoke(cli, ["dedup", "review", "--accept", f"{ids[0]},{ids[0]}"])
+    assert same.exit_code == 1 and "names record" in same.output and same.exception.__class__ is SystemExit
     missing = runner.invoke(cli, ["dedup", "detach", "999"])
     assert missing.exit_code == 1 and "no record with id 999" in missing.output
 

@@ -159,6 +159,15 @@ def test_decisions_csv_round_trip_detects_conflicts(tmp_path):
     assert [s.record_id for s in sc.conflicts(mine)] == [mine.resolve("pmid:100")]
 
 
+@pytest.mark.parametrize("content", [b"a,b\n", b"garbage\x00\x01", b"record_id,decision\n1,include\n"])
+def test_importing_a_file_that_is_not_a_decisions_csv_fails(tmp_path, library, content):
+    """A wrong file was read as 'no decisions' (exit 0) when it had a header and no rows."""
+    path = tmp_path / "not-decisions.csv"
+    path.write_bytes(content)
+    with pytest.raises(sc.ScreeningError, match="not a decisions CSV from 'litreview screen export'"):
+        sc.import_decisions(library, path)
+
+
 def test_concurrent_reviewers_lose_no_decision(tmp_path):
     path = tmp_path / "shared.db"
     lib = Library(path)
