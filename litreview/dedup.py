@@ -25,6 +25,8 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import combinations
+from operator import itemgetter
 from typing import Any
 
 from rapidfuzz import fuzz
@@ -129,19 +131,35 @@ ROMAN_PART = re.compile(r"\b(?:part|phase|stage|type|grade|class|volume|chapter|
                         r"experiment|trial|wave) ((?:x|ix|iv|v?i{1,3}|v)\b)")
 
 
+ROMAN_NUMERALS = frozenset(("i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x"))
+
+
 def roman_part_numbers(folded_title: str) -> tuple[str, ...]:
     """'part ii', 'phase iii', 'type i' in a folded title: numbers written as Roman numerals, which
     title_key cannot tell from letters once the spaces are gone."""
+    if ROMAN_NUMERALS.isdisjoint(folded_title.split()):  # most titles: no need to scan
+        return ()
     return tuple(ROMAN_PART.findall(folded_title))
+
+
+def without_title_notes(title: str) -> str:
+    """The title without the notes a database appends (TITLE_NOTE, INTERVIEW_NOTE). Each regex
+    runs only on titles holding the mark it starts with: scanning every title for them cost a
+    tenth of dedup's time on 100,000 records."""
+    if "[" in title or "<" in title:
+        title = TITLE_NOTE.sub("", title)
+    if "Interview by " in title:
+        title = INTERVIEW_NOTE.sub("", title)
+    return title
 
 
 def title_key(title: str | None, venue: str = "") -> str:
     """Folded title without spaces: markup, accents, case, punctuation, brackets and appended
     database notes gone."""
-    text = INTERVIEW_NOTE.sub("", TITLE_NOTE.sub("", title or ""))
-    text = clean_text(text) or ""
-    text = LANGUAGE_NOTE.sub("", text)
-    text = BRACKETED.sub(r"\1", text)
+    text = clean_text(without_title_notes(title or "")) or ""
+    if "[" in text or "(" in text:
+        text = LANGUAGE_NOTE.sub("", text)
+        text = BRACKETED.sub(r"\1", text)
     folded = strip_footnote(fold(text))
     if folded in GENERIC_TITLES or (venue and folded.startswith(venue) and len(folded) < len(venue) + 30):
         return ""
@@ -154,11 +172,15 @@ def name_tokens(family: str | None, given: str | None) -> frozenset[str]:
 
 
 NAME_SUFFIX = re.compile(r"(?: (?:jr|sr|ii|iii|iv))+$")
+_SUFFIX_ENDINGS = (" jr", " sr", " ii", " iii", " iv")
 
 
 def family_key(family: str | None) -> str:
     """Folded family name without spaces or a generational suffix ('Sprague Jr.' is 'sprague')."""
-    return NAME_SUFFIX.sub("", fold(family or "")).replace(" ", "")
+    folded = fold(family)
+    if folded.endswith(_SUFFIX_ENDINGS):
+        folded = NAME_SUFFIX.sub("", folded)
+    return folded.replace(" ", "")
 
 
 MONTHS = re.compile(r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)", re.I)
@@ -223,7 +245,10 @@ def main_title_key(title: str | None, venue: str, key: str) -> str:
     """title_key of the title before its subtitle ('Infrastructure in the wild: what mapping ...'
     -> 'infrastructureinthewild'); empty when there is no subtitle or the main title is too short
     to identify anything (three words at least)."""
-    parts = SUBTITLE.split(TITLE_NOTE.sub("", title or ""), maxsplit=1)
+    text = title or ""
+    if "[" in text or "<" in text:
+        text = TITLE_NOTE.sub("", text)
+    parts = SUBTITLE.split(text, maxsplit=1)
     if len(parts) < 2 or len(fold(parts[0]).split()) < 3:
         return ""
     main = title_key(parts[0], venue)
@@ -267,7 +292,7 @@ def signature(row: dict[str, Any]) -> Sig:
     tokens = name_tokens(first.get("family") or first.get("collective"), first.get("given"))
     title = title_key(row["title"], venue)
     folded_title = fold(row["title"])
-    numbers = tuple(DIGITS.findall(title)) + roman_part_numbers(folded_title)
+    numbers = (() if title.isalpha() else tuple(DIGITS.findall(title))) + roman_part_numbers(folded_title)
     types = {t.lower() for t in json.loads(row["publication_types"] or "[]")}
     doi = normalise_doi(row["doi"])
     return Sig(
@@ -324,6 +349,9 @@ def candidate_pairs(sigs: dict[int, Sig], new_ids: set[int]) -> set[tuple[int, i
         if len(members) < 2 or (len(members) > MAX_BLOCK and not key.startswith(("doi:", "pmid:"))):
             continue
         fresh = [m for m in members if m in new_ids]
+        if len(fresh) == len(members):
+            found.update(combinations(sorted(members), 2))
+            continue
         for a in fresh:
             for b in members:
                 if a != b:
@@ -338,7 +366,7 @@ def title_similarity(a: Sig, b: Sig) -> float | None:
         return None
     if a.title == b.title:
         return 1.0
-    shorter, longer = sorted((a.title, b.title), key=len)
+    shorter, longer = (a.title, b.title) if len(a.title) <= len(b.title) else (b.title, a.title)
     if len(shorter) >= 30 and shorter in longer and not PART_OF.search(longer.replace(shorter, " ")):
         return 0.95
     return fuzz.ratio(a.title, b.title) / 100
@@ -351,7 +379,7 @@ def title_then_byline(a: Sig, b: Sig) -> bool:
     """'How Information Management Capability Influences Firm Performance 1 Sunil Mithas ...': a
     title read from a PDF runs on into its footnote marker and byline. The other record's title,
     then perhaps a '1' and 'By:', then a name of either record's first author."""
-    shorter, longer = sorted((a.title, b.title), key=len)
+    shorter, longer = (a.title, b.title) if len(a.title) <= len(b.title) else (b.title, a.title)
     if len(shorter) < 30 or not longer.startswith(shorter):
         return False
     rest = BYLINE_START.sub("", longer[len(shorter):], count=1)
@@ -864,8 +892,12 @@ def run(library: Library, full: bool = False, progress: Progress | None = None) 
         summary.compared = len(new_ids)
         manual = store.manual_pairs(library)
         decisions = []
+        if full:
+            store.forget_auto_pairs(library)
         pairs = candidate_pairs(sigs, new_ids)
-        for done, (a, b) in enumerate(sorted(pairs), start=1):
+        # by the first record: its signature stays in the CPU's cache while its partners are
+        # scored (a third faster than set order); the full tuple sort costs more than it saves
+        for done, (a, b) in enumerate(sorted(pairs, key=itemgetter(0)), start=1):
             if (a, b) in manual:
                 continue
             verdict = compare(sigs[a], sigs[b])
@@ -875,7 +907,7 @@ def run(library: Library, full: bool = False, progress: Progress | None = None) 
             if done % 50_000 == 0:
                 report("score", done, len(pairs))
         summary.pairs_scored = len(pairs)
-        store.save_auto_pairs(library, decisions)
+        store.save_auto_pairs(library, sorted(decisions))
         store.mark_seen(library, new_ids)
         _recluster(library, sigs, rows, summary)
     return summary

@@ -277,6 +277,36 @@ def test_detach_and_split_survive_a_rerun(library):
     assert library.count("canonical_id IS NOT NULL") == 0
 
 
+def test_full_rerun_decides_automatic_pairs_again(library):
+    """A pair merged by an earlier version's rule (here planted by hand) does not survive
+    `dedup --full`: the rerun decides every automatic pair again; manual decisions stay."""
+    ids = _seed(library)
+    dedup.run(library)
+    with library.transaction():
+        dedup.store.save_auto_pairs(library, [(ids[0], ids[3], "duplicate", {"rule": "old rule"}, {})])
+    dedup.recluster(library)
+    assert library.resolve(str(ids[3])) == library.resolve(str(ids[0]))
+    dedup.decide_pair(library, ids[0], ids[2], same=False)
+    dedup.run(library, full=True)
+    assert library.resolve(str(ids[3])) == ids[3]
+    assert dedup.store.pair_detail(library, ids[0], ids[3]) is None
+    assert dedup.store.pair_detail(library, ids[0], ids[2])["origin"] == "manual"
+    assert library.resolve(str(ids[0])) != library.resolve(str(ids[2]))
+
+
+def test_a_rerun_rewrites_only_records_whose_cluster_changed(library):
+    ids = _seed(library)
+    dedup.run(library)
+    conn = library.db.conn
+    conn.execute("CREATE TEMP TABLE rewritten (id INTEGER)")
+    conn.execute("CREATE TEMP TRIGGER count_rewrites AFTER UPDATE OF canonical_id ON records"
+                 " BEGIN INSERT INTO rewritten VALUES (new.id); END")
+    dedup.run(library, full=True)
+    assert conn.execute("SELECT count(*) FROM rewritten").fetchone()[0] == 0
+    dedup.detach(library, ids[2])
+    assert [r for (r,) in conn.execute("SELECT id FROM rewritten")] == [ids[2]]
+
+
 def test_incremental_compares_only_new_records(library):
     _seed(library)
     first = dedup.run(library)

@@ -80,6 +80,12 @@ def save_auto_pairs(library: Library, decisions: Iterable[tuple[int, int, str, d
     )
 
 
+def forget_auto_pairs(library: Library) -> None:
+    """Drop every automatic decision before a full rerun decides them all again: a pair merged by
+    a rule that has since been corrected must not stay merged. Manual decisions stay."""
+    library.db.execute("DELETE FROM dedup_pairs WHERE origin = 'auto'")
+
+
 def save_manual_pair(library: Library, a: int, b: int, decision: str, note: str) -> None:
     a, b = min(a, b), max(a, b)
     library.db.execute(
@@ -107,8 +113,11 @@ def pair_detail(library: Library, a: int, b: int) -> dict[str, Any] | None:
 
 
 def set_canonical(library: Library, canonical_of: dict[int, int | None]) -> None:
-    library.db.conn.executemany("UPDATE records SET canonical_id = ? WHERE id = ?",
-                                [(c, r) for r, c in canonical_of.items()])
+    """Point each record at its canonical (None: it is one). Only rows whose pointer changes are
+    written: a rerun over 100,000 records rewrote every row, abstracts and all, to change none."""
+    current = current_canonical(library)
+    changed = [(c, r) for r, c in canonical_of.items() if current.get(r) != c]
+    library.db.conn.executemany("UPDATE records SET canonical_id = ? WHERE id = ?", changed)
 
 
 def current_canonical(library: Library) -> dict[int, int]:
