@@ -1,6 +1,7 @@
 """Deduplication: the field rules, the curated hard pairs, merge/undo, incremental runs."""
 
 import csv
+import pickle
 import subprocess
 import sys
 
@@ -275,6 +276,40 @@ def test_detach_and_split_survive_a_rerun(library):
     dedup.split(library, ids[1])
     dedup.run(library, full=True)
     assert library.count("canonical_id IS NOT NULL") == 0
+
+
+def _dedup_haematology(tmp_path, name):
+    from litreview.store import Library
+
+    library = Library(tmp_path / f"{name}.db")
+    import_file(library, DEDUP / "sra_haematology/records.csv", "csv", skip_invalid=True)
+    summary = dedup.run(library)
+    decided = {pair: dedup.store.pair_detail(library, *pair)["reason"]
+               for kind in ("duplicate", "uncertain", "related") for pair in dedup.store.pairs(library, kind)}
+    return summary, dict(dedup.clusters_table(library)), decided
+
+
+def test_shared_across_processes_or_not_the_result_is_the_same(tmp_path, monkeypatch):
+    """A library large enough is normalised and scored in several processes; forced here on 1,415
+    real records, it must find exactly what one process finds."""
+    alone = _dedup_haematology(tmp_path, "alone")
+    monkeypatch.setattr(dedup, "PARALLEL_RECORDS", 0)
+    monkeypatch.setattr(dedup, "PARALLEL_PAIRS", 0)
+    monkeypatch.setattr(dedup.parallel, "usable_cores", lambda: 3)
+    processes = []
+    map_slices = dedup.parallel.map_slices
+    monkeypatch.setattr(dedup.parallel, "map_slices",
+                        lambda func, items, n: processes.append(n) or map_slices(func, items, n))
+    shared = _dedup_haematology(tmp_path, "shared")
+    assert processes == [3, 3]
+    assert alone[0].merged > 100 and alone[0].pairs_scored > 1000
+    assert shared == alone
+
+
+def test_a_signature_pickles_to_itself():
+    sig = _sig(id=7, title="Part II: a title", pages="871-8", doi="10.1/x")
+    sig.recurring = True
+    assert pickle.loads(pickle.dumps(sig)) == sig
 
 
 def test_full_rerun_decides_automatic_pairs_again(library):

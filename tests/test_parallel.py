@@ -1,0 +1,50 @@
+"""Work split across processes: slices, order of results, errors, and the fallback to one process."""
+
+import os
+
+import pytest
+
+from litreview import parallel
+
+
+def _tagged(items):
+    return (os.getpid(), list(items))
+
+
+def _fails_on_seven(items):
+    if 7 in items:
+        raise ValueError("seven")
+    return list(items)
+
+
+@pytest.mark.parametrize(("length", "parts"), [(10, 3), (2, 2), (7, 1), (1_000_001, 4)])
+def test_slices_cover_the_items_once_in_order(length, parts):
+    bounds = parallel.slices(length, parts)
+    assert len(bounds) == parts and bounds[0][0] == 0 and bounds[-1][1] == length
+    assert all(stop == next_start for (_, stop), (next_start, _) in zip(bounds, bounds[1:]))
+    sizes = [stop - start for start, stop in bounds]
+    assert max(sizes) - min(sizes) <= 1
+
+
+@pytest.mark.skipif(not parallel.can_fork(), reason="fork is the only start method used")
+def test_slices_run_in_children_and_come_back_in_order():
+    results = parallel.map_slices(_tagged, list(range(10)), 3)
+    assert [x for _, part in results for x in part] == list(range(10))
+    pids = [pid for pid, _ in results]
+    assert pids[0] == os.getpid() and os.getpid() not in pids[1:]
+
+
+@pytest.mark.skipif(not parallel.can_fork(), reason="fork is the only start method used")
+def test_an_error_in_a_child_is_raised_here():
+    with pytest.raises(ValueError, match="seven"):
+        parallel.map_slices(_fails_on_seven, list(range(10)), 2)
+
+
+def test_one_process_or_one_item_runs_here():
+    assert parallel.map_slices(_tagged, [1, 2, 3], 1) == [(os.getpid(), [1, 2, 3])]
+    assert parallel.map_slices(_tagged, [1], 4) == [(os.getpid(), [1])]
+
+
+def test_without_fork_everything_runs_here(monkeypatch):
+    monkeypatch.setattr(parallel, "can_fork", lambda: False)
+    assert parallel.map_slices(_tagged, [1, 2, 3, 4], 2) == [(os.getpid(), [1, 2, 3, 4])]
