@@ -892,14 +892,16 @@ class DedupSummary:
 
 
 Progress = Callable[[str, int, int], None]
+"""Called as each stage starts: ('normalise', 0, records), ('score', 0, pairs), ('cluster', 0,
+pairs found alike)."""
 
 
 def run(library: Library, full: bool = False, progress: Progress | None = None) -> DedupSummary:
     """Compare new records against the library (all records with full=True), then recluster."""
     report = progress or (lambda stage, done, total: None)
     rows = store_rows(library)
+    report("normalise", 0, len(rows))
     sigs = signatures(rows)
-    report("normalise", len(sigs), len(sigs))
     summary = DedupSummary(records=len(sigs))
     with library.transaction():
         new_ids = set(sigs) if full else set(sigs) - store.seen_ids(library)
@@ -912,15 +914,16 @@ def run(library: Library, full: bool = False, progress: Progress | None = None) 
         # by the first record: its signature stays in the CPU's cache while its partners are
         # scored (a third faster than set order); the full tuple sort costs more than it saves
         pairs.sort(key=itemgetter(0))
+        report("score", 0, len(pairs))
         processes = parallel.usable_cores() if len(pairs) >= PARALLEL_PAIRS else 1
         for scored in parallel.map_slices(partial(score_pairs, sigs), pairs, processes):
             decisions += scored.decisions
             for rule, count in scored.by_rule.items():
                 summary.by_rule[rule] = summary.by_rule.get(rule, 0) + count
-        report("score", len(pairs), len(pairs))
         summary.pairs_scored = len(pairs)
         store.save_auto_pairs(library, sorted(decisions))
         store.mark_seen(library, new_ids)
+        report("cluster", 0, len(decisions))
         _recluster(library, sigs, rows, summary)
     return summary
 

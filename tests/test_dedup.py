@@ -306,6 +306,14 @@ def test_shared_across_processes_or_not_the_result_is_the_same(tmp_path, monkeyp
     assert shared == alone
 
 
+def test_run_reports_each_stage_as_it_starts(library):
+    _seed(library)
+    stages = []
+    summary = dedup.run(library, progress=lambda stage, done, total: stages.append((stage, done, total)))
+    assert [s for s, _, _ in stages] == ["normalise", "score", "cluster"]
+    assert stages[0][2] == 4 and stages[1][2] == summary.pairs_scored > 0 and stages[2][2] >= 1
+
+
 def test_a_signature_pickles_to_itself():
     sig = _sig(id=7, title="Part II: a title", pages="871-8", doi="10.1/x")
     sig.recurring = True
@@ -378,6 +386,15 @@ def test_no_false_merges_on_labelled_sets(runner, tmp_path, name):
     figures = __import__("json").loads(score.stdout)
     assert figures["fp"] == 0
     assert figures["sensitivity"] >= 0.9
+
+
+def test_cli_shows_the_stage_on_a_terminal_only(capsys, monkeypatch):
+    from litreview.cli import dedup as cli_dedup
+
+    assert cli_dedup._stages() is None  # stderr captured, not a terminal: no progress lines
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    cli_dedup._stages()("score", 0, 1_065_214)
+    assert "scoring 1,065,214 pairs of records..." in capsys.readouterr().err
 
 
 def test_cli_review_shows_whole_titles_and_takes_a_decision(runner, library):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import itertools
+import sys
 import textwrap
 from pathlib import Path
 
@@ -17,9 +18,21 @@ from litreview.store import Library
 
 
 def _summary(summary: dd.DedupSummary) -> str:
-    return (f"{summary.records} records, {summary.compared} compared against the library, "
-            f"{summary.clusters} clusters, {summary.merged} merged as duplicates, "
-            f"{summary.queued} pairs queued for review, {summary.related} related links")
+    return (f"{summary.records:,} records, {summary.compared:,} compared against the library, "
+            f"{summary.clusters:,} clusters, {summary.merged:,} merged as duplicates, "
+            f"{summary.queued:,} pairs queued for review, {summary.related:,} related links")
+
+
+STAGES = {"normalise": "normalising {:,} records", "score": "scoring {:,} pairs of records",
+          "cluster": "clustering {:,} pairs found alike"}
+
+
+def _stages() -> dd.Progress | None:
+    """The stage under way, on a terminal (100,000 records take half a minute)."""
+    if not sys.stderr.isatty():
+        return None
+    return lambda stage, done, total: click.echo(f"\r\033[K{STAGES[stage].format(total)}...",
+                                                 err=True, nl=False)
 
 
 def _pair(text: str) -> tuple[int, int]:
@@ -39,7 +52,9 @@ def dedup(ctx: click.Context, review: Review, clusters_out: Path | None, full: b
     """Find duplicates: new records against the library; merge, never delete."""
     if ctx.invoked_subcommand is not None:
         return
-    summary = dd.run(review.library, full=full)
+    summary = dd.run(review.library, full=full, progress=_stages())
+    if sys.stderr.isatty():
+        click.echo("\r\033[K", err=True, nl=False)
     click.echo(_summary(summary))
     if clusters_out:
         with clusters_out.open("w", newline="", encoding="utf-8") as out:
