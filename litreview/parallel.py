@@ -1,15 +1,16 @@
-"""CPU-bound work split across the machine's cores, for dedup's pair scoring.
+"""CPU-bound work split across the machine's cores, for dedup's normalising and pair scoring.
 
 The work is cut into contiguous slices: this process does the first, forked children the others.
 Children inherit the data (a 100,000-record library's signatures) instead of receiving it
 pickled, which would cost more than the scoring it shares out; only their results come back
-pickled. Where fork is not available (Windows, macOS's default), everything runs here.
+pickled. Where fork is not safe to use (Windows, macOS), everything runs here.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -29,7 +30,9 @@ def usable_cores() -> int:
 
 
 def can_fork() -> bool:
-    return "fork" in multiprocessing.get_all_start_methods()
+    """Linux only: macOS offers fork, but system libraries may crash in a forked child (why
+    Python made spawn its default there)."""
+    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
 
 
 def slices(length: int, parts: int) -> list[tuple[int, int]]:
