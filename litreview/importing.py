@@ -10,11 +10,8 @@ from __future__ import annotations
 import hashlib
 import itertools
 import multiprocessing
-import os
 import pickle
 import signal
-import sys
-import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -23,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from litreview import parallel
 from litreview.bulk import fewer_collections
 from litreview.errors import ParseError
 from litreview.importers import detect, get_importer
@@ -198,8 +196,7 @@ CHILD_BATCH = 500
 def _fork_pays(path: Path) -> bool:
     """Big enough, and fork is safe here (Linux, no other thread running): a fork starts in
     milliseconds and re-imports nothing."""
-    return (sys.platform == "linux" and threading.active_count() == 1
-            and path.stat().st_size >= CHILD_MIN_BYTES)
+    return parallel.can_fork() and path.stat().st_size >= CHILD_MIN_BYTES
 
 
 def _child_pays(path: Path, fmt: str) -> bool:
@@ -282,7 +279,7 @@ def _pubmed_shares(path: Path, fmt: str) -> int:
     """How many children should read this file (0: read it here)."""
     if fmt != "pubmed-xml" or not _fork_pays(path):
         return 0
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    cores = parallel.usable_cores()
     return min(cores, MAX_SHARES) if cores >= 2 else 0
 
 

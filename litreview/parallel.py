@@ -1,4 +1,5 @@
-"""CPU-bound work split across the machine's cores, for dedup's normalising and pair scoring.
+"""CPU-bound work split across the machine's cores: dedup's normalising and pair scoring; the
+cores and fork checks that imports use to read big files in child processes.
 
 The work is cut into contiguous slices: this process does the first, forked children the others.
 Children inherit the data (a 100,000-record library's signatures) instead of receiving it
@@ -11,6 +12,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -30,9 +32,10 @@ def usable_cores() -> int:
 
 
 def can_fork() -> bool:
-    """Linux only: macOS offers fork, but system libraries may crash in a forked child (why
-    Python made spawn its default there)."""
-    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
+    """Fork is safe here: Linux (macOS offers fork, but system libraries may crash in a forked
+    child, which is why Python made spawn its default there) and no other thread running (a fork
+    copies only the thread that calls it, with any lock another thread holds)."""
+    return sys.platform == "linux" and threading.active_count() == 1
 
 
 def slices(length: int, parts: int) -> list[tuple[int, int]]:
