@@ -169,7 +169,14 @@ def format_references(records: Iterable[Record], style: str = "vancouver", fmt: 
     return references
 
 
+_PERIOD_AFTER_END = re.compile(r"([.?!])((?:</[a-z]+>)*[\"\u201d\u2019]?(?:</[a-z]+>)*)\.(?=\s|<|$)")
+"""A style's period after a title that already ends a sentence: 'process?. J Med Libr Assoc'.
+citeproc-py drops only a repeated mark ('..'); NLM, APA and citeproc-js print 'process? J Med
+Libr Assoc', and 'said "hello." J' for a title ending in a quotation."""
+
+
 def _tidy(text: str, fmt: str) -> str:
+    text = _PERIOD_AFTER_END.sub(r"\1\2", text)
     text = re.sub(r"^\[(\d+)\](?=\S)", r"[\1] ", text)
     text = re.sub(r"^(\d+)\.(?=\S)", r"\1. ", text)
     return (html.unescape(text) if fmt != "html" else text).strip()

@@ -75,6 +75,24 @@ def test_generational_suffix_after_the_initials():
     assert ref.text.startswith("1. Sprague RH Jr, Watson HJ.")
 
 
+@pytest.mark.parametrize(("title", "printed"), [
+    ("Is there a place for students in the systematic review process?", "review process? J Med"),
+    ("Stop now!", "Stop now! J Med"),
+    ('Reviewers said "enough."', 'said "enough." J Med'),
+    ("Reviewers said \u201cenough?\u201d", "said \u201cenough?\u201d J Med"),
+    ("A title that ends plainly", "ends plainly. J Med"),
+])
+@pytest.mark.parametrize("style", ["vancouver", "ama", "apa"])
+def test_no_period_after_a_title_that_ends_a_sentence(title, printed, style):
+    record = Record(title=title, journal_abbrev="J Med Libr Assoc", journal="J Med Libr Assoc", year=2018,
+                    volume="106", pages="248-50", authors=[Author(family="Wissinger", initials="CL")],
+                    source_db="PubMed", source_key="1")
+    [ref] = format_references([record], style)
+    assert printed in ref.text
+    html = format_references([record], style, "html")[0].text
+    assert "?." not in html and "!." not in html
+
+
 def test_retracted_and_corrected_studies_are_flagged(records):
     retracted = Record(title="A retracted trial", year=2019, journal_abbrev="Lancet", volume="1", pages="1-2",
                        corrections=[Correction("RetractionIn", "Lancet. 2020;1:3"),
