@@ -376,7 +376,9 @@ class Agreement:
 
 def cohen_kappa(pairs: list[tuple[str, str]]) -> Agreement:
     """Cohen's kappa with the large-sample 95% CI of Cohen (1960): SE = sqrt(po(1-po)/(n(1-pe)^2)),
-    cut to kappa's range [-1, 1] (with few pairs the normal approximation runs past it)."""
+    cut to kappa's range [-1, 1] (with few pairs the normal approximation runs past it). Where the
+    reviewers agreed on every record or on none, that SE is 0: no interval is given, rather than
+    '1.00 to 1.00' after three records."""
     n = len(pairs)
     if n == 0:
         return Agreement(0, None, None, None)
@@ -387,6 +389,8 @@ def cohen_kappa(pairs: list[tuple[str, str]]) -> Agreement:
         return Agreement(n, observed, None, None)
     kappa = (observed - expected) / (1 - expected)
     se = math.sqrt(observed * (1 - observed) / (n * (1 - expected) ** 2))
+    if se == 0:
+        return Agreement(n, observed, kappa, None)
     return Agreement(n, observed, kappa, (max(-1.0, kappa - 1.96 * se), min(1.0, kappa + 1.96 * se)))
 
 

@@ -131,6 +131,31 @@ def test_kappa_interval_stays_within_kappas_range():
     assert result.kappa_ci == (-1.0, 1.0)
 
 
+def test_kappa_gives_no_interval_where_its_error_is_zero():
+    """Three records, every decision alike between the reviewers: kappa 1, and Cohen's SE is 0;
+    '1.00 to 1.00' would claim a certainty three records cannot give."""
+    agreed = sc.cohen_kappa([("include", "include"), ("exclude", "exclude"), ("include", "include")])
+    assert agreed.kappa == pytest.approx(1.0) and agreed.kappa_ci is None
+    opposed = sc.cohen_kappa([("include", "exclude")])
+    assert opposed.agreement == 0 and opposed.kappa_ci is None
+
+
+def test_cli_stats_in_words(runner, library):
+    _dual(library)
+    ids = _seed(library)
+    for rid, (a, b) in zip(ids, [("include", "include"), ("exclude", "exclude"),
+                                 ("include", "exclude"), ("exclude", "exclude")]):
+        sc.decide(library, rid, a, "ta", "ana")
+        sc.decide(library, rid, b, "ta", "ben")
+    sc.decide(library, ids[0], "include", "ta", "cy")
+    lines = runner.invoke(cli, ["screen", "stats"]).output.splitlines()
+    assert lines[0].startswith("title/abstract: 6 pairs of decisions on the same record, agreement 83%")
+    assert lines[1] == "  decisions: 4 include, 5 exclude, 0 maybe; records: 1 conflict, 3 decided"
+    assert lines[2].startswith("  ana and ben: 4 records decided by both, agreement 75%, kappa 0.50 (95% CI")
+    assert lines[3] == "  ana and cy: 1 record decided by both, agreement 100%, kappa -"
+    assert lines[5] == "full text: no record decided by two reviewers"
+
+
 def test_stats_per_stage_and_pair(library):
     _dual(library)
     ids = _seed(library)

@@ -9,6 +9,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -205,12 +206,30 @@ def stats_command(review: Review, fmt: str) -> None:
         click.echo(json.dumps(result, indent=2))
         return
     for stage, figures in result.items():
-        kappa = "-" if figures["kappa"] is None else f"{figures['kappa']:.2f}"
-        ci = figures["kappa_ci"]
-        ci_text = f" (95% CI {ci[0]:.2f} to {ci[1]:.2f})" if ci else ""
-        agreement = "-" if figures["agreement"] is None else f"{figures['agreement']:.0%}"
-        click.echo(f"{sc.STAGE_NAMES[stage]}: {figures['n_both']} decided by two reviewers, agreement "
-                   f"{agreement}, kappa {kappa}{ci_text}; decisions {figures['counts']}")
+        if figures["n_both"]:
+            compared = _plural(figures["n_both"], "pair") + " of decisions on the same record"
+            click.echo(f"{sc.STAGE_NAMES[stage]}: {_agreement_text(figures, compared)}")
+        else:
+            click.echo(f"{sc.STAGE_NAMES[stage]}: no record decided by two reviewers")
+        counts = ", ".join(f"{n} {decision}" for decision, n in figures["counts"].items())
+        outcomes = ", ".join(f"{n} {status}" for status, n in sorted(figures["outcomes"].items()))
+        click.echo(f"  decisions: {counts}; records: {outcomes or 'none'}")
+        for pair, agreement in figures["pairs"].items():
+            both = _plural(agreement["n_both"], "record") + " decided by both"
+            click.echo(f"  {' and '.join(pair.split('|'))}: {_agreement_text(agreement, both)}")
+
+
+def _agreement_text(figures: dict[str, Any], compared: str) -> str:
+    """'40 records decided by both, agreement 90%, kappa 0.78 (95% CI 0.59 to 0.97)'; kappa is
+    '-' where it is undefined (every decision the same)."""
+    kappa = "-" if figures["kappa"] is None else f"{figures['kappa']:.2f}"
+    ci = figures["kappa_ci"]
+    ci_text = f" (95% CI {ci[0]:.2f} to {ci[1]:.2f})" if ci else ""
+    return f"{compared}, agreement {figures['agreement']:.0%}, kappa {kappa}{ci_text}"
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 @screen.command("undo")
