@@ -300,6 +300,7 @@ def test_shared_across_processes_or_not_the_result_is_the_same(tmp_path, monkeyp
     map_slices = dedup.parallel.map_slices
     monkeypatch.setattr(dedup.parallel, "map_slices",
                         lambda func, items, n: processes.append(n) or map_slices(func, items, n))
+    assert dedup.parallel.can_fork(), "no fork: is a thread left running by another test?"
     shared = _dedup_haematology(tmp_path, "shared")
     assert processes == [3, 3]
     assert alone[0].merged > 100 and alone[0].pairs_scored > 1000
