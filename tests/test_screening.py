@@ -140,13 +140,19 @@ def test_kappa_gives_no_interval_where_its_error_is_zero():
     assert opposed.agreement == 0 and opposed.kappa_ci is None
 
 
-def test_cli_stats_in_words(runner, library):
+def _ana_and_ben_on_four(library):
+    """Dual review; ana and ben agree on three of four records (kappa 0.5)."""
     _dual(library)
     ids = _seed(library)
     for rid, (a, b) in zip(ids, [("include", "include"), ("exclude", "exclude"),
                                  ("include", "exclude"), ("exclude", "exclude")]):
         sc.decide(library, rid, a, "ta", "ana")
         sc.decide(library, rid, b, "ta", "ben")
+    return ids
+
+
+def test_cli_stats_in_words(runner, library):
+    ids = _ana_and_ben_on_four(library)
     sc.decide(library, ids[0], "include", "ta", "cy")
     lines = runner.invoke(cli, ["screen", "stats"]).output.splitlines()
     assert lines[0].startswith("title/abstract: 6 pairs of decisions on the same record, agreement 83%")
@@ -157,12 +163,7 @@ def test_cli_stats_in_words(runner, library):
 
 
 def test_stats_per_stage_and_pair(library):
-    _dual(library)
-    ids = _seed(library)
-    for rid, (a, b) in zip(ids, [("include", "include"), ("exclude", "exclude"),
-                                 ("include", "exclude"), ("exclude", "exclude")]):
-        sc.decide(library, rid, a, "ta", "ana")
-        sc.decide(library, rid, b, "ta", "ben")
+    _ana_and_ben_on_four(library)
     figures = sc.stats(library)["ta"]
     assert figures["n_both"] == 4 and figures["agreement"] == pytest.approx(0.75)
     assert figures["kappa"] == pytest.approx(0.5)
