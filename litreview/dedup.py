@@ -771,7 +771,7 @@ def _by_citation(a: Sig, b: Sig, ts: float, scores: dict[str, float]) -> Verdict
             return Verdict("duplicate", "same volume, issue, year and authors; titles differ in a few "
                            "words", scores)
         if authors and gap == 0:
-            return Verdict("uncertain", "similar titles, same first author and year", scores)
+            return Verdict("uncertain", "similar titles, compatible authors, same year", scores)
         return Verdict("distinct", "titles differ", scores)
     if gap == 1:
         if ts >= 0.97 and authors:

@@ -414,6 +414,8 @@ def test_cli_review_shows_whole_titles_and_takes_a_decision(runner, library):
     result = runner.invoke(cli, ["dedup", "review"], input="s\n")
     assert result.exit_code == 0, result.output
     assert "wildfires - eScholarship" in result.output and "*title" in result.output
+    assert "  why queued: similar titles; no venue, volume, pages or DOI to compare; title similarity 0.9" \
+        in result.output
     assert library.resolve(str(b)) == library.resolve(str(a))
     assert dedup.review_queue(library) == []
 

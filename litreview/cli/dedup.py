@@ -81,7 +81,9 @@ def _side_by_side(library: Library, a: int, b: int) -> str:
             lines.append(f"{head} {xl:<{COLUMN}} | {yl}".rstrip())
     detail = dd.store.pair_detail(library, a, b)
     if detail:
-        lines.append(f"  why queued: {detail['reason']['rule']} {detail['scores'] or ''}")
+        scores = "".join(f"; {name} similarity {value:.2f}"
+                         for name, value in (detail["scores"] or {}).items())
+        lines.append(f"  why queued: {detail['reason']['rule']}{scores}")
     return "\n".join(lines)
 
 
