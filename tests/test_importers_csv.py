@@ -102,6 +102,21 @@ def test_comma_separated_authors(tmp_path: Path, authors: str, expected: list) -
     assert all(a.initials or a.given for a in record.authors)
 
 
+def test_an_organisation_is_one_group_author(shared_data: Path, tmp_path: Path) -> None:
+    """sra_haematology lists trial registrations under their sponsor, 'Alexion Pharmaceuticals,
+    Inc', which read as a person (family 'Alexion Pharmaceuticals', given 'Inc') printed
+    'Alexion Pharmaceuticals I' in Vancouver."""
+    records, _, _, _ = read_file(shared_data / "dedup/sra_haematology/records.csv", skip_invalid=True)
+    sponsored = [r for r in records if r.source_key == "id_0000235"]
+    authors = [(a.collective, a.family) for a in sponsored[0].authors]
+    assert authors == [("Alexion Pharmaceuticals, Inc", None)]
+    path = tmp_path / "refs.csv"
+    path.write_text('title,authors\nA guideline,"European Medicines Agency; Smith, John"\n', encoding="utf-8")
+    authors = read_file(path)[0][0].authors
+    assert [(a.collective, a.family, a.given) for a in authors] == [
+        ("European Medicines Agency", None, None), (None, "Smith", "John")]
+
+
 def test_map_option(tmp_path: Path) -> None:
     path = tmp_path / "odd.csv"
     path.write_text("Ref,Heading,Who\nA1,Odd layout,Smith J\n", encoding="utf-8")

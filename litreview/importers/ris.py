@@ -176,7 +176,11 @@ def _first(raw: dict[str, list[str]], *tags: str) -> str | None:
 # Matched against the lower-cased name: twice as fast as re.I on this hot path.
 _GROUP = re.compile(r"\b(group|consortium|collaborat\w*|committee|investigators|society|"
                     r"association|network|team|trial|study|council|organi[sz]ation|"
-                    r"working party|panel|task force)\b")
+                    r"working party|panel|task force|"
+                    r"inc|ltd|llc|gmbh|plc|corp|corporation|pharmaceuticals?|laboratories|"
+                    r"university|institute|foundation|ministry|agency|department|hospital)\b")
+"""Words that make an author a group: a team, or an organisation ('Alexion Pharmaceuticals, Inc'
+is not Inc Alexion Pharmaceuticals; 'European Medicines Agency' is not E. M. Agency)."""
 
 
 _INITIALS = re.compile(r"(?:[A-Z]\.?\s*){1,4}")
