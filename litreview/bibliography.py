@@ -17,6 +17,7 @@ import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import citeproc.model
 import citeproc.source
@@ -79,6 +80,15 @@ def _cached_reference(self: object) -> object:
     return hit[1]
 
 
+def _render_single_date(self: Any, date: object, show_parts: object = None, context: object = None) -> object:
+    """A localized date's parts joined with the locale date's own delimiter (CSL 1.0.2: the
+    calling cs:date carries affixes and formatting, not a delimiter). citeproc-py joined them
+    with the caller's, which has none: Vancouver printed an ahead-of-print date as '2014July24'."""
+    parts = self.parts(date, show_parts, context) if context != self else self.parts(date, show_parts)
+    return self.join(parts) if parts else None
+
+
+citeproc.model.Date.render_single_date = _render_single_date  # type: ignore[method-assign]
 citeproc.source.CitationItem.reference = property(_cached_reference)  # type: ignore[assignment]
 citeproc.model.CitationStylesElement.xpath_search = _cached_xpath  # type: ignore[method-assign]
 for _cls, _calls in _original_calls.items():
@@ -169,14 +179,22 @@ def format_references(records: Iterable[Record], style: str = "vancouver", fmt: 
     return references
 
 
-_PERIOD_AFTER_END = re.compile(r"([.?!])((?:</[a-z]+>)*[\"\u201d\u2019]?(?:</[a-z]+>)*)\.(?=\s|<|$)")
+_PERIOD_AFTER_END = re.compile(r"([?!](?:</[a-z]+>)*[\"\u201d\u2019]?(?:</[a-z]+>)*"
+                               r"|\.(?:</[a-z]+>)*[\"\u201d\u2019](?:</[a-z]+>)*)\.(?=\s|<|$)")
 """A style's period after a title that already ends a sentence: 'process?. J Med Libr Assoc'.
 citeproc-py drops only a repeated mark ('..'); NLM, APA and citeproc-js print 'process? J Med
-Libr Assoc', and 'said "hello." J' for a title ending in a quotation."""
+Libr Assoc', and 'said "hello." J' for a title ending in a quotation. An ellipsis ('... Annual
+International Conference') is left alone."""
+
+
+_DANGLING_DELIMITER = re.compile(r"[;:,]\.(?=\s|<|$)")
+"""A delimiter left before a style's closing period by a missing field: Vancouver prints a record
+with no journal (a trial registration) as 'Open Label Trial of Eculizumab. 2011;.'"""
 
 
 def _tidy(text: str, fmt: str) -> str:
-    text = _PERIOD_AFTER_END.sub(r"\1\2", text)
+    text = _PERIOD_AFTER_END.sub(r"\1", text)
+    text = _DANGLING_DELIMITER.sub(".", text)
     text = re.sub(r"^\[(\d+)\](?=\S)", r"[\1] ", text)
     text = re.sub(r"^(\d+)\.(?=\S)", r"\1. ", text)
     return (html.unescape(text) if fmt != "html" else text).strip()

@@ -81,6 +81,7 @@ def test_generational_suffix_after_the_initials():
     ('Reviewers said "enough."', 'said "enough." J Med'),
     ("Reviewers said \u201cenough?\u201d", "said \u201cenough?\u201d J Med"),
     ("A title that ends plainly", "ends plainly. J Med"),
+    ("Proceedings of the ... Annual Meeting", "of the ... Annual Meeting. J Med"),
 ])
 @pytest.mark.parametrize("style", ["vancouver", "ama", "apa"])
 def test_no_period_after_a_title_that_ends_a_sentence(title, printed, style):
@@ -91,6 +92,24 @@ def test_no_period_after_a_title_that_ends_a_sentence(title, printed, style):
     assert printed in ref.text
     html = format_references([record], style, "html")[0].text
     assert "?." not in html and "!." not in html
+
+
+def test_an_organisation_and_no_journal():
+    """A trial registration from sra_haematology: its sponsor as author, no journal."""
+    record = Record(title="Open Label Controlled Trial of Eculizumab", year=2011, source_db="CSV",
+                    authors=[Author(collective="Alexion Pharmaceuticals, Inc")], source_key="1")
+    [ref] = format_references([record], "vancouver")
+    assert ref.text == "1. Alexion Pharmaceuticals, Inc. Open Label Controlled Trial of Eculizumab. 2011."
+
+
+def test_ahead_of_print_date_has_its_spaces_in_vancouver():
+    """A record with no volume yet (PubMed's ahead-of-print) is dated in full, with the style's
+    localized date; citeproc-py printed its parts run together ('2012Oct29')."""
+    record = Record(title="Ventilatory responses", journal_abbrev="Respir Physiol Neurobiol", year=2012,
+                    month=10, day=29, authors=[Author(family="Smith", initials="J")],
+                    doi="10.1016/j.resp.2012.10.010", source_db="PubMed", source_key="1")
+    [ref] = format_references([record], "vancouver")
+    assert "Respir Physiol Neurobiol. 2012 Oct 29. doi: 10.1016/j.resp.2012.10.010" in ref.text
 
 
 def test_retracted_and_corrected_studies_are_flagged(records):
