@@ -20,11 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rapidfuzz import fuzz
+
 from litreview import parallel
 from litreview.bulk import fewer_collections
 from litreview.errors import ParseError
 from litreview.importers import detect, get_importer
-from litreview.records import Record
+from litreview.records import Record, fold
 from litreview.store import EncodedRecord, Library, encode_record
 from litreview.store.imports import set_run_source
 
@@ -147,6 +149,8 @@ def _store_items(
             added = library.add_records(batch, run_id)
             result.added += added.added
             result.already_held += len(added.already_held)
+            if name == "csv":
+                _refuse_reused_ids(added.other_titles, path)
             if progress:
                 progress(len(batch))
             batch.clear()
@@ -176,6 +180,21 @@ def _store_items(
                            count_new=result.added)
     result.run_id = run_id
     return result
+
+
+def _refuse_reused_ids(other_titles: list[tuple[str, str, str]], path: Path) -> None:
+    """A CSV's ids are often its own row numbers: a second file from the same database numbered
+    1, 2, 3... again would be taken, record by record, for the first one already held, and
+    silently not imported. A held id whose record has another title is refused, so the file is
+    rolled back with the reason. A title edited in the same record (a typo fixed) is not another
+    title."""
+    for key, held, given in other_titles:
+        if held and given and fuzz.ratio(fold(held), fold(given)) < 90:
+            raise ParseError(
+                f"record id {key!r} is already held from the same database with another title ({held[:60]!r};"
+                f" here {given[:60]!r}): the ids of this file are not unique across files. Give --source"
+                " another name, or --map ID_COLUMN=ignore to identify these records by their content",
+                file=str(path))
 
 
 # -- big files: read in a child process ------------------------------------------------------

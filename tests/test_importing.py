@@ -122,6 +122,33 @@ def test_one_bad_file_does_not_stop_the_others(runner: CliRunner, tmp_path: Path
         assert lib.count() == 2
 
 
+def test_a_csv_numbering_its_rows_again_is_refused_not_taken_for_the_first(
+    runner: CliRunner, tmp_path: Path,
+) -> None:
+    """Two screening exports whose record_id is the row number (as ../shared's screening sets
+    have): the second file's rows 1-2 were taken for the first file's, 'already held', and
+    never imported."""
+    first, second = tmp_path / "first.csv", tmp_path / "second.csv"
+    first.write_text("record_id,title\n1,Hydroxyurea in thalassemia intermedia\n2,Spinal cord "
+                     "compression by extramedullary hematopoiesis\n", encoding="utf-8")
+    second.write_text("record_id,title\n1,Deferasirox for iron overload\n2,Another trial\n",
+                      encoding="utf-8")
+    assert runner.invoke(cli, ["import", "--source", "Embase", str(first)]).exit_code == 0
+    result = runner.invoke(cli, ["import", "--source", "Embase", str(second)])
+    assert result.exit_code == 1
+    assert "record id '1' is already held from the same database with another title" in result.output
+    assert "--map ID_COLUMN=ignore" in result.output and "nothing imported from this file" in result.output
+    with _lib(tmp_path) as lib:
+        assert lib.count() == 2
+    assert runner.invoke(cli, ["import", "--source", "Embase", "--map", "record_id=ignore",
+                               str(second)]).exit_code == 0
+    first.write_text("record_id,title\n1,Hydroxyurea in thalassaemia intermedia\n", encoding="utf-8")
+    again = runner.invoke(cli, ["import", "--source", "Embase", str(first)])  # a spelling, not a record
+    assert again.exit_code == 0 and "already held" in again.output
+    with _lib(tmp_path) as lib:
+        assert lib.count() == 4
+
+
 def test_map_option_through_cli(runner: CliRunner, tmp_path: Path) -> None:
     path = tmp_path / "odd.csv"
     path.write_text("Ref,Heading\nA1,Odd layout\n", encoding="utf-8")

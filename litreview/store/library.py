@@ -32,6 +32,7 @@ PAGE_SIZE = 16_384
 RECORD_COLUMNS = tuple(
     f for f in Record.__dataclass_fields__ if f not in STORE_FIELDS
 )
+_TITLE = RECORD_COLUMNS.index("title")
 
 
 def utcnow() -> str:
@@ -43,6 +44,8 @@ def utcnow() -> str:
 class AddResult:
     added_ids: list[int] = field(default_factory=list)
     already_held: list[str] = field(default_factory=list)
+    other_titles: list[tuple[str, str, str]] = field(default_factory=list)
+    """(key, title held, title given) where a held key came with another title."""
 
     @property
     def added(self) -> int:
@@ -185,22 +188,26 @@ class Library:
 
     # -- records ---------------------------------------------------------------------------
 
+    def held_titles(self, source_db: str, keys: Iterable[str]) -> dict[str, str]:
+        """Title of each of these source keys of `source_db` already in the library."""
+        wanted = list(keys)
+        held: dict[str, str] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.execute(
+                f"SELECT source_key, title FROM records WHERE source_db = ? AND source_key IN ({marks})",
+                [source_db, *chunk],
+            )
+            held.update((key, title or "") for key, title in rows)
+        return held
+
     def held_keys(self, source_db: str, keys: Iterable[str] | None = None) -> set[str]:
         """Source keys of `source_db` already in the library (all of them if keys is None)."""
         if keys is None:
             rows = self.db.execute("SELECT source_key FROM records WHERE source_db = ?", [source_db])
             return {r[0] for r in rows}
-        wanted = list(keys)
-        held: set[str] = set()
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            rows = self.db.execute(
-                f"SELECT source_key FROM records WHERE source_db = ? AND source_key IN ({marks})",
-                [source_db, *chunk],
-            )
-            held.update(r[0] for r in rows)
-        return held
+        return set(self.held_titles(source_db, keys))
 
     def add_records(self, records: Iterable[Record | EncodedRecord], run_id: int) -> AddResult:
         """Store records found by a run, one transaction; ones already held are skipped.
@@ -215,15 +222,19 @@ class Library:
             by_db: dict[str, list[str]] = {}
             for record in batch:
                 by_db.setdefault(record.source_db, []).append(record.source_key)
-            held = {(db, key) for db, keys in by_db.items() for key in self.held_keys(db, keys)}
-            seen: set[tuple[str, str]] = set()
+            held = {(db, key): title for db, keys in by_db.items()
+                    for key, title in self.held_titles(db, keys).items()}
             fresh = []
             for record in batch:
                 key = (record.source_db, record.source_key)
-                if key in held or key in seen:
+                title = record.values[_TITLE] or ""
+                earlier = held.get(key)
+                if earlier is not None:
                     result.already_held.append(key[1])
+                    if earlier != title:
+                        result.other_titles.append((key[1], earlier, title))
                     continue
-                seen.add(key)
+                held[key] = title
                 fresh.append(record)
             result.added_ids = self._insert(fresh, run_id, now)
         return result
