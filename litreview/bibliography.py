@@ -212,7 +212,7 @@ def render(references: list[Reference], fmt: str = "text") -> str:
         return "<ol class=\"references\">\n" + "\n".join(lines) + "\n</ol>\n"
     if fmt == "rtf":
         return "{\\rtf1\\ansi\\deff0\n" + "\n".join(lines) + "\n}\n"
-    return "\n".join(lines) + "\n"
+    return "".join(line + "\n" for line in lines)
 
 
 def _line(text: str, fmt: str) -> str:

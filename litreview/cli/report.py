@@ -77,4 +77,6 @@ def bib_command(review: Review, style: str, status: str, fmt: str, output: Path 
     else:
         ids = [r.id for r in library.records("canonical_id IS NULL") if r.id is not None]
     references = bibliography.format_references((library.get(i) for i in ids), style, fmt, reasons)
+    if not references:
+        click.echo(f"no {'unique' if status == 'all' else status} studies to list", err=True)
     _write(bibliography.render(references, fmt), output)
