@@ -20,7 +20,6 @@ Clusters are merged transitively only when no two members of the joined clusters
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -30,6 +29,7 @@ from itertools import combinations
 from operator import attrgetter, itemgetter
 from typing import Any
 
+import orjson
 from rapidfuzz import fuzz
 
 from litreview import parallel
@@ -300,14 +300,14 @@ def volume_number(value: str | None, year: int | None) -> str | None:
 
 def signature(row: dict[str, Any]) -> Sig:
     venue = fold(row["journal"] or row["book_title"] or "")
-    authors = json.loads(row["authors"]) if row["authors"] else []
+    authors = orjson.loads(row["authors"]) if row["authors"] else []
     families = [family_key(a.get("family") or a.get("collective")) for a in authors]
     first = authors[0] if authors else {}
     tokens = name_tokens(first.get("family") or first.get("collective"), first.get("given"))
     title = title_key(row["title"], venue)
     folded_title = fold(row["title"])
     numbers = (() if title.isalpha() else tuple(DIGITS.findall(title))) + roman_part_numbers(folded_title)
-    types = {t.lower() for t in json.loads(row["publication_types"] or "[]")}
+    types = {t.lower() for t in orjson.loads(row["publication_types"] or "[]")}
     doi = normalise_doi(row["doi"])
     return Sig(
         id=row["id"], key=row["source_key"], source_db=row["source_db"], title=title, title_numbers=numbers,
