@@ -16,11 +16,10 @@ A well-formed document with no articles in it (esearch, einfo output) yields not
 from __future__ import annotations
 
 import gzip
-import queue
 import re
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import AbstractContextManager, contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
@@ -136,10 +135,16 @@ def _records(
 # -- the chunked reading ----------------------------------------------------------------------
 #
 # lxml's iterparse holds the GIL while it parses, and parsing is a third of the cost of a record.
-# etree.fromstring releases it, so a background thread cuts the document into standalone
-# <PubmedArticleSet> documents of about _CHUNK_BYTES of whole articles each and parses them while
-# this thread turns the previous chunk's elements into Records (and a caller stores them).
-# Memory stays flat: at most three chunks are alive (parsing, queued, being read).
+# etree.fromstring releases it, so the document is cut into standalone <PubmedArticleSet>
+# documents of about _CHUNK_BYTES of whole articles each, and each is parsed on a thread of its
+# own while this thread turns the previous chunk's elements into Records (and a caller stores
+# them). Memory stays flat: at most two chunks are alive (one parsing, one being read).
+#
+# A thread per chunk, not one worker for all: lxml gives each thread its own string dictionary,
+# which every document parsed on that thread shares. Reading a document looks its tag names up
+# in that dictionary (root.iter, find), so a worker parsing the next chunk into the same
+# dictionary would grow it under the reader: now and then a lookup missed and an element was
+# skipped. A chunk's thread has ended before this thread reads its document.
 
 _CHUNK_BYTES = 1 << 20
 _SET_OPEN, _SET_CLOSE = b"<PubmedArticleSet>", b"</PubmedArticleSet>"
@@ -147,32 +152,62 @@ _ARTICLE_ENDS = (b"</PubmedArticle>", b"</PubmedBookArticle>")
 _COMMENTS = rb"(?:<!--.*?-->\s*)*"
 _PROLOG = re.compile(rb"\s*(<\?xml[^>]*\?>)?\s*" + _COMMENTS + rb"(<!DOCTYPE[^\[>]*>)?\s*" + _COMMENTS, re.S)
 _ENCODING = re.compile(rb"""encoding\s*=\s*["']([^"']*)["']""")
-_DONE = object()
 
 
 class NotChunkable(Exception):
     """The chunked reading cannot be trusted with this document: read it with iterparse."""
 
 
+class _ChunkParse(threading.Thread):
+    """One chunk parsed on a thread of its own (see above)."""
+
+    def __init__(self, document: bytes) -> None:
+        super().__init__(name="pubmed-xml-parser", daemon=True)
+        self._document: bytes | None = document
+        self._root: Element = None
+        self._error: Exception | None = None
+        self.start()
+
+    def run(self) -> None:
+        try:
+            self._root = _parse_chunk(self._document or b"")
+        except Exception as exc:  # noqa: BLE001 - any failure sends the reader back to iterparse
+            self._error = exc
+        finally:
+            self._document = None
+
+    def root(self) -> Element:
+        self.join()
+        if self._error is not None:
+            raise NotChunkable from self._error
+        root, self._root = self._root, None
+        return root
+
+
+def _parse_chunk(document: bytes) -> Element:
+    return etree.fromstring(document, _chunk_parser())
+
+
 def _chunked_records(stream: IO[bytes]) -> Iterator[Record]:
     documents = _chunk_documents(stream)
-    roots: queue.Queue[Any] = queue.Queue(maxsize=1)
-    stop = threading.Event()
-    worker = threading.Thread(target=_parse_documents, args=(documents, roots, stop),
-                              name="pubmed-xml-parser", daemon=True)
-    worker.start()
+    parsing = _next_parse(documents)
     try:
-        while (root := roots.get()) is not _DONE:
-            if isinstance(root, BaseException):
-                raise NotChunkable from root
+        while parsing is not None:
+            root = parsing.root()
+            parsing = _next_parse(documents)
             yield from _root_records(root)
             del root
     finally:
-        stop.set()
-        while worker.is_alive():
-            with suppress(queue.Empty):
-                roots.get(timeout=0.05)
-        worker.join()
+        if parsing is not None:
+            parsing.join()
+
+
+def _next_parse(documents: Iterator[bytes]) -> _ChunkParse | None:
+    try:
+        document = next(documents, None)
+    except Exception as exc:  # noqa: BLE001 - a corrupt gzip block: iterparse reports it
+        raise NotChunkable from exc
+    return None if document is None else _ChunkParse(document)
 
 
 def chunk_share(path: str | Path, share: int, shares: int) -> Iterator[list[Record]]:
@@ -252,25 +287,6 @@ def _after_last_article(buffer: bytes) -> int:
     """Offset just after the last article end tag in `buffer`, 0 if there is none."""
     ends = (buffer.rfind(end) for end in _ARTICLE_ENDS)
     return max((at + len(end) for at, end in zip(ends, _ARTICLE_ENDS) if at >= 0), default=0)
-
-
-def _parse_documents(documents: Iterator[bytes], roots: queue.Queue[Any], stop: threading.Event) -> None:
-    parser = _chunk_parser()
-    try:
-        for document in documents:
-            if not _hand_over(roots, etree.fromstring(document, parser), stop):
-                return
-        _hand_over(roots, _DONE, stop)
-    except Exception as exc:  # noqa: BLE001 - any failure sends the reader back to iterparse
-        _hand_over(roots, exc, stop)
-
-
-def _hand_over(roots: queue.Queue[Any], item: Any, stop: threading.Event) -> bool:
-    while not stop.is_set():
-        with suppress(queue.Full):
-            roots.put(item, timeout=0.05)
-            return True
-    return False
 
 
 def _iter_records(stream: IO[bytes], name: str) -> Iterator[Record]:

@@ -456,11 +456,42 @@ def test_chunked_reading_leaves_documents_with_entities_to_iterparse() -> None:
 
 def test_stopping_early_ends_the_parser_thread(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(pubmed_xml, "_CHUNK_BYTES", 2048)
+    started = threading.Event()
+    release = threading.Event()
+    parse = pubmed_xml._parse_chunk
+
+    def slow_second_chunk(document: bytes):  # the next chunk is still parsing when the reader stops
+        if started.is_set():
+            release.wait(5)
+        started.set()
+        return parse(document)
+
+    monkeypatch.setattr(pubmed_xml, "_parse_chunk", slow_second_chunk)
     records = parse_pubmed_xml(io.BytesIO(article_set(200)))
     assert next(records).pmid == "70000000"
     assert any(t.name == "pubmed-xml-parser" for t in threading.enumerate())
+    release.set()
     records.close()
     assert not any(t.name == "pubmed-xml-parser" for t in threading.enumerate())
+
+
+def test_each_chunk_is_parsed_on_a_thread_of_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    """lxml shares one string dictionary among the documents parsed on a thread, and reading a
+    document looks names up in it: a parser still growing it under the reader made lookups miss
+    now and then, and an article came out without some of its fields."""
+    monkeypatch.setattr(pubmed_xml, "_CHUNK_BYTES", 2048)
+    threads: list[threading.Thread] = []
+    parse = pubmed_xml._parse_chunk
+
+    def noting_the_thread(document: bytes):
+        threads.append(threading.current_thread())
+        return parse(document)
+
+    monkeypatch.setattr(pubmed_xml, "_parse_chunk", noting_the_thread)
+    data = article_set(60)
+    assert list(pubmed_xml._chunked_records(io.BytesIO(data))) == _iterparse_records(data)
+    assert len(threads) > 3
+    assert len(set(map(id, threads))) == len(threads) and threading.main_thread() not in threads
 
 
 def _interleaved(path: Path, shares: int) -> list[Record]:
