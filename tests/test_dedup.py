@@ -325,15 +325,17 @@ def test_full_rerun_decides_automatic_pairs_again(library):
     """A pair merged by an earlier version's rule (here planted by hand) does not survive
     `dedup --full`: the rerun decides every automatic pair again; manual decisions stay."""
     ids = _seed(library)
+    other = library.add_records([_record("e3", "Spinal cord compression in beta-thalassaemia", pages=None)],
+                                library.start_run("import", "Embase")).added_ids[0]
     dedup.run(library)
     with library.transaction():
-        dedup.store.save_auto_pairs(library, [(ids[0], ids[3], "duplicate", {"rule": "old rule"}, {})])
+        dedup.store.save_auto_pairs(library, [(ids[0], other, "duplicate", {"rule": "old rule"}, {})])
     dedup.recluster(library)
-    assert library.resolve(str(ids[3])) == library.resolve(str(ids[0]))
+    assert library.resolve(str(other)) == library.resolve(str(ids[0]))
     dedup.decide_pair(library, ids[0], ids[2], same=False)
     dedup.run(library, full=True)
-    assert library.resolve(str(ids[3])) == ids[3]
-    assert dedup.store.pair_detail(library, ids[0], ids[3]) is None
+    assert library.resolve(str(other)) != library.resolve(str(ids[0]))
+    assert dedup.store.pair_detail(library, ids[0], other) is None
     assert dedup.store.pair_detail(library, ids[0], ids[2])["origin"] == "manual"
     assert library.resolve(str(ids[0])) != library.resolve(str(ids[2]))
 
@@ -857,3 +859,98 @@ def test_record_numbers_in_the_issue_field_are_not_issues():
     assert sigs[100].issue == "1"
     few = dedup.signatures(endnote[:20])
     assert few[0].issue == "1000"
+
+
+def _authors(*families):
+    import json
+    return json.dumps([{"family": f} for f in families])
+
+
+MISQ_36_2 = dict(journal="MIS Quarterly", volume="36", issue="2")
+
+
+def test_one_long_title_in_one_issue_is_one_article_whoever_the_pdf_names():
+    crossref = _sig(id=1, title="The Asymmetric Benefits of Relational Flexibility: Evidence from Software "
+                                "Development Outsourcing", authors=_authors("Gopal", "Koka"), year=2012,
+                    pages="553-575", doi="10.2307/41703467", **MISQ_36_2)
+    # the PDF's record: the business schools' names read as its authors, no pages, no year
+    from_pdf = _sig(id=2, title=crossref.title.upper(), authors=_authors("Smith", "Jones"), **MISQ_36_2)
+    verdict = dedup.compare(crossref, from_pdf)
+    assert (verdict.decision, verdict.rule) == ("duplicate", "same long title in the same volume and issue; "
+                                                             "one author list was misread")
+    # another issue, or both records placed on their pages, and the authors decide again
+    assert dedup.compare(crossref, _sig(id=3, title=from_pdf.title, authors=_authors("Smith"),
+                                        **{**MISQ_36_2, "issue": "3"})).decision == "distinct"
+    assert dedup.compare(crossref, _sig(id=4, title=from_pdf.title, authors=_authors("Smith"),
+                                        pages="601-620", **MISQ_36_2)).decision == "distinct"
+
+
+def test_two_pdf_records_under_one_running_head_stay_apart():
+    fields = dict(title="The Society for Management Information Systems", journal="MIS Quarterly",
+                  volume="1", issue="1")
+    one = _sig(id=1, authors=_authors("Dougherty"), **fields)
+    other = _sig(id=2, authors=_authors("O'Reilly"), **fields)
+    assert dedup.compare(one, other).decision == "distinct"
+
+
+def test_a_record_without_a_title_by_the_same_team_in_the_same_issue():
+    team = _authors("Applegate", "King")
+    crossref = _sig(id=1, title="Rigor and Relevance: Careers on the Line", authors=team, year=1999,
+                    journal="MIS Quarterly", volume="23", issue="1", pages="17-18", doi="10.2307/249404")
+    untitled = _sig(id=2, authors=team, journal="MIS Quarterly", volume="23", issue="1")
+    assert dedup.compare(crossref, untitled).rule == ("no title on one side; the same authors in the same "
+                                                      "volume and issue")
+    assert dedup.compare(crossref, untitled).decision == "duplicate"
+    # one author alone (an editor writes several pieces an issue), or another issue: nothing to go on
+    alone = _sig(id=3, authors=_authors("Applegate"), journal="MIS Quarterly", volume="23", issue="1")
+    solo = _sig(id=4, title="Rigor and Relevance in MIS Research: Introduction", year=1999,
+                authors=_authors("Applegate"), journal="MIS Quarterly", volume="23", issue="1", pages="1-2")
+    assert dedup.compare(solo, alone).decision == "distinct"
+    other_issue = _sig(id=5, authors=team, journal="MIS Quarterly", volume="23", issue="2")
+    assert dedup.compare(crossref, other_issue).decision == "distinct"
+
+
+def test_an_untitled_record_joins_one_of_two_articles_by_its_team_not_both():
+    team = _authors("Hamilton", "Chervany")
+    fields = dict(authors=team, year=1981, journal="MIS Quarterly", volume="5", issue="3")
+    part_one = _sig(id=1, title="Evaluating Information System Effectiveness: Part I", pages="55-69",
+                    **fields)
+    part_two = _sig(id=2, title="Evaluating Information System Effectiveness: Part II", pages="79-86",
+                    **fields)
+    untitled = _sig(id=3, authors=team, journal="MIS Quarterly", volume="5", issue="3")
+    assert dedup.citation_conflict(part_one, part_two) == "same volume, different pages"
+    sigs = {s.id: s for s in (part_one, part_two, untitled)}
+    clusters = dedup.cluster(sigs, [(1, 3), (2, 3)], set())
+    assert len(clusters) == 1 and 3 in next(iter(clusters.values()))
+    assert sorted(len(m) for m in clusters.values()) == [2]
+
+
+def test_a_special_issue_meets_a_record_that_leaves_the_issue_out():
+    team = _authors("Chen", "Forman")
+    crossref = _sig(id=1, title="Can Vendors Influence Switching Costs and Compatibility in an Environment "
+                                "with Open Standards?", authors=team, year=2006, journal="MIS Quarterly",
+                    volume="30", issue="Special Issue", pages="541-562", doi="10.2307/25148772")
+    untitled = _sig(id=2, authors=team, journal="MIS Quarterly", volume="30")
+    assert (1, 2) in dedup.candidate_pairs({1: crossref, 2: untitled}, {1, 2})
+    assert dedup.compare(crossref, untitled).decision == "duplicate"
+
+
+def test_a_running_head_in_front_of_a_pdf_title():
+    fields = dict(authors=_authors("Shore"), journal="MIS Quarterly", volume="7", issue="4")
+    crossref = _sig(id=1, title="Reshaping the IS Organization", year=1983, pages="11-17",
+                    doi="10.2307/248743", **fields)
+    doubled = _sig(id=2, title="Reshaping the IS Organization Reshaping the IS Organization", **fields)
+    assert dedup.compare(crossref, doubled).rule == ("same volume, issue and authors; one title has a "
+                                                     "running head in front")
+    caron = dict(authors=_authors("Caron", "Jarvenpaa", "Stoddard"), journal="MIS Quarterly", volume="18",
+                 issue="3")
+    cigna = _sig(id=3, title="Business Reengineering at CIGNA Corporation: Experiences and Lessons Learned "
+                             "From the First Five Years", year=1994, pages="233-250", **caron)
+    ocr = _sig(id=4, title="Reengineering at CIGNA Business Reengineering at ClGNA Corporation: Experiences "
+                           "and Lessons Learned From the First Five Years", **caron)
+    assert dedup.compare(cigna, ocr).decision == "duplicate"
+    # a head that names another piece, or another issue
+    reply = _sig(id=5, title="Reply to Comments: Reshaping the IS Organization", **fields)
+    assert dedup.compare(crossref, reply).decision == "distinct"
+    elsewhere = _sig(id=6, title=doubled.title, **{**fields, "issue": "3"})
+    assert dedup.compare(crossref, elsewhere).decision == "distinct"
