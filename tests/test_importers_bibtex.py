@@ -99,3 +99,17 @@ def test_zotero_bibtex_fixtures_agree(case: str) -> None:
     a particle), 22 (Zotero turns $\\Sigma^0$ math into Unicode; we keep the LaTeX).
     """
     assert_agrees("BibTeX", case, "bibtex")
+
+
+def test_a_source_field_names_the_database_only_when_it_is_a_name(shared_data: Path) -> None:
+    """JabRef writes a MEDLINE record's citation into `source`; that is not a database."""
+    jabref = shared_data / "exports/fixtures/jabref"
+    from_medline = read_file(jabref / "MedlinePlainImporterTestCompleteEntry.bib")[0][0]
+    assert from_medline.source_db == "BibTeX" and from_medline.pmid == "20481061"
+    assert read_file(jabref / "RisImporterTestScopus.bib")[0][0].source_db == "Scopus"
+
+
+def test_biblatex_sets_are_not_references(shared_data: Path) -> None:
+    """JabRef's biblatex example: a @book, two @set entries grouping others, an @article."""
+    records, skipped, _, _ = read_file(shared_data / "exports/fixtures/jabref/BibtexImporter.examples.bib")
+    assert skipped == [] and [r.source_key for r in records] == ["Preissel2016", "aksin"]

@@ -107,9 +107,14 @@ def to_record(entry: Entry) -> Record:
     return record
 
 
+DATABASE_NAME = re.compile(r"[A-Za-z][A-Za-z .&()+-]{0,39}")
+"""'Scopus', 'Web of Science', 'Dimensions': what a `source` field holds when it names the database.
+JabRef's MEDLINE conversion puts the citation there instead ('20 Century Br Hist. 2009;20(4):454-81.')."""
+
+
 def _database(entry: Entry, text_head: str) -> str | None:
     source = _field(entry, "source")
-    if source and source.lower() != "crossref":
+    if source and source.lower() != "crossref" and DATABASE_NAME.fullmatch(source):
         return source
     url = _field(entry, "url") or ""
     if "scopus.com" in url or text_head.lstrip().startswith("Scopus"):
@@ -147,6 +152,8 @@ def read(path: Path, source: str | None) -> Iterator[Record | ParseError]:
                              record=number)
             continue
         last_failed = False
+        if block.entry_type.lower() in CONTAINER_TYPES:
+            continue
         record = to_record(block)
         if record.source_db is None:
             record.source_db = _database(block, head)
@@ -155,6 +162,10 @@ def read(path: Path, source: str | None) -> Iterator[Record | ParseError]:
     if _unterminated(text) and not last_failed:
         yield ParseError("file ends inside an entry (unbalanced braces): truncated?",
                          file=str(path), record=number)
+
+
+CONTAINER_TYPES = frozenset({"set", "xdata"})
+"""biblatex entries that group other entries or hold fields for them to inherit: no reference."""
 
 
 def _middleware() -> list[mw.Middleware]:
