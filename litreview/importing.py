@@ -149,8 +149,8 @@ def _store_items(
             added = library.add_records(batch, run_id)
             result.added += added.added
             result.already_held += len(added.already_held)
-            if name == "csv":
-                _refuse_reused_ids(added.other_titles, path)
+            if name in FILE_LOCAL_KEYS:
+                _refuse_reused_ids(added.other_titles, path, name)
             if progress:
                 progress(len(batch))
             batch.clear()
@@ -182,18 +182,27 @@ def _store_items(
     return result
 
 
-def _refuse_reused_ids(other_titles: list[tuple[str, str, str]], path: Path) -> None:
-    """A CSV's ids are often its own row numbers: a second file from the same database numbered
-    1, 2, 3... again would be taken, record by record, for the first one already held, and
-    silently not imported. A held id whose record has another title is refused, so the file is
-    rolled back with the reason. A title edited in the same record (a typo fixed) is not another
-    title."""
+FILE_LOCAL_KEYS = frozenset({"csv", "bibtex", "csl-json"})
+"""Formats whose record ids are the file's own (row numbers, citation keys, CSL item ids), not a
+database's accession numbers or PMIDs."""
+
+
+def _refuse_reused_ids(other_titles: list[tuple[str, str, str]], path: Path, name: str) -> None:
+    """A CSV's ids are often its own row numbers, and a BibTeX citation key ('smith2010') or a
+    CSL-JSON id is the exporting tool's: a second file from the same database (or, unnamed, the
+    same format) reusing them would be taken, record by record, for the first one already held,
+    and silently not imported. A held id whose record has another title is refused, so the file
+    is rolled back with the reason. A title edited in the same record (a typo fixed) is not
+    another title. PMIDs and accession numbers are left alone: a corrected title is the same
+    record."""
     for key, held, given in other_titles:
         if held and given and fuzz.ratio(fold(held), fold(given)) < 90:
+            way_out = ("Give --source another name, or --map ID_COLUMN=ignore to identify these records"
+                       " by their content" if name == "csv" else
+                       "Give --source the name of the database this file came from")
             raise ParseError(
                 f"record id {key!r} is already held from the same database with another title ({held[:60]!r};"
-                f" here {given[:60]!r}): the ids of this file are not unique across files. Give --source"
-                " another name, or --map ID_COLUMN=ignore to identify these records by their content",
+                f" here {given[:60]!r}): the ids of this file are not unique across files. {way_out}",
                 file=str(path))
 
 

@@ -149,6 +149,36 @@ def test_a_csv_numbering_its_rows_again_is_refused_not_taken_for_the_first(
         assert lib.count() == 4
 
 
+def test_a_bibtex_citation_key_reused_for_another_paper_is_refused(runner: CliRunner, tmp_path: Path) -> None:
+    """Citation keys are the exporting tool's: two unnamed BibTeX files (both counted as 'BibTeX')
+    with 'smith2010' for two papers. The second paper was reported 'already held' and dropped."""
+    first, second = tmp_path / "first.bib", tmp_path / "second.bib"
+    first.write_text("@article{smith2010,\n title={Hydroxyurea in thalassemia intermedia},\n"
+                     " author={Smith, J},\n year={2010}}\n", encoding="utf-8")
+    second.write_text("@article{smith2010,\n title={Deferasirox for iron overload},\n"
+                      " author={Smith, K},\n year={2010}}\n", encoding="utf-8")
+    assert runner.invoke(cli, ["import", str(first)]).exit_code == 0
+    result = runner.invoke(cli, ["import", str(second)])
+    assert result.exit_code == 1
+    assert "record id 'smith2010' is already held from the same database with another title" in result.output
+    assert "Give --source the name of the database" in result.output
+    assert runner.invoke(cli, ["import", "--source", "Google Scholar", str(second)]).exit_code == 0
+    with _lib(tmp_path) as lib:
+        assert lib.count() == 2
+    again = runner.invoke(cli, ["import", str(first)])
+    assert again.exit_code == 0 and "already held" in again.output
+
+
+def test_a_csl_json_item_id_reused_for_another_paper_is_refused(runner: CliRunner, tmp_path: Path) -> None:
+    first, second = tmp_path / "first.json", tmp_path / "second.json"
+    item = '[{"id": "item-1", "type": "article-journal", "title": "%s"}]'
+    first.write_text(item % "Hydroxyurea in thalassemia", encoding="utf-8")
+    second.write_text(item % "Deferasirox for iron overload", encoding="utf-8")
+    assert runner.invoke(cli, ["import", "--source", "Zotero", str(first)]).exit_code == 0
+    result = runner.invoke(cli, ["import", "--source", "Zotero", str(second)])
+    assert result.exit_code == 1 and "record id 'item-1' is already held" in result.output
+
+
 def test_map_option_through_cli(runner: CliRunner, tmp_path: Path) -> None:
     path = tmp_path / "odd.csv"
     path.write_text("Ref,Heading\nA1,Odd layout\n", encoding="utf-8")
