@@ -44,7 +44,10 @@ class ParseError(LitreviewError):
     """Raised when an input file is malformed.
 
     `file`, `line` and `record` locate the problem; str() gives a message a user can act on.
+    `skippable` is set when the error is one bad record of a file that is otherwise readable.
     """
+
+    skippable = False
 
     def __init__(
         self,

@@ -159,6 +159,7 @@ def _store_items(
             result.read += 1
             if isinstance(item, ParseError):
                 if not skip_invalid:
+                    item.skippable = True
                     raise item
                 result.skipped.append(item)
                 continue

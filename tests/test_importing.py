@@ -101,6 +101,7 @@ def test_skip_invalid_lists_each_skipped_record(runner: CliRunner, tmp_path: Pat
     path.write_text("id,title\n1,Good one\n2,,\n3,Good two\n4,x,y,z\n", encoding="utf-8")
     failed = runner.invoke(cli, ["import", str(path)])
     assert failed.exit_code == 1 and "record 2" in failed.output
+    assert "--skip-invalid stores the other records" in failed.output
     result = runner.invoke(cli, ["import", "--skip-invalid", str(path)])
     assert result.exit_code == 0, result.output
     assert result.output.count("skipped:") == 2
@@ -108,6 +109,16 @@ def test_skip_invalid_lists_each_skipped_record(runner: CliRunner, tmp_path: Pat
     assert "2 invalid skipped" in result.output
     with _lib(tmp_path) as lib:
         assert sorted(r.title for r in lib.records()) == ["Good one", "Good two"]
+
+
+def test_skip_invalid_is_offered_only_for_bad_records(runner: CliRunner, tmp_path: Path) -> None:
+    truncated = tmp_path / "cut.ris"
+    truncated.write_text("TY  - JOUR\nTI  - Whole one\nER  - \n\nTY  - JOUR\nTI  - cut")
+    assert "--skip-invalid stores" in runner.invoke(cli, ["import", "--source", "X", str(truncated)]).output
+    nothing = tmp_path / "notes.bib"
+    nothing.write_text("no entries here\n")
+    result = runner.invoke(cli, ["import", "--format", "bibtex", str(nothing)])
+    assert "no BibTeX entries found" in result.output and "--skip-invalid" not in result.output
 
 
 def test_one_bad_file_does_not_stop_the_others(runner: CliRunner, tmp_path: Path) -> None:

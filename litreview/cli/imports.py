@@ -66,7 +66,9 @@ def import_(review: Review, files: tuple[Path, ...], fmt: str, source: str | Non
                                  progress=_progress(path))
         except ParseError as exc:
             failed += 1
-            click.echo(f"Error: {exc} (nothing imported from this file)", err=True)
+            way_out = "; --skip-invalid stores the other records and lists the bad ones"
+            click.echo(f"Error: {exc} (nothing imported from this file{way_out if exc.skippable else ''})",
+                       err=True)
             continue
         if sys.stderr.isatty():
             click.echo("\r\033[K", err=True, nl=False)
