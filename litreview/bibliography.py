@@ -137,9 +137,20 @@ def _range_format(path: Path) -> str | None:
     return found.group(1) if found else None
 
 
+DATABASE_RECORD_PAGE = re.compile(
+    r"^https?://(?:[\w-]+\.)*(?:scopus\.com|webofscience\.com|webofknowledge\.com|isiknowledge\.com"
+    r"|ovid\.com|ebscohost\.com|proquest\.com|embase\.com|lens\.org|dimensions\.ai|scholar\.google\.\w+"
+    r"|semanticscholar\.org)(?:[:/?#]|$)", re.I)
+"""Links to a bibliographic database's page about a record ('https://www.scopus.com/inward/record.uri
+?eid=...&md5=...'), which exports put in the URL field: not where the work is, often behind a login,
+and styles that prefer a URL to the DOI (Cardiff Vancouver) printed it instead of the DOI."""
+
+
 def _item(record: Record, key: str, expand: bool) -> dict[str, object]:
     item = to_csl(record)
     item["id"] = key
+    if isinstance(item.get("URL"), str) and DATABASE_RECORD_PAGE.match(str(item["URL"])):
+        del item["URL"]
     if expand and isinstance(item.get("page"), str):
         item["page"] = expand_pages(str(item["page"]))
     for person in [*item.get("author", []), *item.get("editor", [])]:  # type: ignore[union-attr]

@@ -2,6 +2,8 @@
 each style's published examples (AMA Manual of Style 11th ed.; APA Publication Manual 7th ed.;
 NLM's Citing Medicine for Vancouver; Elsevier's Vancouver example in its Guide for Authors)."""
 
+from dataclasses import replace
+
 import pytest
 
 from litreview.bibliography import StyleNotFound, expand_pages, format_references, render, style_path
@@ -110,6 +112,22 @@ def test_ahead_of_print_date_has_its_spaces_in_vancouver():
                     doi="10.1016/j.resp.2012.10.010", source_db="PubMed", source_key="1")
     [ref] = format_references([record], "vancouver")
     assert "Respir Physiol Neurobiol. 2012 Oct 29. doi: 10.1016/j.resp.2012.10.010" in ref.text
+
+
+def test_a_database_record_page_is_not_the_works_url():
+    """Scopus's BibTeX puts its own record page in url ('https://www.scopus.com/inward/record.uri
+    ?eid=...'): Cardiff Vancouver, which prefers a URL to the DOI, printed that instead of the DOI."""
+    scopus = "https://www.scopus.com/inward/record.uri?eid=2-s2.0-85052799762&partnerID=40"
+    record = Record(title="Improving the quality of systematic reviews", journal_abbrev="Eur J Neurol",
+                    year=2018, volume="25", issue="12", pages="1477-1485", doi="10.1111/ene.13758",
+                    url=scopus, authors=[Author(family="Bui", initials="KTA")], source_db="Scopus",
+                    source_key="1")
+    [vancouver] = format_references([record], "vancouver")
+    assert vancouver.text.endswith("2018;25(12):1477–85. doi: 10.1111/ene.13758")
+    assert "scopus.com" not in format_references([replace(record, doi=None)], "apa")[0].text
+    publisher = "https://www.example-journal.org/articles/1"
+    [own] = format_references([replace(record, doi=None, url=publisher)], "vancouver")
+    assert own.text.endswith("Available from: " + publisher)
 
 
 def test_retracted_and_corrected_studies_are_flagged(records):
