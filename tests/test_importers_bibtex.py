@@ -56,6 +56,13 @@ def test_jr_part_is_the_suffix(tmp_path: Path) -> None:
     assert watson.suffix is None
 
 
+def test_scopus_writes_the_suffix_after_the_initials(shared_data: Path) -> None:
+    """'Faggion, C.M., Jr.' (Scopus) was read as given name 'Jr.' and suffix 'C.M.'."""
+    records = read_file(shared_data / "exports/multi_db/p1m_cited_by/scopus.bib")[0]
+    faggion = next(r for r in records if r.source_key == "Faggion201853").authors[0]
+    assert (faggion.family, faggion.initials, faggion.suffix) == ("Faggion", "CM", "Jr")
+
+
 def test_exported_bibtex_is_not_quite_latex(tmp_path: Path) -> None:
     """Scopus and Crossref leave %, & and # unescaped; MathSciNet writes 'AUTHOR ='."""
     path = tmp_path / "exported.bib"

@@ -28,6 +28,9 @@ _MONTHS = {m: i for i, m in enumerate(
     ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)}
 
 
+GENERATION = re.compile(r"(?:Jr|Sr|II|III|IV)\.?", re.I)
+
+
 def _names(value: object) -> list[Author]:
     authors = []
     for name in value if isinstance(value, list) else []:
@@ -39,6 +42,8 @@ def _names(value: object) -> list[Author]:
                 authors.append(Author(collective=whole.replace("{", "").replace("}", "")))
                 continue
             suffix = " ".join(name.jr).strip().rstrip(".") or None  # 'Sprague, Jr., Ralph H.'
+            if suffix and GENERATION.fullmatch(given) and not GENERATION.fullmatch(suffix):
+                given, suffix = suffix, given.rstrip(".")  # Scopus: 'Faggion, C.M., Jr.'
             author = Author(family=family or None, given=given or None, suffix=suffix)
             if given and re.fullmatch(r"(?:[A-Z]\.?[\s-]*){1,4}", given):
                 author.given, author.initials = None, re.sub(r"[.\s-]", "", given)
