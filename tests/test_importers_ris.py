@@ -166,3 +166,17 @@ def test_jabref_corrupted_and_stress_files_name_the_line() -> None:
         read_file(JABREF / "RisImporterCorrupted.ris")
     with pytest.raises(ParseError, match="line 2.*no 'ER"):
         read_file(JABREF / "RisImporterTest1.ris")
+
+
+@pytest.mark.parametrize(("written", "given", "suffix"), [
+    ("Sprague, Jr., Ralph H.", "Ralph H.", "Jr"),  # BibTeX's order, as some tools write RIS
+    ("Embile, Rodrigo F., Jr.", "Rodrigo F.", "Jr"),  # RIS's own order
+    ("Dengah, H. J. François, II", "H. J. François", "II"),
+    ("Canosa, IV", None, None),  # initials I.V., not a suffix
+])
+def test_generational_suffix_wherever_the_comma_puts_it(written: str, given: str | None, suffix: str | None
+                                                        ) -> None:
+    from litreview.importers.ris import _author
+
+    author = _author(written)
+    assert (author.given, author.suffix) == (given, suffix)

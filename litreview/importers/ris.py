@@ -209,17 +209,19 @@ def _author(value: str) -> Author:
 
 
 def _family_comma_given(family: str, given: str) -> Author:
-    """'Smith, John', 'Smith, J.A.', 'Smith, John, Jr.', 'Sprague Jr., Ralph H.',
-    'Dengah, H. J. François 2nd'."""
+    """'Smith, John', 'Smith, J.A.', 'Smith, John, Jr.', 'Sprague Jr., Ralph H.', 'Sprague, Jr.,
+    Ralph H.' (BibTeX's order), 'Dengah, H. J. François 2nd'."""
     family, suffix = family.strip(), None
     if family.endswith(_SUFFIX_ENDINGS):  # a cheap first test: most names have no suffix
         family_words, suffix = split_suffix(family.split(), initials_follow=False)
         family = " ".join(family_words)
     given = given.strip()
     if "," in given:
-        parts = [part.strip() for part in given.split(",")]
-        given = next((part for part in parts if part), "")
-        if not suffix and NAME_SUFFIX.fullmatch(parts[-1]):
+        parts = [part for part in (part.strip() for part in given.split(",")) if part]
+        if len(parts) > 1 and NAME_SUFFIX.fullmatch(parts[0]) and not suffix:  # 'Sprague, Jr., Ralph H.'
+            suffix = parts.pop(0).rstrip(".")
+        given = parts[0] if parts else ""
+        if not suffix and len(parts) > 1 and NAME_SUFFIX.fullmatch(parts[-1]):
             suffix = parts[-1].rstrip(".")
     if given.endswith(_SUFFIX_ENDINGS):
         given_words, given_suffix = split_suffix(given.split())
