@@ -134,3 +134,16 @@ def test_ragged_row_is_reported(tmp_path: Path) -> None:
     path.write_text("id,title\n1,ok\n2,too,many,cells\n", encoding="utf-8")
     with pytest.raises(ParseError, match="line 3, record 2: row has 4 cells"):
         read_file(path)
+
+
+def test_windows_1252_is_read_as_such_wherever_its_first_accent_is(tmp_path: Path) -> None:
+    """Excel's CSV: 'café' and curly quotes in Windows-1252. In a file short enough to fit in the
+    sniffed head, the last 'é' was taken for a UTF-8 character cut off; after 64 KB of ASCII, the
+    file was read as UTF-8. Both gave 'caf\ufffd'."""
+    short = tmp_path / "short.csv"
+    short.write_bytes(b"id,title\n1,Caf\xe9\n")
+    assert read_file(short, source="X")[0][0].title == "Café"
+    late = tmp_path / "late.csv"
+    late.write_bytes(b"id,title\n" + b"".join(b"%d,Plain title %d\n" % (i, i) for i in range(5000))
+                     + b"9999,Caf\xe9 \x93quoted\x94\n")
+    assert read_file(late, source="X")[0][-1].title == "Café “quoted”"

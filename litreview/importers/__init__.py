@@ -9,6 +9,7 @@ Every record leaves `read` normalised and with source_db and source_key set.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import importlib
 import pkgutil
@@ -70,14 +71,37 @@ def head_bytes(path: Path) -> bytes:
 def text_encoding(head: bytes) -> str:
     """The encoding of a text export from its first bytes: UTF-16 by its byte-order mark
     (EndNote's and Windows tools' 'Unicode' export), else UTF-8 with or without a BOM, else
-    Latin-1 (old Windows exports). A UTF-8 character cut off at the end of `head` is UTF-8."""
+    Latin-1 (old Windows exports). A UTF-8 character cut off at the end of `head` is UTF-8.
+    Enough to tell a format by; file_encoding reads the whole file."""
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "utf-16"
     try:
         head.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        return "utf-8-sig" if exc.start > len(head) - 4 else "latin-1"
+        return "utf-8-sig" if exc.reason == "unexpected end of data" else "latin-1"
     return "utf-8-sig"
+
+
+def file_encoding(path: Path) -> str:
+    """The encoding of a whole text export: UTF-16 by its byte-order mark, else UTF-8 if every
+    byte of it is, else Windows-1252 (what Excel and old Windows tools write: 'café', curly
+    quotes), else Latin-1. A file whose first 64 KB happened to be ASCII was read as UTF-8 and a
+    later 'café' became 'caf\ufffd'; one short enough to fit in them had its last 'é' taken for a
+    UTF-8 character cut off."""
+    with open(path, "rb") as handle:
+        if handle.read(2) in (b"\xff\xfe", b"\xfe\xff"):
+            return "utf-16"
+        for encoding in ("utf-8-sig", "cp1252"):
+            handle.seek(0)
+            decoder = codecs.getincrementaldecoder(encoding)()
+            try:
+                while block := handle.read(1 << 20):
+                    decoder.decode(block)
+                decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                continue
+            return encoding
+    return "latin-1"
 
 
 # Order matters: the most specific sniffers first.

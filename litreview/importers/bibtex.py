@@ -16,7 +16,7 @@ from bibtexparser.library import Library
 from bibtexparser.model import Block, Entry, Field, ParsingFailedBlock
 
 from litreview.errors import ParseError
-from litreview.importers import Importer, check, finish, head_bytes, register, text_encoding
+from litreview.importers import Importer, check, file_encoding, finish, register
 from litreview.importers.ris import _GROUP
 from litreview.records import Author, Record
 
@@ -131,7 +131,7 @@ def _database(entry: Entry, text_head: str) -> str | None:
 
 def read(path: Path, source: str | None) -> Iterator[Record | ParseError]:
     try:
-        text = path.read_text(encoding=text_encoding(head_bytes(path)))
+        text = path.read_text(encoding=file_encoding(path))
     except UnicodeDecodeError:
         text = path.read_text(encoding="latin-1")
     text = text.lstrip("\ufeff")

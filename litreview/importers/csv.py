@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TextIO
 
 from litreview.errors import ParseError
-from litreview.importers import Importer, check, finish, head_bytes, register, text_encoding
+from litreview.importers import Importer, check, file_encoding, finish, head_bytes, register
 from litreview.importers.nbib import parse_text
 from litreview.importers.ris import _author
 from litreview.records import Record
@@ -132,7 +132,7 @@ def to_record(row: dict[str, str], mapping: dict[str, str]) -> tuple[Record, dic
 def read(path: Path, source: str | None, overrides: dict[str, str] | None = None
          ) -> Iterator[Record | ParseError]:
     head = head_bytes(path)
-    encoding = text_encoding(head)
+    encoding = file_encoding(path)
     with open(path, encoding=encoding, errors="replace", newline="") as handle:
         yield from _read_rows(handle, head.decode(encoding, errors="replace"), path, source,
                               overrides)
@@ -201,7 +201,7 @@ def _medline_column(reader: csv.DictReader, header: list[str]) -> str | None:
 
 def _read_medline_cells(path: Path, dialect: type[csv.Dialect], column: str,
                         source: str | None) -> Iterator[Record | ParseError]:
-    with open(path, encoding="utf-8-sig", errors="replace", newline="") as handle:
+    with open(path, encoding=file_encoding(path), errors="replace", newline="") as handle:
         rows = csv.DictReader(handle, dialect=dialect)
         cells = [row[column].replace("\r\n", "\n") for row in rows
                  if (row.get(column) or "").strip()]

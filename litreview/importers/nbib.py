@@ -11,7 +11,7 @@ from typing import Any
 from Bio import Medline
 
 from litreview.errors import ParseError
-from litreview.importers import Importer, check, finish, head_bytes, register, text_encoding
+from litreview.importers import Importer, check, file_encoding, finish, register
 from litreview.records import Author, MeshHeading, Record, split_suffix
 
 _MONTHS = {m: i for i, m in enumerate(
@@ -135,7 +135,7 @@ def parse_text(text: str, path: Path, source: str | None) -> Iterator[Record | P
 
 
 def read(path: Path, source: str | None) -> Iterator[Record | ParseError]:
-    encoding = text_encoding(head_bytes(path))
+    encoding = file_encoding(path)
     text = path.read_text(encoding=encoding, errors="replace").lstrip("\ufeff").replace("\r\n", "\n")
     lines = text.split("\n")
     # a record cut off inside a field (no blank line at the end is fine; a lone tag is not)

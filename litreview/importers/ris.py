@@ -17,7 +17,7 @@ from pathlib import Path
 from rispy import RisParser
 
 from litreview.errors import ParseError
-from litreview.importers import Importer, check, finish, head_bytes, register, text_encoding
+from litreview.importers import Importer, check, file_encoding, finish, head_bytes, register
 from litreview.records import NAME_SUFFIX, Author, Record, split_suffix
 
 _TAG_LINE = re.compile(r"^[A-Z][A-Z0-9]  ?-( |$)", re.M)
@@ -83,7 +83,7 @@ def database_name(raw: str | None) -> str | None:
 def iter_raw(path: Path) -> Iterator[tuple[int, dict[str, list[str]]] | ParseError]:
     """(line of TY, {tag: [values]}) per record; a ParseError for a truncated record."""
     head = head_bytes(path)
-    encoding = text_encoding(head)
+    encoding = file_encoding(path)
     if not _TAG_LINE.search(head.decode(encoding, errors="replace").replace("\ufeff", "")):
         raise ParseError("no RIS tags found (expected lines like 'TY  - JOUR')", file=str(path))
     with open(path, encoding=encoding, errors="replace", newline=None) as handle:
