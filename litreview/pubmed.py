@@ -49,6 +49,8 @@ class SearchResult:
     query_key: str | None = None
     translation: str | None = None
     slices: list[tuple[str, str, int]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    """What PubMed said it did not search ('term not found in PubMed, left out: extramedulary')."""
 
 
 def redact(text: str, secret: str | None) -> str:
@@ -164,7 +166,7 @@ class EntrezClient:
             return first
         start = _parse_date(mindate) if mindate else EARLIEST
         end = _parse_date(maxdate, end=True) if maxdate else date(date.today().year + 2, 12, 31)
-        result = SearchResult(count=first.count, translation=first.translation)
+        result = SearchResult(count=first.count, translation=first.translation, warnings=first.warnings)
         seen: set[str] = set()
         for part in self._split(term, start, end, datetype or "pdat"):
             result.slices.append(part.slices[0])
@@ -234,7 +236,28 @@ def _read_esearch(data: bytes) -> SearchResult:
         webenv=parsed.get("WebEnv"),
         query_key=parsed.get("QueryKey"),
         translation=parsed.get("QueryTranslation"),
+        warnings=_esearch_warnings(parsed),
     )
+
+
+ESEARCH_NOTES = {
+    "PhraseNotFound": "term not found in PubMed, left out of the search",
+    "FieldNotFound": "search field not recognised",
+    "QuotedPhraseNotFound": "quoted phrase not found",
+    "PhraseIgnored": "term ignored",
+}
+"""esearch's ErrorList and WarningList. PubMed runs the rest of a query whose term it cannot find:
+the web page says so above the results; an E-utilities caller only learns it from these lists."""
+
+
+def _esearch_warnings(parsed: Any) -> list[str]:
+    warnings = []
+    for group in ("ErrorList", "WarningList"):
+        for kind, values in dict(parsed.get(group) or {}).items():
+            if kind == "OutputMessage":  # 'No items found.': the count says it
+                continue
+            warnings += [f"{ESEARCH_NOTES.get(kind, kind)}: {value}" for value in values]
+    return warnings
 
 
 def _parse_date(text: str, end: bool = False) -> date:

@@ -33,6 +33,7 @@ class RunSummary:
     count_new: int = 0
     missing: list[dict[str, Any]] = field(default_factory=list)
     error: str | None = None
+    warnings: list[str] = field(default_factory=list)
 
 
 def run_search(
@@ -60,7 +61,8 @@ def _run(library: Library, search: SavedSearch, client: EntrezClient, run_id: in
     found = client.search_ids(search.term, **search.params())
     library.update_run(run_id, count_reported=found.count,
                        query_translation=found.translation,
-                       params={**search.params(), "slices": found.slices})
+                       params={**search.params(), "slices": found.slices},
+                       warnings=found.warnings or None)
     held = library.held_keys(PUBMED, found.ids)
     wanted = [pmid for pmid in found.ids if pmid not in held]
     added = _store(library, run_id, _batches(client, found, held, wanted), len(wanted),
@@ -74,7 +76,8 @@ def _run(library: Library, search: SavedSearch, client: EntrezClient, run_id: in
     retrieved = len(library.held_keys(PUBMED, found.ids))
     library.finish_run(run_id, status, count_reported=found.count, count_retrieved=retrieved,
                        count_new=added, missing=missing)
-    return RunSummary(run_id, search.name, status, found.count, retrieved, added, missing)
+    return RunSummary(run_id, search.name, status, found.count, retrieved, added, missing,
+                      warnings=found.warnings)
 
 
 def _batches(client: EntrezClient, found: SearchResult, held: set[str],
@@ -164,5 +167,6 @@ def search_report(library: Library) -> list[dict[str, Any]]:
             "status": run["status"], "count_reported": run["count_reported"],
             "count_retrieved": run["count_retrieved"], "count_new": run["count_new"],
             "missing": len(run["missing"] or []), "error": run["error"],
+            "warnings": run["warnings"] or [],
         })
     return rows

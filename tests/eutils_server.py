@@ -54,6 +54,9 @@ class Corpus:
 
     articles: dict[str, tuple[date, str]] = field(default_factory=dict)
     terms: dict[str, list[str]] = field(default_factory=dict)
+    unknown: dict[str, str] = field(default_factory=dict)
+    """Phrases PubMed cannot search, and what it says of them when a query holds one
+    ('extramedulary' -> 'PhraseNotFound'; 'QuotedPhraseNotFound', 'FieldNotFound', ...)."""
 
     def add(self, pmid: str, day: date, xml: str | None = None) -> None:
         self.articles[pmid] = (day, xml or article_xml(pmid, day))
@@ -122,7 +125,8 @@ class StandIn:
             f"<Count>{len(hits)}</Count><RetMax>{len(listed)}</RetMax><RetStart>{retstart}</RetStart>"
             + (f"<QueryKey>{query_key}</QueryKey><WebEnv>{webenv}</WebEnv>" if webenv else "")
             + f"<IdList>{ids}</IdList><TranslationSet/>"
-            f"<QueryTranslation>{escape(params.get('term', ''))}</QueryTranslation></eSearchResult>"
+            f"<QueryTranslation>{escape(params.get('term', ''))}</QueryTranslation>"
+            + _esearch_lists(self.corpus, params.get("term", "")) + "</eSearchResult>"
         )
         return 200, body.encode()
 
@@ -138,6 +142,18 @@ class StandIn:
         parts = [self.corpus.articles[p][1] for p in pmids
                  if p in self.corpus.articles and p not in self.withheld]
         return 200, (EFETCH_HEAD + "".join(parts) + "</PubmedArticleSet>\n").encode()
+
+
+ESEARCH_ERRORS = ("PhraseNotFound", "FieldNotFound")
+
+
+def _esearch_lists(corpus: Corpus, term: str) -> str:
+    """ErrorList then WarningList, as esearch's DTD orders them, for unknown phrases in the term."""
+    found = [(kind, phrase) for phrase, kind in corpus.unknown.items() if phrase.lower() in term.lower()]
+    errors = "".join(f"<{k}>{escape(p)}</{k}>" for k, p in found if k in ESEARCH_ERRORS)
+    warnings = "".join(f"<{k}>{escape(p)}</{k}>" for k, p in found if k not in ESEARCH_ERRORS)
+    return (f"<ErrorList>{errors}</ErrorList>" if errors else "") + (
+        f"<WarningList>{warnings}</WarningList>" if warnings else "")
 
 
 def _esearch_error(message: str) -> bytes:

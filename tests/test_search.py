@@ -205,3 +205,24 @@ def test_update_dedups_new_records_against_the_library(eutils, clock, runner, tm
     assert library.resolve("pmid:" + pmids[0]) == library.resolve(str(library.resolve("pmid:" + pmids[0])))
     embase = next(library.records("source_key = 'e1'"))
     assert embase.canonical_id == library.resolve("pmid:" + pmids[0])
+
+
+def test_what_pubmed_could_not_search_is_said_and_logged(eutils, clock, runner, tmp_path):
+    """A misspelt MeSH heading: PubMed leaves the phrase out and runs the rest of the query. Its
+    web page says so above the results; E-utilities only in esearch's ErrorList/WarningList."""
+    typo = SavedSearch(name="typo", term='"Hematopoiesis, Extramedulary"[Mesh] AND "paraspinal emh mass"')
+    eutils.corpus.unknown.update({"Hematopoiesis, Extramedulary": "PhraseNotFound",
+                                  '"paraspinal emh mass"': "QuotedPhraseNotFound"})
+    _fill(eutils.corpus, 2, term=typo.term)
+    _write_query(tmp_path, typo)
+    result = runner.invoke(cli, ["search", "typo"])
+    assert result.exit_code == 0, result.output
+    assert ("typo: PubMed: term not found in PubMed, left out of the search: Hematopoiesis, Extramedulary"
+            in result.output)
+    assert 'typo: PubMed: quoted phrase not found: "paraspinal emh mass"' in result.output
+    [row] = json.loads(runner.invoke(cli, ["searches", "--format", "json"]).output)
+    assert row["warnings"] == [
+        "term not found in PubMed, left out of the search: Hematopoiesis, Extramedulary",
+        'quoted phrase not found: "paraspinal emh mass"']
+    assert "- PubMed: term not found in PubMed" in runner.invoke(cli, ["searches", "--format", "md"]).output
+    assert runner.invoke(cli, ["update", "--quiet"]).output == ""

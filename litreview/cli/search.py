@@ -25,6 +25,11 @@ def _summary_line(summary: RunSummary) -> str:
             f"{summary.count_retrieved} held, {summary.count_new} new (run {summary.run_id})")
 
 
+def _echo_warnings(summary: RunSummary) -> None:
+    for warning in summary.warnings:
+        click.echo(f"{summary.name}: PubMed: {warning}", err=True)
+
+
 @contextmanager
 def _progress(enabled: bool) -> Iterator[Callable[[str, int, int], None]]:
     """A progress bar on a terminal; nothing in cron or with --quiet."""
@@ -85,6 +90,7 @@ def search(review: Review, name: str | None, term: str | None, save_as: str | No
         summary = run_search(review.library, saved, EntrezClient(), progress)
     if not quiet:
         click.echo(_summary_line(summary))
+        _echo_warnings(summary)
 
 
 @cli.command("update")
@@ -105,6 +111,7 @@ def update_command(review: Review, quiet: bool, no_dedup: bool) -> None:
     for summary in result.summaries:
         if not quiet:
             click.echo(_summary_line(summary))
+            _echo_warnings(summary)
     if not no_dedup and any(s.count_new for s in result.summaries):
         merged = dedup.run(review.library)
         if not quiet:
@@ -117,7 +124,7 @@ def update_command(review: Review, quiet: bool, no_dedup: bool) -> None:
 
 REPORT_COLUMNS = ("run_id", "kind", "database", "name", "query", "limits", "started_at",
                   "finished_at", "status", "count_reported", "count_retrieved", "count_new",
-                  "file", "checksum", "query_translation", "missing", "error")
+                  "file", "checksum", "query_translation", "warnings", "missing", "error")
 
 
 @cli.command()
@@ -150,7 +157,8 @@ def _as_csv(rows: list[dict[str, Any]]) -> str:
     writer = csv.DictWriter(out, fieldnames=REPORT_COLUMNS, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({**row, "limits": json.dumps(row["limits"]) if row["limits"] else ""})
+        writer.writerow({**row, "limits": json.dumps(row["limits"]) if row["limits"] else "",
+                         "warnings": "; ".join(row["warnings"])})
     return out.getvalue()
 
 
@@ -176,6 +184,7 @@ def _markdown_run(r: dict[str, Any]) -> list[str]:
              "```", r["query"] or "", "```", ""]
     if r["query_translation"]:
         lines += [f"PubMed's translation: `{r['query_translation']}`", ""]
+    lines += [f"- PubMed: {warning}" for warning in r["warnings"]] + ([""] if r["warnings"] else [])
     limits = ", ".join(f"{k}={v}" for k, v in (r["limits"] or {}).items()) or "none"
     lines += [f"- Limits: {limits}",
               f"- Records reported: {_n(r['count_reported'])}; retrieved: {_n(r['count_retrieved'])};"

@@ -155,13 +155,13 @@ class Library:
 
     def update_run(self, run_id: int, **fields: Any) -> None:
         """Set run fields: status, finished_at, count_reported/retrieved/new, missing, error,
-        query_translation, params, checksum."""
+        query_translation, params, checksum, warnings."""
         allowed = {"status", "finished_at", "count_reported", "count_retrieved", "count_new", "database",
-                   "missing", "error", "query_translation", "params", "checksum"}
+                   "missing", "error", "query_translation", "params", "checksum", "warnings"}
         unknown = set(fields) - allowed
         if unknown:
             raise ValueError(f"unknown run fields: {sorted(unknown)}")
-        values = {k: (_json(v) if k in {"missing", "params"} else v) for k, v in fields.items()}
+        values = {k: (_json(v) if k in {"missing", "params", "warnings"} else v) for k, v in fields.items()}
         assignments = ", ".join(f"{k} = ?" for k in values)
         with self.transaction():
             self.db.execute(f"UPDATE runs SET {assignments} WHERE id = ?", [*values.values(), run_id])
@@ -369,7 +369,7 @@ def _decode(row: dict[str, Any]) -> Record:
 
 
 def _decode_run(row: dict[str, Any]) -> dict[str, Any]:
-    for name in ("params", "missing"):
+    for name in ("params", "missing", "warnings"):
         row[name] = json.loads(row[name]) if row.get(name) else None
     return row
 

@@ -77,6 +77,11 @@ def m003_settings(db: Database) -> None:
     db.execute("CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
 
 
+@core()
+def m004_run_warnings(db: Database) -> None:
+    db.execute("ALTER TABLE runs ADD COLUMN warnings TEXT")
+
+
 def migration_sets() -> list[Migrations]:
     """The core set first, then each feature's set in module-name order."""
     from litreview import store
