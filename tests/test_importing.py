@@ -233,7 +233,6 @@ def test_unicode_and_windows_encodings(tmp_path: Path, name: str, text: str, enc
     ("zotero_translators/OVID_Tagged/00.input.txt", "Ovid's tagged format"),
     ("zotero_translators/RefWorks_Tagged/00.input.txt", "RefWorks tagged format"),
     ("zotero_translators/RefWorks_Tagged/03.input.txt", "RefWorks tagged format"),
-    ("jabref/IsiImporterTest1.isi", "Web of Science plain-text (ISI) format"),
     ("jabref/Endnote.entries.enw", "EndNote tagged (.enw) format"),
 ])
 def test_formats_we_do_not_read_are_named(runner: CliRunner, relative: str, says: str) -> None:

@@ -54,7 +54,8 @@ def _parse_map(values: tuple[str, ...]) -> dict[str, str]:
 @pass_review
 def import_(review: Review, files: tuple[Path, ...], fmt: str, source: str | None,
             skip_invalid: bool, maps: tuple[str, ...]) -> None:
-    """Import export files (RIS, nbib, PubMed XML, BibTeX, CSV, EndNote XML, CSL-JSON).
+    """Import export files (RIS, nbib, PubMed XML, BibTeX, CSV, EndNote XML, CSL-JSON, Web of
+    Science plain text).
 
     Each file is stored whole or not at all, and logged as an import run.
     """

@@ -23,7 +23,7 @@ from litreview.records import Record, fold
 
 Reader = Callable[[Path, "str | None"], Iterator["Record | ParseError"]]
 
-FORMAT_NAMES = ("ris", "nbib", "pubmed-xml", "bibtex", "csv", "endnote-xml", "csl-json")
+FORMAT_NAMES = ("ris", "nbib", "pubmed-xml", "bibtex", "csv", "endnote-xml", "csl-json", "wos")
 
 
 @dataclass(frozen=True)
@@ -105,7 +105,7 @@ def file_encoding(path: Path) -> str:
 
 
 # Order matters: the most specific sniffers first.
-_SNIFF_ORDER = ("pubmed-xml", "endnote-xml", "csl-json", "nbib", "ris", "bibtex", "csv")
+_SNIFF_ORDER = ("pubmed-xml", "endnote-xml", "csl-json", "wos", "nbib", "ris", "bibtex", "csv")
 
 
 def detect(path: Path) -> tuple[Importer, str]:
@@ -175,10 +175,6 @@ def _reject_unsupported(path: Path, head: str) -> None:
     if first.startswith(("RT ", "RT\t", "Refworks Export Tagged Format")):
         raise ParseError(
             "not supported: RefWorks tagged format; export RIS instead", file=str(path))
-    if first.startswith("FN ") or first.startswith("PT J"):
-        raise ParseError(
-            "not supported: Web of Science plain-text (ISI) format; export RIS or BibTeX from"
-            " Web of Science instead", file=str(path))
     if first.startswith("Recent queries in pubmed") or first.startswith("Search,Query,Items found"):
         raise ParseError("not supported: this is a PubMed search history (queries and hit"
                          " counts), not records", file=str(path))
