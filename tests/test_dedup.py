@@ -954,3 +954,48 @@ def test_a_running_head_in_front_of_a_pdf_title():
     assert dedup.compare(crossref, reply).decision == "distinct"
     elsewhere = _sig(id=6, title=doubled.title, **{**fields, "issue": "3"})
     assert dedup.compare(crossref, elsewhere).decision == "distinct"
+
+
+def _two_queued_theses(library):
+    run = library.start_run("import", "Lens")
+    ids = []
+    for n, (title, name) in enumerate([
+            ("Spatiotemporal exposure modeling and epidemiological analyses of the 2008 wildfires", "Reid"),
+            ("Iron overload and extramedullary hematopoiesis in beta thalassaemia intermedia", "Haidar")]):
+        thesis = {"authors": [Author(family=name, given="A")], "year": 2014}
+        ids += library.add_records([
+            Record(title=title, source_db="Lens", source_key=f"{n}-a", **thesis),
+            Record(title=title + " - eScholarship", source_db="Lens", source_key=f"{n}-b", **thesis),
+        ], run).added_ids
+    dedup.run(library)
+    assert len(dedup.review_queue(library)) == 2
+    return ids
+
+
+def test_a_review_session_reclusters_once_not_at_every_pair(runner, library, monkeypatch):
+    """Reclustering reads every record (15 s at 100,000): once per session, after the decisions."""
+    from litreview.cli import cli
+
+    ids = _two_queued_theses(library)
+    calls = []
+    real = dedup.signatures
+    monkeypatch.setattr(dedup, "signatures", lambda rows: calls.append(len(rows)) or real(rows))
+    result = runner.invoke(cli, ["dedup", "review"], input="s\nd\n")
+    assert result.exit_code == 0, result.output
+    assert len(calls) == 1 and "applying 2 decision(s)" in result.output
+    assert library.resolve(str(ids[1])) == library.resolve(str(ids[0]))
+    assert library.resolve(str(ids[3])) != library.resolve(str(ids[2]))
+    assert dedup.review_queue(library) == []
+
+
+def test_decisions_given_together_are_all_checked_first(runner, library):
+    from litreview.cli import cli
+
+    ids = _two_queued_theses(library)
+    accept = ["--accept", f"{ids[0]},{ids[1]}"]
+    bad = runner.invoke(cli, ["dedup", "review", *accept, "--reject", f"{ids[2]},999"])
+    assert bad.exit_code == 1 and "999" in bad.output
+    assert len(dedup.review_queue(library)) == 2  # the good pair was not stored either
+    both = runner.invoke(cli, ["dedup", "review", *accept, "--reject", f"{ids[2]},{ids[3]}"])
+    assert both.exit_code == 0 and dedup.review_queue(library) == []
+    assert library.resolve(str(ids[1])) == library.resolve(str(ids[0]))

@@ -106,13 +106,13 @@ def review_command(review: Review, accepts: tuple[str, ...], rejects: tuple[str,
                    list_only: bool) -> None:
     """Decide the uncertain pairs: interactively, or with --accept/--reject for scripts."""
     library = review.library
-    for text in accepts:
-        dd.decide_pair(library, *_pair(text), same=True)
-        click.echo(f"{text}: same record")
-    for text in rejects:
-        dd.decide_pair(library, *_pair(text), same=False)
-        click.echo(f"{text}: different records")
     if accepts or rejects:
+        given = [(*_pair(text), True) for text in accepts] + [(*_pair(text), False) for text in rejects]
+        dd.decide_pairs(library, given)
+        for text in accepts:
+            click.echo(f"{text}: same record")
+        for text in rejects:
+            click.echo(f"{text}: different records")
         return
     queue = dd.review_queue(library)
     if list_only or not queue:
@@ -120,14 +120,21 @@ def review_command(review: Review, accepts: tuple[str, ...], rejects: tuple[str,
             click.echo(f"{a},{b}")
         click.echo(f"{len(queue)} pairs in the review queue", err=True)
         return
-    for number, (a, b) in enumerate(queue, start=1):
-        click.echo(f"\n[{number}/{len(queue)}]\n" + _side_by_side(library, a, b))
-        key = click.prompt("same (s), different (d), skip (k), quit (q)",
-                           type=click.Choice(["s", "d", "k", "q"]), show_choices=False)
-        if key == "q":
-            break
-        if key in "sd":
-            dd.decide_pair(library, a, b, same=key == "s")
+    decided = 0
+    try:
+        for number, (a, b) in enumerate(queue, start=1):
+            click.echo(f"\n[{number}/{len(queue)}]\n" + _side_by_side(library, a, b))
+            key = click.prompt("same (s), different (d), skip (k), quit (q)",
+                               type=click.Choice(["s", "d", "k", "q"]), show_choices=False)
+            if key == "q":
+                break
+            if key in "sd":
+                dd.record_decision(library, a, b, same=key == "s")
+                decided += 1
+    finally:
+        if decided:  # each decision is stored as it is taken; the clusters follow them once
+            click.echo(f"applying {decided} decision(s)...", err=True)
+            click.echo(_summary(dd.decide_pairs(library, [])))
 
 
 @dedup.command("split")
