@@ -52,6 +52,36 @@ def m001_dedup_tables(db: Database) -> None:
     )
 
 
+@migrations()
+def m002_dedup_stale(db: Database) -> None:
+    db.execute("CREATE TABLE dedup_stale (since TEXT NOT NULL)")
+
+
+def mark_stale(library: Library) -> None:
+    """Decisions were stored that the clusters do not follow yet (a review session cut short)."""
+    library.db.execute("INSERT INTO dedup_stale (since) VALUES (?)", [utcnow()])
+
+
+def clear_stale(library: Library) -> None:
+    library.db.execute("DELETE FROM dedup_stale")
+
+
+def is_stale(library: Library) -> bool:
+    return library.db.execute("SELECT 1 FROM dedup_stale LIMIT 1").fetchone() is not None
+
+
+def all_ids(library: Library) -> set[int]:
+    return {r[0] for r in library.db.execute("SELECT id FROM records")}
+
+
+def cluster_counts(library: Library) -> tuple[int, int]:
+    """(clusters, records merged into another) as the last recluster left them."""
+    clusters, merged = library.db.execute(
+        "SELECT count(DISTINCT canonical_id), count(*) FROM records WHERE canonical_id IS NOT NULL"
+    ).fetchone()
+    return int(clusters), int(merged)
+
+
 def seen_ids(library: Library) -> set[int]:
     return {r[0] for r in library.db.execute("SELECT record_id FROM dedup_seen")}
 
