@@ -71,3 +71,15 @@ def test_broken_files_name_the_problem(tmp_path: Path, text: str, says: str) -> 
     path.write_text(text, encoding="utf-8")
     with pytest.raises(ParseError, match=says):
         read_file(path, "wos")
+
+
+@pytest.mark.parametrize(("published", "month", "day"), [
+    ("FEB 2011", 2, None), ("JAN 15 2011", 1, 15), ("FEB-MAR 2011", 2, None), ("SPR 2011", None, None),
+])
+def test_publication_dates(tmp_path: Path, published: str, month: int | None, day: int | None) -> None:
+    """A season is not a month: 'SPR 2011' stays as written, in date_text only."""
+    path = tmp_path / "savedrecs.txt"
+    path.write_text(f"FN Clarivate Analytics Web of Science\nVR 1.0\nPT J\nTI A title\nPD {published}\n"
+                    "PY 2011\nUT WOS:1\nER\nEF\n", encoding="utf-8")
+    [record] = read_file(path)[0]
+    assert (record.year, record.month, record.day, record.date_text) == (2011, month, day, published)

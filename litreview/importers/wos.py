@@ -26,7 +26,6 @@ _CONTINUATION = "   "
 KINDS = {"J": "article", "B": "book", "S": "chapter", "P": "report"}
 _MONTHS = {m: i for i, m in enumerate(
     ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"], 1)}
-_SEASONS = {"SPR": 3, "SUM": 6, "FAL": 9, "WIN": 12}
 
 
 def read(path: Path, source: str | None) -> Iterator[Record | ParseError]:
@@ -158,9 +157,10 @@ def _people(fields: dict[str, list[str]], full: str, short: str) -> list[Author]
 
 
 def _date(record: Record, published: str | None) -> None:
-    """PD: 'FEB 2011', 'JAN 15 2011', 'FEB-MAR 2011', 'SPR 2011', '2011'."""
+    """PD: 'FEB 2011', 'JAN 15 2011', 'FEB-MAR 2011', '2011'. A season ('SPR 2011') is no month:
+    it stays in date_text only."""
     words = re.findall(r"[A-Z]{3}|\d+", (published or "").upper())
-    months = [_MONTHS.get(w) or _SEASONS.get(w) for w in words if w.isalpha()]
+    months = [_MONTHS.get(w) for w in words if w.isalpha()]
     if months and months[0]:
         record.month = months[0]
         days = [w for w in words if w.isdigit() and len(w) <= 2]
