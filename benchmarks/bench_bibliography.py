@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from litreview.bibliography import format_references  # noqa: E402
-from litreview.pubmed_xml import parse_pubmed_xml  # noqa: E402
+from litreview.pubmed.xml import parse_pubmed_xml  # noqa: E402
 
 
 def main() -> None:

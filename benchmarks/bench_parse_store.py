@@ -92,7 +92,7 @@ def write_replicated(path: Path, count: int, modern_only: bool = False) -> None:
 
 def work_parse_store(xml: Path, limit: int, batch: int, db: Path) -> dict[str, float]:
     from litreview.bulk import fewer_collections
-    from litreview.pubmed_xml import parse_pubmed_xml
+    from litreview.pubmed.xml import parse_pubmed_xml
     from litreview.store import Library
 
     baseline = _rss_mb()
@@ -121,7 +121,7 @@ def work_import(xml: Path, db: Path) -> dict[str, float]:
 
 
 def work_parse(xml: Path, limit: int) -> dict[str, float]:
-    from litreview.pubmed_xml import parse_pubmed_xml
+    from litreview.pubmed.xml import parse_pubmed_xml
 
     baseline = _rss_mb()
     start = time.perf_counter()

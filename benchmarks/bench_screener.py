@@ -20,9 +20,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from litreview import screening as sc  # noqa: E402
-from litreview.pubmed_xml import parse_pubmed_xml  # noqa: E402
-from litreview.screener import render  # noqa: E402
+from litreview.pubmed.xml import parse_pubmed_xml  # noqa: E402
+from litreview.screening import decisions as sc  # noqa: E402
+from litreview.screening.screener import render  # noqa: E402
 from litreview.store import Library  # noqa: E402
 
 

@@ -294,7 +294,7 @@ def _read_and_send(sender: Any, path: Path, fmt: str, source: str | None,
 # leave this process waiting (measured, 20,000 records: 1,150 records/s through one child, 1,050
 # reading here, where the parser already has a thread of its own; 2,000 through two). Instead each
 # of N children cuts the file into the same chunks of whole articles and reads every N-th one
-# (litreview.pubmed_xml.chunk_share); this process takes one chunk's records from each child in
+# (litreview.pubmed.xml.chunk_share); this process takes one chunk's records from each child in
 # turn, which is file order, and writes them. Anything the chunked reading cannot be trusted with
 # (an odd prolog, XML that is not well-formed, a child that dies) sends this process back to
 # reading the file itself from where the children left off, so errors are found and reported

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from litreview.errors import IncompleteRunError, LitreviewError
-from litreview.pubmed import EntrezClient, SearchResult
+from litreview.pubmed.client import EntrezClient, SearchResult
 from litreview.queries import SavedSearch
 from litreview.records import Record
 from litreview.store import Library

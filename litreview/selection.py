@@ -11,8 +11,8 @@ from typing import Any
 
 from litreview.errors import LitreviewError
 from litreview.records import Record
-from litreview.screening import STATUSES as SCREENING
-from litreview.screening import ids_with_status
+from litreview.screening.decisions import STATUSES as SCREENING
+from litreview.screening.decisions import ids_with_status
 from litreview.store import Library
 
 STATUSES: dict[str, tuple[str | None, list[Any]]] = {

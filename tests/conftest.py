@@ -89,11 +89,11 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
     """Virtual time for Bio.Entrez's rate limiter and our backoff: nothing really sleeps."""
     import Bio.Entrez
 
-    import litreview.pubmed
+    import litreview.pubmed.client
 
     fake = FakeClock()
     monkeypatch.setattr(Bio.Entrez, "time", fake)
-    monkeypatch.setattr(litreview.pubmed, "time", fake)
+    monkeypatch.setattr(litreview.pubmed.client, "time", fake)
     monkeypatch.setattr(Bio.Entrez._open, "previous", 0, raising=False)
     return fake
 

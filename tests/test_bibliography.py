@@ -8,7 +8,7 @@ import pytest
 
 from litreview.bibliography import StyleNotFound, expand_pages, format_references, render, style_path
 from litreview.cli import cli
-from litreview.pubmed_xml import parse_pubmed_xml
+from litreview.pubmed.xml import parse_pubmed_xml
 from litreview.records import Author, Correction, Record
 from tests.conftest import SHARED_DATA
 

@@ -13,12 +13,13 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from litreview import importing, pubmed_xml
+from litreview import importing
 from litreview.cli import cli
 from litreview.errors import ParseError
 from litreview.importers import pubmed_xml as importing_pubmed
 from litreview.importing import checksum, import_file, read_file
-from litreview.pubmed_xml import parse_pubmed_xml
+from litreview.pubmed import xml as pubmed_xml
+from litreview.pubmed.xml import parse_pubmed_xml
 from litreview.store import Library
 from tests.conftest import SHARED_DATA, TEST_DATA, article_set
 

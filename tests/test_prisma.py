@@ -103,7 +103,7 @@ def test_every_box_of_a_small_review(review, runner, library):
 
 
 def test_box_text_never_breaks_a_count():
-    from litreview.prisma_diagram import _lines
+    from litreview.prisma.diagram import _lines
 
     text = _lines("Records identified from databases (n = 705):", ["Web of Science (n = 278)"])
     assert not any(line.rstrip().endswith(("(n", "=")) for line in text.splitlines())

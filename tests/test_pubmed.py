@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import pytest
 
 from litreview.errors import EntrezError
-from litreview.pubmed import EntrezClient, redact
+from litreview.pubmed.client import EntrezClient, redact
 
 
 def _fill(corpus, term, n, start=date(2000, 1, 1), first_pmid=20_000_000, step_days=1):

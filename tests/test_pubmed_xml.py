@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from litreview import pubmed_xml
 from litreview.errors import ParseError
-from litreview.pubmed_xml import parse_pubmed_xml
+from litreview.pubmed import xml as pubmed_xml
+from litreview.pubmed.xml import parse_pubmed_xml
 from litreview.records import STORE_FIELDS, Record
 from litreview.store import Library
 from tests.conftest import SHARED_DATA, TEST_DATA, article_set

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pexpect
 
-from litreview import screening as sc
 from litreview.records import AbstractSection, Record
-from litreview.screener import highlight
+from litreview.screening import decisions as sc
+from litreview.screening.screener import highlight
 from litreview.store import Library
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -5,9 +5,9 @@ import threading
 
 import pytest
 
-from litreview import screening as sc
 from litreview.cli import cli
 from litreview.records import Author, Record
+from litreview.screening import decisions as sc
 from litreview.store import Library
 
 

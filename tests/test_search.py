@@ -7,7 +7,7 @@ import pytest
 
 from litreview.cli import cli
 from litreview.errors import EntrezError, IncompleteRunError
-from litreview.pubmed import EntrezClient
+from litreview.pubmed.client import EntrezClient
 from litreview.queries import SavedSearch
 from litreview.search import run_search, search_report, update
 from litreview.store import Library

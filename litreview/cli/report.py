@@ -12,7 +12,7 @@ import click
 
 from litreview import bibliography, prisma
 from litreview.cli._group import Review, cli, pass_review
-from litreview.screening import screening_flow
+from litreview.screening.decisions import screening_flow
 
 
 def _write(data: str | bytes, output: Path | None) -> None:
@@ -37,7 +37,7 @@ def prisma_command(review: Review, fmt: str, output: Path | None) -> None:
     """PRISMA 2020 counts from the library (json, md, csv of records per box) or the flow diagram."""
     counts = prisma.compute(review.library)
     if fmt in ("svg", "png"):
-        from litreview.prisma_diagram import draw
+        from litreview.prisma.diagram import draw
 
         if fmt == "png" and output is None and sys.stdout.isatty():
             raise click.UsageError("a PNG needs -o FILE")

@@ -13,9 +13,9 @@ from typing import Any
 
 import click
 
-from litreview import screening as sc
 from litreview.cli._group import Review, cli, pass_review
-from litreview.screener import KEYS, render, search_words
+from litreview.screening import decisions as sc
+from litreview.screening.screener import KEYS, render, search_words
 
 reviewer_option = click.option("--reviewer", envvar="LITREVIEW_REVIEWER",
                                help="Who decides (env LITREVIEW_REVIEWER).")

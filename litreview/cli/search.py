@@ -15,7 +15,7 @@ import click
 from litreview import dedup
 from litreview.cli._group import Review, cli, pass_review
 from litreview.errors import LitreviewError
-from litreview.pubmed import EntrezClient
+from litreview.pubmed.client import EntrezClient
 from litreview.queries import SavedSearch, find_query, load_queries, save_query, validate
 from litreview.search import RunSummary, run_search, search_report, update
 

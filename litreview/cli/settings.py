@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from litreview.cli._group import Review, cli, pass_review
-from litreview.screening import SETTING_HELP, validate_setting
+from litreview.screening.decisions import SETTING_HELP, validate_setting
 
 
 @cli.group()

@@ -1,4 +1,4 @@
-"""PubMed XML (efetch output, MEDLINE/baseline files, .xml.gz) via litreview.pubmed_xml."""
+"""PubMed XML (efetch output, MEDLINE/baseline files, .xml.gz) via litreview.pubmed.xml."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from lxml import etree
 
 from litreview.errors import ParseError
 from litreview.importers import Importer, check, finish, register
-from litreview.pubmed_xml import chunk_share, parse_pubmed_xml
+from litreview.pubmed.xml import chunk_share, parse_pubmed_xml
 from litreview.records import Record
 
 
@@ -39,7 +39,7 @@ def read(path: Path, source: str | None) -> Iterator[Record | ParseError]:
 def read_share(path: Path, source: str | None, share: int, shares: int
                ) -> Iterator[list[Record | ParseError]]:
     """What `read` gives, for chunks share, share + shares, ... of the file, a list per chunk
-    (litreview.pubmed_xml.chunk_share). Raises NotChunkable where only `read` will do.
+    (litreview.pubmed.xml.chunk_share). Raises NotChunkable where only `read` will do.
 
     A record's number in the file is not known here: an empty record's ParseError carries
     none, and whoever puts the shares back in order numbers it.

@@ -28,7 +28,7 @@ from Bio import Entrez
 
 from litreview.config import NcbiSettings, ncbi_settings
 from litreview.errors import EntrezError, ParseError
-from litreview.pubmed_xml import parse_pubmed_xml
+from litreview.pubmed.xml import parse_pubmed_xml
 from litreview.records import Record
 
 ESEARCH_CEILING = 9_999

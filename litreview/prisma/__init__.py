@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from litreview.errors import LitreviewError
-from litreview.screening import screening_flow
+from litreview.screening.decisions import screening_flow
 from litreview.store import Library, reporting
 
 
