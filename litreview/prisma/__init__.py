@@ -50,9 +50,13 @@ class Prisma:
         return data
 
 
+CITATION_SEARCHING = "Citation searching"
+"""The source of records found by `litreview chase`: always an other-methods source."""
+
+
 def other_method_sources(library: Library) -> set[str]:
     value = str(library.get_setting("prisma.other_methods", "") or "")
-    return {part.strip() for part in value.split(",") if part.strip()}
+    return {part.strip() for part in value.split(",") if part.strip()} | {CITATION_SEARCHING}
 
 
 def compute(library: Library) -> Prisma:
