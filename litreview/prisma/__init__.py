@@ -12,9 +12,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from litreview import settings
 from litreview.errors import LitreviewError
 from litreview.screening.decisions import screening_flow
 from litreview.store import Library, reporting
+
+settings.declare("prisma.other_methods",
+                 "comma-separated sources counted under 'identification of studies via other methods' "
+                 "(e.g. Citation searching,Websites)", parse=settings.comma_list)
+settings.declare("prisma.previous_studies",
+                 "studies included in the previous version of the review (updated reviews; empty: none)",
+                 parse=settings.optional_count)
+settings.declare("prisma.previous_reports",
+                 "reports of studies included in the previous version of the review (empty: none)",
+                 parse=settings.optional_count)
 
 
 class PrismaInconsistent(LitreviewError):
@@ -51,8 +62,7 @@ class Prisma:
 
 
 def other_method_sources(library: Library) -> set[str]:
-    value = str(library.get_setting("prisma.other_methods", "") or "")
-    return {part.strip() for part in value.split(",") if part.strip()}
+    return set(settings.value(library, "prisma.other_methods"))
 
 
 def compute(library: Library) -> Prisma:
@@ -80,10 +90,8 @@ def compute(library: Library) -> Prisma:
     counts.reports_excluded = {k: len(v) for k, v in sorted(flow.reports_excluded.items())}
     counts.reports_included = len(flow.included)
     counts.studies_included = counts.reports_included
-    previous_studies = library.get_setting("prisma.previous_studies")
-    previous_reports = library.get_setting("prisma.previous_reports")
-    counts.previous_studies = int(previous_studies) if previous_studies not in (None, "") else None
-    counts.previous_reports = int(previous_reports) if previous_reports not in (None, "") else None
+    counts.previous_studies = settings.value(library, "prisma.previous_studies")
+    counts.previous_reports = settings.value(library, "prisma.previous_reports")
     problems = check(counts)
     if problems:
         raise PrismaInconsistent("PRISMA boxes do not add up: " + "; ".join(problems))

@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from litreview.errors import LitreviewError, RecordNotFound
+from litreview import settings as settings_registry
+from litreview.errors import RecordNotFound, ScreeningError
 from litreview.store import Library
 from litreview.store import screening as store
 
@@ -29,11 +30,6 @@ STAGES = ("ta", "ft")
 STAGE_NAMES = {"ta": "title/abstract", "ft": "full text"}
 DECISIONS = ("include", "exclude", "maybe")
 NO_REASON = "no reason given"
-
-
-class ScreeningError(LitreviewError):
-    """Raised for a screening action the review's rules do not allow (unknown reviewer or reason,
-    full text before title/abstract inclusion, resolving a record that is not in conflict)."""
 
 
 # -- settings --------------------------------------------------------------------------------
@@ -50,59 +46,59 @@ class ScreeningSettings:
 
 
 def _split(value: str) -> list[str]:
-    return [part.strip() for part in value.split(",") if part.strip()]
+    return settings_registry.comma_list(value)
 
 
 def _parse_reviewers(value: str) -> dict[str, int]:
+    """'2' -> both stages need 2; 'ta=2,ft=1' per stage. ValueError says what is expected."""
     counts = {"ta": 1, "ft": 1}
     for part in _split(value):
         stage, sep, number = part.partition("=")
         if not sep:
             stage, number = "", part
         if not number.strip().isdigit() or int(number) not in (1, 2):
-            raise ScreeningError(f"screening.reviewers: {part!r}; expected 1 or 2, or ta=N,ft=N")
+            raise ValueError(f"{part!r}; expected 1 or 2, or ta=N,ft=N")
         if stage and stage not in STAGES:
-            raise ScreeningError(f"screening.reviewers: unknown stage {stage!r}; expected ta or ft")
+            raise ValueError(f"unknown stage {stage!r}; expected ta or ft")
         for name in ([stage] if stage else STAGES):
             counts[name] = int(number)
     return counts
 
 
-SETTING_HELP = {
-    "screening.reviewers": "independent decisions each stage needs: 1, 2, or ta=2,ft=1",
-    "screening.reasons": "comma-separated exclusion reasons (required at full text)",
-    "screening.maybe": "what a maybe means at title/abstract: include (goes on to full text) or exclude",
-    "screening.reviewer_names": "comma-separated reviewer names allowed to screen (empty: anyone)",
-    "screening.include_keywords": "comma-separated words highlighted green in the screener",
-    "screening.exclude_keywords": "comma-separated words highlighted red in the screener",
-    "screening.seed": "seed of the per-reviewer random order",
-}
+_declare = settings_registry.declare
+_SCREENING_SETTINGS = (
+    _declare("screening.reviewers", "independent decisions each stage needs: 1, 2, or ta=2,ft=1",
+             default="1", parse=_parse_reviewers),
+    _declare("screening.reasons", "comma-separated exclusion reasons (required at full text)",
+             parse=settings_registry.comma_list),
+    _declare("screening.maybe",
+             "what a maybe means at title/abstract: include (goes on to full text) or exclude",
+             default="include", parse=settings_registry.one_of("include", "exclude")),
+    _declare("screening.reviewer_names", "comma-separated reviewer names allowed to screen (empty: anyone)",
+             parse=settings_registry.comma_list),
+    _declare("screening.include_keywords", "comma-separated words highlighted green in the screener",
+             parse=settings_registry.comma_list),
+    _declare("screening.exclude_keywords", "comma-separated words highlighted red in the screener",
+             parse=settings_registry.comma_list),
+    _declare("screening.seed", "seed of the per-reviewer random order", default="litreview"),
+)
+SETTING_HELP = {setting.key: setting.help for setting in _SCREENING_SETTINGS}
+"""The screening keys and their meaning (every feature's keys: litreview.settings.registry())."""
 
 
 def validate_setting(key: str, value: str) -> str:
-    """Check a setting before it is stored; ScreeningError says what is expected."""
-    if key not in SETTING_HELP:
-        known = ", ".join(sorted(SETTING_HELP))
-        raise ScreeningError(f"unknown setting {key!r}; known settings: {known}")
-    if key == "screening.reviewers":
-        _parse_reviewers(value)
-    if key == "screening.maybe" and value not in ("include", "exclude"):
-        raise ScreeningError("screening.maybe: expected include or exclude")
-    return value
+    """Check any review setting before it is stored; SettingError says what is expected."""
+    return settings_registry.validate(key, value)
 
 
 def load_settings(library: Library) -> ScreeningSettings:
-    raw = library.settings()
-    result = ScreeningSettings()
-    if "screening.reviewers" in raw:
-        result.reviewers = _parse_reviewers(str(raw["screening.reviewers"]))
-    result.reasons = _split(str(raw.get("screening.reasons", "")))
-    result.maybe_passes = raw.get("screening.maybe", "include") == "include"
-    result.reviewer_names = _split(str(raw.get("screening.reviewer_names", "")))
-    result.include_keywords = _split(str(raw.get("screening.include_keywords", "")))
-    result.exclude_keywords = _split(str(raw.get("screening.exclude_keywords", "")))
-    result.seed = str(raw.get("screening.seed", result.seed))
-    return result
+    def get(key: str) -> Any:
+        return settings_registry.value(library, key)
+    return ScreeningSettings(
+        reviewers=get("screening.reviewers"), reasons=get("screening.reasons"),
+        maybe_passes=get("screening.maybe") == "include", reviewer_names=get("screening.reviewer_names"),
+        include_keywords=get("screening.include_keywords"),
+        exclude_keywords=get("screening.exclude_keywords"), seed=get("screening.seed"))
 
 
 # -- decisions -------------------------------------------------------------------------------
