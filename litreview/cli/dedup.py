@@ -12,7 +12,6 @@ import click
 
 from litreview import dedup as dd
 from litreview.cli._group import Review, cli, pass_review
-from litreview.errors import LitreviewError
 from litreview.records import Record
 from litreview.screening import decisions as sc
 from litreview.store import Library
@@ -82,7 +81,7 @@ def _side_by_side(library: Library, a: int, b: int) -> str:
         for row, (xl, yl) in enumerate(itertools.zip_longest(xs, ys, fillvalue="")):
             head = f"{mark}{label:<11}" if row == 0 else " " * 12
             lines.append(f"{head} {xl:<{COLUMN}} | {yl}".rstrip())
-    detail = dd.store.pair_detail(library, a, b)
+    detail = dd.pair_detail(library, a, b)
     if detail:
         scores = "".join(f"; {name} similarity {value:.2f}"
                          for name, value in (detail["scores"] or {}).items())
@@ -177,7 +176,6 @@ def detach_command(review: Review, record: str) -> None:
 def _resolve_any(library: Library, ref: str) -> int:
     """The record itself (not its canonical): detaching a member needs the member's id."""
     if ref.strip().isdigit():
-        if library.count("id = ?", [int(ref)]) == 0:
-            raise LitreviewError(f"no record with id {ref}")
+        dd.check_record(library, int(ref))
         return int(ref)
     return library.resolve(ref)
