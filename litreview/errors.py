@@ -9,6 +9,7 @@
     +-- ParseError                 an input file is malformed (carries file, line/record)
     +-- EntrezError                E-utilities failed after retries, or answered nonsense
     +-- IncompleteRunError         a search finished but records PubMed reported are missing
+    +-- ChaseError                 a chase, reference list or search check cannot run as asked
     +-- ScreeningError             a screening action the review's rules do not allow
     +-- StyleNotFound              a citation style is neither a known name nor a readable .csl file
 
@@ -94,6 +95,11 @@ class EntrezError(LitreviewError):
 
 class IncompleteRunError(LitreviewError):
     """Raised when a search run could not store every record PubMed reported."""
+
+
+class ChaseError(LitreviewError):
+    """Raised when a citation chase, a reference list or a search check cannot run as asked
+    (nothing to chase from, no record with a PMID or DOI, an empty reference file)."""
 
 
 class ScreeningError(LitreviewError):
