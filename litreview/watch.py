@@ -20,13 +20,12 @@ from typing import Protocol
 
 from litreview import settings
 from litreview.pubmed.client import EntrezClient
-from litreview.records import Record
+from litreview.records import RETRACTED_TYPE, Record
 from litreview.screening.decisions import Decision, Stage, ids_with_status, stage_states
 from litreview.search import RunSummary
 from litreview.store import Library
 from litreview.store import watch as store
 
-RETRACTED_TYPE = "Retracted Publication"
 CITATION_FIELDS = ("volume", "issue", "pages", "article_number", "year", "month", "day",
                    "publication_status")
 
@@ -168,12 +167,6 @@ def _citation_event(old: Record, new: Record) -> list[tuple[EventKind, str]]:
     changes = [f"{name} {getattr(old, name) or '-'} -> {getattr(new, name) or '-'}"
                for name in CITATION_FIELDS if getattr(old, name) != getattr(new, name)]
     return [(EventKind.CITATION, "; ".join(changes))] if changes else []
-
-
-def is_retracted(record: Record) -> bool:
-    """A record PubMed marks as retracted (its publication type, or a RetractionIn link)."""
-    return RETRACTED_TYPE in record.publication_types or any(
-        c.type == "RetractionIn" for c in record.corrections)
 
 
 def digest(library: Library, searches: list[RunSummary], merged: int, watched: WatchResult | None) -> str:

@@ -5,9 +5,9 @@ import json
 from datetime import date
 
 from litreview.cli import cli
+from litreview.records import is_retracted
 from litreview.store import Library
 from litreview.store import watch as store
-from litreview.watch import is_retracted
 from tests.eutils_server import article_xml
 
 TERM = "thalassemia AND hematopoiesis"
@@ -76,6 +76,10 @@ def test_a_retraction_is_printed_logged_kept_as_a_version_and_fails_cron(runner,
     log = json.loads(runner.invoke(cli, ["searches", "--format", "json"]).output)
     (watch_run,) = [r for r in log if r["kind"] == "watch" and r["events"]]
     assert watch_run["events"][0]["kind"] == "RETRACTED"
+    bib = runner.invoke(cli, ["bib", "--status", "included"])
+    assert bib.exit_code == 0 and bib.output.rstrip().endswith("[Retracted]")
+    md = runner.invoke(cli, ["prisma", "--format", "md"]).output
+    assert f"## Retracted included studies\n\n- pmid:{INCLUDED} A trial of hydroxyurea [Retracted]" in md
     again = runner.invoke(cli, ["update", "-q", "--fail-on", "retraction"])
     assert again.exit_code == 0 and again.output == ""  # reported once, not every night
 
