@@ -8,6 +8,7 @@
     +-- ParseError                 an input file is malformed (carries file, line/record)
     +-- EntrezError                E-utilities failed after retries, or answered nonsense
     +-- IncompleteRunError         a search finished but records PubMed reported are missing
+    +-- WebError                   the web app cannot do what was asked (unknown reviewer, no link)
 
 The CLI turns any LitreviewError into a one-line "Error: ..." and a non-zero exit;
 anything else is a bug and keeps its traceback.
@@ -87,3 +88,7 @@ class EntrezError(LitreviewError):
 
 class IncompleteRunError(LitreviewError):
     """Raised when a search run could not store every record PubMed reported."""
+
+
+class WebError(LitreviewError):
+    """Raised when the web app cannot do what was asked: an unknown reviewer, no link to revoke."""
