@@ -11,6 +11,7 @@
     +-- IncompleteRunError         a search finished but records PubMed reported are missing
     +-- ChaseError                 a chase, reference list or search check cannot run as asked
     +-- ScreeningError             a screening action the review's rules do not allow
+    +-- StyleNotFound              a citation style is neither a known name nor a readable .csl file
     +-- WebError                   the web app cannot do what was asked (unknown reviewer, no link)
 
 The CLI turns any LitreviewError into a one-line "Error: ..." and a non-zero exit;
@@ -105,6 +106,10 @@ class ChaseError(LitreviewError):
 class ScreeningError(LitreviewError):
     """Raised for a screening action the review's rules do not allow (unknown reviewer or reason,
     full text before title/abstract inclusion, resolving a record that is not in conflict)."""
+
+
+class StyleNotFound(LitreviewError):
+    """Raised when a citation style is neither a known name nor a readable .csl file."""
 
 
 class WebError(LitreviewError):
