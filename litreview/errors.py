@@ -8,6 +8,8 @@
     +-- ParseError                 an input file is malformed (carries file, line/record)
     +-- EntrezError                E-utilities failed after retries, or answered nonsense
     +-- IncompleteRunError         a search finished but records PubMed reported are missing
+    +-- UnknownSource              a source name (sources rename) matches no records, or clashes
+    +-- RunNotUndoable             a run cannot be undone (unknown, running, undone, or screened)
 
 The CLI turns any LitreviewError into a one-line "Error: ..." and a non-zero exit;
 anything else is a bug and keeps its traceback.
@@ -87,3 +89,12 @@ class EntrezError(LitreviewError):
 
 class IncompleteRunError(LitreviewError):
     """Raised when a search run could not store every record PubMed reported."""
+
+
+class UnknownSource(LitreviewError):
+    """Raised when a source name matches no records, or a rename would make one record twice."""
+
+
+class RunNotUndoable(LitreviewError):
+    """Raised when a run cannot be undone: unknown, still running, undone already, or some of its
+    records carry screening (decisions, full texts, notes, tags)."""
