@@ -15,9 +15,25 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from litreview import settings
 from litreview.errors import LitreviewError
+from litreview.records import is_retracted
 from litreview.screening.decisions import ScreeningFlow, screening_flow
 from litreview.store import Library, reporting
+from litreview.store import watch as watch_store
+
+settings.declare("prisma.other_methods",
+                 "comma-separated sources counted under 'identification of studies via other methods' "
+                 "(e.g. Citation searching,Websites)", parse=settings.comma_list)
+settings.declare("prisma.registers",
+                 "comma-separated sources that are registers, not databases (e.g. ClinicalTrials.gov,ICTRP)",
+                 parse=settings.comma_list)
+settings.declare("prisma.previous_studies",
+                 "studies included in the previous version of the review (updated reviews; empty: none)",
+                 parse=settings.optional_count)
+settings.declare("prisma.previous_reports",
+                 "reports of studies included in the previous version of the review (empty: none)",
+                 parse=settings.optional_count)
 
 FLOW_BOXES = ("screened", "excluded_screening", "awaiting_screening", "reports_sought",
               "reports_not_retrieved", "awaiting_retrieval", "reports_assessed", "awaiting_assessment")
@@ -78,6 +94,8 @@ class Prisma:
     previous_studies: int | None = None
     previous_reports: int | None = None
     other_methods: OtherMethods | None = None
+    retracted_included: list[str] = field(default_factory=list)
+    """Included studies PubMed marks as retracted ('pmid:N title'), listed under the diagram."""
     boxes: dict[str, list[int]] = field(default_factory=dict, repr=False)
 
     @property
@@ -95,6 +113,8 @@ class Prisma:
 
     def as_json(self) -> dict[str, Any]:
         data = {k: v for k, v in vars(self).items() if k != "boxes"}
+        if not self.retracted_included:
+            data.pop("retracted_included")
         if self.previous_studies is None and self.previous_reports is None:
             data.pop("previous_studies")
             data.pop("previous_reports")
@@ -105,9 +125,12 @@ class Prisma:
         return data
 
 
+CITATION_SEARCHING = "Citation searching"
+"""The source of records found by `litreview chase`: always an other-methods source."""
+
+
 def _names(library: Library, key: str) -> set[str]:
-    value = str(library.get_setting(key, "") or "")
-    return {part.strip() for part in value.split(",") if part.strip()}
+    return set(settings.value(library, key))
 
 
 def other_method_sources(library: Library) -> set[str]:
@@ -148,6 +171,8 @@ def compute(library: Library) -> Prisma:
     counts = Prisma()
     other, registers = other_method_sources(library), register_sources(library)
     by_source = sorted(reporting.records_per_source(library).items())
+    if CITATION_SEARCHING in dict(by_source):
+        other = other | {CITATION_SEARCHING}
     counts.identified = {k: v for k, v in by_source if k not in other and k not in registers}
     counts.identified_registers = {k: v for k, v in by_source if k in registers}
     counts.identified_other_methods = {k: dict(by_source).get(k, 0) for k in sorted(other)}
@@ -173,17 +198,15 @@ def compute(library: Library) -> Prisma:
     counts.duplicates_removed = len(duplicates)
     counts.reports_included += counts.other_methods.reports_included if counts.other_methods else 0
     counts.studies_included = counts.reports_included
-    counts.previous_studies = _int_setting(library, "prisma.previous_studies")
-    counts.previous_reports = _int_setting(library, "prisma.previous_reports")
+    included = [*counts.boxes.get("reports_included", []),
+                *counts.boxes.get("other_methods:reports_included", [])]
+    counts.retracted_included = _retracted(library, included)
+    counts.previous_studies = settings.value(library, "prisma.previous_studies")
+    counts.previous_reports = settings.value(library, "prisma.previous_reports")
     problems = check(counts)
     if problems:
         raise PrismaInconsistent("PRISMA boxes do not add up: " + "; ".join(problems))
     return counts
-
-
-def _int_setting(library: Library, key: str) -> int | None:
-    value = library.get_setting(key)
-    return int(value) if value not in (None, "") else None
 
 
 def check(c: Prisma) -> list[str]:
@@ -215,6 +238,17 @@ def _flow_rules(c: Prisma | OtherMethods, included: int, prefix: str) -> list[tu
         (f"{prefix}reports assessed = excluded with reasons + included", c.reports_assessed,
          sum(c.reports_excluded.values()) + included),
     ]
+
+
+def _retracted(library: Library, included: list[int]) -> list[str]:
+    """Included studies whose PubMed record (any copy holding the PMID) is marked retracted."""
+    members = watch_store.pubmed_members(library, included)
+    found = []
+    for study in included:
+        record = library.get(members.get(study, (study, ""))[0])
+        if is_retracted(record):
+            found.append(f"{'pmid:' + record.pmid if record.pmid else f'record {study}'} {record.title}")
+    return found
 
 
 def markdown(c: Prisma) -> str:
@@ -253,6 +287,9 @@ def markdown(c: Prisma) -> str:
     else:
         lines += [f"- Studies included in review: {c.studies_included}",
                   f"- Reports of included studies: {c.reports_included}"]
+    if c.retracted_included:
+        lines += ["", "## Retracted included studies", ""]
+        lines += [f"- {study} [Retracted]" for study in c.retracted_included]
     note = awaiting_note(c)
     return "\n".join(lines + (["", note] if note else [])) + "\n"
 
