@@ -110,7 +110,7 @@ def test_malformed_ris_names_the_line(tmp_path: Path, text: str, where: str) -> 
 def test_garbage_is_not_ris(tmp_path: Path) -> None:
     path = tmp_path / "bad.ris"
     path.write_text("this is not a reference file\n")
-    with pytest.raises(ParseError, match="no RIS tags"):
+    with pytest.raises(ParseError, match="no RIS records"):
         list(read(path, None))
 
 

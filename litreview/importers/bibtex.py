@@ -6,7 +6,9 @@ decoded by bibtexparser's LatexDecodingMiddleware (pylatexenc).
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import logging
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -139,7 +141,8 @@ def read(path: Path, source: str | None) -> Iterator[Record | ParseError]:
     if not re.search(r"@\s*[A-Za-z]+\s*[{(]", text):
         raise ParseError("no BibTeX entries found (expected '@article{key, ...}')",
                          file=str(path))
-    library = bibtexparser.parse_string(text, append_middleware=_middleware())
+    with _quiet(logging.getLogger("bibtexparser")):  # it logs what _failure says, to stderr
+        library = bibtexparser.parse_string(text, append_middleware=_middleware())
     blocks = sorted([*library.entries, *library.failed_blocks], key=lambda b: b.start_line)
     number = 0
     head = text[:500]
@@ -153,9 +156,7 @@ def read(path: Path, source: str | None) -> Iterator[Record | ParseError]:
             if "@comment" in (block.raw or "")[:20].lower():
                 continue
             last_failed = True
-            reason = str(block.error) if block.error else "malformed entry"
-            yield ParseError(f"cannot parse entry: {reason}", file=str(path), line=line,
-                             record=number)
+            yield ParseError(_failure(block), file=str(path), line=line, record=number)
             continue
         last_failed = False
         if block.entry_type.lower() in CONTAINER_TYPES:
@@ -168,6 +169,31 @@ def read(path: Path, source: str | None) -> Iterator[Record | ParseError]:
     if _unterminated(text) and not last_failed:
         yield ParseError("file ends inside an entry (unbalanced braces): truncated?",
                          file=str(path), record=number)
+
+
+@contextlib.contextmanager
+def _quiet(logger: logging.Logger) -> Iterator[None]:
+    before = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(before)
+
+
+def _failure(block: ParsingFailedBlock) -> str:
+    """What is wrong with an entry bibtexparser could not read, in words: 'cannot parse entry: '
+    with nothing after it told a user with a truncated file nothing."""
+    raw = block.raw or ""
+    head = re.match(r"\s*@\s*(\w+)\s*[{(]\s*([^,\s]*)", raw)
+    entry = f"entry @{head.group(1)}{{{head.group(2)}" if head else "entry"
+    error = block.error
+    reason = getattr(error, "abort_reason", None) or (str(error) if error else "") or type(error).__name__
+    if "end of file" in reason:
+        depth = raw.count("{") - raw.count("}")
+        return (f"{entry}, ...: the file ends inside it ({depth} brace(s) left open after"
+                f" {raw.strip().splitlines()[-1][:40]!r}): truncated?")
+    return f"cannot parse {entry}, ...: {reason or 'malformed entry'}"
 
 
 CONTAINER_TYPES = frozenset({"set", "xdata"})
