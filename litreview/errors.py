@@ -8,6 +8,8 @@
     +-- ParseError                 an input file is malformed (carries file, line/record)
     +-- EntrezError                E-utilities failed after retries, or answered nonsense
     +-- IncompleteRunError         a search finished but records PubMed reported are missing
+    +-- RankingError               priority screening or a simulation cannot proceed (labelled file)
+    +-- StoppingError              a stopping-rule setting does not parse, or stopping is not due
 
 The CLI turns any LitreviewError into a one-line "Error: ..." and a non-zero exit;
 anything else is a bug and keeps its traceback.
@@ -87,3 +89,12 @@ class EntrezError(LitreviewError):
 
 class IncompleteRunError(LitreviewError):
     """Raised when a search run could not store every record PubMed reported."""
+
+
+class RankingError(LitreviewError):
+    """Raised when priority screening or a simulation cannot proceed: a labelled file without its
+    label column, labels other than 0/1, no includes."""
+
+
+class StoppingError(LitreviewError):
+    """Raised when the stopping-rule setting does not parse, or a stop is asked for without a rule."""
