@@ -2,12 +2,17 @@
 
     LitreviewError                 base: every error a user can cause or fix
     +-- ConfigError                a setting or config file is missing or malformed
+    |   +-- SettingError           a review setting (`settings set`) is unknown or its value unusable
     +-- QueryFileError             a saved search in queries/ cannot be read
     +-- RecordNotFound             a record reference (id, pmid:, doi:) matches nothing
     +-- LockHeld                   another update holds the library's lock
     +-- ParseError                 an input file is malformed (carries file, line/record)
     +-- EntrezError                E-utilities failed after retries, or answered nonsense
     +-- IncompleteRunError         a search finished but records PubMed reported are missing
+    +-- ChaseError                 a chase, reference list or search check cannot run as asked
+    +-- ScreeningError             a screening action the review's rules do not allow
+    +-- StyleNotFound              a citation style is neither a known name nor a readable .csl file
+    +-- WebError                   the web app cannot do what was asked (unknown reviewer, no link)
     +-- RankingError               priority screening or a simulation cannot proceed (labelled file)
     +-- StoppingError              a stopping-rule setting does not parse, or stopping is not due
 
@@ -24,6 +29,10 @@ class LitreviewError(Exception):
 
 class ConfigError(LitreviewError):
     """Raised when a setting or config file is missing or malformed."""
+
+
+class SettingError(ConfigError):
+    """Raised for an unknown review setting or a value its feature cannot use (says what it expects)."""
 
 
 class QueryFileError(LitreviewError):
@@ -89,6 +98,24 @@ class EntrezError(LitreviewError):
 
 class IncompleteRunError(LitreviewError):
     """Raised when a search run could not store every record PubMed reported."""
+
+
+class ChaseError(LitreviewError):
+    """Raised when a citation chase, a reference list or a search check cannot run as asked
+    (nothing to chase from, no record with a PMID or DOI, an empty reference file)."""
+
+
+class ScreeningError(LitreviewError):
+    """Raised for a screening action the review's rules do not allow (unknown reviewer or reason,
+    full text before title/abstract inclusion, resolving a record that is not in conflict)."""
+
+
+class StyleNotFound(LitreviewError):
+    """Raised when a citation style is neither a known name nor a readable .csl file."""
+
+
+class WebError(LitreviewError):
+    """Raised when the web app cannot do what was asked: an unknown reviewer, no link to revoke."""
 
 
 class RankingError(LitreviewError):

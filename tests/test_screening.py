@@ -90,14 +90,19 @@ def test_audit_trail_and_undo(library):
     assert [(r["decision"], r["undone"]) for r in trail] == [("include", 0), ("exclude", 1)]
 
 
-def test_merged_duplicate_shows_earlier_decision(library):
+def test_a_decision_on_a_merged_duplicate_counts_for_the_study(library):
+    """#16: decisions belong to the cluster; the copy that became canonical carries them."""
     ids = _seed(library)
     sc.decide(library, ids[1], "exclude", "ta", "ana", reason=None)
     library.db.execute("UPDATE records SET canonical_id = ? WHERE id = ?", [ids[0], ids[1]])
     earlier = sc.earlier_decisions(library, ids[0])
     assert [(r["record_id"], r["decision"]) for r in earlier] == [(ids[1], "exclude")]
-    assert ids[0] in sc.screening_flow(library).awaiting_screening
-    assert ids[1] not in sc.screening_flow(library).awaiting_screening
+    flow = sc.screening_flow(library)
+    assert flow.screened == [ids[0]] and flow.excluded_screening == [ids[0]]
+    assert ids[0] not in flow.awaiting_screening and ids[1] not in flow.awaiting_screening
+    assert sc.record_state(library, ids[1], "ta").record_id == ids[0]
+    assert ids[0] not in sc.screening_order(library, "ana", "ta")
+    assert ids[0] not in sc.screening_order(library, "ben", "ta")  # one reviewer per stage: decided
 
 
 def test_unknown_reviewer_and_stage(library):
@@ -183,6 +188,26 @@ def test_decisions_csv_round_trip_detects_conflicts(tmp_path):
     assert sc.import_decisions(mine, tmp_path / "ben.csv") == (2, 0)
     assert sc.import_decisions(mine, tmp_path / "ben.csv") == (0, 2)
     assert [s.record_id for s in sc.conflicts(mine)] == [mine.resolve("pmid:100")]
+
+
+def test_decisions_on_copies_exchange_idempotently(tmp_path, library):
+    """A decision on a merged copy goes back onto that copy, and a second import adds nothing
+    (matching by PMID alone put it on the canonical record, where it was 'new' every time)."""
+    ids = _seed(library)
+    library.db.execute("UPDATE records SET canonical_id = ? WHERE id = ?", [ids[0], ids[1]])
+    sc.decide(library, ids[1], "exclude", "ta", "ana")  # on the study, written on its canonical
+    sc.store.insert_decision(library, ids[1], "ta", "ben", "include", None)  # made before the merge
+    sc.export_decisions(library, tmp_path / "all.csv")
+    assert sc.import_decisions(library, tmp_path / "all.csv") == (0, 2)
+    other = Library(tmp_path / "other.db")
+    _seed(other)
+    other.db.execute("UPDATE records SET canonical_id = ? WHERE id = ?", [ids[1], ids[0]])  # other way
+    assert sc.import_decisions(other, tmp_path / "all.csv") == (2, 0)
+    rows = sc.store.all_decisions(other)
+    assert [(r["record_id"], r["reviewer"], r["scope"]) for r in rows] == [
+        (ids[0], "ana", "cluster"), (ids[1], "ben", "record")]
+    assert sc.import_decisions(other, tmp_path / "all.csv") == (0, 2)
+    other.close()
 
 
 @pytest.mark.parametrize("content", [b"a,b\n", b"garbage\x00\x01", b"record_id,decision\n1,include\n"])

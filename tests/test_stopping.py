@@ -102,3 +102,21 @@ def test_the_heuristic_stops_after_its_run_of_excludes() -> None:
     outcome = st.replay_stop(ranked, st.parse_rule("rule=consecutive-excludes,n=100"),
                              np.random.default_rng(0))
     assert (outcome.stopped_at, outcome.found_at_stop) == (103, 2)
+
+
+def test_the_setting_is_registered_and_bad_values_are_refused_when_set() -> None:
+    from click.testing import CliRunner
+
+    from litreview.cli import cli
+
+    runner = CliRunner()
+    bad = runner.invoke(cli, ["settings", "set", "screening.stopping", "recall=0.95,confidence=2"])
+    assert bad.exit_code == 1
+    assert "Error: screening.stopping: confidence='2'; expected a number between 0 and 1" in bad.output
+    good = runner.invoke(cli, ["settings", "set", "screening.stopping", "recall=0.9,confidence=0.95"])
+    assert good.exit_code == 0, good.output
+    from litreview import settings
+    from litreview.store import Library
+
+    with Library("library.db") as library:
+        assert settings.value(library, st.SETTING) == st.StoppingRule(recall=Fraction(9, 10))

@@ -8,16 +8,27 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import click
 
-from litreview import dedup
+from litreview import dedup, settings
 from litreview.cli._group import Review, cli, pass_review
 from litreview.errors import LitreviewError
 from litreview.pubmed.client import EntrezClient
 from litreview.queries import SavedSearch, find_query, load_queries, save_query, validate
+from litreview.screening import decisions as sc
+from litreview.screening.decisions import ids_with_status
 from litreview.search import RunSummary, run_search, search_report, update
+from litreview.validation import (
+    Known,
+    check_search,
+    known_from_file,
+    known_from_pmids,
+    known_from_records,
+)
+from litreview.watch import WatchResult, digest, watch
 
 
 def _summary_line(summary: RunSummary) -> str:
@@ -62,16 +73,32 @@ def _warn_without_email(quiet: bool) -> None:
 
 @cli.command()
 @click.argument("name", required=False)
+@click.argument("checked", required=False, metavar="")
 @click.option("--term", help="Run an ad-hoc Entrez query instead of a saved search.")
 @click.option("--save", "save_as", metavar="NAME", help="With --term: save it as queries/NAME.toml.")
 @click.option("--mindate", help="With --term: YYYY[/MM[/DD]].")
 @click.option("--maxdate", help="With --term: YYYY[/MM[/DD]].")
 @click.option("--datetype", type=click.Choice(["pdat", "edat", "mdat", "crdt"]), help="With --term.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+@click.option("--known", metavar="FILE|RECORD,...|included",
+              help="search check NAME: records known to be relevant (PMIDs, a reference file, or"
+                   " 'included').")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              help="search check NAME: the report's format.")
 @pass_review
-def search(review: Review, name: str | None, term: str | None, save_as: str | None,
-           mindate: str | None, maxdate: str | None, datetype: str | None, quiet: bool) -> None:
-    """Run the saved search NAME (queries/NAME.toml), or --term, into the library."""
+def search(review: Review, name: str | None, checked: str | None, term: str | None, save_as: str | None,
+           mindate: str | None, maxdate: str | None, datetype: str | None, quiet: bool,
+           known: str | None, fmt: str) -> None:
+    """Run the saved search NAME (queries/NAME.toml), or --term, into the library.
+
+    `search check NAME --known ...` instead reports how many known relevant records the saved
+    search retrieves (relative recall) and why it may miss the others; the check is logged.
+    """
+    if name == "check" and checked:
+        return _check(review, checked, known, fmt)
+    if checked or known:
+        raise click.UsageError("--known goes with 'search check NAME'" if known
+                               else f"unexpected argument {checked!r}")
     if term is not None and not term.strip():
         raise click.UsageError("--term is empty: give the PubMed query to run")
     if bool(name) == bool(term):
@@ -94,32 +121,79 @@ def search(review: Review, name: str | None, term: str | None, save_as: str | No
 
 
 @cli.command("update")
-@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors (for cron).")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors and watch events (for cron).")
 @click.option("--no-dedup", is_flag=True, help="Do not compare the new records against the library.")
+@click.option("--no-watch", is_flag=True, help="Do not re-fetch the screened-in studies' PubMed records.")
+@click.option("--report", "report_fmt", type=click.Choice(["md"]),
+              help="Also write a digest of the night (new records, duplicates, events) to -o.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="With --report.")
+@click.option("--fail-on", "fail_on", type=click.Choice(["retraction"]),
+              help="Exit non-zero when a screened-in study was retracted (so cron mails it).")
 @pass_review
-def update_command(review: Review, quiet: bool, no_dedup: bool) -> None:
+def update_command(review: Review, quiet: bool, no_dedup: bool, no_watch: bool, report_fmt: str | None,
+                   output: Path | None, fail_on: str | None) -> None:
     """Run every saved search incrementally: fetch and mark new only what the library lacks,
-    then compare the new records against the library (dedup) so each study is screened once."""
+    then compare the new records against the library (dedup) so each study is screened once, and
+    re-fetch the screened-in studies to report retractions, errata, concerns, updates and new
+    citations (a living review's watch)."""
+    if report_fmt and output is None:
+        raise click.UsageError("--report md needs -o FILE")
     searches = load_queries(review.queries_dir)
     if not searches:
         raise LitreviewError(f"no saved searches in {review.queries_dir}/ (one TOML file per search)")
     _warn_without_email(quiet)
+    client = EntrezClient()
     with _progress(not quiet) as progress:
-        result = update(review.library, searches, EntrezClient(), progress)
+        result = update(review.library, searches, client, progress)
     if result.interrupted and not quiet:
         click.echo(f"{result.interrupted} interrupted earlier run(s) marked; resuming", err=True)
     for summary in result.summaries:
         if not quiet:
             click.echo(_summary_line(summary))
             _echo_warnings(summary)
+    merged = None
     if not no_dedup and any(s.count_new for s in result.summaries):
+        before = sc.screening_snapshot(review.library)
         merged = dedup.run(review.library)
         if not quiet:
             click.echo(f"dedup: {merged.compared} new records compared, {merged.merged} merged duplicates "
                        f"in the library, {merged.queued} pairs queued for review")
+        _say_screening_changes(sc.screening_changes(review.library, before, "update"), quiet)
+    watched = None if no_watch else _watch(review, client, quiet)
+    if report_fmt and output is not None:
+        output.write_text(digest(review.library, result.summaries, merged.merged if merged else 0, watched),
+                          encoding="utf-8")
     if result.failures:
         details = "\n".join(f"  {name}: {message}" for name, message in result.failures)
         raise LitreviewError(f"{len(result.failures)} of {len(searches)} searches failed:\n{details}")
+    if fail_on == "retraction" and watched and watched.retracted():
+        pmids = ", ".join(f"pmid:{e.pmid}" for e in watched.retracted())
+        raise LitreviewError(f"{len(watched.retracted())} screened-in studies retracted: {pmids}")
+
+
+def _watch(review: Review, client: EntrezClient, quiet: bool) -> WatchResult:
+    if settings.value(review.library, "watch.crossref") == "on" and not quiet:
+        click.echo("Note: watch.crossref is on, but Crossref lookups are not built in this version; "
+                   "only records with a PMID are watched", err=True)
+    with review.library.update_lock():
+        watched = watch(review.library, client)
+    for event in watched.events:
+        click.echo(event.line())
+    if not quiet:
+        click.echo(f"watch: {watched.watched} screened-in studies re-fetched, {len(watched.events)} changes"
+                   + (f", {watched.unwatched} without a PMID not watched" if watched.unwatched else ""))
+    return watched
+
+
+def _say_screening_changes(changes: sc.ClusterChanges, quiet: bool) -> None:
+    """What dedup did to screened studies; with --quiet (cron) only what needs a reviewer: new
+    conflicts and lowered counts, on stderr."""
+    if not quiet:
+        for line in changes.lines():
+            click.echo(line)
+    elif changes.new_conflicts or changes.lowered:
+        for line in changes.lines():
+            click.echo(line, err=True)
 
 
 REPORT_COLUMNS = ("run_id", "kind", "database", "name", "query", "limits", "started_at",
@@ -195,3 +269,40 @@ def _markdown_run(r: dict[str, Any]) -> list[str]:
 
 
 FORMATTERS = {"table": _as_table, "md": _as_markdown, "csv": _as_csv, "json": _as_json}
+
+
+def _check(review: Review, name: str, known: str | None, fmt: str) -> None:
+    if not known:
+        raise click.UsageError("search check NAME needs --known FILE, RECORD,... or included")
+    saved = find_query(review.queries_dir, name)
+    client = EntrezClient()
+    result = check_search(review.library, client, saved, _known(review, client, known))
+    if fmt == "json":
+        click.echo(json.dumps(result.as_json(), indent=2, ensure_ascii=False))
+        return
+    click.echo(f"{name}: {result.found} of {result.known} known records retrieved "
+               f"(relative recall {result.recall:.0%}; run {result.run_id})")
+    for missed in result.missed:
+        click.echo(f"  missed {('pmid:' + missed.pmid) if missed.pmid else ''} {missed.title}".rstrip())
+        for hint in missed.hints:
+            click.echo(f"    - {hint}")
+
+
+def _known(review: Review, client: EntrezClient, known: str) -> list[Known]:
+    """--known: 'included', a file, or comma-separated PMIDs / record references."""
+    if known.strip().lower() == "included":
+        ids = ids_with_status(review.library, "included")
+        if not ids:
+            raise LitreviewError("--known included: the review has no included studies yet")
+        return known_from_records(review.library, client, ids)
+    path = Path(known)
+    if path.is_file():
+        return known_from_file(client, path)
+    refs = [part.strip() for part in known.split(",") if part.strip()]
+    if refs and all(ref.isdigit() for ref in refs):
+        return known_from_pmids(refs)
+    if refs and all(ref.lower().startswith(("pmid:", "doi:")) or ref.isdigit() for ref in refs):
+        pmids = [ref.split(":", 1)[1].strip() for ref in refs if ref.lower().startswith("pmid:")]
+        others = [review.library.resolve(ref) for ref in refs if not ref.lower().startswith("pmid:")]
+        return known_from_pmids(pmids) + known_from_records(review.library, client, others)
+    raise click.BadParameter(f"{known!r} is not a file, 'included', or a list of PMIDs", param_hint="--known")

@@ -1,12 +1,12 @@
 """Streaming parser for PubMed XML (efetch output, MEDLINE/baseline files) into Records.
 
 Memory stays flat in the number of records: a PubmedArticleSet document is cut into chunks of
-whole articles that a background thread parses while the records of the previous chunk are
-made (see "the chunked reading" below); anything else, and any document that the chunked
-reading cannot trust, goes through lxml.iterparse with element clearing, each PubmedArticle /
-PubmedBookArticle turned into a Record as soon as its end tag is read, then dropped. Fields
-are looked up by explicit paths, never by walking every child, so unknown or future elements
-(PubMed's DTD changes every year) are simply ignored.
+whole articles, each parsed and turned into Records in turn (see "the chunked reading" below);
+anything else, and any document that the chunked reading cannot trust, goes through
+lxml.iterparse with element clearing, each PubmedArticle / PubmedBookArticle turned into a
+Record as soon as its end tag is read, then dropped. Fields are looked up by explicit paths,
+never by walking every child, so unknown or future elements (PubMed's DTD changes every year)
+are simply ignored.
 
 A document that is not well-formed (truncated response, HTML error page, MEDLINE text)
 raises ParseError naming the file, line and record; the Entrez client retries on it.
@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import gzip
 import re
-import threading
+import shutil
+import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
@@ -67,21 +68,29 @@ def parse_pubmed_xml(source: str | Path | BinaryIO) -> Iterator[Record]:
     if not isinstance(source, (str, Path)):
         name = getattr(source, "name", None)  # an open file names itself; BytesIO does not
         name = name if isinstance(name, str) else STREAM_NAME
-        if not _seekable(source):
-            yield from _iter_records(source, name)
+        if not _seekable(source):  # a pipe: kept aside, so that an error can be placed in it
+            with tempfile.TemporaryFile() as kept:
+                shutil.copyfileobj(source, kept, _CHUNK_BYTES)
+                kept.seek(0)
+                yield from _records(kept, name, _rewind(kept))
             return
-        start = source.tell()
-
-        @contextmanager
-        def rewind() -> Iterator[IO[bytes]]:
-            source.seek(start)
-            yield source
-
-        yield from _records(source, name, rewind)
+        yield from _records(source, name, _rewind(source))
         return
     name = str(source)
     with _open(source, name) as stream:
         yield from _records(stream, name, lambda: _open(source, name))
+
+
+def _rewind(stream: IO[bytes]) -> Callable[[], AbstractContextManager[IO[bytes]]]:
+    """Reopening a stream: back to where it is now."""
+    start = stream.tell()
+
+    @contextmanager
+    def rewind() -> Iterator[IO[bytes]]:
+        stream.seek(start)
+        yield stream
+
+    return rewind
 
 
 @contextmanager
@@ -134,17 +143,13 @@ def _records(
 
 # -- the chunked reading ----------------------------------------------------------------------
 #
-# lxml's iterparse holds the GIL while it parses, and parsing is a third of the cost of a record.
-# etree.fromstring releases it, so the document is cut into standalone <PubmedArticleSet>
-# documents of about _CHUNK_BYTES of whole articles each, and each is parsed on a thread of its
-# own while this thread turns the previous chunk's elements into Records (and a caller stores
-# them). Memory stays flat: at most two chunks are alive (one parsing, one being read).
-#
-# A thread per chunk, not one worker for all: lxml gives each thread its own string dictionary,
-# which every document parsed on that thread shares. Reading a document looks its tag names up
-# in that dictionary (root.iter, find), so a worker parsing the next chunk into the same
-# dictionary would grow it under the reader: now and then a lookup missed and an element was
-# skipped. A chunk's thread has ended before this thread reads its document.
+# A PubmedArticleSet document is cut into standalone <PubmedArticleSet> documents of about
+# _CHUNK_BYTES of whole articles each (chunk_documents), each parsed whole by etree.fromstring
+# (faster than iterparse's events) and dropped once its records are made: memory stays flat. The
+# cut is also what lets a big file be read by several processes, a chunk each
+# (litreview.importing). Anything unusual (a prolog with entities or another encoding, a root
+# other than PubmedArticleSet, XML that is not well-formed) raises NotChunkable, and the document
+# is read by iterparse, which reports errors with the document's own line numbers.
 
 _CHUNK_BYTES = 1 << 20
 _SET_OPEN, _SET_CLOSE = b"<PubmedArticleSet>", b"</PubmedArticleSet>"
@@ -158,90 +163,38 @@ class NotChunkable(Exception):
     """The chunked reading cannot be trusted with this document: read it with iterparse."""
 
 
-class _ChunkParse(threading.Thread):
-    """One chunk parsed on a thread of its own (see above)."""
-
-    def __init__(self, document: bytes) -> None:
-        super().__init__(name="pubmed-xml-parser", daemon=True)
-        self._document: bytes | None = document
-        self._root: Element = None
-        self._error: Exception | None = None
-        self.start()
-
-    def run(self) -> None:
-        try:
-            self._root = _parse_chunk(self._document or b"")
-        except Exception as exc:  # noqa: BLE001 - any failure sends the reader back to iterparse
-            self._error = exc
-        finally:
-            self._document = None
-
-    def root(self) -> Element:
-        self.join()
-        if self._error is not None:
-            raise NotChunkable from self._error
-        root, self._root = self._root, None
-        return root
-
-
-def _parse_chunk(document: bytes) -> Element:
-    return etree.fromstring(document, _chunk_parser())
-
-
 def _chunked_records(stream: IO[bytes]) -> Iterator[Record]:
-    documents = _chunk_documents(stream)
-    parsing = _next_parse(documents)
-    try:
-        while parsing is not None:
-            root = parsing.root()
-            parsing = _next_parse(documents)
-            yield from _root_records(root)
-            del root
-    finally:
-        if parsing is not None:
-            parsing.join()
+    for document in chunk_documents(stream):
+        yield from document_records(document)
 
 
-def _next_parse(documents: Iterator[bytes]) -> _ChunkParse | None:
+def document_records(document: bytes) -> list[Record]:
+    """The records of one chunk (a standalone PubmedArticleSet document of whole articles);
+    NotChunkable if it is not well-formed."""
     try:
-        document = next(documents, None)
-    except Exception as exc:  # noqa: BLE001 - a corrupt gzip block: iterparse reports it
+        root = etree.fromstring(document, _chunk_parser())
+    except Exception as exc:  # noqa: BLE001 - any failure: iterparse reads it and says what is wrong
         raise NotChunkable from exc
-    return None if document is None else _ChunkParse(document)
+    return list(_root_records(root))
 
 
-def chunk_share(path: str | Path, share: int, shares: int) -> Iterator[list[Record]]:
-    """The records of chunks share, share + shares, share + 2 * shares, ... of a PubMed file,
-    one list per chunk, parsed in this thread.
-
-    This is how several processes read one file together (litreview.importing): each cuts
-    the whole file into the same chunks and parses its own share of them; taking one list
-    from each in turn gives the records in file order. Raises NotChunkable wherever
-    parse_pubmed_xml would have to fall back to iterparse (the caller then reads the file
-    with parse_pubmed_xml, which reports any error with the file's own line numbers).
-    """
-    parser = _chunk_parser()
-    name = str(path)
+def chunk_documents(stream: IO[bytes]) -> Iterator[bytes]:
+    """The document cut into standalone PubmedArticleSet documents of whole articles, in order;
+    NotChunkable (at once, or where a gzip stream breaks) if it cannot be cut."""
     try:
-        with _open(path, name) as stream:
-            for number, document in enumerate(_chunk_documents(stream)):
-                if number % shares == share:
-                    yield list(_root_records(etree.fromstring(document, parser)))
+        yield from _chunk_documents(stream)
     except NotChunkable:
         raise
-    except Exception as exc:  # noqa: BLE001 - anything unusual: the caller reads it the careful way
+    except (OSError, EOFError) as exc:  # corrupt gzip: iterparse reports it
         raise NotChunkable from exc
 
 
 def _chunk_documents(stream: IO[bytes]) -> Iterator[bytes]:
-    try:
-        head = stream.read(_CHUNK_BYTES)
-    except (OSError, EOFError) as exc:  # corrupt gzip: iterparse reports it
-        raise NotChunkable from exc
+    head = stream.read(_CHUNK_BYTES)
     at = head.find(_SET_OPEN)
     if at < 0 or not _plain_prolog(head[:at]):
         raise NotChunkable
-    return _article_set_documents(stream, head[at + len(_SET_OPEN):])
+    yield from _article_set_documents(stream, head[at + len(_SET_OPEN):])
 
 
 def _root_records(root: Element) -> Iterator[Record]:
@@ -290,6 +243,7 @@ def _after_last_article(buffer: bytes) -> int:
 
 
 def _iter_records(stream: IO[bytes], name: str) -> Iterator[Record]:
+    start = stream.tell() if _seekable(stream) else None  # type: ignore[arg-type]
     context = etree.iterparse(
         stream, events=("end",), tag=_EVENT_TAGS, recover=False, resolve_entities=False,
         no_network=True, load_dtd=False, huge_tree=True,
@@ -306,6 +260,9 @@ def _iter_records(stream: IO[bytes], name: str) -> Iterator[Record]:
             yield record
             _release(element)
     except etree.XMLSyntaxError as exc:
+        if start is not None:  # how far libxml2 had got is its buffering's business: ask the text
+            stream.seek(start)
+            count, last_pmid = _records_before(stream, *_error_position(exc))
         raise _syntax_error(exc, name, count, last_pmid) from None
     except (OSError, EOFError) as exc:  # truncated or corrupt gzip
         raise ParseError(f"cannot read compressed data ({exc})", file=name,
@@ -324,6 +281,66 @@ def _release(element: Element) -> None:
     if parent is not None:
         while element.getprevious() is not None:
             del parent[0]
+
+
+def _error_position(exc: etree.XMLSyntaxError) -> tuple[int, int | None]:
+    """(line, column) of a syntax error: libxml2 counts both from 1, the column in characters."""
+    line, column = exc.position if exc.position else (exc.lineno or 1, None)
+    return line or exc.lineno or 1, column or None
+
+
+_RECORD_TAGS = re.compile(
+    rb"<(/?)(PubmedArticle|PubmedBookArticle|MedlineCitation)(?=[\s>/])[^>]*>|<PMID(?=[\s>])[^>]*>\s*([^<\s]*)")
+
+
+def _records_before(stream: IO[bytes], line: int, column: int | None) -> tuple[int, str | None]:
+    """(records complete, PMID of the last one) in the document's text before (line, column).
+
+    This is what a syntax error reports, taken from the document itself: libxml2 reads ahead
+    by as much as its version buffers, so how many records iterparse had given when the error
+    came out depends on the libxml2 under lxml, not on where the document breaks.
+    """
+    head = _text_before(stream, line, column)
+    count, depth, last_pmid, pmid = 0, 0, None, None
+    for match in _RECORD_TAGS.finditer(head):
+        closing, tag, pmid_text = match.groups()
+        if tag is None:  # a PMID: the record's own is the first one inside it
+            if pmid is None:
+                pmid = pmid_text.decode("utf-8", "replace") or None
+        elif tag == b"PubmedArticle" or tag == b"PubmedBookArticle":
+            depth += -1 if closing else 1
+            if closing:
+                count, last_pmid = count + 1, pmid
+            pmid = None
+        elif depth == 0:  # a bare MedlineCitation (old MEDLINE leasing files) is a record
+            if closing:
+                count, last_pmid = count + 1, pmid
+            pmid = None
+    return count, last_pmid
+
+
+def _text_before(stream: IO[bytes], line: int, column: int | None) -> bytes:
+    """The document's bytes before `column` (in characters, from 1) of `line`."""
+    before: list[bytes] = []
+    lines, rest = 1, b""
+    for block in iter(lambda: stream.read(_CHUNK_BYTES), b""):
+        newlines = block.count(b"\n")
+        if lines + newlines < line:
+            before.append(block)
+            lines += newlines
+            continue
+        at = -1
+        for _ in range(line - lines):
+            at = block.index(b"\n", at + 1)
+        before.append(block[: at + 1])
+        rest = block[at + 1:]
+        break
+    while b"\n" not in rest and (more := stream.read(_CHUNK_BYTES)):
+        rest += more
+    error_line = rest.split(b"\n", 1)[0]
+    if column is not None:
+        error_line = error_line.decode("utf-8", "replace")[: max(column - 1, 0)].encode("utf-8")
+    return b"".join(before) + error_line
 
 
 def _syntax_error(
@@ -479,8 +496,8 @@ def _fill_citation(record: Record, citation: Element) -> None:
             record.corrections += [_correction(c) for c in child.iterchildren("CommentsCorrections")]
         elif tag == "KeywordList":
             record.keywords += _texts(child.iterchildren("Keyword"))
-        elif tag == "MedlineJournalInfo" and not record.journal_abbrev:
-            record.journal_abbrev = child.findtext("MedlineTA")
+        elif tag == "MedlineJournalInfo":  # NLM's abbreviation (MedlineTA) before the ISO one
+            record.journal_abbrev = _strip(child.findtext("MedlineTA")) or record.journal_abbrev
         elif tag == "OtherAbstract":
             others.append(_other_abstract(child))
     if others:

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from litreview import settings
 from litreview.errors import StoppingError
 
 HYPERGEOMETRIC = "hypergeometric"
@@ -70,6 +71,19 @@ class StoppingRule:
 
 
 DEFAULT_RULE = StoppingRule()
+
+
+def _setting_value(text: str) -> StoppingRule | None:
+    """The review's rule, or None when no rule is set (screening goes on to the last record)."""
+    if not text.strip():
+        return None
+    try:
+        return parse_rule(text)
+    except StoppingError as exc:
+        raise ValueError(str(exc).removeprefix(f"{SETTING}: ")) from None
+
+
+STOPPING = settings.declare(SETTING, SETTING_HELP, default="", parse=_setting_value)
 
 
 def parse_rule(text: str) -> StoppingRule:
@@ -167,8 +181,8 @@ def replay_stop(ranked: np.ndarray, rule: StoppingRule, rng: np.random.Generator
     total = int(ranked.sum())
     if rule.rule == CONSECUTIVE_EXCLUDES:
         stop = sample_start(ranked, rule.n, priors)
-        found = total if stop is None else int(ranked[:stop].sum())
-        return StopOutcome(stop, found, {"rule": rule.rule, "n": rule.n})
+        found_then = total if stop is None else int(ranked[:stop].sum())
+        return StopOutcome(stop, found_then, {"rule": rule.rule, "n": rule.n})
     start = sample_start(ranked, rule.sample_trigger(len(ranked)), priors)
     if start is None:
         return StopOutcome(None, total, {"rule": rule.rule, "sample_started_at": None})

@@ -288,8 +288,9 @@ class Library:
             )
         elif kind.lower() == "doi" and value.strip():
             row = self.db.execute(
-                "SELECT id, canonical_id FROM records WHERE doi = ? ORDER BY canonical_id IS NOT NULL, id",
-                [value.strip().lower()],
+                "SELECT id, canonical_id FROM records WHERE doi = ? COLLATE NOCASE"
+                " ORDER BY canonical_id IS NOT NULL, id",  # DOIs are case-insensitive
+                [value.strip()],
             )
         else:
             raise RecordNotFound(f"{text!r} is not a record reference (expected ID, pmid:NNN or doi:10....)")
@@ -311,6 +312,11 @@ class Library:
                 " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 [key, json.dumps(value)],
             )
+
+    def delete_setting(self, key: str) -> None:
+        """Forget a setting (it reads as its default again)."""
+        with self.transaction():
+            self.db.execute("DELETE FROM settings WHERE key = ?", [key])
 
     def settings(self) -> dict[str, Any]:
         return {k: json.loads(v) for k, v in self.db.execute("SELECT key, value FROM settings ORDER BY key")}
