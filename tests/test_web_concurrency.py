@@ -55,7 +55,8 @@ def _screen(link: str, rounds: int, acknowledged: list[tuple[str, int]], name: s
             if status != 200 or not found:
                 return
             record = int(found.group(1))
-            status, _ = fetch(f"{link}screen/ta/{record}/decide", {"decision": "include", "csrf": csrf_of(html)})
+            form = {"decision": "include", "csrf": csrf_of(html)}
+            status, _ = fetch(f"{link}screen/ta/{record}/decide", form)
         except (OSError, http.client.HTTPException):  # the server was killed under us
             return
         if status == 303:
