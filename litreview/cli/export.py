@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from litreview.cli._group import Review, cli, pass_review
+from litreview.exporters import export as write_records
 from litreview.exporters import export_formats, get_exporter
 from litreview.selection import select, status_names
 
@@ -23,13 +24,15 @@ from litreview.selection import select, status_names
 @pass_review
 def export(review: Review, fmt: str, output: Path | None, status: str) -> None:
     """Write the library's records in an exchange format."""
-    writer = get_exporter(fmt).write
+    get_exporter(fmt)
     records = select(review.library, status)
     if output is None:
-        count = writer(records, sys.stdout)
+        count, unwritten = write_records(fmt, records, sys.stdout)
     else:
         tmp = output.with_name(output.name + ".part")
         with open(tmp, "w", encoding="utf-8", newline="") as out:
-            count = writer(records, out)
+            count, unwritten = write_records(fmt, records, out)
         tmp.replace(output)
     click.echo(f"exported {count} records as {fmt}", err=True)
+    for sentence in unwritten:  # what the format has no place for, said once
+        click.echo(f"note: {sentence[0].upper()}{sentence[1:]}", err=True)
