@@ -139,8 +139,8 @@ def test_retracted_and_corrected_studies_are_flagged(records):
                                     Correction("ErratumIn", "Lancet. 2019;1:9")],
                        source_db="PubMed", source_key="9", id=9)
     [ref] = format_references([retracted], "ama")
-    assert ref.flags == ["RETRACTED", "corrected (erratum published)"]
-    assert "[RETRACTED] [corrected (erratum published)]" in render([ref])
+    assert ref.flags == ["Retracted", "corrected (erratum published)"]
+    assert "[Retracted] [corrected (erratum published)]" in render([ref])
 
 
 def test_formats_and_reasons(records):
@@ -264,6 +264,9 @@ def test_given_name_with_a_lower_case_second_part():
     record = _article(authors=[Author(family="Tan", given="X-mei", initials="XM")])
     assert format_references([record], "apa")[0].text.startswith("Tan, X. M. (2015).")
     assert format_references([record], "vancouver")[0].text.startswith("1. Tan XM. A trial.")
+    # PubMed's transliterated initials ('Iu' for Cyrillic Ю) are kept whole, as PubMed prints them
+    russian = _article(authors=[Author(family="Mamukova", given="Iu I", initials="IuI")])
+    assert format_references([russian], "vancouver")[0].text.startswith("1. Mamukova IuI. A trial.")
 
 
 def test_chapter_editors_publisher_and_ranges():

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import gzip
 import io
-import itertools
 import re
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -408,7 +406,7 @@ def test_open_file_object_errors_carry_its_name() -> None:
     assert caught.value.file == str(path)
 
 
-# -- the chunked reading (background parser thread) ------------------------------------------
+# -- the chunked reading --------------------------------------------------------------------------
 
 
 def _iterparse_records(data: bytes) -> list[Record]:
@@ -454,78 +452,13 @@ def test_chunked_reading_leaves_documents_with_entities_to_iterparse() -> None:
     assert [r.pmid for r in parse_pubmed_xml(io.BytesIO(data))] == ["70000000", "70000001", "70000002"]
 
 
-def test_stopping_early_ends_the_parser_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_broken_chunk_says_it_cannot_be_read_in_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A big import's workers read a chunk each (litreview.importing): the chunks before the
+    broken one read whole, the broken one says so, and the file is read again by iterparse."""
     monkeypatch.setattr(pubmed_xml, "_CHUNK_BYTES", 2048)
-    started = threading.Event()
-    release = threading.Event()
-    parse = pubmed_xml._parse_chunk
-
-    def slow_second_chunk(document: bytes):  # the next chunk is still parsing when the reader stops
-        if started.is_set():
-            release.wait(5)
-        started.set()
-        return parse(document)
-
-    monkeypatch.setattr(pubmed_xml, "_parse_chunk", slow_second_chunk)
-    records = parse_pubmed_xml(io.BytesIO(article_set(200)))
-    assert next(records).pmid == "70000000"
-    assert any(t.name == "pubmed-xml-parser" for t in threading.enumerate())
-    release.set()
-    records.close()
-    assert not any(t.name == "pubmed-xml-parser" for t in threading.enumerate())
-
-
-def test_each_chunk_is_parsed_on_a_thread_of_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
-    """lxml shares one string dictionary among the documents parsed on a thread, and reading a
-    document looks names up in it: a parser still growing it under the reader made lookups miss
-    now and then, and an article came out without some of its fields."""
-    monkeypatch.setattr(pubmed_xml, "_CHUNK_BYTES", 2048)
-    threads: list[threading.Thread] = []
-    parse = pubmed_xml._parse_chunk
-
-    def noting_the_thread(document: bytes):
-        threads.append(threading.current_thread())
-        return parse(document)
-
-    monkeypatch.setattr(pubmed_xml, "_parse_chunk", noting_the_thread)
-    data = article_set(60)
-    assert list(pubmed_xml._chunked_records(io.BytesIO(data))) == _iterparse_records(data)
-    assert len(threads) > 3
-    assert len(set(map(id, threads))) == len(threads) and threading.main_thread() not in threads
-
-
-def _interleaved(path: Path, shares: int) -> list[Record]:
-    """One chunk from each share in turn, as `litreview import` puts several readers together."""
-    readers = [pubmed_xml.chunk_share(path, share, shares) for share in range(shares)]
-    records: list[Record] = []
-    for turn in itertools.count():
-        chunk = next(readers[turn % shares], None)
-        if chunk is None:
-            return records
-        records += chunk
-
-
-@pytest.mark.parametrize("path", PUBMED_FILES, ids=lambda p: str(p.relative_to(PUBMED_DIR)))
-def test_shares_of_chunks_put_together_give_what_iterparse_gives(
-    path: Path, monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(pubmed_xml, "_CHUNK_BYTES", 4096)
-    expected = list(parse_pubmed_xml(path))
-    if b"<PubmedArticleSet>" not in _raw(path)[:4096]:
-        with pytest.raises(pubmed_xml.NotChunkable):
-            _interleaved(path, 2)
-        return
-    for shares in (1, 2, 3):
-        assert _interleaved(path, shares) == expected
-
-
-def test_a_share_with_a_broken_chunk_says_it_cannot_be_read_in_chunks(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(pubmed_xml, "_CHUNK_BYTES", 2048)
-    path = tmp_path / "broken.xml"
-    path.write_bytes(article_set(40, broken_at=30))
-    chunks = pubmed_xml.chunk_share(path, 0, 1)
+    documents = pubmed_xml.chunk_documents(io.BytesIO(article_set(40, broken_at=30)))
+    read: list[str | None] = []
     with pytest.raises(pubmed_xml.NotChunkable):
-        for chunk in chunks:
-            assert all(int(r.pmid or 0) < 70_000_030 for r in chunk)
+        for document in documents:
+            read += [r.pmid for r in pubmed_xml.document_records(document)]
+    assert read and read == [str(70_000_000 + n) for n in range(len(read))] and len(read) <= 30

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from litreview.bibliography import format_references, render
+from litreview.bibliography import FLAGS, format_references, render
 from litreview.exporters import export, get_exporter, holds
 from litreview.fieldtext import mesh_text
 from litreview.importing import read_file
@@ -174,7 +174,8 @@ def test_issue_21_cases_survive_every_format(fmt: str, tmp_path: Path) -> None:
     assert article.doi == "10.1109/EMBC.2015.7318381"
     assert back[1].date_text == "2010 Winter"
     # the retraction travels, so the bibliography still flags the study
-    assert "[RETRACTED]" in render(format_references([replace(article, id=1)], "vancouver"))
+    flag = FLAGS["RetractionIn"]
+    assert f"[{flag}]" in render(format_references([replace(article, id=1)], "vancouver"))
 
 
 def test_ris_writes_the_end_page_in_full() -> None:

@@ -98,7 +98,12 @@ def _persons(csl_people: list[dict[str, Any]], people: list[Any], nlm: bool) -> 
     for csl_person, person in zip(plain, people):
         csl_person.pop("ORCID", None)
         given = csl_person.get("given") or ""
-        if person.initials and (nlm or _LOWER_AFTER_HYPHEN.search(given)):
+        if nlm and person.initials and not person.initials.isupper() and person.family:
+            # 'Mamukova IuI': a CSL processor initialises a given name to one letter a part
+            literal = " ".join(p for p in (person.family, person.initials, person.suffix) if p)
+            csl_person.clear()
+            csl_person["literal"] = literal
+        elif person.initials and (nlm or _LOWER_AFTER_HYPHEN.search(given)):
             csl_person["given"] = dotted_initials(person.initials)
 
 

@@ -13,14 +13,14 @@ from typing import Any
 
 import click
 
-from litreview import dedup
+from litreview import dedup, provenance, settings
 from litreview.cli._group import Review, cli, pass_review
 from litreview.errors import LitreviewError
 from litreview.pubmed.client import EntrezClient
 from litreview.queries import SavedSearch, find_query, load_queries, save_query, validate
 from litreview.screening import decisions as sc
 from litreview.screening.decisions import ids_with_status
-from litreview.search import RunSummary, run_search, search_report, update
+from litreview.search import RunSummary, count_hits, run_search, search_report, update
 from litreview.validation import (
     Known,
     check_search,
@@ -28,6 +28,7 @@ from litreview.validation import (
     known_from_pmids,
     known_from_records,
 )
+from litreview.watch import WatchResult, digest, watch
 
 
 def _summary_line(summary: RunSummary) -> str:
@@ -78,6 +79,8 @@ def _warn_without_email(quiet: bool) -> None:
 @click.option("--mindate", help="With --term: YYYY[/MM[/DD]].")
 @click.option("--maxdate", help="With --term: YYYY[/MM[/DD]].")
 @click.option("--datetype", type=click.Choice(["pdat", "edat", "mdat", "crdt"]), help="With --term.")
+@click.option("--count", "count_only", is_flag=True,
+              help="Only report how many records PubMed finds; store and log nothing.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 @click.option("--known", metavar="FILE|RECORD,...|included",
               help="search check NAME: records known to be relevant (PMIDs, a reference file, or"
@@ -86,7 +89,7 @@ def _warn_without_email(quiet: bool) -> None:
               help="search check NAME: the report's format.")
 @pass_review
 def search(review: Review, name: str | None, checked: str | None, term: str | None, save_as: str | None,
-           mindate: str | None, maxdate: str | None, datetype: str | None, quiet: bool,
+           mindate: str | None, maxdate: str | None, datetype: str | None, count_only: bool, quiet: bool,
            known: str | None, fmt: str) -> None:
     """Run the saved search NAME (queries/NAME.toml), or --term, into the library.
 
@@ -107,11 +110,21 @@ def search(review: Review, name: str | None, checked: str | None, term: str | No
     else:
         saved = validate(SavedSearch(name=save_as or "ad-hoc", term=term or "", mindate=mindate,
                                      maxdate=maxdate, datetype=datetype), "--term")
+        if save_as and count_only:
+            raise click.UsageError("--count stores nothing: drop --save to count, or --count to save")
         if save_as:
             path = save_query(review.queries_dir, saved)
             if not quiet:
                 click.echo(f"saved as {path}", err=True)
     _warn_without_email(quiet)
+    if count_only:
+        found = count_hits(saved, EntrezClient())
+        click.echo(f"{saved.name}: PubMed finds {found.count} records (nothing stored)")
+        if found.translation and not quiet:
+            click.echo(f"PubMed's translation: {found.translation}")
+        for warning in found.warnings:
+            click.echo(f"{saved.name}: PubMed: {warning}", err=True)
+        return
     with review.library.update_lock(), _progress(not quiet) as progress:
         summary = run_search(review.library, saved, EntrezClient(), progress)
     if not quiet:
@@ -120,24 +133,37 @@ def search(review: Review, name: str | None, checked: str | None, term: str | No
 
 
 @cli.command("update")
-@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors (for cron).")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors and watch events (for cron).")
 @click.option("--no-dedup", is_flag=True, help="Do not compare the new records against the library.")
+@click.option("--no-watch", is_flag=True, help="Do not re-fetch the screened-in studies' PubMed records.")
+@click.option("--report", "report_fmt", type=click.Choice(["md"]),
+              help="Also write a digest of the night (new records, duplicates, events) to -o.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="With --report.")
+@click.option("--fail-on", "fail_on", type=click.Choice(["retraction"]),
+              help="Exit non-zero when a screened-in study was retracted (so cron mails it).")
 @pass_review
-def update_command(review: Review, quiet: bool, no_dedup: bool) -> None:
+def update_command(review: Review, quiet: bool, no_dedup: bool, no_watch: bool, report_fmt: str | None,
+                   output: Path | None, fail_on: str | None) -> None:
     """Run every saved search incrementally: fetch and mark new only what the library lacks,
-    then compare the new records against the library (dedup) so each study is screened once."""
+    then compare the new records against the library (dedup) so each study is screened once, and
+    re-fetch the screened-in studies to report retractions, errata, concerns, updates and new
+    citations (a living review's watch)."""
+    if report_fmt and output is None:
+        raise click.UsageError("--report md needs -o FILE")
     searches = load_queries(review.queries_dir)
     if not searches:
         raise LitreviewError(f"no saved searches in {review.queries_dir}/ (one TOML file per search)")
     _warn_without_email(quiet)
+    client = EntrezClient()
     with _progress(not quiet) as progress:
-        result = update(review.library, searches, EntrezClient(), progress)
+        result = update(review.library, searches, client, progress)
     if result.interrupted and not quiet:
         click.echo(f"{result.interrupted} interrupted earlier run(s) marked; resuming", err=True)
     for summary in result.summaries:
         if not quiet:
             click.echo(_summary_line(summary))
             _echo_warnings(summary)
+    merged = None
     if not no_dedup and any(s.count_new for s in result.summaries):
         before = sc.screening_snapshot(review.library)
         merged = dedup.run(review.library)
@@ -145,9 +171,30 @@ def update_command(review: Review, quiet: bool, no_dedup: bool) -> None:
             click.echo(f"dedup: {merged.compared} new records compared, {merged.merged} merged duplicates "
                        f"in the library, {merged.queued} pairs queued for review")
         _say_screening_changes(sc.screening_changes(review.library, before, "update"), quiet)
+    watched = None if no_watch else _watch(review, client, quiet)
+    if report_fmt and output is not None:
+        output.write_text(digest(review.library, result.summaries, merged.merged if merged else 0, watched),
+                          encoding="utf-8")
     if result.failures:
         details = "\n".join(f"  {name}: {message}" for name, message in result.failures)
         raise LitreviewError(f"{len(result.failures)} of {len(searches)} searches failed:\n{details}")
+    if fail_on == "retraction" and watched and watched.retracted():
+        pmids = ", ".join(f"pmid:{e.pmid}" for e in watched.retracted())
+        raise LitreviewError(f"{len(watched.retracted())} screened-in studies retracted: {pmids}")
+
+
+def _watch(review: Review, client: EntrezClient, quiet: bool) -> WatchResult:
+    if settings.value(review.library, "watch.crossref") == "on" and not quiet:
+        click.echo("Note: watch.crossref is on, but Crossref lookups are not built in this version; "
+                   "only records with a PMID are watched", err=True)
+    with review.library.update_lock():
+        watched = watch(review.library, client)
+    for event in watched.events:
+        click.echo(event.line())
+    if not quiet:
+        click.echo(f"watch: {watched.watched} screened-in studies re-fetched, {len(watched.events)} changes"
+                   + (f", {watched.unwatched} without a PMID not watched" if watched.unwatched else ""))
+    return watched
 
 
 def _say_screening_changes(changes: sc.ClusterChanges, quiet: bool) -> None:
@@ -166,14 +213,32 @@ REPORT_COLUMNS = ("run_id", "kind", "database", "name", "query", "limits", "star
                   "file", "checksum", "query_translation", "warnings", "missing", "error")
 
 
-@cli.command()
+@cli.group(invoke_without_command=True)
 @click.option("--format", "fmt", type=click.Choice(["table", "md", "csv", "json"]), default="table",
               show_default=True)
+@click.pass_context
+def searches(ctx: click.Context, fmt: str) -> None:
+    """The log of every search run and import (the PRISMA-S search report); `searches undo RUN`
+    removes the records a run added."""
+    if ctx.invoked_subcommand is None:
+        review = ctx.find_object(Review)
+        assert review is not None
+        rows = search_report(review.library)
+        click.echo(FORMATTERS[fmt](rows), nl=False)
+
+
+@searches.command("undo")
+@click.argument("run_id", metavar="RUN", type=int)
 @pass_review
-def searches(review: Review, fmt: str) -> None:
-    """The log of every search run and import (the PRISMA-S search report)."""
-    rows = search_report(review.library)
-    click.echo(FORMATTERS[fmt](rows), nl=False)
+def undo_command(review: Review, run_id: int) -> None:
+    """Remove the records that search or import RUN added (refused once any of them was screened).
+    Records a later run found again stay; the run stays in the log, marked undone."""
+    with review.library.update_lock():
+        done = provenance.undo_run(review.library, run_id)
+    line = f"run {run_id} undone: {done.removed} records removed"
+    if done.freed:
+        line += f"; {len(done.freed)} records merged into them stand on their own again (dedup rerun)"
+    click.echo(line)
 
 
 def _as_table(rows: list[dict[str, Any]]) -> str:

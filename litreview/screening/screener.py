@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import sys
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 
 if sys.version_info >= (3, 11):
@@ -15,7 +16,9 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-from litreview.records import Record
+from litreview.records import Record, is_retracted
+
+RETRACTED_BANNER = "RETRACTED: PubMed marks this record as retracted"
 
 KEYS = {"i": "include", "e": "exclude", "m": "maybe"}
 HELP = "[i]nclude  [e]xclude  [m]aybe  [s]kip  [u]ndo  [n]ote  [q]uit"
@@ -42,8 +45,12 @@ def highlight(text: str, include: list[str], exclude: list[str], style: bool = T
         for word in sorted(words, key=len, reverse=True):
             pattern = re.compile(rf"\b({re.escape(word)}\w*)", re.I)
             before, after = (colour, "\x1b[0m") if style else (mark, mark)
-            text = pattern.sub(lambda m, b=before, a=after: f"{b}{m.group(1)}{a}", text)
+            text = pattern.sub(_marker(before, after), text)
     return text
+
+
+def _marker(before: str, after: str) -> Callable[[re.Match[str]], str]:
+    return lambda found: f"{before}{found.group(1)}{after}"
 
 
 def render(record: Record, include: list[str], exclude: list[str], position: str,
@@ -65,5 +72,7 @@ def render(record: Record, include: list[str], exclude: list[str], position: str
     lines = [highlight(line, include, exclude, style) if i > 3 else line for i, line in enumerate(lines)]
     for note in earlier:
         lines.append(f"Earlier decision on a merged duplicate: {note}")
+    if is_retracted(record):
+        lines.insert(1, ("\x1b[1;31m" if style else "") + RETRACTED_BANNER + ("\x1b[0m" if style else ""))
     lines.append(HELP)
     return "\n".join(lines)
