@@ -677,9 +677,11 @@ class ClusterChanges:
             out.append(f"{_count(self.new_conflicts, 'new conflict')} between copies of a study decided "
                        f"differently: {where}; see litreview screen conflicts")
         if self.before != self.after:
-            change = ", ".join(f"{name.replace('_', ' ')} {self.before[name]} -> {self.after[name]}"
+            change = ", ".join(f"{name} {self.before[name]} -> {self.after[name]}"
                                for name in self.before if self.before[name] != self.after[name])
-            out.append(f"screening counts changed: {change} (copies of one study count once)")
+            why = ("a study in conflict awaits screening until resolved" if self.new_conflicts
+                   else "copies of one study count once")
+            out.append(f"screening counts changed: {change} ({why})")
         return out
 
 
@@ -700,9 +702,17 @@ def screening_snapshot(library: Library) -> ScreeningSnapshot:
     return ScreeningSnapshot(members, _counts(library), _records_in_conflict(library, members))
 
 
+COUNTED_BOXES = ("screened", "excluded_screening", "reports_sought", "reports_not_retrieved",
+                 "reports_assessed", "included")
+"""The PRISMA boxes a merge or split must not change without saying so (awaiting_* follow)."""
+_BOX_NAMES = {"excluded_screening": "excluded at title/abstract", "included": "studies included"}
+
+
 def _counts(library: Library) -> dict[str, int]:
     flow = screening_flow(library)
-    return {"screened": len(flow.screened), "studies_included": len(flow.included)}
+    counts = {_BOX_NAMES.get(box, box.replace("_", " ")): len(getattr(flow, box)) for box in COUNTED_BOXES}
+    counts["reports excluded"] = sum(len(ids) for ids in flow.reports_excluded.values())
+    return counts
 
 
 def _records_in_conflict(library: Library, members: dict[int, tuple[int, bool]]) -> dict[str, set[int]]:
