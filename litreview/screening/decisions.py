@@ -361,6 +361,8 @@ def record_state(library: Library, record_id: int, stage: str,
 
 
 def _state(cluster_id: int, stage: str, rows: list[dict[str, Any]], required: int) -> StageState:
+    if len(rows) == 1 and rows[0]["kind"] == Kind.SCREEN and not rows[0]["undone"]:
+        return _single_vote_state(cluster_id, stage, rows[0], required)
     state = StageState(cluster_id, stage)
     votes, resolution = _current_votes(rows)
     state.member_votes = [(v["record_id"], v["reviewer"], v["decision"], v["reason"]) for v in votes]
@@ -371,6 +373,17 @@ def _state(cluster_id: int, stage: str, rows: list[dict[str, Any]], required: in
     else:
         _settle(state, votes, required)
     return state
+
+
+def _single_vote_state(cluster_id: int, stage: str, vote: dict[str, Any], required: int) -> StageState:
+    """Most studies carry one vote: the same state as _state's, without its bookkeeping (the
+    screener's start-up and PRISMA read tens of thousands)."""
+    decided = required <= 1
+    return StageState(cluster_id, stage, votes={vote["reviewer"]: (vote["decision"], vote["reason"])},
+                      outcome=vote["decision"] if decided else None,
+                      reason=vote["reason"] if decided else None,
+                      status=Status.DECIDED if decided else Status.AWAITING,
+                      member_votes=[(vote["record_id"], vote["reviewer"], vote["decision"], vote["reason"])])
 
 
 def _current_votes(rows: Iterable[dict[str, Any]]) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
