@@ -109,7 +109,8 @@ def _interactive(review: Review, stage: str, reviewer: str | None, order: str) -
         header = f"[{position + 1} of {total}] {sc.STAGE_NAMES[stage]} · {reviewer} · pace {pace}{marks}"
         # decisions on merged copies count for the study (a reviewer who made one is not offered
         # it again); other reviewers' stay hidden: screening is blinded until resolved
-        click.echo("\n" + render(record, include, exclude, header, [], style=style))
+        own_notes = [text for who, text in sc.notes(library, record.id or 0) if who == reviewer]
+        click.echo("\n" + render(record, include, exclude, header, [], style=style, notes=own_notes))
         key = _key()
         if key == "q":
             break
