@@ -92,7 +92,7 @@ citeproc.model.Date.render_single_date = _render_single_date  # type: ignore[met
 citeproc.source.CitationItem.reference = property(_cached_reference)  # type: ignore[assignment]
 citeproc.model.CitationStylesElement.xpath_search = _cached_xpath  # type: ignore[method-assign]
 for _cls, _calls in _original_calls.items():
-    _cls.calls_variable = _cached_calls(_calls)
+    _cls.calls_variable = _cached_calls(_calls)  # type: ignore[attr-defined]
 
 
 class StyleNotFound(LitreviewError):

@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from rapidfuzz import fuzz
 
@@ -78,8 +78,10 @@ def open_file(
     return importer.read(path, source), importer.name, how
 
 
-def _guarded(items: Iterator[Record | ParseError], path: Path, name: str
-             ) -> Iterator[Record | ParseError]:
+Item = TypeVar("Item")
+
+
+def _guarded(items: Iterator[Item], path: Path, name: str) -> Iterator[Item]:
     """A parser's own surprise on a malformed file becomes a ParseError, never a traceback."""
     try:
         yield from items
@@ -343,7 +345,7 @@ class _PubmedShareReaders:
                 process.terminate()
             process.join()
 
-    def items(self) -> Iterator[EncodedRecord | ParseError]:
+    def items(self) -> Iterator[Record | EncodedRecord | ParseError]:
         given = 0
         for turn in itertools.count():
             try:

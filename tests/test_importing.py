@@ -460,6 +460,7 @@ def test_pubmed_xml_a_child_that_dies_leaves_the_rest_to_this_process(
     assert len(started) == 2 and here == shared and here[1] == 60
 
 
+@pytest.mark.shared_data
 def test_pubmed_xml_is_shared_among_children_only_when_big_and_safe(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:

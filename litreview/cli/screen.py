@@ -103,7 +103,7 @@ def _interactive(review: Review, stage: str, reviewer: str | None, order: str) -
         earlier = [f"{r['decision']} ({r['reason'] or 'no reason'}) by {r['reviewer']}"
                    for r in sc.earlier_decisions(library, record.id or 0) if r["stage"] == stage]
         marks = " · NEW since " + (record.added_at or "")[:10] if record.is_new else ""
-        extras = sc.store.tags_of(library, record.id or 0)
+        extras = sc.store.tags_of(library, record.id or 0)  # type: ignore[attr-defined]  # until #17 item 1
         marks += f" · tags: {', '.join(extras)}" if extras else ""
         header = f"[{position + 1} of {total}] {sc.STAGE_NAMES[stage]} · {reviewer} · pace {pace}{marks}"
         click.echo("\n" + render(record, include, exclude, header, earlier, style=style))

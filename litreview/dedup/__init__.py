@@ -220,7 +220,7 @@ def usable_pages(pages: str | None) -> str | None:
         return pages or None
     found = SPREADSHEET_DATE.match(pages)
     month = MONTH_NUMBER.get((found.group(2) or found.group(3) or "").lower()) if found else None
-    if month is None:
+    if month is None or found is None:
         return None
     day = int(found.group(1) or found.group(4))
     return f"{min(day, month)}-{max(day, month)}"
@@ -739,7 +739,9 @@ def page_ranges_overlap(a: Sig, b: Sig) -> bool:
         return False
     if not (a.last_page and b.last_page):
         single, ranged = (a, b) if b.last_page else (b, a)
-        return bool(ranged.last_page) and int(ranged.page) < int(single.page) < int(ranged.last_page)
+        if not ranged.last_page:
+            return False
+        return int(ranged.page or 0) < int(single.page or 0) < int(ranged.last_page)
     first_a, last_a, first_b, last_b = int(a.page), int(a.last_page), int(b.page), int(b.last_page)
     several = first_a < last_a and first_b < last_b
     return several and first_a <= last_b and first_b <= last_a
@@ -935,7 +937,7 @@ def _dois_held_together(members: list[int], sigs: dict[int, Sig]) -> set[frozens
     reviewer's call). A record under either DOI may join it: the cluster's other DOI is no
     longer a conflict (a PDF's record with .../16353 joining the publisher's .../16352 and
     .../16353 of one paper)."""
-    dois = sorted({sigs[m].doi for m in members if sigs[m].doi})
+    dois = sorted({doi for m in members if (doi := sigs[m].doi)})
     return {frozenset((a, b)) for i, a in enumerate(dois) for b in dois[i + 1:]}
 
 

@@ -194,7 +194,7 @@ def _is_search_history(header: list[str], text: str) -> bool:
     return text.startswith("Recent queries") or {"Search", "Query", "Items found"} <= set(header)
 
 
-def _medline_column(reader: csv.DictReader, header: list[str]) -> str | None:
+def _medline_column(reader: csv.DictReader[str], header: list[str]) -> str | None:
     first = header[0]
     return first if first.strip().upper() in {"MEDLINE", "PUBMED"} else None
 

@@ -11,6 +11,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.patches import FancyBboxPatch  # noqa: E402
 
 from litreview.prisma import Prisma  # noqa: E402
@@ -32,13 +33,13 @@ def _fill(text: str, width: int, subsequent_indent: str = "") -> str:
     return textwrap.fill(unbroken, width, subsequent_indent=subsequent_indent).replace("\u00a0", " ")
 
 
-def _box(ax: plt.Axes, x: float, y: float, h: float, text: str) -> tuple[float, float, float]:
+def _box(ax: Axes, x: float, y: float, h: float, text: str) -> tuple[float, float, float]:
     ax.add_patch(FancyBboxPatch((x, y), BOX_W, h, boxstyle="square,pad=0", fc="white", ec="black", lw=1))
     ax.text(x + 0.12, y + h - 0.12, text, va="top", ha="left", fontsize=8.5, family="DejaVu Sans")
     return x, y, h
 
 
-def _arrow(ax: plt.Axes, start: tuple[float, float], end: tuple[float, float]) -> None:
+def _arrow(ax: Axes, start: tuple[float, float], end: tuple[float, float]) -> None:
     ax.annotate("", xy=end, xytext=start, arrowprops={"arrowstyle": "-|>", "lw": 1, "color": "black"})
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import sys
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 
 if sys.version_info >= (3, 11):
@@ -42,8 +43,13 @@ def highlight(text: str, include: list[str], exclude: list[str], style: bool = T
         for word in sorted(words, key=len, reverse=True):
             pattern = re.compile(rf"\b({re.escape(word)}\w*)", re.I)
             before, after = (colour, "\x1b[0m") if style else (mark, mark)
-            text = pattern.sub(lambda m, b=before, a=after: f"{b}{m.group(1)}{a}", text)
+            text = pattern.sub(_wrapper(before, after), text)
     return text
+
+
+def _wrapper(before: str, after: str) -> Callable[[re.Match[str]], str]:
+    """A replacement for re.sub that puts `before` and `after` around the word it matched."""
+    return lambda found: f"{before}{found.group(1)}{after}"
 
 
 def render(record: Record, include: list[str], exclude: list[str], position: str,
