@@ -506,3 +506,35 @@ def test_pubmed_xml_an_import_stopped_half_way_ends_its_children_and_stores_noth
         assert library.count() == 0 and library.runs("import") == []
     assert multiprocessing.active_children() == []
     assert threading.active_count() == 1
+
+
+@pytest.mark.parametrize("count, broken_at", [(60, 45), (400, 317)])
+def test_a_broken_pubmed_xml_names_the_record_and_pmid_the_text_has(
+    runner: CliRunner, tmp_path: Path, count: int, broken_at: int,
+) -> None:
+    """The record number and "after PMID" come from the document, not from how far libxml2 had
+    read when it found the error (libxml2 2.14 buffers more than 2.13: "record 25 ... after PMID
+    70000023" for an error in record 31)."""
+    path = tmp_path / "broken.xml"
+    data = article_set(count, broken_at=broken_at)
+    path.write_bytes(data)
+    line = data[: data.index(b"</ArticleTitel>")].count(b"\n") + 1
+    result = runner.invoke(cli, ["import", str(path)])
+    assert result.exit_code == 1
+    assert result.output.splitlines()[0] == (
+        f"Error: {path}, line {line}, record {broken_at + 1}: not well-formed PubMed XML (after PMID"
+        f" {70_000_000 + broken_at - 1}): Opening and ending tag mismatch: ArticleTitle line {line} and"
+        " ArticleTitel (nothing imported from this file)")
+    with _lib(tmp_path) as lib:
+        assert lib.count() == 0
+
+
+def test_a_broken_pubmed_xml_read_from_a_pipe_names_the_record_the_text_has() -> None:
+    data = article_set(200, broken_at=150)
+    read, write = os.pipe()
+    writer = threading.Thread(target=lambda: (os.write(write, data), os.close(write)))
+    writer.start()
+    with open(read, "rb") as pipe, pytest.raises(ParseError) as caught:
+        list(parse_pubmed_xml(pipe))
+    writer.join()
+    assert caught.value.record == 151 and "(after PMID 70000149)" in str(caught.value)

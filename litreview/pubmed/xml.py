@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import gzip
 import re
+import shutil
+import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -67,21 +69,29 @@ def parse_pubmed_xml(source: str | Path | BinaryIO) -> Iterator[Record]:
     if not isinstance(source, (str, Path)):
         name = getattr(source, "name", None)  # an open file names itself; BytesIO does not
         name = name if isinstance(name, str) else STREAM_NAME
-        if not _seekable(source):
-            yield from _iter_records(source, name)
+        if not _seekable(source):  # a pipe: kept aside, so that an error can be placed in it
+            with tempfile.TemporaryFile() as kept:
+                shutil.copyfileobj(source, kept, _CHUNK_BYTES)
+                kept.seek(0)
+                yield from _records(kept, name, _rewind(kept))
             return
-        start = source.tell()
-
-        @contextmanager
-        def rewind() -> Iterator[IO[bytes]]:
-            source.seek(start)
-            yield source
-
-        yield from _records(source, name, rewind)
+        yield from _records(source, name, _rewind(source))
         return
     name = str(source)
     with _open(source, name) as stream:
         yield from _records(stream, name, lambda: _open(source, name))
+
+
+def _rewind(stream: IO[bytes]) -> Callable[[], AbstractContextManager[IO[bytes]]]:
+    """Reopening a stream: back to where it is now."""
+    start = stream.tell()
+
+    @contextmanager
+    def rewind() -> Iterator[IO[bytes]]:
+        stream.seek(start)
+        yield stream
+
+    return rewind
 
 
 @contextmanager
@@ -290,6 +300,7 @@ def _after_last_article(buffer: bytes) -> int:
 
 
 def _iter_records(stream: IO[bytes], name: str) -> Iterator[Record]:
+    start = stream.tell() if _seekable(stream) else None  # type: ignore[arg-type]
     context = etree.iterparse(
         stream, events=("end",), tag=_EVENT_TAGS, recover=False, resolve_entities=False,
         no_network=True, load_dtd=False, huge_tree=True,
@@ -306,6 +317,9 @@ def _iter_records(stream: IO[bytes], name: str) -> Iterator[Record]:
             yield record
             _release(element)
     except etree.XMLSyntaxError as exc:
+        if start is not None:  # how far libxml2 had got is its buffering's business: ask the text
+            stream.seek(start)
+            count, last_pmid = _records_before(stream, *_error_position(exc))
         raise _syntax_error(exc, name, count, last_pmid) from None
     except (OSError, EOFError) as exc:  # truncated or corrupt gzip
         raise ParseError(f"cannot read compressed data ({exc})", file=name,
@@ -324,6 +338,66 @@ def _release(element: Element) -> None:
     if parent is not None:
         while element.getprevious() is not None:
             del parent[0]
+
+
+def _error_position(exc: etree.XMLSyntaxError) -> tuple[int, int | None]:
+    """(line, column) of a syntax error: libxml2 counts both from 1, the column in characters."""
+    line, column = exc.position if exc.position else (exc.lineno or 1, None)
+    return line or exc.lineno or 1, column or None
+
+
+_RECORD_TAGS = re.compile(
+    rb"<(/?)(PubmedArticle|PubmedBookArticle|MedlineCitation)(?=[\s>/])[^>]*>|<PMID(?=[\s>])[^>]*>\s*([^<\s]*)")
+
+
+def _records_before(stream: IO[bytes], line: int, column: int | None) -> tuple[int, str | None]:
+    """(records complete, PMID of the last one) in the document's text before (line, column).
+
+    This is what a syntax error reports, taken from the document itself: libxml2 reads ahead
+    by as much as its version buffers, so how many records iterparse had given when the error
+    came out depends on the libxml2 under lxml, not on where the document breaks.
+    """
+    head = _text_before(stream, line, column)
+    count, depth, last_pmid, pmid = 0, 0, None, None
+    for match in _RECORD_TAGS.finditer(head):
+        closing, tag, pmid_text = match.groups()
+        if tag is None:  # a PMID: the record's own is the first one inside it
+            if pmid is None:
+                pmid = pmid_text.decode("utf-8", "replace") or None
+        elif tag == b"PubmedArticle" or tag == b"PubmedBookArticle":
+            depth += -1 if closing else 1
+            if closing:
+                count, last_pmid = count + 1, pmid
+            pmid = None
+        elif depth == 0:  # a bare MedlineCitation (old MEDLINE leasing files) is a record
+            if closing:
+                count, last_pmid = count + 1, pmid
+            pmid = None
+    return count, last_pmid
+
+
+def _text_before(stream: IO[bytes], line: int, column: int | None) -> bytes:
+    """The document's bytes before `column` (in characters, from 1) of `line`."""
+    before: list[bytes] = []
+    lines, rest = 1, b""
+    for block in iter(lambda: stream.read(_CHUNK_BYTES), b""):
+        newlines = block.count(b"\n")
+        if lines + newlines < line:
+            before.append(block)
+            lines += newlines
+            continue
+        at = -1
+        for _ in range(line - lines):
+            at = block.index(b"\n", at + 1)
+        before.append(block[: at + 1])
+        rest = block[at + 1:]
+        break
+    while b"\n" not in rest and (more := stream.read(_CHUNK_BYTES)):
+        rest += more
+    error_line = rest.split(b"\n", 1)[0]
+    if column is not None:
+        error_line = error_line.decode("utf-8", "replace")[: max(column - 1, 0)].encode("utf-8")
+    return b"".join(before) + error_line
 
 
 def _syntax_error(

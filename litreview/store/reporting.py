@@ -15,3 +15,8 @@ def records_per_source(library: Library) -> Counter[str]:
 def merged_duplicates(library: Library) -> list[int]:
     rows = library.db.execute("SELECT id FROM records WHERE canonical_id IS NOT NULL ORDER BY id")
     return [r[0] for r in rows]
+
+
+def source_of_records(library: Library) -> dict[int, str]:
+    """Record id -> the source it came from (which PRISMA arm it counts in)."""
+    return {r: s for r, s in library.db.execute("SELECT id, source_db FROM records")}
