@@ -2,12 +2,14 @@
 
     LitreviewError                 base: every error a user can cause or fix
     +-- ConfigError                a setting or config file is missing or malformed
+    |   +-- SettingError           a review setting (`settings set`) is unknown or its value unusable
     +-- QueryFileError             a saved search in queries/ cannot be read
     +-- RecordNotFound             a record reference (id, pmid:, doi:) matches nothing
     +-- LockHeld                   another update holds the library's lock
     +-- ParseError                 an input file is malformed (carries file, line/record)
     +-- EntrezError                E-utilities failed after retries, or answered nonsense
     +-- IncompleteRunError         a search finished but records PubMed reported are missing
+    +-- ScreeningError             a screening action the review's rules do not allow
 
 The CLI turns any LitreviewError into a one-line "Error: ..." and a non-zero exit;
 anything else is a bug and keeps its traceback.
@@ -22,6 +24,10 @@ class LitreviewError(Exception):
 
 class ConfigError(LitreviewError):
     """Raised when a setting or config file is missing or malformed."""
+
+
+class SettingError(ConfigError):
+    """Raised for an unknown review setting or a value its feature cannot use (says what it expects)."""
 
 
 class QueryFileError(LitreviewError):
@@ -87,3 +93,8 @@ class EntrezError(LitreviewError):
 
 class IncompleteRunError(LitreviewError):
     """Raised when a search run could not store every record PubMed reported."""
+
+
+class ScreeningError(LitreviewError):
+    """Raised for a screening action the review's rules do not allow (unknown reviewer or reason,
+    full text before title/abstract inclusion, resolving a record that is not in conflict)."""

@@ -90,14 +90,19 @@ def test_audit_trail_and_undo(library):
     assert [(r["decision"], r["undone"]) for r in trail] == [("include", 0), ("exclude", 1)]
 
 
-def test_merged_duplicate_shows_earlier_decision(library):
+def test_a_decision_on_a_merged_duplicate_counts_for_the_study(library):
+    """#16: decisions belong to the cluster; the copy that became canonical carries them."""
     ids = _seed(library)
     sc.decide(library, ids[1], "exclude", "ta", "ana", reason=None)
     library.db.execute("UPDATE records SET canonical_id = ? WHERE id = ?", [ids[0], ids[1]])
     earlier = sc.earlier_decisions(library, ids[0])
     assert [(r["record_id"], r["decision"]) for r in earlier] == [(ids[1], "exclude")]
-    assert ids[0] in sc.screening_flow(library).awaiting_screening
-    assert ids[1] not in sc.screening_flow(library).awaiting_screening
+    flow = sc.screening_flow(library)
+    assert flow.screened == [ids[0]] and flow.excluded_screening == [ids[0]]
+    assert ids[0] not in flow.awaiting_screening and ids[1] not in flow.awaiting_screening
+    assert sc.record_state(library, ids[1], "ta").record_id == ids[0]
+    assert ids[0] not in sc.screening_order(library, "ana", "ta")
+    assert ids[0] not in sc.screening_order(library, "ben", "ta")  # one reviewer per stage: decided
 
 
 def test_unknown_reviewer_and_stage(library):

@@ -12,8 +12,8 @@ import click
 
 from litreview import dedup as dd
 from litreview.cli._group import Review, cli, pass_review
-from litreview.errors import LitreviewError
 from litreview.records import Record
+from litreview.screening import decisions as sc
 from litreview.store import Library
 
 
@@ -52,10 +52,12 @@ def dedup(ctx: click.Context, review: Review, clusters_out: Path | None, full: b
     """Find duplicates: new records against the library; merge, never delete."""
     if ctx.invoked_subcommand is not None:
         return
+    before = sc.screening_snapshot(review.library)
     summary = dd.run(review.library, full=full, progress=_stages())
     if sys.stderr.isatty():
         click.echo("\r\033[K", err=True, nl=False)
     click.echo(_summary(summary))
+    _say_screening_changes(review.library, before, "dedup")
     if clusters_out:
         with clusters_out.open("w", newline="", encoding="utf-8") as out:
             writer = csv.writer(out, lineterminator="\n")
@@ -79,7 +81,7 @@ def _side_by_side(library: Library, a: int, b: int) -> str:
         for row, (xl, yl) in enumerate(itertools.zip_longest(xs, ys, fillvalue="")):
             head = f"{mark}{label:<11}" if row == 0 else " " * 12
             lines.append(f"{head} {xl:<{COLUMN}} | {yl}".rstrip())
-    detail = dd.store.pair_detail(library, a, b)  # type: ignore[attr-defined]  # until #17 item 1
+    detail = dd.pair_detail(library, a, b)
     if detail:
         scores = "".join(f"; {name} similarity {value:.2f}"
                          for name, value in (detail["scores"] or {}).items())
@@ -108,11 +110,13 @@ def review_command(review: Review, accepts: tuple[str, ...], rejects: tuple[str,
     library = review.library
     if accepts or rejects:
         given = [(*_pair(text), True) for text in accepts] + [(*_pair(text), False) for text in rejects]
+        before = sc.screening_snapshot(library)
         dd.decide_pairs(library, given)
         for text in accepts:
             click.echo(f"{text}: same record")
         for text in rejects:
             click.echo(f"{text}: different records")
+        _say_screening_changes(library, before, "dedup review")
         return
     queue = dd.review_queue(library)
     if list_only or not queue:
@@ -121,6 +125,7 @@ def review_command(review: Review, accepts: tuple[str, ...], rejects: tuple[str,
         click.echo(f"{len(queue)} pairs in the review queue", err=True)
         return
     decided = 0
+    before = sc.screening_snapshot(library)
     try:
         for number, (a, b) in enumerate(queue, start=1):
             click.echo(f"\n[{number}/{len(queue)}]\n" + _side_by_side(library, a, b))
@@ -135,6 +140,13 @@ def review_command(review: Review, accepts: tuple[str, ...], rejects: tuple[str,
         if decided:  # each decision is stored as it is taken; the clusters follow them once
             click.echo(f"applying {decided} decision(s)...", err=True)
             click.echo(_summary(dd.decide_pairs(library, [])))
+            _say_screening_changes(library, before, "dedup review")
+
+
+def _say_screening_changes(library: Library, before: sc.ScreeningSnapshot, command: str) -> None:
+    """What the merge or split did to screened studies (also written to the audit trail)."""
+    for line in sc.screening_changes(library, before, command).lines():
+        click.echo(line)
 
 
 @dedup.command("split")
@@ -143,8 +155,10 @@ def review_command(review: Review, accepts: tuple[str, ...], rejects: tuple[str,
 def split_command(review: Review, record: str) -> None:
     """Dissolve the duplicate cluster that holds RECORD (id, pmid:N or doi:10...)."""
     record_id = _resolve_any(review.library, record)
+    before = sc.screening_snapshot(review.library)
     summary = dd.split(review.library, record_id)
     click.echo(_summary(summary))
+    _say_screening_changes(review.library, before, "dedup split")
 
 
 @dedup.command("detach")
@@ -153,14 +167,15 @@ def split_command(review: Review, record: str) -> None:
 def detach_command(review: Review, record: str) -> None:
     """Take RECORD out of its duplicate cluster; it is kept apart on every later run."""
     record_id = _resolve_any(review.library, record)
+    before = sc.screening_snapshot(review.library)
     summary = dd.detach(review.library, record_id)
     click.echo(_summary(summary))
+    _say_screening_changes(review.library, before, "dedup detach")
 
 
 def _resolve_any(library: Library, ref: str) -> int:
     """The record itself (not its canonical): detaching a member needs the member's id."""
     if ref.strip().isdigit():
-        if library.count("id = ?", [int(ref)]) == 0:
-            raise LitreviewError(f"no record with id {ref}")
+        dd.check_record(library, int(ref))
         return int(ref)
     return library.resolve(ref)

@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from litreview.cli._group import Review, cli, pass_review
+from litreview.errors import ScreeningError
 from litreview.screening import decisions as sc
 from litreview.screening.screener import KEYS, render, search_words
 
@@ -27,13 +28,15 @@ stage_option = click.option("--stage", type=click.Choice(sc.STAGES), default="ta
 @click.argument("record")
 @click.argument("decision", type=click.Choice(sc.DECISIONS))
 @click.option("--reason", help="Exclusion reason (required for full-text exclusions).")
+@click.option("--force", is_flag=True, help="Re-decide title/abstract of a record already decided at "
+              "full text (logged).")
 @stage_option
 @reviewer_option
 @pass_review
-def decide(review: Review, record: str, decision: str, reason: str | None, stage: str,
+def decide(review: Review, record: str, decision: str, reason: str | None, force: bool, stage: str,
            reviewer: str | None) -> None:
-    """Record a decision on RECORD (id, pmid:NNN or doi:10...)."""
-    record_id = sc.decide(review.library, record, decision, stage, reviewer, reason)
+    """Record a decision on RECORD (id, pmid:NNN or doi:10...); it counts for every copy of the study."""
+    record_id = sc.decide(review.library, record, decision, stage, reviewer, reason, force=force)
     click.echo(f"record {record_id}: {decision} at {sc.STAGE_NAMES[stage]} by {reviewer}")
 
 
@@ -100,13 +103,13 @@ def _interactive(review: Review, stage: str, reviewer: str | None, order: str) -
     while position < len(todo):
         record = library.get(todo[position])
         pace = f"{done / ((time.monotonic() - started) / 60):.1f}/min" if done else "-"
-        earlier = [f"{r['decision']} ({r['reason'] or 'no reason'}) by {r['reviewer']}"
-                   for r in sc.earlier_decisions(library, record.id or 0) if r["stage"] == stage]
         marks = " · NEW since " + (record.added_at or "")[:10] if record.is_new else ""
-        extras = sc.store.tags_of(library, record.id or 0)  # type: ignore[attr-defined]  # until #17 item 1
+        extras = sc.tags(library, record.id or 0)
         marks += f" · tags: {', '.join(extras)}" if extras else ""
         header = f"[{position + 1} of {total}] {sc.STAGE_NAMES[stage]} · {reviewer} · pace {pace}{marks}"
-        click.echo("\n" + render(record, include, exclude, header, earlier, style=style))
+        # decisions on merged copies count for the study (a reviewer who made one is not offered
+        # it again); other reviewers' stay hidden: screening is blinded until resolved
+        click.echo("\n" + render(record, include, exclude, header, [], style=style))
         key = _key()
         if key == "q":
             break
@@ -115,7 +118,7 @@ def _interactive(review: Review, stage: str, reviewer: str | None, order: str) -
         elif key == "u":
             try:
                 row = sc.undo(library, reviewer, stage)
-            except sc.ScreeningError as exc:
+            except ScreeningError as exc:
                 click.echo(str(exc))
                 continue
             if history:
@@ -170,15 +173,14 @@ def conflicts_command(review: Review, stage: str, fmt: str) -> None:
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(["record_id", "stage", "votes"])
+        writer.writerow(["record_id", "stage", "votes", "conflict"])
         for state in rows:
             votes = "; ".join(f"{r}={d}" for r, (d, _) in state.votes.items())
-            writer.writerow([state.record_id, stage, votes])
+            writer.writerow([state.record_id, stage, votes, state.conflict or ""])
         click.echo(out.getvalue(), nl=False)
         return
     for state in rows:
-        votes = ", ".join(f"{r}: {d}" + (f" ({why})" if why else "") for r, (d, why) in state.votes.items())
-        click.echo(f"record {state.record_id}: {votes}")
+        click.echo(f"record {state.record_id}: {state.conflict}")
     click.echo(f"{len(rows)} conflicts at {sc.STAGE_NAMES[stage]}", err=True)
 
 

@@ -17,6 +17,7 @@ from litreview.cli._group import Review, cli, pass_review
 from litreview.errors import LitreviewError
 from litreview.pubmed.client import EntrezClient
 from litreview.queries import SavedSearch, find_query, load_queries, save_query, validate
+from litreview.screening import decisions as sc
 from litreview.search import RunSummary, run_search, search_report, update
 
 
@@ -113,13 +114,26 @@ def update_command(review: Review, quiet: bool, no_dedup: bool) -> None:
             click.echo(_summary_line(summary))
             _echo_warnings(summary)
     if not no_dedup and any(s.count_new for s in result.summaries):
+        before = sc.screening_snapshot(review.library)
         merged = dedup.run(review.library)
         if not quiet:
             click.echo(f"dedup: {merged.compared} new records compared, {merged.merged} merged duplicates "
                        f"in the library, {merged.queued} pairs queued for review")
+        _say_screening_changes(sc.screening_changes(review.library, before, "update"), quiet)
     if result.failures:
         details = "\n".join(f"  {name}: {message}" for name, message in result.failures)
         raise LitreviewError(f"{len(result.failures)} of {len(searches)} searches failed:\n{details}")
+
+
+def _say_screening_changes(changes: sc.ClusterChanges, quiet: bool) -> None:
+    """What dedup did to screened studies; with --quiet (cron) only what needs a reviewer: new
+    conflicts and lowered counts, on stderr."""
+    if not quiet:
+        for line in changes.lines():
+            click.echo(line)
+    elif changes.new_conflicts or changes.lowered:
+        for line in changes.lines():
+            click.echo(line, err=True)
 
 
 REPORT_COLUMNS = ("run_id", "kind", "database", "name", "query", "limits", "started_at",

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import click
 
+from litreview import settings as registry
 from litreview.cli._group import Review, cli, pass_review
-from litreview.screening.decisions import SETTING_HELP, validate_setting
 
 
 @cli.group()
 def settings() -> None:
-    """Review settings: reviewers per stage, exclusion reasons, keywords."""
+    """Review settings: reviewers per stage, exclusion reasons, keywords, PRISMA."""
 
 
 @settings.command("set")
@@ -19,8 +19,18 @@ def settings() -> None:
 @pass_review
 def set_command(review: Review, key: str, value: str) -> None:
     """Set KEY to VALUE (see `settings show` for the keys)."""
-    review.library.set_setting(key, validate_setting(key, value))
+    review.library.set_setting(key, registry.validate(key, value))
     click.echo(f"{key} = {value}")
+
+
+@settings.command("unset")
+@click.argument("key")
+@pass_review
+def unset_command(review: Review, key: str) -> None:
+    """Return KEY to its default."""
+    default = registry.lookup(key).default
+    review.library.delete_setting(key)
+    click.echo(f"{key} = {default}    (default)")
 
 
 @settings.command("show")
@@ -28,5 +38,5 @@ def set_command(review: Review, key: str, value: str) -> None:
 def show_command(review: Review) -> None:
     """Every setting with its value and meaning."""
     values = review.library.settings()
-    for key, meaning in SETTING_HELP.items():
-        click.echo(f"{key} = {values.get(key, '')}    # {meaning}")
+    for key, setting in registry.registry().items():
+        click.echo(f"{key} = {values.get(key, setting.default)}    # {setting.help}")

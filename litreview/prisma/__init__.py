@@ -15,9 +15,23 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from litreview import settings
 from litreview.errors import LitreviewError
 from litreview.screening.decisions import ScreeningFlow, screening_flow
 from litreview.store import Library, reporting
+
+settings.declare("prisma.other_methods",
+                 "comma-separated sources counted under 'identification of studies via other methods' "
+                 "(e.g. Citation searching,Websites)", parse=settings.comma_list)
+settings.declare("prisma.registers",
+                 "comma-separated sources that are registers, not databases (e.g. ClinicalTrials.gov,ICTRP)",
+                 parse=settings.comma_list)
+settings.declare("prisma.previous_studies",
+                 "studies included in the previous version of the review (updated reviews; empty: none)",
+                 parse=settings.optional_count)
+settings.declare("prisma.previous_reports",
+                 "reports of studies included in the previous version of the review (empty: none)",
+                 parse=settings.optional_count)
 
 FLOW_BOXES = ("screened", "excluded_screening", "awaiting_screening", "reports_sought",
               "reports_not_retrieved", "awaiting_retrieval", "reports_assessed", "awaiting_assessment")
@@ -106,8 +120,7 @@ class Prisma:
 
 
 def _names(library: Library, key: str) -> set[str]:
-    value = str(library.get_setting(key, "") or "")
-    return {part.strip() for part in value.split(",") if part.strip()}
+    return set(settings.value(library, key))
 
 
 def other_method_sources(library: Library) -> set[str]:
@@ -173,17 +186,12 @@ def compute(library: Library) -> Prisma:
     counts.duplicates_removed = len(duplicates)
     counts.reports_included += counts.other_methods.reports_included if counts.other_methods else 0
     counts.studies_included = counts.reports_included
-    counts.previous_studies = _int_setting(library, "prisma.previous_studies")
-    counts.previous_reports = _int_setting(library, "prisma.previous_reports")
+    counts.previous_studies = settings.value(library, "prisma.previous_studies")
+    counts.previous_reports = settings.value(library, "prisma.previous_reports")
     problems = check(counts)
     if problems:
         raise PrismaInconsistent("PRISMA boxes do not add up: " + "; ".join(problems))
     return counts
-
-
-def _int_setting(library: Library, key: str) -> int | None:
-    value = library.get_setting(key)
-    return int(value) if value not in (None, "") else None
 
 
 def check(c: Prisma) -> list[str]:

@@ -11,6 +11,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+import orjson
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
@@ -70,8 +71,59 @@ def is_stale(library: Library) -> bool:
     return library.db.execute("SELECT 1 FROM dedup_stale LIMIT 1").fetchone() is not None
 
 
-def all_ids(library: Library) -> set[int]:
-    return {r[0] for r in library.db.execute("SELECT id FROM records")}
+COMPARED_COLUMNS = ("id", "source_key", "source_db", "title", "authors", "year", "doi", "pmid", "volume",
+                    "issue", "pages", "journal", "journal_abbrev", "book_title", "kind", "publication_types",
+                    "abstract")
+
+
+def rows_to_compare(library: Library) -> list[dict[str, Any]]:
+    """Every record's citation fields (COMPARED_COLUMNS), by id. The JSON list columns (authors,
+    publication_types) are left as stored: decoded_list() decodes them where each record is
+    normalised, so a library's worth of decoded author lists is never held at once."""
+    cursor = library.db.conn.execute(f"SELECT {', '.join(COMPARED_COLUMNS)} FROM records ORDER BY id")
+    return [dict(zip(COMPARED_COLUMNS, row)) for row in cursor]
+
+
+def decoded_list(value: str | list[Any] | None) -> list[Any]:
+    """A JSON list column of rows_to_compare (authors as [{'family', 'given', 'collective'}],
+    publication types as strings), decoded; [] when empty."""
+    if not value:
+        return []
+    return value if isinstance(value, list) else orjson.loads(value)
+
+
+def has_unseen(library: Library) -> bool:
+    """A record dedup has not compared yet."""
+    found = library.db.execute(
+        "SELECT 1 FROM records WHERE id NOT IN (SELECT record_id FROM dedup_seen) LIMIT 1").fetchone()
+    return found is not None
+
+
+def record_count(library: Library) -> int:
+    return int(library.db.execute("SELECT count(*) FROM records").fetchone()[0])
+
+
+def record_exists(library: Library, record_id: int) -> bool:
+    return library.db.execute("SELECT 1 FROM records WHERE id = ?", [record_id]).fetchone() is not None
+
+
+def cluster_members(library: Library, record_id: int) -> list[int]:
+    """Ids of the records in the cluster that holds record_id, by id; [] when there is no such record."""
+    canonical = library.db.execute("SELECT coalesce(canonical_id, id) FROM records WHERE id = ?",
+                                   [record_id]).fetchone()
+    if canonical is None:
+        return []
+    rows = library.db.execute("SELECT id FROM records WHERE id = ? OR canonical_id = ? ORDER BY id",
+                              [canonical[0], canonical[0]])
+    return [r[0] for r in rows]
+
+
+def clusters_table(library: Library) -> list[tuple[str, str]]:
+    """(record source key, the source key of its cluster's canonical record) for every record."""
+    rows = library.db.execute(
+        "SELECT r.source_key, coalesce(c.source_key, r.source_key) FROM records r"
+        " LEFT JOIN records c ON c.id = r.canonical_id ORDER BY r.id")
+    return [(a, b) for a, b in rows]
 
 
 def cluster_counts(library: Library) -> tuple[int, int]:
@@ -142,12 +194,15 @@ def pair_detail(library: Library, a: int, b: int) -> dict[str, Any] | None:
             "scores": json.loads(row[3] or "null"), "decided_at": row[4]}
 
 
-def set_canonical(library: Library, canonical_of: dict[int, int | None]) -> None:
-    """Point each record at its canonical (None: it is one). Only rows whose pointer changes are
-    written: a rerun over 100,000 records rewrote every row, abstracts and all, to change none."""
+def set_canonical(library: Library, canonical_of: dict[int, int | None]) -> dict[int, int | None]:
+    """Point each record at its canonical (None: it is one); returns the pointers that changed.
+    Only rows whose pointer changes are written: a rerun over 100,000 records rewrote every row,
+    abstracts and all, to change none."""
     current = current_canonical(library)
-    changed = [(c, r) for r, c in canonical_of.items() if current.get(r) != c]
-    library.db.conn.executemany("UPDATE records SET canonical_id = ? WHERE id = ?", changed)
+    changed = {r: c for r, c in canonical_of.items() if current.get(r) != c}
+    library.db.conn.executemany("UPDATE records SET canonical_id = ? WHERE id = ?",
+                                [(c, r) for r, c in changed.items()])
+    return changed
 
 
 def current_canonical(library: Library) -> dict[int, int]:

@@ -312,6 +312,11 @@ class Library:
                 [key, json.dumps(value)],
             )
 
+    def delete_setting(self, key: str) -> None:
+        """Forget a setting (it reads as its default again)."""
+        with self.transaction():
+            self.db.execute("DELETE FROM settings WHERE key = ?", [key])
+
     def settings(self) -> dict[str, Any]:
         return {k: json.loads(v) for k, v in self.db.execute("SELECT key, value FROM settings ORDER BY key")}
 
