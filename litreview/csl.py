@@ -6,10 +6,14 @@ PubMed shows it:
   as the given name ("MD"), so Vancouver renders "Cappellini MD", never "Cappellini M";
   a full given name ("Maria Domenica") is kept as is and the style initialises it;
 - collective/group authors are {"literal": name};
-- issued carries the date-parts known (year, month, day); a season or MedlineDate with no
-  month is kept as {"literal": ...} (with the year in "date-parts" too when known);
+- issued carries the date-parts known (year, month, day); a season is CSL's "season" beside the
+  year ("2010 Winter" -> {"date-parts": [[2010]], "season": 4}) and a MedlineDate range a
+  date range ("1998 Dec-1999 Jan" -> [[1998, 12], [1999, 1]]), both readable by citeproc-js, pandoc
+  and Zotero; the source's own text travels in "issued"."raw", which readers use only when there
+  are no date-parts;
 - page ranges are kept as written ("871-8"); an article number goes to "number" when there
-  are no pages;
+  are no pages (a publisher's PII, 'S0019-0578(13)00159-6', is neither);
+- "language" is a BCP 47 tag ("en", "de"), as CSL requires; read back as MEDLINE's "eng", "ger";
 - "status": "ahead of print" for PubMed's aheadofprint records.
 """
 
@@ -19,7 +23,9 @@ import hashlib
 import re
 from typing import Any
 
-from litreview.records import Author, Record, fold, initials_of
+from litreview import languages
+from litreview.names import MONTH_NAMES, SEASON_NAMES, SEASONS, month_number
+from litreview.records import Author, Record, fold, initials_of, is_pii
 
 KIND_TO_CSL = {
     "article": "article-journal",
@@ -46,7 +52,7 @@ def _author_to_csl(author: Author) -> dict[str, Any]:
     item: dict[str, Any] = {}
     if author.family:
         item["family"] = author.family
-    given = author.given or _dotted(author.initials)
+    given = author.given or dotted_initials(author.initials)
     if given:
         item["given"] = given
     if not item:
@@ -58,7 +64,7 @@ def _author_to_csl(author: Author) -> dict[str, Any]:
     return item
 
 
-def _dotted(initials: str | None) -> str | None:
+def dotted_initials(initials: str | None) -> str | None:
     """'JA' as CSL wants initials, 'J. A.' ('J-P' as 'J.-P.'): citeproc reads an undotted 'JA'
     as one name and renders it 'J'."""
     if not initials or not _BARE_INITIALS.fullmatch(initials):
@@ -99,11 +105,34 @@ def _issued(record: Record) -> dict[str, Any] | None:
             if record.day:
                 parts.append(int(record.day))
     issued: dict[str, Any] = {}
-    if parts:
-        issued["date-parts"] = [parts]
     if record.date_text and not record.month:
-        issued["literal"] = record.date_text
+        issued.update(_text_date(record.date_text, record.year))
+    if parts and "date-parts" not in issued:
+        issued["date-parts"] = [parts]
     return issued or None
+
+
+_SEASON_DATE = re.compile(r"^(\d{4})\s+([A-Za-z]+)(?:\s*-\s*([A-Za-z]+))?$")
+_MONTH_RANGE = re.compile(r"^(\d{4})\s+([A-Za-z]{3})[a-z]*\s*-\s*(?:(\d{4})\s+)?([A-Za-z]{3})[a-z]*$")
+
+
+def _text_date(text: str, year: int | None) -> dict[str, Any]:
+    """A season or a MedlineDate as CSL date-parts other processors read, the text kept in "raw"."""
+    issued: dict[str, Any] = {"raw": text}
+    months = _MONTH_RANGE.match(text)
+    if months and month_number(months.group(2)) and month_number(months.group(4)):
+        start, end = int(months.group(1)), int(months.group(3) or months.group(1))
+        issued["date-parts"] = [[start, month_number(months.group(2))], [end, month_number(months.group(4))]]
+        return issued
+    season = _SEASON_DATE.match(text)
+    if season and season.group(2).lower() in SEASONS:
+        issued["date-parts"] = [[int(season.group(1))]]
+        issued["season"] = SEASONS[season.group(2).lower()]
+        return issued
+    found = _YEAR.search(text)
+    if found or year:
+        issued["date-parts"] = [[int(found.group(1)) if found else int(year or 0)]]
+    return issued
 
 
 def to_csl(record: Record) -> dict[str, Any]:
@@ -123,12 +152,13 @@ def to_csl(record: Record) -> dict[str, Any]:
     if csl_type == "chapter":
         _put(item, "container-title", record.book_title)
     else:
-        _put(item, "container-title", record.journal)
+        # a journal known only by its abbreviation is still the container (styles print it)
+        _put(item, "container-title", record.journal or record.journal_abbrev)
         _put(item, "container-title-short", record.journal_abbrev)
     _put(item, "volume", record.volume)
     _put(item, "issue", record.issue)
     _put(item, "page", record.pages)
-    if not record.pages:
+    if not record.pages and not is_pii(record.article_number):
         _put(item, "number", record.article_number)
     issued = _issued(record)
     if issued:
@@ -141,7 +171,7 @@ def to_csl(record: Record) -> dict[str, Any]:
     if issns:
         item["ISSN"] = issns[0] if len(issns) == 1 else ", ".join(issns)
     if record.languages:
-        item["language"] = record.languages[0]
+        item["language"] = languages.bcp47(record.languages[0])
     _put(item, "abstract", record.abstract)
     _put(item, "publisher", record.publisher)
     _put(item, "publisher-place", record.place)
@@ -185,7 +215,7 @@ def from_csl(item: dict[str, Any]) -> Record:
         if len(issns) > 1:
             record.issn_electronic = issns[1]
     language = _text(item.get("language"))
-    record.languages = [language] if language else []
+    record.languages = [languages.medline_code(language) or language] if language else []
     record.abstract = _text(item.get("abstract"))
     record.publisher = _text(item.get("publisher"))
     record.place = _text(item.get("publisher-place"))
@@ -213,12 +243,32 @@ def _read_issued(record: Record, issued: Any) -> None:
         if len(values) > 2:
             record.day = values[2]
     literal = _text(issued.get("literal") or issued.get("raw"))
-    if literal:
+    season = issued.get("season")
+    if not literal and season and record.year and not record.month:
+        name = SEASON_NAMES.get(int(season)) if str(season).isdigit() else str(season)
+        literal = f"{record.year} {name}" if name else None
+    if literal and not (isinstance(parts, list) and len(parts) > 1 and record.month):
         record.date_text = literal
         if record.year is None:
             match = _YEAR.search(literal)
             if match:
                 record.year = int(match.group(1))
+    if isinstance(parts, list) and len(parts) > 1:  # a range: the start is the record's date
+        record.month = record.day = None
+        record.date_text = literal or _range_text(parts)
+
+
+def _range_text(parts: list[Any]) -> str | None:
+    """[[1998, 12], [1999, 1]] -> '1998 Dec-1999 Jan' (MEDLINE's form)."""
+    texts = []
+    for part in parts[:2]:
+        values = [int(p) for p in part if str(p).strip().isdigit()] if isinstance(part, list) else []
+        if not values:
+            return None
+        texts.append(" ".join([str(values[0])] + ([MONTH_NAMES[values[1] - 1]] if len(values) > 1 else [])))
+    if texts[0].split()[0] == texts[1].split()[0] and len(texts[1].split()) > 1:
+        texts[1] = texts[1].split()[1]
+    return "-".join(texts)
 
 
 def _csl_id(record: Record) -> str:

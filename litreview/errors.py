@@ -9,7 +9,9 @@
     +-- ParseError                 an input file is malformed (carries file, line/record)
     +-- EntrezError                E-utilities failed after retries, or answered nonsense
     +-- IncompleteRunError         a search finished but records PubMed reported are missing
+    +-- ChaseError                 a chase, reference list or search check cannot run as asked
     +-- ScreeningError             a screening action the review's rules do not allow
+    +-- StyleNotFound              a citation style is neither a known name nor a readable .csl file
 
 The CLI turns any LitreviewError into a one-line "Error: ..." and a non-zero exit;
 anything else is a bug and keeps its traceback.
@@ -95,6 +97,15 @@ class IncompleteRunError(LitreviewError):
     """Raised when a search run could not store every record PubMed reported."""
 
 
+class ChaseError(LitreviewError):
+    """Raised when a citation chase, a reference list or a search check cannot run as asked
+    (nothing to chase from, no record with a PMID or DOI, an empty reference file)."""
+
+
 class ScreeningError(LitreviewError):
     """Raised for a screening action the review's rules do not allow (unknown reviewer or reason,
     full text before title/abstract inclusion, resolving a record that is not in conflict)."""
+
+
+class StyleNotFound(LitreviewError):
+    """Raised when a citation style is neither a known name nor a readable .csl file."""

@@ -147,7 +147,13 @@ DICT_FIELDS = ("extra",)
 _NAME_PARTS = re.compile(r"[\s.\-]+")
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 _NOT_DIGIT = re.compile(r"\D")
-_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9:-]*(\s[^<>]*)?/?>")
+_TAG = re.compile(
+    r"</?(?:i|b|u|s|em|strong|sup|sub|sc|small|span|p|br|div|a|font|italic|bold|underline|inf"
+    r"|smallcaps|scp|mml:[a-z]+|math|mi|mo|mn|mrow|msup|msub|msubsup|mfrac|msqrt|mtext|mover|munder"
+    r"|mstyle|mspace|jats:[a-z-]+)"
+    r"(?:\s+[\w:.-]+\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s<>\"']+))*\s*/?>", re.I)
+"""Inline markup in titles and abstracts (HTML, JATS, MathML): known tag names, attributes with
+values. 'When A<B and C>D' is text, not a tag <B and C>: it was stripped to 'When AD'."""
 _DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*|DOI:?\s*)", re.I)
 _DOI_SHAPE = re.compile(r"^10\.\d{4,9}/\S+$")
 
@@ -175,9 +181,10 @@ def clean_paragraphs(value: str | None) -> str | None:
     return "\n".join(lines) or None
 
 
-def normalise_doi(value: str | None) -> str | None:
-    """A bare lower-case DOI ('10.1007/s00586-009-1206-3'), or None if it is not a DOI. Trailing
-    punctuation picked up with it ('.../16085/', '.../15273)' with no opening bracket) is dropped."""
+def clean_doi(value: str | None) -> str | None:
+    """A bare DOI in the case the source gave it ('10.1109/EMBC.2015.7318381'), or None if it is
+    not a DOI. Trailing punctuation picked up with it ('.../16085/', '.../15273)' with no opening
+    bracket) is dropped. DOIs are case-insensitive: compare them with `normalise_doi`."""
     if not value:
         return None
     doi = _DOI_PREFIX.sub("", value.strip()).strip().rstrip("./,;")
@@ -185,8 +192,24 @@ def normalise_doi(value: str | None) -> str | None:
         doi = doi[:-1].rstrip("./,;")
     if "%" in doi:
         doi = unquote(doi)
-    doi = doi.lower()
     return doi if _DOI_SHAPE.match(doi) else None
+
+
+def normalise_doi(value: str | None) -> str | None:
+    """A bare lower-case DOI ('10.1007/s00586-009-1206-3'), or None if it is not a DOI: the
+    form for comparing (DOIs are case-insensitive), never for storing (see `clean_doi`)."""
+    doi = clean_doi(value)
+    return doi.lower() if doi else None
+
+
+_PII = re.compile(r"S?\d{4}-?\d{3}[\dXx]\(\d{2}\)\d{4,5}-?[\dXx]|S\d{15}[\dXx]|[\dXx]{17}")
+
+
+def is_pii(value: str | None) -> bool:
+    """A publisher item identifier ('S0019-0578(13)00159-6', 'S0140673613600000'), which PubMed
+    gives as an ELocationID like an article number but which is neither a page nor a number a
+    reference prints."""
+    return bool(value) and bool(_PII.fullmatch(str(value).strip()))
 
 
 def normalise_pmid(value: str | int | None) -> str | None:
@@ -258,9 +281,13 @@ def normalise(record: Record) -> Record:
         _split_original_title(record)
     record.title = clean_text(record.title) or ""
     record.abstract = clean_paragraphs(record.abstract)
-    record.doi = normalise_doi(record.doi)
+    record.doi = clean_doi(record.doi)
     record.pmid = normalise_pmid(record.pmid)
-    for name in ("journal", "journal_abbrev", "volume", "issue", "pages", "vernacular_title"):
+    if is_pii(record.article_number):
+        record.extra.setdefault("pii", record.article_number)
+        record.article_number = None
+    for name in ("journal", "journal_abbrev", "volume", "issue", "pages", "vernacular_title",
+                 "publisher", "place", "book_title"):
         setattr(record, name, clean_text(getattr(record, name)))
     for author in record.authors:
         if not author.initials and author.given:

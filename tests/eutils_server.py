@@ -1,13 +1,19 @@
-"""A local stand-in for NCBI E-utilities (esearch, efetch) on 127.0.0.1, for tests and benchmarks.
+"""A local stand-in for NCBI E-utilities (esearch, efetch, elink, ecitmatch) on 127.0.0.1, for
+tests and benchmarks.
 
 It behaves like PubMed where our client depends on it: the history server (WebEnv/query_key),
 retstart/retmax, the 9,999-id ceiling of esearch, date limits, GET and POST, silently missing ids
 in efetch, 429 for clients faster than 3 requests/s (10 with an api_key), and faults injected for
-the next requests (HTTP 5xx or 429, truncated XML, a dropped connection).
+the next requests (HTTP 5xx or 429, truncated XML, a dropped connection). esearch understands the
+query shapes our client builds besides the terms a test registers: `(TERM) AND (1[uid] OR 2[uid])`,
+`"10.x/y"[aid]`, and `word[ti] AND 2006[dp] AND Name[au]`. elink answers one LinkSet per `id=`
+(none with no LinkSetDb when a record has no links, an ERROR for PMIDs PubMed no longer has,
+a record itself first among its similar articles); ecitmatch answers its plain-text lines.
 """
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections import deque
@@ -28,23 +34,31 @@ EFETCH_HEAD = (
 )
 
 
-def article_xml(pmid: str, day: date, title: str | None = None) -> str:
-    """A small but real-shaped PubmedArticle."""
+def article_xml(pmid: str, day: date, title: str | None = None, *, journal: str = "European spine journal",
+                iso: str = "Eur Spine J", volume: str | None = None, pages: str | None = None,
+                author: str = "Haidar", doi: str | None = None, references: list[str] | None = None) -> str:
+    """A small but real-shaped PubmedArticle (with a ReferenceList when `references` is given)."""
     title = title or f"Extramedullary hematopoiesis case {pmid}"
+    volume = volume or str(day.year % 50 + 1)
+    pages = pages or f"{int(pmid) % 900 + 1}-9"
+    doi = doi or f"10.9999/test.{pmid}"
+    reference_list = "" if references is None else "<ReferenceList>" + "".join(
+        f"<Reference><Citation>Reference {r}.</Citation><ArticleIdList><ArticleId IdType=\"pubmed\">{r}"
+        "</ArticleId></ArticleIdList></Reference>" for r in references) + "</ReferenceList>"
     return (
         f'<PubmedArticle><MedlineCitation Status="MEDLINE" Owner="NLM"><PMID Version="1">{pmid}</PMID>'
         f'<Article PubModel="Print"><Journal><ISSN IssnType="Print">0940-6719</ISSN>'
-        f'<JournalIssue CitedMedium="Internet"><Volume>{day.year % 50 + 1}</Volume><Issue>2</Issue>'
+        f'<JournalIssue CitedMedium="Internet"><Volume>{volume}</Volume><Issue>2</Issue>'
         f"<PubDate><Year>{day.year}</Year><Month>{day:%b}</Month><Day>{day.day:02d}</Day></PubDate>"
-        f"</JournalIssue><Title>European spine journal</Title><ISOAbbreviation>Eur Spine J"
+        f"</JournalIssue><Title>{escape(journal)}</Title><ISOAbbreviation>{escape(iso)}"
         f"</ISOAbbreviation></Journal><ArticleTitle>{escape(title)}</ArticleTitle>"
-        f"<Pagination><MedlinePgn>{int(pmid) % 900 + 1}-9</MedlinePgn></Pagination>"
+        f"<Pagination><MedlinePgn>{pages}</MedlinePgn></Pagination>"
         f'<Abstract><AbstractText Label="BACKGROUND">Paraspinal masses in thalassemia.</AbstractText>'
-        f"</Abstract><AuthorList><Author><LastName>Haidar</LastName><ForeName>Rachid</ForeName>"
+        f"</Abstract><AuthorList><Author><LastName>{escape(author)}</LastName><ForeName>Rachid</ForeName>"
         f"<Initials>R</Initials></Author></AuthorList><Language>eng</Language></Article>"
         f'</MedlineCitation><PubmedData><ArticleIdList><ArticleId IdType="pubmed">{pmid}</ArticleId>'
-        f'<ArticleId IdType="doi">10.9999/test.{pmid}</ArticleId></ArticleIdList>'
-        f"<PublicationStatus>ppublish</PublicationStatus></PubmedData></PubmedArticle>\n"
+        f'<ArticleId IdType="doi">{escape(doi)}</ArticleId></ArticleIdList>'
+        f"<PublicationStatus>ppublish</PublicationStatus>{reference_list}</PubmedData></PubmedArticle>\n"
     )
 
 
@@ -58,15 +72,66 @@ class Corpus:
     """Phrases PubMed cannot search, and what it says of them when a query holds one
     ('extramedulary' -> 'PhraseNotFound'; 'QuotedPhraseNotFound', 'FieldNotFound', ...)."""
 
+    links: dict[tuple[str, str], list[tuple[str, int | None]]] = field(default_factory=dict)
+    """(linkname, PMID) -> the PMIDs ELink lists for it, with scores for pubmed_pubmed."""
+    gone: set[str] = field(default_factory=set)
+    """PMIDs PubMed no longer has (ELink answers them with an ERROR)."""
+
     def add(self, pmid: str, day: date, xml: str | None = None) -> None:
         self.articles[pmid] = (day, xml or article_xml(pmid, day))
 
     def hits(self, term: str, mindate: str | None, maxdate: str | None) -> list[str]:
-        pmids = self.terms.get(" ".join(term.split()), [])
+        pmids = self.matching(" ".join(term.split()))
         if mindate and maxdate:
             lo, hi = _bound(mindate, end=False), _bound(maxdate, end=True)
             pmids = [p for p in pmids if lo <= self.articles[p][0] <= hi]
         return sorted(pmids, key=int, reverse=True)
+
+
+    def matching(self, term: str) -> list[str]:
+        if term in self.terms:
+            return list(self.terms[term])
+        restricted = re.fullmatch(r"\((.*)\) AND \(((?:\d+\[uid\])(?: OR \d+\[uid\])*)\)", term)
+        if restricted:
+            inner = set(self.matching(restricted.group(1)))
+            return [uid for uid in re.findall(r"(\d+)\[uid\]", restricted.group(2)) if uid in inner]
+        doi = re.fullmatch(r'"(10\.[^"]+)"\[aid\]', term)
+        if doi:
+            return [p for p, (_, xml) in self.articles.items()
+                    if f'idtype="doi">{escape(doi.group(1))}<'.lower() in xml.lower()]
+        if "[ti]" in term:
+            return [p for p, (_, xml) in self.articles.items()
+                    if all(_clause_holds(clause, xml) for clause in term.split(" AND "))]
+        return []
+
+    def citation(self, line: str) -> str:
+        """One ecitmatch line: journal|year|volume|first page|author|key| -> the same + answer."""
+        fields = (line.split("|") + [""] * 6)[:6]
+        journal, year, volume, page, author = (f.strip().lower() for f in fields[:5])
+        found = [p for p, (day, xml) in self.articles.items()
+                 if str(day.year) == year and _tag(xml, "Volume").lower() == volume
+                 and _tag(xml, "MedlinePgn").split("-")[0].lower() == page
+                 and journal in (_tag(xml, "Title").lower(), _tag(xml, "ISOAbbreviation").lower())
+                 and (not author or _tag(xml, "LastName").lower() == author.split()[0])]
+        answer = found[0] if len(found) == 1 else ("AMBIGUOUS " + ",".join(found) if found else "NOT_FOUND")
+        return "|".join(fields) + "|" + answer
+
+
+def _tag(xml: str, tag: str) -> str:
+    found = re.search(f"<{tag}>([^<]*)</{tag}>", xml)
+    return found.group(1).strip() if found else ""
+
+
+def _clause_holds(clause: str, xml: str) -> bool:
+    word, _, field_tag = clause.strip().partition("[")
+    field_tag = field_tag.rstrip("]")
+    if field_tag == "ti":
+        return re.search(rf"\b{re.escape(word)}\b", _tag(xml, "ArticleTitle"), re.I) is not None
+    if field_tag == "au":
+        return _tag(xml, "LastName").lower() == word.lower()
+    if field_tag == "dp":
+        return _tag(xml, "Year") == word
+    return False
 
 
 def _bound(text: str, end: bool) -> date:
@@ -143,7 +208,37 @@ class StandIn:
                  if p in self.corpus.articles and p not in self.withheld]
         return 200, (EFETCH_HEAD + "".join(parts) + "</PubmedArticleSet>\n").encode()
 
+    def elink(self, query: dict[str, list[str]]) -> tuple[int, bytes]:
+        linkname = query.get("linkname", [""])[-1]
+        scored = query.get("cmd", [""])[-1] == "neighbor_score"
+        sets = []
+        for value in query.get("id", []):
+            ids = [i for i in value.split(",") if i]
+            sets.append(self._link_set(ids, linkname, scored))
+        return 200, (f'<?xml version="1.0" encoding="UTF-8" ?>\n{ELINK_DOCTYPE}\n<eLinkResult>'
+                     + "".join(sets) + "</eLinkResult>\n").encode()
 
+    def _link_set(self, ids: list[str], linkname: str, scored: bool) -> str:
+        id_list = "<DbFrom>pubmed</DbFrom><IdList>" + "".join(f"<Id>{i}</Id>" for i in ids) + "</IdList>"
+        if any(i in self.corpus.gone for i in ids):
+            return f"<LinkSet>{id_list}<ERROR>Invalid uid {','.join(ids)} at position= 0</ERROR></LinkSet>"
+        links: list[tuple[str, int | None]] = []
+        for i in ids:
+            links += self.corpus.links.get((linkname, i), [])
+        if not links:
+            return f"<LinkSet>{id_list}</LinkSet>"
+        body = "".join(f"<Link><Id>{p}</Id>" + (f"<Score>{s}</Score>" if scored and s is not None else "")
+                       + "</Link>" for p, s in links)
+        return (f"<LinkSet>{id_list}<LinkSetDb><DbTo>pubmed</DbTo><LinkName>{linkname}</LinkName>{body}"
+                "</LinkSetDb></LinkSet>")
+
+    def ecitmatch(self, params: dict[str, str]) -> tuple[int, bytes]:
+        lines = [line for line in re.split(r"[\r\n]+", params.get("bdata", "")) if line.strip()]
+        return 200, ("\n".join(self.corpus.citation(line) for line in lines) + "\n").encode()
+
+
+ELINK_DOCTYPE = ('<!DOCTYPE eLinkResult PUBLIC "-//NLM//DTD elink 20101123//EN" '
+                 '"https://eutils.ncbi.nlm.nih.gov/eutils/dtd/20101123/elink.dtd">')
 ESEARCH_ERRORS = ("PhraseNotFound", "FieldNotFound")
 
 
@@ -194,6 +289,10 @@ class Handler(BaseHTTPRequestHandler):
             status, body = stand_in.esearch(params)
         elif util == "efetch.fcgi":
             status, body = stand_in.efetch(params)
+        elif util == "elink.fcgi":
+            status, body = stand_in.elink(query)
+        elif util == "ecitmatch.cgi":
+            status, body = stand_in.ecitmatch(params)
         else:
             status, body = 404, b"unknown utility"
         if fault == "truncate":

@@ -7,9 +7,10 @@ from dataclasses import replace
 import pytest
 
 from litreview.bibliography import StyleNotFound, expand_pages, format_references, render, style_path
+from litreview.bibliography.items import journal_name
 from litreview.cli import cli
 from litreview.pubmed.xml import parse_pubmed_xml
-from litreview.records import Author, Correction, Record
+from litreview.records import Author, Correction, Record, normalise, normalise_doi
 from tests.conftest import SHARED_DATA
 
 PUBMED = SHARED_DATA / "pubmed_xml"
@@ -28,14 +29,16 @@ HAND_WRITTEN = {
         "infections with hepatitis B virus and hepatitis C virus. Discov Med. 2015;20(109):137-143.",
         "2. Guo F, Capaldi D, Kirby M, et al. Development of a pulmonary imaging biomarker pipeline for "
         "phenotyping of chronic lung disease. J Med Imaging (Bellingham). 2018;5(2):026002. "
-        "doi:10.1117/1.jmi.5.2.026002",
+        "doi:10.1117/1.JMI.5.2.026002",
     ],
     "vancouver": [
         "1. Ely A, Arbuthnot P. Differing prospects for the future of using gene therapy to treat "
-        "infections with hepatitis B virus and hepatitis C virus. Discov Med. 2015;20(109):137–43.",
+        "infections with hepatitis B virus and hepatitis C virus. Discov Med. 2015 Sep;20(109):137-43. "
+        "PubMed PMID: 26463095.",
         "2. Guo F, Capaldi D, Kirby M, Sheikh K, Svenningsen S, McCormack DG, et al. Development of a "
         "pulmonary imaging biomarker pipeline for phenotyping of chronic lung disease. J Med Imaging "
-        "(Bellingham). 2018;5(2):026002. doi: 10.1117/1.jmi.5.2.026002",
+        "(Bellingham). 2018 Apr;5(2):026002. doi:10.1117/1.JMI.5.2.026002. PubMed PMID: 29963580; "
+        "PubMed Central PMCID: PMC6022861.",
     ],
     "elsevier-vancouver": [
         "[1] Ely A, Arbuthnot P. Differing prospects for the future of using gene therapy to treat "
@@ -113,7 +116,7 @@ def test_ahead_of_print_date_has_its_spaces_in_vancouver():
                     month=10, day=29, authors=[Author(family="Smith", initials="J")],
                     doi="10.1016/j.resp.2012.10.010", source_db="PubMed", source_key="1")
     [ref] = format_references([record], "vancouver")
-    assert "Respir Physiol Neurobiol. 2012 Oct 29. doi: 10.1016/j.resp.2012.10.010" in ref.text
+    assert "Respir Physiol Neurobiol. 2012 Oct 29. doi:10.1016/j.resp.2012.10.010" in ref.text
 
 
 def test_a_database_record_page_is_not_the_works_url():
@@ -125,7 +128,7 @@ def test_a_database_record_page_is_not_the_works_url():
                     url=scopus, authors=[Author(family="Bui", initials="KTA")], source_db="Scopus",
                     source_key="1")
     [vancouver] = format_references([record], "vancouver")
-    assert vancouver.text.endswith("2018;25(12):1477–85. doi: 10.1111/ene.13758")
+    assert vancouver.text.endswith("Eur J Neurol. 2018;25(12):1477-85. doi:10.1111/ene.13758")
     assert "scopus.com" not in format_references([replace(record, doi=None)], "apa")[0].text
     publisher = "https://www.example-journal.org/articles/1"
     [own] = format_references([replace(record, doi=None, url=publisher)], "vancouver")
@@ -154,7 +157,7 @@ def test_formats_and_reasons(records):
 
 
 def test_styles_by_name_alias_or_file(tmp_path):
-    assert style_path("vancouver").name == "cardiff-university-vancouver.csl"
+    assert style_path("vancouver").name == "nlm-citation-sequence.csl"
     assert style_path("nature").name == "nature.csl"
     custom = tmp_path / "mine.csl"
     custom.write_text(style_path("apa").read_text())
@@ -190,3 +193,125 @@ def test_cached_style_lookups_never_mix_references():
         assert len(refs) == len(records)
         titles = sorted(r.title.rstrip(".")[:40] for r in by_id.values())
         assert sorted(next(t for t in titles if t in ref.text) for ref in refs) == titles
+
+
+# Issue 21's wrong references, each on a small record shaped as PubMed gives it.
+
+def _article(**fields):
+    base = dict(title="A trial", journal="Journal of clinical and diagnostic research : JCDR",
+                journal_abbrev="J Clin Diagn Res", year=2015, volume="9", issue="3", pages="926-9",
+                authors=[Author(family="Smith", given="John", initials="J")], languages=["eng"],
+                source_db="PubMed", source_key="1")
+    base.update(fields)
+    return Record(**base)
+
+
+@pytest.mark.parametrize(("pages", "nlm", "ama", "apa"), [
+    ("926-9", "926-9", "926-929", "926–929"),
+    ("768-72", "768-72", "768-772", "768–772"),
+    ("877-85", "877-85", "877-885", "877–885"),
+    ("1058-69", "1058-69", "1058-1069", "1058–1069"),
+    ("99-101", "99-101", "99-101", "99–101"),
+])
+def test_abbreviated_page_ranges_are_expanded_before_rendering(pages, nlm, ama, apa):
+    """PubMed's '926-9' reached citeproc-py unexpanded and printed '926–.' in Vancouver."""
+    record = _article(pages=pages)
+    assert format_references([record], "vancouver")[0].text.endswith(f"2015;9(3):{nlm}.")
+    assert format_references([record], "ama")[0].text.endswith(f"2015;9(3):{ama}.")
+    assert format_references([record], "apa")[0].text.endswith(f", 9(3), {apa}.")
+
+
+def test_vancouver_is_citing_medicine_with_month_language_and_initials():
+    authors = [Author(family="Tan", given="X-mei", initials="XM"),
+               Author(family="Wang", given="Chih-Ping", initials="CP")]
+    record = _article(title="Die Behandlung", authors=authors,
+                      journal="Der Orthopade", journal_abbrev="Orthopade", month=9, languages=["ger"],
+                      volume="41", issue=None, pages="E112", pmid=None)
+    [ref] = format_references([record], "nlm")
+    assert ref.text == "1. Tan XM, Wang CP. Die Behandlung [Article in German]. Orthopade. 2015 Sep;41:E112."
+
+
+def test_epub_ahead_of_print_in_vancouver_advance_online_publication_in_apa():
+    record = _article(volume=None, issue=None, pages=None, month=7, day=24, doi="10.1007/S00586-014-3456-X",
+                      publication_status="aheadofprint")
+    [nlm] = format_references([record], "vancouver")
+    assert nlm.text == ("1. Smith J. A trial. J Clin Diagn Res. 2015 Jul 24 [Epub ahead of print]. "
+                        "doi:10.1007/S00586-014-3456-X")
+    [apa] = format_references([record], "apa")
+    assert apa.text == ("Smith, J. (2015). A trial. Journal of Clinical and Diagnostic Research. "
+                        "Advance online publication. https://doi.org/10.1007/S00586-014-3456-X")
+
+
+@pytest.mark.parametrize(("style", "expected"), [
+    ("apa", "Study tests RFID tag safety. (2010). Health Devices, 39(3), 80–81."),
+    ("ama", "1. Study tests RFID tag safety. Health Devices. 2010;39(3):80-81."),
+    ("vancouver", "1. Study tests RFID tag safety. Health Devices. 2010;39(3):80-1."),
+])
+def test_a_record_without_authors_prints_its_title_once(style, expected):
+    record = Record(title="Study tests RFID tag safety", journal="Health devices",
+                    journal_abbrev="Health Devices", year=2010, volume="39", issue="3", pages="80-1",
+                    languages=["eng"], source_db="PubMed", source_key="1")
+    assert [r.text for r in format_references([record], style)] == [expected]
+
+
+def test_year_suffixes_for_the_same_authors_in_the_same_year():
+    first = _article(title="Beta blockers")
+    second = _article(title="Alpha blockers", pages="768-72")
+    other = _article(title="Other", authors=[Author(family="Smith", given="Anna", initials="A")])
+    texts = [r.text for r in format_references([first, second, other], "apa")]
+    assert texts[0].startswith("Smith, A. (2015). Other.")
+    assert texts[1].startswith("Smith, J. (2015a). Alpha blockers.")
+    assert texts[2].startswith("Smith, J. (2015b). Beta blockers.")
+    assert not any("2015a" in r.text for r in format_references([first, second], "vancouver"))
+
+
+def test_given_name_with_a_lower_case_second_part():
+    record = _article(authors=[Author(family="Tan", given="X-mei", initials="XM")])
+    assert format_references([record], "apa")[0].text.startswith("Tan, X. M. (2015).")
+    assert format_references([record], "vancouver")[0].text.startswith("1. Tan XM. A trial.")
+
+
+def test_chapter_editors_publisher_and_ranges():
+    chapter = Record(title="Imaging", kind="chapter", book_title="Spine surgery",
+                     publisher="Springer\nVerlag",
+                     place="Berlin", year=2001, pages="1-10", source_db="PubMed", source_key="1",
+                     authors=[Author(family="Haidar", given="Ramez", initials="R")],
+                     editors=[Author(family="Ed", given="Bea", initials="B"),
+                              Author(family="Other", given="Cy", initials="C")])
+    assert format_references([chapter], "apa")[0].text == (
+        "Haidar, R. (2001). Imaging. In B. Ed & C. Other (Eds.), Spine surgery (pp. 1–10). Springer Verlag.")
+    assert format_references([chapter], "vancouver")[0].text == (
+        "1. Haidar R. Imaging. In: Ed B, Other C, editors. Spine surgery. Berlin: Springer Verlag; 2001. "
+        "p. 1-10.")
+
+
+def test_editors_of_a_book_without_authors_print_once_in_vancouver():
+    book = Record(title="GeneReviews", kind="book", publisher="University of Washington, Seattle",
+                  place="Seattle (WA)", year=1993, source_db="PubMed", source_key="1",
+                  editors=[Author(family="Pagon", given="Roberta A", initials="RA")])
+    assert format_references([book], "vancouver")[0].text == (
+        "1. Pagon RA, editor. GeneReviews. Seattle (WA): University of Washington, Seattle; 1993.")
+
+
+def test_a_pii_is_neither_an_article_number_nor_pages():
+    record = normalise(_article(pages=None, article_number="S0019-0578(13)00159-6", doi=None))
+    assert record.article_number is None and record.extra["pii"] == "S0019-0578(13)00159-6"
+    for style in ("apa", "ama", "vancouver"):
+        assert "S0019" not in format_references([record], style)[0].text
+
+
+def test_catalogue_qualifiers_are_not_part_of_the_journal_name():
+    assert journal_name("Journal of clinical and diagnostic research : JCDR") == \
+        "Journal of clinical and diagnostic research"
+    assert journal_name("Sensors (Basel, Switzerland)") == "Sensors"
+    assert journal_name("Journal of medical imaging (Bellingham, Wash.)") == "Journal of medical imaging"
+    assert journal_name("Nature reviews. Cancer") == "Nature reviews. Cancer"
+    apa = format_references([_article()], "apa")[0].text
+    assert "Journal of Clinical and Diagnostic Research, 9(3)" in apa
+
+
+def test_dois_keep_the_sources_case():
+    record = normalise(_article(doi="https://doi.org/10.1109/EMBC.2015.7318381"))
+    assert record.doi == "10.1109/EMBC.2015.7318381"
+    assert "https://doi.org/10.1109/EMBC.2015.7318381" in format_references([record], "apa")[0].text
+    assert normalise_doi("10.1109/EMBC.2015.7318381") == "10.1109/embc.2015.7318381"

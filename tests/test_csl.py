@@ -50,7 +50,8 @@ def test_article_fields_map_to_csl() -> None:
     assert item["PMID"] == "12345678"
     assert item["PMCID"] == "PMC123"
     assert item["ISSN"] == "0006-4971, 1528-0020"
-    assert item["language"] == "eng"
+    assert item["language"] == "en"  # BCP 47, as CSL requires
+    assert from_csl(item).languages == ["eng"]
     assert item["status"] == "ahead of print"
 
 
@@ -61,9 +62,11 @@ def test_article_number_used_only_without_pages() -> None:
     assert "number" not in to_csl(record)
 
 
-def test_season_date_is_literal_with_year() -> None:
+def test_season_date_is_year_and_csl_season() -> None:
+    """Other readers (citeproc-js, pandoc) use a literal instead of the date-parts and lost the
+    year; CSL's season beside the year keeps both, the source's text rides in raw."""
     record = Record(title="T", year=2001, date_text="2001 Winter")
-    assert to_csl(record)["issued"] == {"date-parts": [[2001]], "literal": "2001 Winter"}
+    assert to_csl(record)["issued"] == {"date-parts": [[2001]], "season": 4, "raw": "2001 Winter"}
     back = from_csl(to_csl(record))
     assert (back.year, back.month, back.date_text) == (2001, None, "2001 Winter")
 
@@ -113,3 +116,17 @@ def test_from_csl_tolerates_zotero_shapes() -> None:
     assert record.year == 1999 and record.date_text == "Spring 1999"
     assert record.journal_abbrev == "J Abbr"
     assert record.source_key == "http://zotero.org/items/ABC"
+
+
+def test_medline_date_range_is_a_csl_date_range() -> None:
+    record = Record(title="T", year=1998, date_text="1998 Dec-1999 Jan")
+    assert to_csl(record)["issued"] == {"date-parts": [[1998, 12], [1999, 1]], "raw": "1998 Dec-1999 Jan"}
+    back = from_csl(to_csl(record))
+    assert (back.year, back.month, back.date_text) == (1998, None, "1998 Dec-1999 Jan")
+    del (item := to_csl(record))["issued"]["raw"]
+    assert from_csl(item).date_text == "1998 Dec-1999 Jan"
+
+
+def test_a_pii_is_not_an_article_number() -> None:
+    record = Record(title="T", article_number="S0019-0578(13)00159-6", year=2013)
+    assert "number" not in to_csl(record)

@@ -44,7 +44,7 @@ def test_hand_checked_record() -> None:
     assert (first.journal, first.volume, first.issue, first.pages) == (
         "APPLIED AND ENVIRONMENTAL MICROBIOLOGY", "77", "3", "732-738")
     assert (first.year, first.month, first.doi, first.issn_print) == (
-        2011, 2, "10.1128/aem.02132-10", "0099-2240")
+        2011, 2, "10.1128/AEM.02132-10", "0099-2240")
     assert first.abstract.startswith("Malic enzyme catalyzes") and first.abstract.endswith("acid production.")
 
 

@@ -8,6 +8,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import click
@@ -18,7 +19,15 @@ from litreview.errors import LitreviewError
 from litreview.pubmed.client import EntrezClient
 from litreview.queries import SavedSearch, find_query, load_queries, save_query, validate
 from litreview.screening import decisions as sc
+from litreview.screening.decisions import ids_with_status
 from litreview.search import RunSummary, run_search, search_report, update
+from litreview.validation import (
+    Known,
+    check_search,
+    known_from_file,
+    known_from_pmids,
+    known_from_records,
+)
 
 
 def _summary_line(summary: RunSummary) -> str:
@@ -63,16 +72,32 @@ def _warn_without_email(quiet: bool) -> None:
 
 @cli.command()
 @click.argument("name", required=False)
+@click.argument("checked", required=False, metavar="")
 @click.option("--term", help="Run an ad-hoc Entrez query instead of a saved search.")
 @click.option("--save", "save_as", metavar="NAME", help="With --term: save it as queries/NAME.toml.")
 @click.option("--mindate", help="With --term: YYYY[/MM[/DD]].")
 @click.option("--maxdate", help="With --term: YYYY[/MM[/DD]].")
 @click.option("--datetype", type=click.Choice(["pdat", "edat", "mdat", "crdt"]), help="With --term.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+@click.option("--known", metavar="FILE|RECORD,...|included",
+              help="search check NAME: records known to be relevant (PMIDs, a reference file, or"
+                   " 'included').")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              help="search check NAME: the report's format.")
 @pass_review
-def search(review: Review, name: str | None, term: str | None, save_as: str | None,
-           mindate: str | None, maxdate: str | None, datetype: str | None, quiet: bool) -> None:
-    """Run the saved search NAME (queries/NAME.toml), or --term, into the library."""
+def search(review: Review, name: str | None, checked: str | None, term: str | None, save_as: str | None,
+           mindate: str | None, maxdate: str | None, datetype: str | None, quiet: bool,
+           known: str | None, fmt: str) -> None:
+    """Run the saved search NAME (queries/NAME.toml), or --term, into the library.
+
+    `search check NAME --known ...` instead reports how many known relevant records the saved
+    search retrieves (relative recall) and why it may miss the others; the check is logged.
+    """
+    if name == "check" and checked:
+        return _check(review, checked, known, fmt)
+    if checked or known:
+        raise click.UsageError("--known goes with 'search check NAME'" if known
+                               else f"unexpected argument {checked!r}")
     if term is not None and not term.strip():
         raise click.UsageError("--term is empty: give the PubMed query to run")
     if bool(name) == bool(term):
@@ -209,3 +234,40 @@ def _markdown_run(r: dict[str, Any]) -> list[str]:
 
 
 FORMATTERS = {"table": _as_table, "md": _as_markdown, "csv": _as_csv, "json": _as_json}
+
+
+def _check(review: Review, name: str, known: str | None, fmt: str) -> None:
+    if not known:
+        raise click.UsageError("search check NAME needs --known FILE, RECORD,... or included")
+    saved = find_query(review.queries_dir, name)
+    client = EntrezClient()
+    result = check_search(review.library, client, saved, _known(review, client, known))
+    if fmt == "json":
+        click.echo(json.dumps(result.as_json(), indent=2, ensure_ascii=False))
+        return
+    click.echo(f"{name}: {result.found} of {result.known} known records retrieved "
+               f"(relative recall {result.recall:.0%}; run {result.run_id})")
+    for missed in result.missed:
+        click.echo(f"  missed {('pmid:' + missed.pmid) if missed.pmid else ''} {missed.title}".rstrip())
+        for hint in missed.hints:
+            click.echo(f"    - {hint}")
+
+
+def _known(review: Review, client: EntrezClient, known: str) -> list[Known]:
+    """--known: 'included', a file, or comma-separated PMIDs / record references."""
+    if known.strip().lower() == "included":
+        ids = ids_with_status(review.library, "included")
+        if not ids:
+            raise LitreviewError("--known included: the review has no included studies yet")
+        return known_from_records(review.library, client, ids)
+    path = Path(known)
+    if path.is_file():
+        return known_from_file(client, path)
+    refs = [part.strip() for part in known.split(",") if part.strip()]
+    if refs and all(ref.isdigit() for ref in refs):
+        return known_from_pmids(refs)
+    if refs and all(ref.lower().startswith(("pmid:", "doi:")) or ref.isdigit() for ref in refs):
+        pmids = [ref.split(":", 1)[1].strip() for ref in refs if ref.lower().startswith("pmid:")]
+        others = [review.library.resolve(ref) for ref in refs if not ref.lower().startswith("pmid:")]
+        return known_from_pmids(pmids) + known_from_records(review.library, client, others)
+    raise click.BadParameter(f"{known!r} is not a file, 'included', or a list of PMIDs", param_hint="--known")

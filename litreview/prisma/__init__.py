@@ -119,6 +119,10 @@ class Prisma:
         return data
 
 
+CITATION_SEARCHING = "Citation searching"
+"""The source of records found by `litreview chase`: always an other-methods source."""
+
+
 def _names(library: Library, key: str) -> set[str]:
     return set(settings.value(library, key))
 
@@ -161,6 +165,8 @@ def compute(library: Library) -> Prisma:
     counts = Prisma()
     other, registers = other_method_sources(library), register_sources(library)
     by_source = sorted(reporting.records_per_source(library).items())
+    if CITATION_SEARCHING in dict(by_source):
+        other = other | {CITATION_SEARCHING}
     counts.identified = {k: v for k, v in by_source if k not in other and k not in registers}
     counts.identified_registers = {k: v for k, v in by_source if k in registers}
     counts.identified_other_methods = {k: dict(by_source).get(k, 0) for k in sorted(other)}

@@ -28,6 +28,15 @@ from Bio import Entrez
 
 from litreview.config import NcbiSettings, ncbi_settings
 from litreview.errors import EntrezError, ParseError
+from litreview.pubmed.links import (
+    CitationMatch,
+    CitationQuery,
+    LinkAnswer,
+    LinkName,
+    read_ecitmatch,
+    read_elink,
+    read_reference_lists,
+)
 from litreview.pubmed.xml import parse_pubmed_xml
 from litreview.records import Record
 
@@ -90,15 +99,17 @@ class EntrezClient:
         Entrez.tool = self.settings.tool
         Entrez.max_tries = 1
 
-    def _get(self, util: str, params: dict[str, Any], post: bool | None = None) -> bytes:
+    def _get(self, util: str, params: dict[str, Any], post: bool | None = None, *,
+             join_ids: bool = True) -> bytes:
         self._configure()
         with warnings.catch_warnings():
             # Without an email Bio.Entrez warns on stderr with a 15-line text every run; the
             # CLI says it once in one line ("set NCBI_EMAIL"), and cron mails stderr nightly.
             warnings.filterwarnings("ignore", message=r"\s*Email address is not specified",
                                     category=UserWarning)
-            request = Entrez._build_request(f"{self.settings.eutils_url}/{util}.fcgi", params,
-                                            post=post)
+            script = "ecitmatch.cgi" if util == "ecitmatch" else f"{util}.fcgi"
+            request = Entrez._build_request(f"{self.settings.eutils_url}/{script}", params, post=post,
+                                            ecitmatch=util == "ecitmatch", join_ids=join_ids)
         previous = socket.getdefaulttimeout()
         socket.setdefaulttimeout(self.timeout)
         try:
@@ -215,6 +226,54 @@ class EntrezClient:
             return list(parse_pubmed_xml(io.BytesIO(data)))
 
         return self._with_retries("efetch", once)
+
+
+    # -- elink, ecitmatch -------------------------------------------------------------------
+
+    def links(self, pmids: list[str], linkname: LinkName, *, batch: int = 100) -> LinkAnswer:
+        """ELink from PubMed to PubMed, one `id=` per PMID so the links stay per record."""
+        answer = LinkAnswer()
+        for start in range(0, len(pmids), batch):
+            chunk = pmids[start : start + batch]
+            params: dict[str, Any] = {"dbfrom": "pubmed", "db": "pubmed", "id": chunk,
+                                      "linkname": linkname.value}
+            if linkname is LinkName.SIMILAR:
+                params["cmd"] = "neighbor_score"
+
+            def once(params: dict[str, Any] = params) -> LinkAnswer:
+                return read_elink(self._get("elink", params, post=True, join_ids=False), linkname)
+
+            part = self._with_retries("elink", once)
+            for pmid, found in part.links.items():
+                answer.links.setdefault(pmid, []).extend(found)
+            answer.unknown += part.unknown
+        return answer
+
+    def reference_lists(self, pmids: list[str]) -> dict[str, list[str]]:
+        """The PMIDs in each record's PubMed ReferenceList (records without one are absent)."""
+        lists: dict[str, list[str]] = {}
+        for start in range(0, len(pmids), self.fetch_batch):
+            params = {"db": "pubmed", "id": ",".join(pmids[start : start + self.fetch_batch]),
+                      "retmode": "xml"}
+
+            def once(params: dict[str, Any] = params) -> dict[str, list[str]]:
+                return read_reference_lists(self._get("efetch", params, post=True))
+
+            lists.update(self._with_retries("efetch", once))
+        return lists
+
+    def citation_matches(self, queries: list[CitationQuery], *, batch: int = 100) -> dict[str, CitationMatch]:
+        """ECitMatch: key -> PMID, candidates or nothing, for journal|year|volume|page|author."""
+        found: dict[str, CitationMatch] = {}
+        for start in range(0, len(queries), batch):
+            lines = "\r".join(q.line() for q in queries[start : start + batch])
+            params = {"db": "pubmed", "retmode": "xml", "bdata": lines}
+
+            def once(params: dict[str, Any] = params) -> dict[str, CitationMatch]:
+                return read_ecitmatch(self._get("ecitmatch", params).decode("utf-8", "replace"))
+
+            found.update(self._with_retries("ecitmatch", once))
+        return found
 
 
 def _sleep(seconds: float) -> None:

@@ -553,8 +553,8 @@ def _fill_citation(record: Record, citation: Element) -> None:
             record.corrections += [_correction(c) for c in child.iterchildren("CommentsCorrections")]
         elif tag == "KeywordList":
             record.keywords += _texts(child.iterchildren("Keyword"))
-        elif tag == "MedlineJournalInfo" and not record.journal_abbrev:
-            record.journal_abbrev = child.findtext("MedlineTA")
+        elif tag == "MedlineJournalInfo":  # NLM's abbreviation (MedlineTA) before the ISO one
+            record.journal_abbrev = _strip(child.findtext("MedlineTA")) or record.journal_abbrev
         elif tag == "OtherAbstract":
             others.append(_other_abstract(child))
     if others:

@@ -288,8 +288,9 @@ class Library:
             )
         elif kind.lower() == "doi" and value.strip():
             row = self.db.execute(
-                "SELECT id, canonical_id FROM records WHERE doi = ? ORDER BY canonical_id IS NOT NULL, id",
-                [value.strip().lower()],
+                "SELECT id, canonical_id FROM records WHERE doi = ? COLLATE NOCASE"
+                " ORDER BY canonical_id IS NOT NULL, id",  # DOIs are case-insensitive
+                [value.strip()],
             )
         else:
             raise RecordNotFound(f"{text!r} is not a record reference (expected ID, pmid:NNN or doi:10....)")

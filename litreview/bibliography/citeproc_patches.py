@@ -1,0 +1,181 @@
+"""Every change litreview makes to citeproc-py, in one place, applied once and version-checked.
+
+citeproc-py is the CSL processor behind bibliographies. A few of its behaviours differ from the CSL
+specification (and from citeproc-js, which Zotero and pandoc's citeproc follow), and it answers the
+same questions about a style tree again for every reference. The fixes below replace methods on its
+classes, so they are process-wide: they are applied by `apply()` (called by the bibliography
+module before rendering), only for the citeproc-py versions they were written against
+(`TESTED_VERSIONS`); another version renders unpatched, with a warning, rather than half-patched.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import citeproc
+import citeproc.model
+import citeproc.source
+
+TESTED_VERSIONS = ("0.11",)
+"""The citeproc-py major.minor versions whose internals these patches replace."""
+
+_applied = False
+
+# citeproc-py answers the same questions about the style tree again for every reference: an XPath
+# query per macro use and per layout lookup, and a recursive walk to learn whether an element calls
+# a variable (together ~80% of APA's time). The style and locale trees do not change while a
+# bibliography is made, so the answers are cached per element. Each cache entry keeps a reference
+# to its element, so lxml keeps that element's proxy (and its id) alive while the entry exists;
+# `clear_caches()` empties them between bibliographies.
+_XPATH: dict[tuple[int, str], tuple[object, object]] = {}
+_CALLS: dict[int, tuple[object, bool]] = {}
+_REFERENCES: dict[int, tuple[object, object]] = {}
+
+
+def clear_caches() -> None:
+    _XPATH.clear()
+    _CALLS.clear()
+    _REFERENCES.clear()
+
+
+def version_supported() -> bool:
+    version = getattr(citeproc, "__version__", "")
+    return any(version == v or version.startswith(v + ".") for v in TESTED_VERSIONS)
+
+
+def apply() -> bool:
+    """Patch citeproc-py once; False (and a warning) for a version the patches were not written for."""
+    global _applied
+    if _applied:
+        return True
+    if not version_supported():
+        warnings.warn(f"citeproc-py {getattr(citeproc, '__version__', '?')} is not one litreview's "
+                      f"fixes were written for ({', '.join(TESTED_VERSIONS)}): rendering unpatched",
+                      RuntimeWarning, stacklevel=2)
+        return False
+    model = citeproc.model
+    original_xpath = model.CitationStylesElement.xpath_search
+    original_calls = {cls: cls.__dict__["calls_variable"] for cls in vars(model).values()
+                      if isinstance(cls, type) and "calls_variable" in cls.__dict__}
+
+    def cached_xpath(self: object, expression: str) -> object:
+        key = (id(self), expression)
+        hit = _XPATH.get(key)
+        if hit is None:
+            hit = _XPATH[key] = (self, original_xpath(self, expression))
+        return hit[1]
+
+    def cached_calls(original: Any) -> Any:
+        def calls_variable(self: object) -> bool:
+            hit = _CALLS.get(id(self))
+            if hit is None:
+                hit = _CALLS[id(self)] = (self, original(self))
+            return hit[1]
+        return calls_variable
+
+    def cached_reference(self: Any) -> object:
+        hit = _REFERENCES.get(id(self))
+        if hit is None:
+            hit = _REFERENCES[id(self)] = (self, self.bibliography.source[self.key])
+        return hit[1]
+
+    model.CitationStylesElement.xpath_search = cached_xpath  # type: ignore[method-assign]
+    for cls, calls in original_calls.items():
+        cls.calls_variable = cached_calls(calls)  # type: ignore[attr-defined]
+    citeproc.source.CitationItem.reference = property(cached_reference)  # type: ignore[assignment]
+    model.Date.render_single_date = _render_single_date  # type: ignore[method-assign]
+    model.Substitute.render = _substitute_render  # type: ignore[method-assign]
+    model.Text._variable = _recording_variable(model.Text._variable)  # type: ignore[method-assign]
+    model.Names.process = _repressing_names(model.Names.process)  # type: ignore[method-assign]
+    model.FormatNumber._format_last_page = _format_last_page(  # type: ignore[method-assign]
+        model.FormatNumber._format_last_page)
+    model.Label.markup = _label_markup  # type: ignore[method-assign]
+    _applied = True
+    return True
+
+
+def _render_single_date(self: Any, date: object, show_parts: object = None, context: object = None) -> object:
+    """A localized date's parts joined with the locale date's own delimiter (CSL 1.0.2: the
+    calling cs:date carries affixes and formatting, not a delimiter). citeproc-py joined them
+    with the caller's, which has none: Vancouver printed an ahead-of-print date as '2014July24'."""
+    parts = self.parts(date, show_parts, context) if context != self else self.parts(date, show_parts)
+    return self.join(parts) if parts else None
+
+
+_RENDERED: list[list[str]] = []
+"""While a cs:substitute child renders: the variables it printed (a stack, for nested names)."""
+_NS = "{http://purl.org/net/xbiblio/csl}"
+_TEXT_TAG, _NAMES_TAG = f"{_NS}text", f"{_NS}names"
+
+
+def _substitute_render(self: Any, item: Any, context: Any = None, **kwargs: Any) -> Any:
+    """CSL: 'Substituted variables are suppressed in the rest of the output'. citeproc-py suppressed
+    only a variable substituted directly by a <text variable> or <names variable>, and only where
+    the same element type printed it again: a substituted macro (APA's and AMA's title for a
+    record without authors) printed the title twice ('Study tests RFID tag safety. (2010). Study
+    tests RFID tag safety.'), and NLM printed a book's editors twice. Every variable the first
+    successful substitute printed is suppressed, by whichever element would print it again."""
+    model = citeproc.model
+    for child in self.getchildren():
+        _RENDERED.append([])
+        try:
+            if isinstance(child, model.Names) and child.name is None:
+                names = self.xpath_search("./parent::cs:names[1]")[0]
+                text = child.render(item, names_context=names, context=context, **kwargs)
+            else:
+                text = child.render(item, context=context, **kwargs)
+        except model.VariableError:
+            _RENDERED.pop()
+            continue
+        rendered = _RENDERED.pop()
+        if text:
+            if child.get("variable"):
+                rendered += str(child.get("variable")).split()
+            repressed = context.get_layout().repressed
+            for tag in (_TEXT_TAG, _NAMES_TAG):
+                repressed.setdefault(tag, []).extend(rendered)
+            return text
+    return None
+
+
+def _recording_variable(original: Any) -> Any:
+    def _variable(self: Any, item: Any, context: Any) -> Any:
+        text = original(self, item, context)
+        if _RENDERED and text:
+            _RENDERED[-1].append(self.get("variable"))
+        return text
+    return _variable
+
+
+def _repressing_names(original: Any) -> Any:
+    def process(self: Any, item: Any, names_context: Any = None, context: Any = None, **kwargs: Any) -> Any:
+        roles = str(self.get("variable") or "").split()
+        layout = (context if context is not None else self).get_layout()
+        repressed = getattr(layout, "repressed", {}).get(_NAMES_TAG, [])
+        if roles and all(role in repressed for role in roles):
+            return None
+        text = original(self, item, names_context=names_context, context=context, **kwargs)
+        if _RENDERED and text:
+            _RENDERED[-1].extend(role for role in roles if role in item.reference)
+        return text
+    return process
+
+
+def _format_last_page(original: Any) -> Any:
+    def format_last_page(self: Any, first: str, last: str) -> str:
+        """A range whose ends differ in length is printed in full: citeproc-py's 'minimal' turned
+        NLM's 'p. 1-10' into 'p. 1-0'."""
+        if len(first) != len(last):
+            return last
+        return str(original(self, first, last))
+    return format_last_page
+
+
+def _label_markup(self: Any, text: Any) -> Any:
+    """A label's text-case applied in the style's language: citeproc-py passed no language, so
+    'title' case (APA's '(Eds.)') was never applied and printed '(eds.)'."""
+    if not text:
+        return None
+    language = str(self.get_root().get("default-locale") or "en")[:2]
+    return self.wrap(self.format(self.case(self.strip_periods(text), language)))
