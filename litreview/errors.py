@@ -12,6 +12,7 @@
     +-- ChaseError                 a chase, reference list or search check cannot run as asked
     +-- ScreeningError             a screening action the review's rules do not allow
     +-- StyleNotFound              a citation style is neither a known name nor a readable .csl file
+    +-- WebError                   the web app cannot do what was asked (unknown reviewer, no link)
 
 The CLI turns any LitreviewError into a one-line "Error: ..." and a non-zero exit;
 anything else is a bug and keeps its traceback.
@@ -109,3 +110,7 @@ class ScreeningError(LitreviewError):
 
 class StyleNotFound(LitreviewError):
     """Raised when a citation style is neither a known name nor a readable .csl file."""
+
+
+class WebError(LitreviewError):
+    """Raised when the web app cannot do what was asked: an unknown reviewer, no link to revoke."""

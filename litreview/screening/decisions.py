@@ -31,7 +31,8 @@ from pathlib import Path
 from typing import Any
 
 from litreview import settings as settings_registry
-from litreview.errors import RecordNotFound, ScreeningError
+from litreview.errors import RecordNotFound
+from litreview.errors import ScreeningError as ScreeningError  # re-exported: callers use sc.ScreeningError
 from litreview.store import Library
 from litreview.store import screening as store
 
@@ -720,13 +721,15 @@ def screening_changes(library: Library, before: ScreeningSnapshot, command: str)
     if not before.members:
         return changes
     after = store.screened_cluster_members(library)
-    sizes = Counter(c for c, _ in after.values())
-    for record_id, (cluster, held) in sorted(before.members.items()):
-        now = after.get(record_id, (record_id, False))[0]
-        if held and now != cluster:
-            (changes.carried if sizes[now] > 1 else changes.kept_apart).append(record_id)
-        elif not held and record_id not in after:
-            changes.left.append(record_id)
+    was, now = _copies(before.members), _copies(after)
+    for record_id, (_, held) in sorted(before.members.items()):
+        if not held:
+            if record_id not in after:
+                changes.left.append(record_id)
+        elif now[record_id] - was[record_id]:
+            changes.carried.append(record_id)
+        elif len(now[record_id]) == 1 < len(was[record_id]):
+            changes.kept_apart.append(record_id)
     changes.before, changes.after = before.counts, _counts(library)
     conflicted = _records_in_conflict(library, after)
     for stage in STAGES:
@@ -734,6 +737,14 @@ def screening_changes(library: Library, before: ScreeningSnapshot, command: str)
         changes.new_conflicts += [(stage, cid) for cid in sorted(fresh)]
     _log_changes(library, changes, after)
     return changes
+
+
+def _copies(members: dict[int, tuple[int, bool]]) -> dict[int, frozenset[int]]:
+    """record id -> every record of its cluster (itself included)."""
+    clusters: dict[int, set[int]] = defaultdict(set)
+    for record_id, (cluster, _) in members.items():
+        clusters[cluster].add(record_id)
+    return {r: frozenset(clusters[c]) for r, (c, _) in members.items()}
 
 
 def _log_changes(library: Library, changes: ClusterChanges, after: dict[int, tuple[int, bool]]) -> None:

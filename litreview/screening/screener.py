@@ -43,12 +43,11 @@ def highlight(text: str, include: list[str], exclude: list[str], style: bool = T
         for word in sorted(words, key=len, reverse=True):
             pattern = re.compile(rf"\b({re.escape(word)}\w*)", re.I)
             before, after = (colour, "\x1b[0m") if style else (mark, mark)
-            text = pattern.sub(_wrapper(before, after), text)
+            text = pattern.sub(_marker(before, after), text)
     return text
 
 
-def _wrapper(before: str, after: str) -> Callable[[re.Match[str]], str]:
-    """A replacement for re.sub that puts `before` and `after` around the word it matched."""
+def _marker(before: str, after: str) -> Callable[[re.Match[str]], str]:
     return lambda found: f"{before}{found.group(1)}{after}"
 
 

@@ -1,0 +1,98 @@
+"""Serving the app: bind the address, issue the reviewers' links, run waitress.
+
+waitress: pure Python, threaded, no access log by default (so no token reaches a log file), and
+the server Flask's own docs recommend for running on Windows and Linux alike.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from waitress.server import create_server
+
+from litreview.errors import WebError
+from litreview.screening import decisions as sc
+from litreview.store import Library
+from litreview.store import web as web_store
+from litreview.web import tokens
+from litreview.web.app import create_app
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8642
+THREADS = 8
+
+
+@dataclass
+class Served:
+    server: Any
+    host: str
+    port: int
+
+    @property
+    def local_only(self) -> bool:
+        try:
+            return ipaddress.ip_address(self.host).is_loopback
+        except ValueError:
+            return self.host == "localhost"
+
+    def base_url(self) -> str:
+        host = self.host
+        if host in ("0.0.0.0", "::", ""):
+            host = socket.gethostbyname(socket.gethostname())
+        if ":" in host:
+            host = f"[{host}]"
+        return f"http://{host}:{self.port}"
+
+    def link(self, token: str) -> str:
+        return f"{self.base_url()}/r/{token}/"
+
+    def run(self) -> None:
+        self.server.run()
+
+    def close(self) -> None:
+        self.server.close()
+
+
+def bind(db_path: Path, queries_dir: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> Served:
+    """The app bound to host:port (port 0: any free one), not yet serving."""
+    app = create_app(db_path, queries_dir)
+    sock = _listening_socket(host, port)
+    server = create_server(app, sockets=[sock], threads=THREADS, ident="litreview")
+    return Served(server, host, int(sock.getsockname()[1]))
+
+
+def _listening_socket(host: str, port: int) -> socket.socket:
+    """Bound here rather than by waitress, so a taken port is one clear error and no leaked socket."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except socket.gaierror as exc:
+        raise WebError(f"cannot serve on {host}: {exc.strerror}") from None
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+    except OSError as exc:
+        sock.close()
+        raise WebError(f"cannot serve on {host}:{port}: {exc.strerror or exc}"
+                       + ("; choose another port with --port" if port else "")) from None
+    return sock
+
+
+def reviewers_to_link(library: Library, named: list[str]) -> list[str]:
+    """The reviewers named now, those the review's settings name, and those holding a live link."""
+    settings = sc.load_settings(library)
+    holders = [row["reviewer"] for row in web_store.reviewers_with_tokens(library)]
+    ordered = list(dict.fromkeys([*named, *settings.reviewer_names, *holders]))
+    if not ordered:
+        raise WebError("no reviewer to give a link to: name one with --reviewer NAME "
+                       "(or set screening.reviewer_names)")
+    return ordered
+
+
+def issue_links(library: Library, served: Served, reviewers: list[str]) -> list[tuple[str, str]]:
+    """A fresh link for each reviewer: (name, URL). Earlier links stay valid until revoked."""
+    return [(name, served.link(tokens.issue(library, name))) for name in reviewers]

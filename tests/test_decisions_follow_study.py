@@ -1,0 +1,280 @@
+"""#16: a decision follows the study. Dedup, updates, splits and re-imports never un-screen,
+un-include or un-count anything without saying so; copies decided differently are a conflict.
+
+Everything goes through the CLI, as a reviewer and the nightly cron would. tests/data/scopus_emh.bib
+is hand-written in the shape of a Scopus BibTeX export (header, field names and layout as in
+../shared/data/exports/multi_db/p1m_cited_by/scopus.bib); its first record is the study that the
+E-utilities stand-in serves as PMID 19000000.
+"""
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from litreview.cli import cli
+from litreview.screening import decisions as sc
+from litreview.store import Library
+
+DATA = Path(__file__).parent / "data"
+STUDY = "doi:10.9999/test.19000000"
+TERM = '"Hematopoiesis, Extramedullary"[Mesh] AND thalassemia'
+
+
+def run(runner, *args):
+    result = runner.invoke(cli, [str(a) for a in args])
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def prisma(runner):
+    return json.loads(run(runner, "prisma", "--format", "json").output)
+
+
+def bib(runner):
+    return run(runner, "bib").output
+
+
+def screened_and_included(runner):
+    counts = prisma(runner)
+    return counts["screened"], counts["studies_included"]
+
+
+def record_id(tmp_path, ref):
+    with Library(tmp_path / "library.db") as library:
+        return library.resolve(ref)
+
+
+def include_the_study(runner, tmp_path):
+    """The issue's trial: record 7 of a Scopus export included at ta by ana and ben, its full
+    text retrieved and included at ft; a note and a tag on it."""
+    run(runner, "settings", "set", "screening.reviewers", "ta=2,ft=1")
+    run(runner, "settings", "set", "screening.reasons", "wrong population,wrong design")
+    run(runner, "import", DATA / "scopus_emh.bib")
+    for reviewer in ("ana", "ben"):
+        run(runner, "decide", STUDY, "include", "--reviewer", reviewer)
+    run(runner, "decide", "doi:10.1000/scopus.2", "exclude", "--reviewer", "ana")
+    run(runner, "decide", "doi:10.1000/scopus.2", "exclude", "--reviewer", "ben")
+    run(runner, "fulltext", STUDY, "--retrieved", "a.pdf", "--reviewer", "ana")
+    run(runner, "decide", STUDY, "include", "--stage", "ft", "--reviewer", "ana")
+    run(runner, "note", STUDY, "check the MRI figures", "--reviewer", "ana")
+    run(runner, "tag", STUDY, "case report", "--reviewer", "ana")
+    return record_id(tmp_path, STUDY)
+
+
+def serve_pubmed_copy(eutils, tmp_path):
+    eutils.corpus.add("19000000", date(2005, 1, 1))
+    eutils.corpus.add("19000001", date(2005, 1, 2))
+    eutils.corpus.terms[TERM] = ["19000000", "19000001"]
+    (tmp_path / "queries").mkdir(exist_ok=True)
+    (tmp_path / "queries" / "emh.toml").write_text(f"name = 'emh'\nterm = '''{TERM}'''\n")
+
+
+def test_nightly_update_with_a_pubmed_copy_of_an_included_study(eutils, clock, runner, tmp_path):
+    scopus = include_the_study(runner, tmp_path)
+    before = prisma(runner)
+    assert (before["screened"], before["studies_included"]) == (2, 1)
+    listed = bib(runner)
+    assert "Extramedullary hematopoiesis case 19000000" in listed
+
+    serve_pubmed_copy(eutils, tmp_path)
+    result = run(runner, "update", "--quiet")
+    assert result.output == ""  # nothing lowered, no new conflict: cron stays quiet
+
+    pubmed = record_id(tmp_path, "pmid:19000000")
+    assert pubmed != scopus and record_id(tmp_path, STUDY) == pubmed  # the PubMed copy is canonical
+    after = prisma(runner)
+    assert (after["screened"], after["studies_included"]) == (2, 1)
+    assert after["duplicates_removed"] == 1 and after["awaiting_screening"] == 3  # 2 Scopus + 1 new
+    assert after["reports_assessed"] == 1 and after["reports_not_retrieved"] == 0
+    assert "Extramedullary hematopoiesis case 19000000" in bib(runner)
+    assert "no included studies" not in bib(runner)
+    assert run(runner, "screen", "conflicts").stdout == ""
+    with Library(tmp_path / "library.db") as library:
+        for reviewer in ("ana", "ben", "cy"):  # decided: offered to nobody again
+            assert pubmed not in sc.screening_order(library, reviewer, "ta")
+        assert sc.tags(library, pubmed) == ["case report"]
+        assert sc.notes(library, pubmed) == [("ana", "check the MRI figures")]
+        state = sc.record_state(library, pubmed, "ft")
+        assert (state.status, state.outcome) == ("decided", "include")
+        events = sc.audit_events(library, pubmed)
+    assert [(e["event"], e["record_id"]) for e in events] == [("merged", scopus)]
+    assert f"update: merged into the cluster of record {pubmed}" in events[0]["detail"]
+
+
+def test_update_says_what_the_merge_changed(eutils, clock, runner, tmp_path):
+    include_the_study(runner, tmp_path)
+    serve_pubmed_copy(eutils, tmp_path)
+    result = run(runner, "update")
+    assert "1 screened record merged into clusters; decisions carried over" in result.output
+    assert "screening counts changed" not in result.output
+
+
+def import_copy_decided_otherwise(runner, tmp_path):
+    """An Embase RIS copy of the included study, excluded by ana before anyone ran dedup."""
+    (tmp_path / "embase.ris").write_text(
+        "TY  - JOUR\nTI  - Extramedullary hematopoiesis case 19000000\nAU  - Haidar, R.\n"
+        "AU  - Musallam, K. M.\nJO  - European Spine Journal\nPY  - 2005\nVL  - 6\nIS  - 2\n"
+        "SP  - 101\nEP  - 109\nDO  - 10.9999/test.19000000\nID  - emb1\nER  - \n", encoding="utf-8")
+    run(runner, "import", tmp_path / "embase.ris", "--source", "Embase")
+    with Library(tmp_path / "library.db") as library:
+        embase = next(r.id for r in library.records("source_db = 'Embase'"))
+    run(runner, "decide", embase, "exclude", "--reason", "wrong design", "--reviewer", "ana")
+    run(runner, "decide", embase, "exclude", "--reason", "wrong design", "--reviewer", "ben")
+    return embase
+
+
+def test_merging_an_included_and_an_excluded_copy_is_a_conflict(runner, tmp_path):
+    scopus = include_the_study(runner, tmp_path)
+    embase = import_copy_decided_otherwise(runner, tmp_path)
+    assert screened_and_included(runner) == (3, 1)
+
+    result = run(runner, "dedup")
+    assert "2 screened records merged into clusters; decisions carried over" in result.output
+    assert "1 new conflict between copies of a study decided differently: record" in result.output
+    assert "screening counts changed: screened 3 -> 1, studies included 1 -> 0" in result.output
+
+    canonical = record_id(tmp_path, STUDY)
+    assert canonical in (scopus, embase)
+    conflicts = run(runner, "screen", "conflicts").stdout
+    assert conflicts.startswith(f"record {canonical}: copies of the study decided differently: ")
+    assert f"ana include on record {scopus}" in conflicts
+    assert f"ana exclude (wrong design) on record {embase}" in conflicts
+    assert "no included studies" in run(runner, "bib").output
+    with Library(tmp_path / "library.db") as library:
+        events = [e["event"] for e in sc.audit_events(library)]
+    assert events.count("merged") == 2 and "conflict" in events and "counts" in events
+
+    run(runner, "screen", "resolve", canonical, "include", "--reviewer", "cy")
+    assert run(runner, "screen", "conflicts").stdout == ""
+    assert screened_and_included(runner) == (2, 1)  # one study screened, included, plus scopus.2
+    assert "Extramedullary hematopoiesis case 19000000" in bib(runner)
+
+
+def test_one_reviewer_deciding_two_copies_differently_is_a_conflict(runner, tmp_path):
+    run(runner, "import", DATA / "scopus_emh.bib")
+    import_copy = tmp_path / "embase.ris"
+    import_copy.write_text("TY  - JOUR\nTI  - Extramedullary hematopoiesis case 19000000\nAU  - Haidar, R.\n"
+                           "JO  - European Spine Journal\nPY  - 2005\nVL  - 6\nSP  - 101\nEP  - 109\n"
+                           "DO  - 10.9999/test.19000000\nID  - emb1\nER  - \n", encoding="utf-8")
+    run(runner, "import", import_copy, "--source", "Embase")
+    with Library(tmp_path / "library.db") as library:
+        embase = next(r.id for r in library.records("source_db = 'Embase'"))
+        scopus = next(r.id for r in library.records("source_db = 'Scopus' AND doi = '10.9999/test.19000000'"))
+    run(runner, "decide", scopus, "include", "--reviewer", "ana")
+    run(runner, "decide", embase, "exclude", "--reviewer", "ana")
+    run(runner, "dedup")
+    conflicts = run(runner, "screen", "conflicts").output
+    assert "copies of the study decided differently: ana include on record" in conflicts
+    # ana's word on the merged study supersedes her own votes on the copies
+    run(runner, "decide", STUDY, "include", "--reviewer", "ana")
+    assert run(runner, "screen", "conflicts").stdout == ""
+    assert screened_and_included(runner)[0] == 1
+
+
+def test_split_after_merge_leaves_decisions_where_they_were_made(eutils, clock, runner, tmp_path):
+    scopus = include_the_study(runner, tmp_path)
+    serve_pubmed_copy(eutils, tmp_path)
+    run(runner, "update", "--quiet")
+    pubmed = record_id(tmp_path, "pmid:19000000")
+
+    result = run(runner, "dedup", "split", pubmed)
+    assert (f"1 record taken out of screened clusters now await screening (records {pubmed}); "
+            "the decisions stay with the records they were made on") in result.output
+    assert "screening counts changed" not in result.output
+    counts = prisma(runner)
+    assert (counts["screened"], counts["studies_included"]) == (2, 1)
+    assert counts["duplicates_removed"] == 0 and counts["awaiting_screening"] == 4
+    assert record_id(tmp_path, STUDY) in (scopus, pubmed)
+    with Library(tmp_path / "library.db") as library:
+        assert sc.record_state(library, scopus, "ft").outcome == "include"
+        assert sc.record_state(library, pubmed, "ta").status == "awaiting"
+        assert pubmed in sc.screening_order(library, "ana", "ta")
+        assert [e["event"] for e in sc.audit_events(library, pubmed)] == ["left cluster"]
+
+
+def test_reimporting_an_export_keeps_a_title_abstract_conflict(runner, tmp_path):
+    """The trial: re-importing an export of the library made a conflict vanish, because the
+    re-imported copy became the canonical record of the study."""
+    run(runner, "settings", "set", "screening.reviewers", "2")
+    run(runner, "import", DATA / "scopus_emh.bib")
+    run(runner, "decide", STUDY, "include", "--reviewer", "ana")
+    run(runner, "decide", STUDY, "exclude", "--reviewer", "ben")
+    first = run(runner, "screen", "conflicts").output
+    assert first.startswith(f"record {record_id(tmp_path, STUDY)}: reviewers disagree")
+    exported = run(runner, "export", "--format", "nbib").stdout
+    (tmp_path / "again.nbib").write_text(exported, encoding="utf-8")
+    run(runner, "import", tmp_path / "again.nbib")  # nbib names no database: 'PubMed' copies
+    result = run(runner, "dedup")
+    assert "4 merged as duplicates" in result.output
+    assert "1 screened record merged into clusters; decisions carried over" in result.output
+    canonical = record_id(tmp_path, STUDY)
+    with Library(tmp_path / "library.db") as library:
+        assert library.get(canonical).source_db == "PubMed"  # the re-imported copy won
+    conflicts = run(runner, "screen", "conflicts").stdout.splitlines()
+    assert len(conflicts) == 1 and conflicts[0].startswith(f"record {canonical}: reviewers disagree: ")
+    assert "ana include" in conflicts[0] and "ben exclude" in conflicts[0]
+    counts = prisma(runner)
+    assert counts["duplicates_removed"] == 4 and counts["screened"] == 0
+    assert counts["awaiting_screening"] == 4
+
+
+@pytest.fixture
+def two_stage(runner):
+    run(runner, "settings", "set", "screening.reasons", "wrong population,wrong design")
+    run(runner, "import", DATA / "scopus_emh.bib")
+    run(runner, "decide", STUDY, "include", "--reviewer", "ana")
+
+
+def test_title_abstract_after_full_text_needs_force_and_is_logged(runner, tmp_path, two_stage):
+    run(runner, "fulltext", STUDY, "--retrieved", "a.pdf")
+    run(runner, "decide", STUDY, "include", "--stage", "ft", "--reviewer", "ana")
+    refused = runner.invoke(cli, ["decide", STUDY, "exclude", "--reviewer", "ana"])
+    assert refused.exit_code == 1
+    assert refused.output.startswith("Error: record 1 has been decided at full text (include by ana); ")
+    assert "give --force" in refused.output
+    assert screened_and_included(runner) == (1, 1)
+    run(runner, "decide", STUDY, "exclude", "--reviewer", "ana", "--force")
+    assert screened_and_included(runner) == (1, 0)
+    with Library(tmp_path / "library.db") as library:
+        events = sc.audit_events(library, STUDY)
+    assert [(e["event"], e["reviewer"]) for e in events] == [("forced", "ana")]
+    assert "title/abstract re-decided (exclude) with --force after full-text decisions" in events[0]["detail"]
+
+
+def test_full_text_include_after_not_retrieved_is_refused(runner, two_stage):
+    run(runner, "fulltext", STUDY, "--not-retrieved")
+    refused = runner.invoke(cli, ["decide", STUDY, "include", "--stage", "ft", "--reviewer", "ana"])
+    assert refused.exit_code == 1
+    assert "Error: record 1: its full text is recorded as not retrieved" in refused.output
+    assert "litreview fulltext 1 --retrieved PATH_OR_URL" in refused.output
+    assert prisma(runner)["reports_not_retrieved"] == 1
+    run(runner, "fulltext", STUDY, "--retrieved", "found.pdf")
+    run(runner, "decide", STUDY, "include", "--stage", "ft", "--reviewer", "ana")
+    refused = runner.invoke(cli, ["fulltext", STUDY, "--not-retrieved"])
+    assert refused.exit_code == 1 and "was included at full text (by ana)" in refused.output
+    assert screened_and_included(runner) == (1, 1)
+
+
+def test_two_exclusion_reasons_are_a_conflict(runner, two_stage):
+    run(runner, "settings", "set", "screening.reviewers", "ta=1,ft=2")
+    run(runner, "fulltext", STUDY, "--retrieved", "a.pdf")
+    for reviewer, reason in (("ana", "wrong population"), ("ben", "wrong design")):
+        run(runner, "decide", STUDY, "exclude", "--stage", "ft", "--reason", reason, "--reviewer", reviewer)
+    out = run(runner, "screen", "conflicts", "--stage", "ft").output
+    assert out.startswith("record 1: different exclusion reasons: ana exclude (wrong population) on record 1")
+    assert prisma(runner)["reports_excluded"] == {}
+    run(runner, "screen", "resolve", STUDY, "exclude", "--reason", "wrong design", "--stage", "ft",
+        "--reviewer", "cy")
+    assert prisma(runner)["reports_excluded"] == {"wrong design": 1}
+
+
+def test_a_decided_record_is_not_offered_to_a_second_reviewer(runner, tmp_path, two_stage):
+    with Library(tmp_path / "library.db") as library:
+        study = library.resolve(STUDY)
+        assert study not in sc.screening_order(library, "ben", "ta")
+        assert len(sc.screening_order(library, "ben", "ta")) == 3
+        library.set_setting("screening.reviewers", "2")
+        assert study in sc.screening_order(library, "ben", "ta")  # two needed: ben is the second
+        assert study not in sc.screening_order(library, "ana", "ta")

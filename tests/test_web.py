@@ -1,0 +1,158 @@
+"""The web app without a browser: links and their hashes, 403s, CSRF, blinding, escaping, the CLI."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from litreview.cli import cli
+from litreview.screening import decisions as sc
+from litreview.store import Library
+from litreview.web import tokens
+from litreview.web.app import create_app
+from tests._webapp import SCRIPT_TITLE, add_script_record, csrf_of, seed
+
+
+@pytest.fixture
+def review(tmp_path: Path) -> dict[str, Any]:
+    db = tmp_path / "library.db"
+    with Library(db) as library:
+        ids = seed(library, 4, reviewers="2")
+        ana, ben = tokens.issue(library, "ana"), tokens.issue(library, "ben")
+    client = create_app(db, tmp_path / "queries").test_client()
+    return {"db": db, "ids": ids, "ana": ana, "ben": ben, "client": client}
+
+
+def _votes(db: Path, record_id: int, stage: str = "ta") -> dict[str, tuple[str, str | None]]:
+    with Library(db) as library:
+        return sc.record_state(library, record_id, stage).votes
+
+
+def test_tokens_are_stored_hashed(review: dict[str, Any]) -> None:
+    with Library(review["db"]) as library:
+        stored = [r[0] for r in library.db.execute("SELECT token_sha256 FROM web_tokens")]
+    assert review["ana"] not in stored
+    assert hashlib.sha256(review["ana"].encode()).hexdigest() in stored
+
+
+@pytest.mark.parametrize("path", ["/", "/screen/ta", "/r//screen/ta", "/r/{bad}/screen/ta",
+                                  "/r/{bad}/overview", "/r/{bad}/prisma.svg", "/r/{ana}x/screen/ta",
+                                  "/r/{short}/screen/ta"])
+def test_no_live_token_no_data(review: dict[str, Any], path: str) -> None:
+    url = path.format(bad="A" * 32, ana=review["ana"], short=review["ana"][:10])
+    response = review["client"].get(url)
+    assert response.status_code == 403
+    body = response.get_data(as_text=True)
+    assert "haematopoiesis" not in body.lower() and "record" not in body.lower()
+
+
+def test_revoked_token_is_refused(review: dict[str, Any]) -> None:
+    client, ana = review["client"], review["ana"]
+    assert client.get(f"/r/{ana}/screen/ta").status_code == 200
+    with Library(review["db"]) as library:
+        assert tokens.revoke(library, "ana") == 1
+    assert client.get(f"/r/{ana}/screen/ta").status_code == 403
+    assert client.get(f"/r/{review['ben']}/screen/ta").status_code == 200
+
+
+def test_a_decision_needs_a_post_with_the_form_token(review: dict[str, Any]) -> None:
+    client, ana, record = review["client"], review["ana"], review["ids"][0]
+    url = f"/r/{ana}/screen/ta/{record}/decide"
+    assert client.get(url + "?decision=include").status_code in (403, 405)
+    assert client.post(url, data={"decision": "include"}).status_code == 403
+    assert client.post(url, data={"decision": "include", "csrf": "0" * 40}).status_code == 403
+    other = csrf_of(client.get(f"/r/{review['ben']}/screen/ta").get_data(as_text=True))
+    assert client.post(url, data={"decision": "include", "csrf": other}).status_code == 403
+    assert _votes(review["db"], record) == {}
+    page = client.get(f"/r/{ana}/screen/ta/{record}").get_data(as_text=True)
+    response = client.post(url, data={"decision": "include", "csrf": csrf_of(page)})
+    assert response.status_code == 303 and f"after={record}" in response.headers["Location"]
+    assert _votes(review["db"], record) == {"ana": ("include", None)}
+
+
+@pytest.mark.parametrize("path,status", [("/screen/ta/abc", 403), ("/screen/ta/-1", 403),
+                                         ("/screen/ta/99999", 404), ("/screen/xx", 404),
+                                         ("/screen/ta/1%20OR%201=1", 403)])
+def test_record_ids_are_validated(review: dict[str, Any], path: str, status: int) -> None:
+    assert review["client"].get(f"/r/{review['ana']}{path}").status_code == status
+
+
+def test_a_bad_decision_is_explained_not_stored(review: dict[str, Any]) -> None:
+    client, ana, record = review["client"], review["ana"], review["ids"][0]
+    csrf = csrf_of(client.get(f"/r/{ana}/screen/ta").get_data(as_text=True))
+    response = client.post(f"/r/{ana}/screen/ta/{record}/decide",
+                           data={"decision": "exclude", "reason": "too boring", "csrf": csrf})
+    assert response.status_code == 400
+    assert "unknown reason &#39;too boring&#39;" in response.get_data(as_text=True)
+    response = client.post(f"/r/{ana}/screen/ft/{record}/decide", data={"decision": "include", "csrf": csrf})
+    assert response.status_code == 400
+    assert "has not been included at title/abstract" in response.get_data(as_text=True)
+    assert _votes(review["db"], record) == {}
+
+
+def test_blinding_is_enforced_by_the_server(review: dict[str, Any]) -> None:
+    client, ids = review["client"], review["ids"]
+    with Library(review["db"]) as library:
+        sc.decide(library, ids[0], "exclude", "ta", "ana", "wrong population")
+        sc.add_note(library, ids[0], "ana thinks: exclude, adults only", "ana")
+    for path in (f"/screen/ta/{ids[0]}", "/screen/ta", "/conflicts/ta", "/overview"):
+        body = client.get(f"/r/{review['ben']}{path}").get_data(as_text=True)
+        assert not re.search(r"\bana\b", body), path
+        assert "adults only" not in body
+    with Library(review["db"]) as library:
+        sc.decide(library, ids[0], "include", "ta", "ben")
+    body = client.get(f"/r/{review['ben']}/conflicts/ta").get_data(as_text=True)
+    assert re.search(r"\bana\b", body) and "wrong population" in body
+
+
+def test_text_is_escaped(review: dict[str, Any]) -> None:
+    with Library(review["db"]) as library:
+        planted = add_script_record(library)
+    body = review["client"].get(f"/r/{review['ana']}/screen/ta/{planted}").get_data(as_text=True)
+    assert "<script>window.pwned" not in body and "<img src=x" not in body
+    assert "&lt;script&gt;window.pwned = 1&lt;/script&gt;" in body
+    assert "&lt;b&gt;markup&lt;/b&gt; &amp; an &lt;script&gt;alert(1)" in body
+    assert SCRIPT_TITLE.startswith("Evil <script>")
+
+
+def test_pages_carry_safe_headers(review: dict[str, Any]) -> None:
+    response = review["client"].get(f"/r/{review['ana']}/screen/ta")
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert "script-src 'nonce-" in response.headers["Content-Security-Policy"]
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_cli_add_list_revoke(tmp_path: Path, runner: Any) -> None:
+    with Library(tmp_path / "library.db") as library:
+        seed(library, 1)
+    result = runner.invoke(cli, ["serve", "--add-reviewer", "ana", "--port", "9001"])
+    assert result.exit_code == 0, result.output
+    name, url = result.output.split()
+    assert name == "ana" and re.fullmatch(r"http://127\.0\.0\.1:9001/r/[A-Za-z0-9_-]{32}/", url)
+    result = runner.invoke(cli, ["serve", "--list-reviewers"])
+    assert result.output.startswith("ana\t1 live link(s)")
+    result = runner.invoke(cli, ["serve", "--revoke", "ana"])
+    assert result.exit_code == 0 and "1 link(s) revoked" in result.output
+    result = runner.invoke(cli, ["serve", "--revoke", "ana"])
+    assert result.exit_code == 1 and "Error: 'ana' has no live link to revoke" in result.output
+
+
+def test_cli_refuses_an_unknown_reviewer_and_a_busy_port(tmp_path: Path, runner: Any) -> None:
+    with Library(tmp_path / "library.db") as library:
+        seed(library, 1)
+        library.set_setting("screening.reviewer_names", "ana,ben")
+    result = runner.invoke(cli, ["serve", "--add-reviewer", "eve"])
+    assert result.exit_code == 1 and "unknown reviewer 'eve'" in result.output
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = runner.invoke(cli, ["serve", "--reviewer", "ana", "--port", str(port)])
+    assert result.exit_code == 1 and f"cannot serve on 127.0.0.1:{port}" in result.output
+    assert "Traceback" not in result.output

@@ -1,0 +1,181 @@
+"""The web app in headless Chromium, used as a reviewer uses it: keys, buttons, screenshots.
+
+Needs Debian's chromium (/usr/bin/chromium) and the playwright package (its driver; its own browser
+download is not used). Each test saves a screenshot of every page it visits under its tmp folder.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from litreview.screening import decisions as sc
+from litreview.store import Library
+from tests._webapp import CHROMIUM, CHROMIUM_ARGS, SCRIPT_TITLE, add_script_record, live_server, seed
+
+playwright_api = pytest.importorskip("playwright.sync_api",
+                                     reason="playwright is not installed (pip install -e '.[test]')")
+if CHROMIUM is None:
+    pytest.skip("no chromium on this machine (apt-get install chromium)", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with playwright_api.sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1360, "height": 900})
+    opened = context.new_page()
+    yield opened
+    context.close()
+
+
+def shot(page: Any, tmp_path: Path, name: str) -> Path:
+    path = tmp_path / "screenshots" / f"{name}.png"
+    page.screenshot(path=str(path), full_page=False)
+    return path
+
+
+def _record_id(page: Any) -> int:
+    return int(page.get_attribute("#record", "data-record"))
+
+
+def _votes(db: Path, record_id: int, stage: str = "ta") -> dict[str, tuple[str, str | None]]:
+    with Library(db) as library:
+        return sc.record_state(library, record_id, stage).votes
+
+
+def test_screening_with_the_keyboard(tmp_path: Path, page: Any) -> None:
+    db = tmp_path / "library.db"
+    with Library(db) as library:
+        seed(library, 6)
+    with live_server(db, tmp_path / "queries") as live:
+        page.goto(live.link("ana"))
+        page.wait_for_selector("#record")
+        shot(page, tmp_path, "screen-ta")
+        assert page.locator("mark.inc").count() > 0 and page.locator("mark.exc").count() > 0
+        assert "0 of 6 decided" in page.inner_text(".progress")
+        first = _record_id(page)
+        page.keyboard.press("i")
+        page.wait_for_selector(f"#record:not([data-record='{first}'])")
+        second = _record_id(page)
+        assert _votes(db, first) == {"ana": ("include", None)}
+        page.keyboard.press("e")
+        page.wait_for_selector("#picker:not([hidden])")
+        shot(page, tmp_path, "screen-ta-reasons")
+        page.keyboard.press("2")
+        page.wait_for_selector(f"#record:not([data-record='{second}'])")
+        assert _votes(db, second) == {"ana": ("exclude", "wrong design")}
+        third = _record_id(page)
+        page.keyboard.press("s")
+        page.wait_for_selector(f"#record:not([data-record='{third}'])")
+        fourth = _record_id(page)
+        assert _votes(db, third) == {}
+        page.keyboard.press("m")
+        page.wait_for_selector(f"#record:not([data-record='{fourth}'])")
+        assert _votes(db, fourth) == {"ana": ("maybe", None)}
+        page.keyboard.press("u")
+        page.wait_for_selector(f"#record[data-record='{fourth}']")
+        assert _votes(db, fourth) == {}
+        assert "2 of 6 decided" in page.inner_text(".progress")
+        page.keyboard.press("n")
+        page.keyboard.type("check the dose")
+        page.keyboard.press("Enter")
+        page.wait_for_selector("text=check the dose")
+        page.keyboard.press("t")
+        page.keyboard.type("case report")
+        page.keyboard.press("Enter")
+        page.wait_for_selector(".taglist >> text=case report")
+        shot(page, tmp_path, "screen-ta-notes")
+    with Library(db) as library:
+        assert sc.store.tags_of(library, fourth) == ["case report"]
+        assert sc.store.notes_of(library, fourth) == [("ana", "check the dose")]
+
+
+def test_blinding_conflicts_and_overview(tmp_path: Path, page: Any) -> None:
+    db = tmp_path / "library.db"
+    with Library(db) as library:
+        ids = seed(library, 4, reviewers="2")
+        sc.decide(library, ids[0], "exclude", "ta", "ana", "wrong population")
+        sc.decide(library, ids[1], "include", "ta", "ana")
+        sc.decide(library, ids[1], "exclude", "ta", "ben", "wrong design")
+    with live_server(db, tmp_path / "queries") as live:
+        page.goto(live.link("ben").rstrip("/") + f"/screen/ta/{ids[0]}")
+        html = page.content()
+        assert re.search(r"\bana\b", html) is None and page.locator(".pill").count() == 0
+        assert "Your decision" not in html
+        shot(page, tmp_path, "screen-blinded")
+        page.click("text=Conflicts")
+        page.wait_for_selector(f"#conflict-{ids[1]}")
+        assert "wrong design" in page.inner_text(f"#conflict-{ids[1]}")
+        assert page.locator(f"#conflict-{ids[0]}").count() == 0
+        shot(page, tmp_path, "conflicts")
+        page.select_option(f"#conflict-{ids[1]} select", "wrong design")
+        page.click(f"#conflict-{ids[1]} button.exc")
+        page.wait_for_selector("text=No conflicts")
+        with Library(db) as library:
+            state = sc.record_state(library, ids[1], "ta")
+        assert state.status == "resolved" and state.outcome == "exclude"
+        page.click("text=Overview")
+        page.wait_for_selector("img[alt^='PRISMA']")
+        assert page.evaluate("document.querySelector(\"img[alt^='PRISMA']\").decode().then(() => true)")
+        assert page.locator("#kappa-ta").count() == 1
+        shot(page, tmp_path, "overview")
+
+
+def test_script_in_a_title_does_not_run(tmp_path: Path, page: Any) -> None:
+    db = tmp_path / "library.db"
+    with Library(db) as library:
+        seed(library, 1)
+        planted = add_script_record(library)
+    with live_server(db, tmp_path / "queries") as live:
+        page.goto(live.link("ana").rstrip("/") + f"/screen/ta/{planted}")
+        page.wait_for_selector("#title")
+        assert page.inner_text("#title") == SCRIPT_TITLE
+        assert page.evaluate("window.pwned") is None
+        shot(page, tmp_path, "planted-script")
+
+
+def test_missing_or_wrong_token_is_refused(tmp_path: Path, page: Any) -> None:
+    db = tmp_path / "library.db"
+    with Library(db) as library:
+        seed(library, 2)
+    with live_server(db, tmp_path / "queries") as live:
+        good = live.link("ana")
+        base = good.split("/r/")[0]
+        for url in (base + "/", base + "/r/" + "x" * 32 + "/screen/ta", good.replace(good[-6:-1], "AAAAA")):
+            response = page.goto(url)
+            assert response.status == 403
+            assert "haematopoiesis" not in page.content()
+        shot(page, tmp_path, "refused")
+
+
+def test_full_text_and_duplicates_pages(tmp_path: Path, page: Any) -> None:
+    db = tmp_path / "library.db"
+    with Library(db) as library:
+        ids = seed(library, 3)
+        sc.decide(library, ids[0], "include", "ta", "ana")
+    with live_server(db, tmp_path / "queries") as live:
+        page.goto(live.link("ana").rstrip("/") + "/fulltext")
+        page.fill(f"#ft-{ids[0]} input[name=location]", "pdfs/haidar.pdf")
+        page.click(f"#ft-{ids[0]} >> text=Retrieved")
+        page.wait_for_selector(f"#ft-{ids[0]} >> text=pdfs/haidar.pdf")
+        shot(page, tmp_path, "fulltext")
+        page.click(f"#ft-{ids[0]} >> text=Assess")
+        page.keyboard.press("e")
+        page.keyboard.press("1")
+        page.wait_for_selector("text=Nothing left for you at full text")
+        with Library(db) as library:
+            assert sc.record_state(library, ids[0], "ft").votes == {"ana": ("exclude", "wrong population")}
+        page.click("text=Duplicates")
+        page.wait_for_selector("h1:has-text('Duplicates')")
+        shot(page, tmp_path, "duplicates-empty")
