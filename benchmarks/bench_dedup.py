@@ -12,6 +12,15 @@ records against that library, as a scheduled search update does.
 
 `--sizes 0` measures accuracy only. colandr_ovid, which has labelled pairs instead of clusters, is
 scored pair by pair (colandr_pairs).
+
+bib-dedupe (the peer) runs in its own virtual environment, so that its pins (pandas, numpy, ...)
+stay out of ours: `python3 -m venv ../peer-venv && ../peer-venv/bin/pip install bib-dedupe`. The
+bench finds its Python in $BIB_DEDUPE_PYTHON, else ../peer-venv, else the running Python if it
+can import bib_dedupe, and runs this same script there (`--bibdedupe-one`) on each set.
+
+misq_mixed holds records read from PDFs with nothing but OCR noise (no title, no authors): the
+team decided not to write rules for them, so its row marked '+' scores only the records that
+carry a title or authors (the truth and both tools' clusters restricted to those records).
 """
 
 from __future__ import annotations
@@ -19,6 +28,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import random
 import re
 import resource
@@ -59,7 +69,33 @@ def ours(records_csv: Path, workdir: Path) -> tuple[Path, float, dict]:
     return out, seconds, {"queued": summary.queued}
 
 
+def peer_python() -> str | None:
+    """A Python that can import bib_dedupe: $BIB_DEDUPE_PYTHON, ../peer-venv, or this one."""
+    candidates = [os.environ.get("BIB_DEDUPE_PYTHON"), str(ROOT.parent / "peer-venv" / "bin" / "python"),
+                  sys.executable]
+    for python in candidates:
+        if python and Path(python).exists() and subprocess.run(
+                [python, "-c", "import bib_dedupe"], capture_output=True).returncode == 0:
+            return python
+    return None
+
+
+PEER_PYTHON: str | None = None
+
+
 def bibdedupe(records_csv: Path, workdir: Path) -> tuple[Path, float]:
+    """bib-dedupe on records_csv, run by the peer's Python: its clusters file and its seconds."""
+    assert PEER_PYTHON, "main() finds the peer's Python first"
+    out = workdir / "bibdedupe.csv"
+    done = subprocess.run([PEER_PYTHON, __file__, "--bibdedupe-one", str(records_csv), str(out)],
+                          capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "failed")
+    return out, float(done.stdout.strip().splitlines()[-1])
+
+
+def bibdedupe_one(records_csv: Path, out: Path) -> None:
+    """Run inside the peer's environment: prep, block, match, cluster; print the seconds."""
     import pandas as pd
     from bib_dedupe.bib_dedupe import block, cluster, match, prep
 
@@ -78,13 +114,12 @@ def bibdedupe(records_csv: Path, workdir: Path) -> tuple[Path, float]:
     for number, members in enumerate(clusters):
         for member in members:
             cluster_of[member] = f"b{number}"
-    out = workdir / "bibdedupe.csv"
     with out.open("w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["id", "cluster_id"])
         for record_id in frame["ID"]:
             writer.writerow([record_id, cluster_of.get(record_id, record_id)])
-    return out, seconds
+    print(seconds)
 
 
 ADJUSTMENTS = ROOT / "benchmarks" / "truth_adjustments.csv"
@@ -114,7 +149,34 @@ def accuracy(with_bibdedupe: bool) -> None:
             for truth, mark in ((folder / "truth.csv", ""), (adjusted, "*")):
                 for tool, clusters, tool_seconds, queued in results if truth else []:
                     _row(name, tool + mark, score(truth, clusters), tool_seconds, queued)
+            if name in TITLED_ONLY:
+                keep = records_with_title_or_authors(folder / "records.csv")
+                truth = restricted(adjusted or folder / "truth.csv", keep, Path(tmp) / "truth_titled.csv")
+                for tool, clusters, tool_seconds, queued in results:
+                    mine = restricted(clusters, keep, Path(tmp) / f"{tool}_titled.csv")
+                    _row(name, tool + "*+", score(truth, mine), tool_seconds, queued)
     print("* against the truth with benchmarks/truth_adjustments.csv applied (issue 6's definition)")
+    print("+ only the records that carry a title or authors (the team's target for misq_mixed)")
+
+
+TITLED_ONLY = ("misq_mixed",)
+
+
+def records_with_title_or_authors(records_csv: Path) -> set[str]:
+    with records_csv.open(newline="") as handle:
+        return {row["id"] for row in csv.DictReader(handle)
+                if (row.get("title") or "").strip() or (row.get("authors") or "").strip()}
+
+
+def restricted(clusters_csv: Path, keep: set[str], out: Path) -> Path:
+    """An id,cluster_id file with only the records in keep."""
+    with clusters_csv.open(newline="") as handle:
+        rows = [(r["id"], r["cluster_id"]) for r in csv.DictReader(handle) if r["id"] in keep]
+    with out.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "cluster_id"])
+        writer.writerows(rows)
+    return out
 
 
 def adjusted_truth(name: str, truth: Path, workdir: Path) -> Path | None:
@@ -344,9 +406,7 @@ def speed(sizes: list[int], bib_size: int | None) -> None:
                   f"{r['records'] / r['seconds']:>8.0f} {r['peak_mb']:>8.0f} {r['update_seconds']:>12.1f}")
         if bib_size:
             path = Path(tmp) / f"records_{bib_size}.csv"
-            start = time.perf_counter()
-            bibdedupe(path, Path(tmp))
-            seconds = time.perf_counter() - start
+            _, seconds = bibdedupe(path, Path(tmp))  # its own clock: not its Python's start-up
             print(f"bib-dedupe on the same {bib_size} records: {seconds:.1f} s "
                   f"({bib_size / seconds:.0f} rec/s); litreview {ours_seconds[bib_size]:.1f} s, "
                   f"{seconds / ours_seconds[bib_size]:.0f}x faster")
@@ -358,16 +418,22 @@ def main() -> None:
     parser.add_argument("--no-bibdedupe", action="store_true")
     parser.add_argument("--speed-one")
     parser.add_argument("--bib-size", type=int, default=10_000)
+    parser.add_argument("--bibdedupe-one", nargs=2, metavar=("RECORDS", "OUT"))
     args = parser.parse_args()
     if args.speed_one:
         speed_one(args.speed_one)
         return
-    try:
-        import bib_dedupe  # noqa: F401
-        with_bib = not args.no_bibdedupe
-    except ImportError:
-        print("bib-dedupe is not installed (pip install bib-dedupe); comparing litreview alone")
-        with_bib = False
+    if args.bibdedupe_one:
+        bibdedupe_one(Path(args.bibdedupe_one[0]), Path(args.bibdedupe_one[1]))
+        return
+    global PEER_PYTHON
+    PEER_PYTHON = None if args.no_bibdedupe else peer_python()
+    with_bib = PEER_PYTHON is not None
+    if not with_bib and not args.no_bibdedupe:
+        print("bib-dedupe not found: python3 -m venv ../peer-venv && ../peer-venv/bin/pip install "
+              "bib-dedupe (or set BIB_DEDUPE_PYTHON); comparing litreview alone")
+    elif with_bib:
+        print(f"bib-dedupe run by {PEER_PYTHON}")
     accuracy(with_bib)
     colandr_pairs(with_bib)
     if args.sizes != [0]:

@@ -4,7 +4,8 @@ Replicates shared files (each copy with fresh ids so every record is stored) int
 dir, imports each through `import_file` into a fresh library in a subprocess, and prints
 records/s and the peak RSS of that process. Run: python benchmarks/bench_import.py [N]
 Target: >= 10,000 records/s; memory flat (peak RSS about the same at N/5 and N). Files of 4 MB and
-more are read by a child process (importing.py): its peak RSS is printed beside the importer's.
+more are read by worker processes, a chunk each (importing.py): the largest worker's peak RSS is
+printed beside the importer's.
 """
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ start = time.perf_counter()
 result = import_file(lib, Path(sys.argv[2]), skip_invalid=True)
 elapsed = time.perf_counter() - start
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-reader = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # a big file's reader process
+reader = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # a big file's largest worker
 print(json.dumps({"read": result.read, "added": result.added, "seconds": elapsed,
                   "peak_mb": peak, "reader_mb": reader, "format": result.format}))
 """
@@ -92,7 +93,7 @@ def main() -> None:
                 print(f"{kind:4} {size:>7,} records: {stats['added']:>7,} added in "
                       f"{stats['seconds']:6.2f} s = {rate:>8,.0f} records/s, "
                       f"peak RSS {stats['peak_mb']:.0f} MB"
-                      f" (reader process {stats['reader_mb']:.0f} MB)")
+                      f" (largest worker {stats['reader_mb']:.0f} MB)")
 
 
 if __name__ == "__main__":

@@ -7,11 +7,11 @@ are replicated with fresh, unique PMIDs into one efetch-like file (2025 DTD) in 
 directory. Each measurement runs in its own subprocess so its peak RSS (ru_maxrss) is its own:
 
 - parse+store N: `litreview import` of a file of N records (import_file: checksum, parse,
-  store, run log, one transaction), as the CLI runs it: a file this big is read by one child
-  process per core (up to 4), each parsing its share of the chunks, while this process stores;
+  store, run log, one transaction), as the CLI runs it: a file this big is read by one worker
+  process per core (up to 4), a chunk of articles each, while this process stores;
   at --small and at --records records to show that memory stays flat as records grow.
 - parse+store in one process: parse_pubmed_xml -> Library.add_records in batches of --batch
-  (the parser's own thread is the only help), at --records.
+  (no other process or thread), at --records.
 - parse only, at --records; and bare lxml iterparse + clearing (no fields): the floor.
 - Bio.Entrez.read on the first --entrez records (a smaller slice: it holds the whole tree),
   beside parse+store of the same slice.
@@ -91,7 +91,7 @@ def write_replicated(path: Path, count: int, modern_only: bool = False) -> None:
 
 
 def work_parse_store(xml: Path, limit: int, batch: int, db: Path) -> dict[str, float]:
-    from litreview.bulk import fewer_collections
+    from litreview.importing import _fewer_collections as fewer_collections
     from litreview.pubmed.xml import parse_pubmed_xml
     from litreview.store import Library
 

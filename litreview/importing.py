@@ -7,25 +7,23 @@ record stores nothing unless `skip_invalid`, which stores the good ones and list
 
 from __future__ import annotations
 
-import hashlib
-import itertools
-import multiprocessing
-import pickle
-import signal
+import gc
+import gzip
+import tempfile
 from collections import Counter
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import nullcontext, suppress
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import IO, TypeVar
 
 from rapidfuzz import fuzz
 
 from litreview import parallel
-from litreview.bulk import fewer_collections
 from litreview.errors import ParseError
-from litreview.importers import detect, get_importer
+from litreview.importers import detect, file_encoding, file_scan, get_importer
+from litreview.pubmed.xml import NotChunkable, chunk_documents
 from litreview.records import Record, fold
 from litreview.store import EncodedRecord, Library, encode_record
 from litreview.store.imports import set_run_source
@@ -50,11 +48,8 @@ class ImportResult:
 
 
 def checksum(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    """SHA-256 of the file, from the same read that judges its encoding (importers.file_scan)."""
+    return file_scan(path).checksum
 
 
 def open_file(
@@ -119,31 +114,24 @@ def import_file(
     """Stream `path` into the library in batches inside one transaction.
 
     Memory stays flat in the size of the file; a bad record (without `skip_invalid`) rolls
-    the whole file back, run log entry included.
+    the whole file back, run log entry included. A big file is read by worker processes, a
+    chunk of whole records each, while this process stores (see "big files" below).
     """
-    items, name, how = open_file(path, fmt, source, column_map)
-    if shares := _pubmed_shares(path, name):
-        reader: _PubmedShareReaders | _ChildReader | None = _PubmedShareReaders(path, source, shares)
-    elif _child_pays(path, name):
-        reader = _ChildReader(path, name, source, column_map)
-    else:
-        reader = None
-    # Children are forked first (a fork copies only the thread that calls it); hashlib lets go
-    # of the GIL, so the file is checksummed on a thread while it is read and stored.
-    with reader or nullcontext(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="checksum") as pool:
-        future = pool.submit(checksum, path)
-        return _store_items(library, path, reader.items() if reader else items, name, how, source,
-                            skip_invalid, batch_size, progress, future.result)
+    opened, name, how = open_file(path, fmt, source, column_map)
+    items: Iterator[Record | EncodedRecord | ParseError] = opened
+    if _workers_pay(path, name):
+        items = _read_by_workers(path, name, source, column_map)
+    return _store_items(library, path, items, name, how, source, skip_invalid, batch_size, progress)
 
 
 def _store_items(
     library: Library, path: Path, items: Iterator[Record | EncodedRecord | ParseError], name: str,
     how: str, source: str | None, skip_invalid: bool, batch_size: int,
-    progress: Callable[[int], None] | None, digest: Callable[[], str],
+    progress: Callable[[int], None] | None,
 ) -> ImportResult:
     result = ImportResult(file=str(path), format=name, how=how, database=source or "", checksum="")
     counts: Counter[str] = Counter()
-    with fewer_collections(), library.transaction():
+    with _fewer_collections(), library.transaction():
         run_id = library.start_run("import", source or name, name=path.name, file=str(path.resolve()))
         batch: list[Record | EncodedRecord] = []
 
@@ -177,7 +165,7 @@ def _store_items(
         result.database = source or (counts.most_common(1)[0][0] if counts else name)
         set_run_source(library, run_id, result.database, {
             "format": name, "databases": dict(counts), "skipped": len(result.skipped)})
-        result.checksum = digest()
+        result.checksum = checksum(path)
         library.finish_run(run_id, "complete", checksum=result.checksum, count_reported=result.read,
                            count_retrieved=result.read - len(result.skipped),
                            count_new=result.added)
@@ -209,197 +197,210 @@ def _refuse_reused_ids(other_titles: list[tuple[str, str, str]], path: Path, nam
                 file=str(path))
 
 
-# -- big files: read in a child process ------------------------------------------------------
-#
-# Reading a file (parsing, normalising, encoding for the store) and writing its records are
-# each about half of an import, and both are Python work that one interpreter runs on one core.
-# A file big enough to pay for a fork is read by a child process that sends its records, already
-# encoded (plain strings: cheap to pickle), in order and in batches through a pipe, while this
-# process writes them: the two halves run on two cores. What arrives is exactly what reading the
-# file here gives (records, bad-record errors, the error that stops the file), so the import
-# itself is the same code either way. The pipe's small buffer keeps memory flat.
 
-CHILD_MIN_BYTES = 4 << 20
-"""Smaller files are read in this process: a child would cost more than it saves."""
-CHILD_BATCH = 500
-
-
-def _fork_pays(path: Path) -> bool:
-    """Big enough, and fork is safe here (Linux, no other thread running): a fork starts in
-    milliseconds and re-imports nothing."""
-    return parallel.can_fork() and path.stat().st_size >= CHILD_MIN_BYTES
-
-
-def _child_pays(path: Path, fmt: str) -> bool:
-    return fmt != "pubmed-xml" and _fork_pays(path)
-
-
-class _ChildReader:
-    def __init__(self, path: Path, fmt: str, source: str | None,
-                 column_map: dict[str, str] | None) -> None:
-        self.path = path
-        context = multiprocessing.get_context("fork")
-        self.receiver, sender = context.Pipe(duplex=False)
-        self.process = context.Process(target=_read_and_send, args=(sender, path, fmt, source, column_map),
-                                       name=f"litreview-read-{path.name}", daemon=True)
-        self.process.start()
-        sender.close()
-
-    def __enter__(self) -> _ChildReader:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.receiver.close()
-        if self.process.is_alive():
-            self.process.terminate()
-        self.process.join()
-
-    def items(self) -> Iterator[EncodedRecord | ParseError]:
-        while True:
-            try:
-                kind, payload = self.receiver.recv()
-            except EOFError:
-                raise ParseError(f"the process reading the file ended unexpectedly (exit code"
-                                 f" {self.process.exitcode})", file=str(self.path)) from None
-            if kind == "items":
-                yield from payload
-            elif kind == "error":
-                raise payload
-            else:
-                return
-
-
-def _read_and_send(sender: Any, path: Path, fmt: str, source: str | None,
-                   column_map: dict[str, str] | None) -> None:
-    """In the child: everything the file holds, encoded, then ("done", None)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it ends us
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """A batch of a few thousand records (small acyclic objects) stays alive until it is stored;
+    CPython's young-generation pass every 700 allocations rescans it again and again (a fifth of
+    an import's time). Collecting less often frees the same objects, only later."""
+    before = gc.get_threshold()
+    gc.set_threshold(max(parallel.WORKER_GC_THRESHOLD, before[0]), *before[1:])
     try:
-        with fewer_collections():
-            items, name, _ = open_file(path, fmt, source, column_map)
-            batch: list[EncodedRecord | ParseError] = []
-            for item in _guarded(items, path, name):
-                batch.append(item if isinstance(item, ParseError) else encode_record(item))
-                if len(batch) >= CHILD_BATCH:
-                    sender.send(("items", batch))
-                    batch = []
-            sender.send(("items", batch))
-        sender.send(("done", None))
-    except Exception as exc:  # noqa: BLE001 - the parent raises it where reading it would have
-        sender.send(("error", _picklable(exc)))
+        yield
     finally:
-        sender.close()
+        gc.set_threshold(*before)
 
 
-# -- big PubMed XML files: read by several children ------------------------------------------
+# -- big files: read by worker processes, a chunk each ----------------------------------------
 #
-# Parsing a PubMed record costs several times what storing it does, so one reading child would
-# leave this process waiting (measured, 20,000 records: 1,150 records/s through one child, 1,050
-# reading here, where the parser already has a thread of its own; 2,000 through two). Instead each
-# of N children cuts the file into the same chunks of whole articles and reads every N-th one
-# (litreview.pubmed.xml.chunk_share); this process takes one chunk's records from each child in
-# turn, which is file order, and writes them. Anything the chunked reading cannot be trusted with
-# (an odd prolog, XML that is not well-formed, a child that dies) sends this process back to
-# reading the file itself from where the children left off, so errors are found and reported
-# exactly as when reading here.
+# Reading a file (parsing, normalising, encoding for the store) costs as much as storing it or
+# several times more (PubMed XML), and both are Python work that one interpreter runs on one core.
+# So a big file is cut, in this process, into chunks of whole records; worker processes read the
+# chunks (parallel.ordered_map) and send back the records encoded for the store (plain strings:
+# cheap to pickle), in file order, while this process stores them. The cut is the format's own:
+# PubMed XML into standalone PubmedArticleSet documents (litreview.pubmed.xml.chunk_documents);
+# line-based text exports before a line that starts a record (RIS 'TY  - ', MEDLINE 'PMID- ',
+# Web of Science 'PT '), CSV between rows with the header row in front of each chunk. A worker
+# reads its chunk with the format's own importer, from a small file of the chunk's text, so a
+# record reads exactly as it does from the whole file; this process adds the lines and records
+# before the chunk to the numbers in its errors. Other formats (BibTeX's @string macros,
+# EndNote XML, CSL-JSON) and small files are read here.
 
-MAX_SHARES = 4
-PIPE_BYTES = 1 << 20
-
-
-def _pubmed_shares(path: Path, fmt: str) -> int:
-    """How many children should read this file (0: read it here)."""
-    if fmt != "pubmed-xml" or not _fork_pays(path):
-        return 0
-    cores = parallel.usable_cores()
-    return min(cores, MAX_SHARES) if cores >= 2 else 0
-
-
-class _PubmedShareReaders:
-    def __init__(self, path: Path, source: str | None, shares: int) -> None:
-        self.path, self.source = path, source
-        context = multiprocessing.get_context("fork")
-        self.receivers: list[Any] = []
-        self.processes: list[Any] = []
-        for share in range(shares):
-            receiver, sender = context.Pipe(duplex=False)
-            _widen(sender)
-            process = context.Process(target=_read_share_and_send,
-                                      args=(sender, path, source, share, shares),
-                                      name=f"litreview-read-{share}-{path.name}", daemon=True)
-            process.start()
-            sender.close()
-            self.receivers.append(receiver)
-            self.processes.append(process)
-
-    def __enter__(self) -> _PubmedShareReaders:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        for receiver in self.receivers:
-            receiver.close()
-        for process in self.processes:
-            if process.is_alive():
-                process.terminate()
-            process.join()
-
-    def items(self) -> Iterator[Record | EncodedRecord | ParseError]:
-        given = 0
-        for turn in itertools.count():
-            try:
-                kind, payload = self.receivers[turn % len(self.receivers)].recv()
-            except EOFError:
-                break
-            if kind == "done" and given:
-                return
-            if kind != "items":
-                break
-            for item in payload:
-                given += 1
-                if isinstance(item, ParseError):
-                    item.record = given
-                yield item
-        self.close()
-        from litreview.importers.pubmed_xml import read
-
-        for number, item in enumerate(read(self.path, self.source)):
-            if number >= given:
-                yield item
+WORKERS_MIN_BYTES = 4 << 20
+"""Smaller files are read in this process: workers would cost more than they save."""
+CHUNK_CHARACTERS = 1 << 18
+"""A chunk of text is about this many characters of whole records (a few hundred RIS records):
+small enough that the chunks in flight keep memory flat, big enough that sending costs little."""
+_RECORD_STARTS = {"ris": ("\nTY  - ", "\nTY - "), "nbib": ("\nPMID- ",), "wos": ("\nPT ",)}
+_CHUNKED_FORMATS = frozenset({"pubmed-xml", "csv", *_RECORD_STARTS})
 
 
-def _widen(connection: Any) -> None:
-    """Let a child write a chunk or two ahead instead of waiting for its turn to be read
-    (a pipe holds 64 KB by default; a chunk's records are several hundred KB)."""
-    with suppress(ImportError, AttributeError, OSError):  # not Linux, or above pipe-max-size
-        import fcntl
+@dataclass(frozen=True)
+class _Chunk:
+    """Records of a file to read in a worker: the text of whole records (`header` first)."""
 
-        fcntl.fcntl(connection.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+    fmt: str
+    path: Path
+    source: str | None
+    column_map: dict[str, str] | None
+    text: str
+    header: str = ""
 
 
-def _read_share_and_send(sender: Any, path: Path, source: str | None, share: int,
-                         shares: int) -> None:
-    """In a child: ("items", [...]) for each chunk of its share, then ("done", None); or
-    ("fallback", None) as soon as the chunked reading cannot go on."""
-    from litreview.importers.pubmed_xml import read_share
+@dataclass
+class _Read:
+    """What a worker read from a chunk: its items, and the error that stopped it, if any."""
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it ends us
+    items: list[EncodedRecord | ParseError]
+    stop: ParseError | None = None
+    lines: int = 0
+
+
+def _workers_pay(path: Path, fmt: str) -> bool:
+    """Big enough, a format that can be cut, and workers to be had (fork is safe here)."""
+    return (fmt in _CHUNKED_FORMATS and parallel.can_fork() and parallel.usable_cores() >= 2
+            and path.stat().st_size >= WORKERS_MIN_BYTES)
+
+
+def _read_by_workers(path: Path, fmt: str, source: str | None, column_map: dict[str, str] | None
+                     ) -> Iterator[EncodedRecord | Record | ParseError]:
+    """The file's items as open_file's reader gives them, read by workers."""
+    processes = parallel.usable_cores()
     try:
-        with fewer_collections():
-            for items in read_share(path, source, share, shares):
-                sender.send(("items", [item if isinstance(item, ParseError) else encode_record(item)
-                                       for item in items]))
-        sender.send(("done", None))
-    except Exception:  # noqa: BLE001 - the parent reads the file itself and reports what is wrong
-        sender.send(("fallback", None))
-    finally:
-        sender.close()
+        if fmt == "pubmed-xml":
+            yield from _pubmed_by_workers(path, source, processes)
+        else:
+            yield from _text_by_workers(_text_chunks(path, fmt, source, column_map), processes)
+    except BrokenProcessPool:  # killed from outside (out of memory?): nothing is stored
+        raise ParseError("a process reading the file ended unexpectedly", file=str(path)) from None
 
 
-def _picklable(exc: Exception) -> Exception:
+def _text_by_workers(chunks: Iterable[_Chunk], processes: int) -> Iterator[EncodedRecord | ParseError]:
+    items_before = lines_before = 0
+    for read in parallel.ordered_map(_read_chunk, chunks, processes):
+        for item in read.items:
+            if isinstance(item, ParseError):
+                _renumber(item, items_before, lines_before)
+            yield item
+        if read.stop is not None:
+            raise _renumber(read.stop, items_before, lines_before)
+        items_before += len(read.items)
+        lines_before += read.lines
+
+
+def _renumber(error: ParseError, items_before: int, lines_before: int) -> ParseError:
+    if isinstance(error.record, int):
+        error.record += items_before
+    if error.line is not None:
+        error.line += lines_before
+    return error
+
+
+def _read_chunk(chunk: _Chunk) -> _Read:
+    """In a worker: the chunk's items, read by the format's importer from a file of its own."""
+    read = _Read([], lines=chunk.text.count("\n"))
+    with tempfile.TemporaryDirectory(prefix="litreview-chunk-") as folder:
+        piece = Path(folder) / chunk.path.name
+        piece.write_text(chunk.header + chunk.text, encoding="utf-8")
+        try:
+            items, name, _ = open_file(piece, chunk.fmt, chunk.source, chunk.column_map)
+            for item in _guarded(items, piece, name):
+                read.items.append(_as_read_here(item, chunk.path)
+                                  if isinstance(item, ParseError) else encode_record(item))
+        except ParseError as exc:
+            read.stop = _as_read_here(exc, chunk.path)
+    return read
+
+
+def _as_read_here(error: ParseError, path: Path) -> ParseError:
+    """An error read from a chunk's file, as if read from the whole file, less the lines and
+    records of the chunks before it (the caller adds them; the header's lines are the file's
+    first lines in both)."""
+    error.file = str(path)
+    return error
+
+
+def _text_chunks(path: Path, fmt: str, source: str | None,
+                 column_map: dict[str, str] | None) -> Iterator[_Chunk]:
+    """The file's text cut into chunks of whole records (see above)."""
+    header = ""
+    carry = ""
+    with open(path, encoding=file_encoding(path), errors="replace", newline="") as handle:
+        while block := handle.read(CHUNK_CHARACTERS):
+            carry += block
+            if fmt == "csv" and not header:
+                cut = _after_csv_row(carry, first=True)
+                if not cut:
+                    continue
+                header, carry = carry[:cut], carry[cut:]
+            cut = _after_csv_row(carry) if fmt == "csv" else _before_last_record(carry, fmt)
+            if cut:
+                yield _Chunk(fmt, path, source, column_map, carry[:cut], header)
+                carry = carry[cut:]
+    if carry.strip():
+        yield _Chunk(fmt, path, source, column_map, carry, header)
+
+
+def _before_last_record(text: str, fmt: str) -> int:
+    """Where the last record that starts in `text` starts (its line's first character); 0 if
+    none but the first."""
+    return max(text.rfind(start) + 1 for start in _RECORD_STARTS[fmt])
+
+
+def _after_csv_row(text: str, first: bool = False) -> int:
+    """Just after the last (or first) line end in `text` outside quotes: an even number of
+    quote characters before it (a quote inside a cell is written twice). 0 if there is none."""
+    if first:
+        at = text.find("\n")
+        while at >= 0 and text.count('"', 0, at) % 2:
+            at = text.find("\n", at + 1)
+        return at + 1
+    at = text.rfind("\n")
+    while at >= 0 and text.count('"', 0, at) % 2:
+        at = text.rfind("\n", 0, at)
+    return at + 1
+
+
+def _pubmed_by_workers(path: Path, source: str | None, processes: int
+                       ) -> Iterator[EncodedRecord | Record | ParseError]:
+    """PubMed XML, a chunk document per worker task. Whatever the chunks cannot be trusted with
+    (an odd prolog, XML that is not well-formed) is read in this process from the start, the
+    records already given skipped, so errors are found and reported as when reading here."""
+    from litreview.importers.pubmed_xml import read
+
+    given = 0
     try:
-        pickle.dumps(exc)
-    except Exception:  # noqa: BLE001
-        return RuntimeError(f"{type(exc).__name__}: {exc}")
-    return exc
+        with open(path, "rb") as raw, _maybe_gunzip(raw) as stream:
+            documents = ((document, path, source) for document in chunk_documents(stream))
+            for items in parallel.ordered_map(_read_pubmed_document, documents, processes):
+                for item in items:
+                    given += 1
+                    if isinstance(item, ParseError):
+                        item.record = given
+                    yield item
+        return
+    except NotChunkable:
+        pass
+    for number, read_here in enumerate(read(path, source)):
+        if number >= given:
+            yield read_here
+
+
+def _read_pubmed_document(work: tuple[bytes, Path, str | None]) -> list[EncodedRecord | ParseError]:
+    """In a worker: one chunk document's records, encoded for the store."""
+    from litreview.importers.pubmed_xml import read_document
+
+    document, path, source = work
+    return [item if isinstance(item, ParseError) else encode_record(item)
+            for item in read_document(document, path, source)]
+
+
+@contextmanager
+def _maybe_gunzip(raw: IO[bytes]) -> Iterator[IO[bytes]]:
+    if raw.read(2) != b"\x1f\x8b":
+        raw.seek(0)
+        yield raw
+        return
+    raw.seek(0)
+    with gzip.GzipFile(fileobj=raw, mode="rb") as unpacked:
+        yield unpacked  # type: ignore[misc]

@@ -1,26 +1,47 @@
-"""CPU-bound work split across the machine's cores: dedup's normalising and pair scoring; the
-cores and fork checks that imports use to read big files in child processes.
+"""CPU-bound work spread over the machine's cores, one way: a pool of worker processes.
 
-The work is cut into contiguous slices: this process does the first, forked children the others.
-Children inherit the data (a 100,000-record library's signatures) instead of receiving it
-pickled, which would cost more than the scoring it shares out; only their results come back
-pickled. Where fork is not safe to use (Windows, macOS), everything runs here.
+- `ordered_map(func, items, processes)`: func(item) for each item, computed by worker processes
+  while the caller uses the results, in the order of `items`. Imports read big files this way,
+  a chunk of whole records per item, while this process stores what comes back.
+- `map_slices(func, items, processes)`: func over contiguous slices of a list, for dedup's
+  normalising and pair scoring. This process does the first slice.
+
+Both are concurrent.futures.ProcessPoolExecutor with the fork start method, only where fork is
+safe (Linux, no other thread running); elsewhere everything runs in this process. Forked workers
+start in milliseconds, re-import nothing and inherit what the pool is given at its start (a
+100,000-record library's signatures) without pickling it.
+
+A worker never outlives this process: it asks Linux to kill it when its parent dies
+(PR_SET_PDEATHSIG), so a `kill -9` of an import leaves nothing behind; it ignores Ctrl-C, which
+is this process's to handle (it stops the pool).
 """
 
 from __future__ import annotations
 
-import multiprocessing
+import ctypes
+import gc
 import os
+import signal
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
+from multiprocessing import get_context
 from typing import Any, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 MAX_PROCESSES = 4
-_inherited: tuple[Callable[[Sequence[Any]], Any], Sequence[Any]] | None = None
+IN_FLIGHT_PER_PROCESS = 2
+"""Items handed to the pool ahead of the one the caller waits for, per worker: enough to keep
+every worker busy, few enough to keep memory flat."""
+WORKER_GC_THRESHOLD = 50_000
+"""Workers build many small acyclic objects (records) and keep them until they are returned:
+CPython's default young-generation pass every 700 allocations rescans them again and again."""
+_PR_SET_PDEATHSIG = 1
 
 
 def usable_cores() -> int:
@@ -49,26 +70,88 @@ def slices(length: int, parts: int) -> list[tuple[int, int]]:
     return bounds
 
 
+def ordered_map(func: Callable[[T], R], items: Iterable[T], processes: int) -> Iterator[R]:
+    """func(item) for each of `items`, in their order, by up to `processes` worker processes.
+
+    `items` is read only as fast as results are taken (a few per worker ahead), so a file's
+    chunks are not all in memory at once. `func` and the items are pickled to the workers (a
+    module-level function; bytes or strings are cheap). A worker's exception is raised here,
+    where its result would have been; stopping early cancels what has not started.
+    """
+    processes = max(0, min(processes, MAX_PROCESSES))
+    if processes == 0 or not can_fork():
+        yield from map(func, items)
+        return
+    with _pool(processes) as pool:
+        pending: deque[Future[R]] = deque()
+        for item in items:
+            pending.append(pool.submit(func, item))
+            if len(pending) > processes * IN_FLIGHT_PER_PROCESS:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
 def map_slices(func: Callable[[Sequence[T]], R], items: Sequence[T], processes: int) -> list[R]:
     """func over `processes` contiguous slices of items, results in slice order. The first slice
-    runs in this process; a child's exception is raised here."""
-    global _inherited
+    runs in this process; the workers inherit `func` and `items` when they are forked (not
+    pickled); only the slices' results come back pickled. A worker's exception is raised here."""
     processes = max(1, min(processes, MAX_PROCESSES, len(items)))
     if processes == 1 or not can_fork():
         return [func(items)]
-    bounds = slices(len(items), processes)
-    _inherited = (func, items)
+    (start, stop), *others = slices(len(items), processes)
+    with _pool(processes - 1, _keep_work, (func, items)) as pool:
+        pending = [pool.submit(_run_slice, *bounds) for bounds in others]
+        first = func(items[start:stop])
+        return [first] + [result.result() for result in pending]
+
+
+@contextmanager
+def _pool(processes: int, initializer: Callable[..., None] | None = None,
+          initargs: tuple[Any, ...] = ()) -> Iterator[ProcessPoolExecutor]:
+    """A pool of forked workers; leaving the block (also by an exception, or a generator that
+    is closed early) cancels the work not started and waits for the rest."""
+    pool = ProcessPoolExecutor(processes, mp_context=get_context("fork"),
+                               initializer=_start_worker, initargs=(os.getpid(), initializer, initargs))
     try:
-        with multiprocessing.get_context("fork").Pool(processes - 1) as pool:  # forks here
-            pending = [pool.apply_async(_run_inherited, bound) for bound in bounds[1:]]
-            start, stop = bounds[0]
-            first = func(items[start:stop])
-            return [first] + [result.get() for result in pending]
+        yield pool
     finally:
-        _inherited = None
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _run_inherited(start: int, stop: int) -> Any:
-    assert _inherited is not None, "map_slices sets the work before it forks"
-    func, items = _inherited
+def _start_worker(parent: int, initializer: Callable[..., None] | None,
+                  initargs: tuple[Any, ...]) -> None:
+    """In each worker, first: die with the parent, leave Ctrl-C to it, collect garbage less often."""
+    die_with_parent(parent)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    gc.set_threshold(WORKER_GC_THRESHOLD, *gc.get_threshold()[1:])
+    if initializer is not None:
+        initializer(*initargs)
+
+
+def die_with_parent(parent: int) -> None:
+    """Ask Linux to SIGKILL this process when the process that forked it ends, however it ends
+    (kill -9 included); and end now if that has already happened."""
+    if sys.platform == "linux":
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):  # no prctl: the pool's own checks remain
+            pass
+    if os.getppid() != parent:  # the parent died before the request was made
+        os._exit(1)
+
+
+_work: tuple[Callable[[Sequence[Any]], Any], Sequence[Any]] | None = None
+"""map_slices' function and list, in a worker: set once by the pool's initializer."""
+
+
+def _keep_work(func: Callable[[Sequence[Any]], Any], items: Sequence[Any]) -> None:
+    global _work
+    _work = (func, items)
+
+
+def _run_slice(start: int, stop: int) -> Any:
+    assert _work is not None, "the worker's initializer keeps the work"
+    func, items = _work
     return func(items[start:stop])

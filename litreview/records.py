@@ -293,3 +293,12 @@ def normalise(record: Record) -> Record:
         if not author.initials and author.given:
             author.initials = initials_of(author.given)
     return record
+
+
+RETRACTED_TYPE = "Retracted Publication"
+
+
+def is_retracted(record: Record) -> bool:
+    """A record PubMed marks as retracted (its publication type, or a RetractionIn link)."""
+    return RETRACTED_TYPE in record.publication_types or any(
+        c.type == "RetractionIn" for c in record.corrections)

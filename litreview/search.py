@@ -17,6 +17,7 @@ from litreview.pubmed.client import EntrezClient, SearchResult
 from litreview.queries import SavedSearch
 from litreview.records import Record
 from litreview.store import Library
+from litreview.store import watch as watch_store
 
 PUBMED = "PubMed"
 Progress = Callable[[str, int, int], None]
@@ -152,6 +153,11 @@ def update(library: Library, searches: list[SavedSearch], client: EntrezClient,
     return result
 
 
+def _events(library: Library, run_id: int) -> list[dict[str, Any]]:
+    return [{k: e[k] for k in ("kind", "pmid", "title", "status", "detail")}
+            for e in watch_store.events(library, run_id)]
+
+
 def search_report(library: Library) -> list[dict[str, Any]]:
     """The PRISMA-S log: every search run and import, oldest first."""
     rows = []
@@ -168,5 +174,6 @@ def search_report(library: Library) -> list[dict[str, Any]]:
             "count_retrieved": run["count_retrieved"], "count_new": run["count_new"],
             "missing": len(run["missing"] or []), "error": run["error"],
             "warnings": run["warnings"] or [],
+            **({"events": _events(library, run["id"])} if run["kind"] == "watch" else {}),
         })
     return rows

@@ -24,7 +24,7 @@ from typing import Any
 
 from litreview.errors import SettingError
 
-FEATURES = ("litreview.screening.decisions", "litreview.prisma")
+FEATURES = ("litreview.screening.decisions", "litreview.prisma", "litreview.watch")
 
 
 def _text(value: str) -> str:

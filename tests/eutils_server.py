@@ -36,8 +36,13 @@ EFETCH_HEAD = (
 
 def article_xml(pmid: str, day: date, title: str | None = None, *, journal: str = "European spine journal",
                 iso: str = "Eur Spine J", volume: str | None = None, pages: str | None = None,
-                author: str = "Haidar", doi: str | None = None, references: list[str] | None = None) -> str:
-    """A small but real-shaped PubmedArticle (with a ReferenceList when `references` is given)."""
+                author: str = "Haidar", doi: str | None = None, references: list[str] | None = None,
+                issue: str = "2", publication_types: tuple[str, ...] = ("Journal Article",),
+                corrections: tuple[tuple[str, str, str], ...] = (), revised: date | None = None,
+                status: str = "ppublish") -> str:
+    """A small but real-shaped PubmedArticle: a ReferenceList when `references` is given;
+    `corrections` are CommentsCorrections (RefType, RefSource, PMID); `revised` is DateRevised (a
+    newer version of a record carries a newer one)."""
     title = title or f"Extramedullary hematopoiesis case {pmid}"
     volume = volume or str(day.year % 50 + 1)
     pages = pages or f"{int(pmid) % 900 + 1}-9"
@@ -45,20 +50,31 @@ def article_xml(pmid: str, day: date, title: str | None = None, *, journal: str 
     reference_list = "" if references is None else "<ReferenceList>" + "".join(
         f"<Reference><Citation>Reference {r}.</Citation><ArticleIdList><ArticleId IdType=\"pubmed\">{r}"
         "</ArticleId></ArticleIdList></Reference>" for r in references) + "</ReferenceList>"
+    types = "".join(f"<PublicationType>{escape(kind)}</PublicationType>" for kind in publication_types)
+    comments = "" if not corrections else "<CommentsCorrectionsList>" + "".join(
+        f'<CommentsCorrections RefType="{kind}"><RefSource>{escape(source)}</RefSource>'
+        f'<PMID Version="1">{linked}</PMID></CommentsCorrections>' for kind, source, linked in corrections
+    ) + "</CommentsCorrectionsList>"
+    revised_xml = "" if revised is None else (
+        f"<DateRevised><Year>{revised.year}</Year><Month>{revised.month:02d}</Month>"
+        f"<Day>{revised.day:02d}</Day></DateRevised>")
+    issue_xml = f"<Issue>{issue}</Issue>" if issue else ""
+    pages_xml = f"<Pagination><MedlinePgn>{pages}</MedlinePgn></Pagination>" if pages != "-" else ""
     return (
         f'<PubmedArticle><MedlineCitation Status="MEDLINE" Owner="NLM"><PMID Version="1">{pmid}</PMID>'
-        f'<Article PubModel="Print"><Journal><ISSN IssnType="Print">0940-6719</ISSN>'
-        f'<JournalIssue CitedMedium="Internet"><Volume>{volume}</Volume><Issue>2</Issue>'
+        f'{revised_xml}<Article PubModel="Print"><Journal><ISSN IssnType="Print">0940-6719</ISSN>'
+        f'<JournalIssue CitedMedium="Internet"><Volume>{volume}</Volume>{issue_xml}'
         f"<PubDate><Year>{day.year}</Year><Month>{day:%b}</Month><Day>{day.day:02d}</Day></PubDate>"
         f"</JournalIssue><Title>{escape(journal)}</Title><ISOAbbreviation>{escape(iso)}"
         f"</ISOAbbreviation></Journal><ArticleTitle>{escape(title)}</ArticleTitle>"
-        f"<Pagination><MedlinePgn>{pages}</MedlinePgn></Pagination>"
+        f"{pages_xml}"
         f'<Abstract><AbstractText Label="BACKGROUND">Paraspinal masses in thalassemia.</AbstractText>'
         f"</Abstract><AuthorList><Author><LastName>{escape(author)}</LastName><ForeName>Rachid</ForeName>"
-        f"<Initials>R</Initials></Author></AuthorList><Language>eng</Language></Article>"
+        f"<Initials>R</Initials></Author></AuthorList><Language>eng</Language>"
+        f"<PublicationTypeList>{types}</PublicationTypeList></Article>{comments}"
         f'</MedlineCitation><PubmedData><ArticleIdList><ArticleId IdType="pubmed">{pmid}</ArticleId>'
         f'<ArticleId IdType="doi">{escape(doi)}</ArticleId></ArticleIdList>'
-        f"<PublicationStatus>ppublish</PublicationStatus>{reference_list}</PubmedData></PubmedArticle>\n"
+        f"<PublicationStatus>{status}</PublicationStatus>{reference_list}</PubmedData></PubmedArticle>\n"
     )
 
 

@@ -142,8 +142,8 @@ def test_retracted_and_corrected_studies_are_flagged(records):
                                     Correction("ErratumIn", "Lancet. 2019;1:9")],
                        source_db="PubMed", source_key="9", id=9)
     [ref] = format_references([retracted], "ama")
-    assert ref.flags == ["RETRACTED", "corrected (erratum published)"]
-    assert "[RETRACTED] [corrected (erratum published)]" in render([ref])
+    assert ref.flags == ["Retracted", "corrected (erratum published)"]
+    assert "[Retracted] [corrected (erratum published)]" in render([ref])
 
 
 @pytest.mark.shared_data

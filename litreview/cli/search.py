@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from litreview import dedup
+from litreview import dedup, settings
 from litreview.cli._group import Review, cli, pass_review
 from litreview.errors import LitreviewError
 from litreview.pubmed.client import EntrezClient
@@ -28,6 +28,7 @@ from litreview.validation import (
     known_from_pmids,
     known_from_records,
 )
+from litreview.watch import WatchResult, digest, watch
 
 
 def _summary_line(summary: RunSummary) -> str:
@@ -120,24 +121,37 @@ def search(review: Review, name: str | None, checked: str | None, term: str | No
 
 
 @cli.command("update")
-@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors (for cron).")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors and watch events (for cron).")
 @click.option("--no-dedup", is_flag=True, help="Do not compare the new records against the library.")
+@click.option("--no-watch", is_flag=True, help="Do not re-fetch the screened-in studies' PubMed records.")
+@click.option("--report", "report_fmt", type=click.Choice(["md"]),
+              help="Also write a digest of the night (new records, duplicates, events) to -o.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="With --report.")
+@click.option("--fail-on", "fail_on", type=click.Choice(["retraction"]),
+              help="Exit non-zero when a screened-in study was retracted (so cron mails it).")
 @pass_review
-def update_command(review: Review, quiet: bool, no_dedup: bool) -> None:
+def update_command(review: Review, quiet: bool, no_dedup: bool, no_watch: bool, report_fmt: str | None,
+                   output: Path | None, fail_on: str | None) -> None:
     """Run every saved search incrementally: fetch and mark new only what the library lacks,
-    then compare the new records against the library (dedup) so each study is screened once."""
+    then compare the new records against the library (dedup) so each study is screened once, and
+    re-fetch the screened-in studies to report retractions, errata, concerns, updates and new
+    citations (a living review's watch)."""
+    if report_fmt and output is None:
+        raise click.UsageError("--report md needs -o FILE")
     searches = load_queries(review.queries_dir)
     if not searches:
         raise LitreviewError(f"no saved searches in {review.queries_dir}/ (one TOML file per search)")
     _warn_without_email(quiet)
+    client = EntrezClient()
     with _progress(not quiet) as progress:
-        result = update(review.library, searches, EntrezClient(), progress)
+        result = update(review.library, searches, client, progress)
     if result.interrupted and not quiet:
         click.echo(f"{result.interrupted} interrupted earlier run(s) marked; resuming", err=True)
     for summary in result.summaries:
         if not quiet:
             click.echo(_summary_line(summary))
             _echo_warnings(summary)
+    merged = None
     if not no_dedup and any(s.count_new for s in result.summaries):
         before = sc.screening_snapshot(review.library)
         merged = dedup.run(review.library)
@@ -145,9 +159,30 @@ def update_command(review: Review, quiet: bool, no_dedup: bool) -> None:
             click.echo(f"dedup: {merged.compared} new records compared, {merged.merged} merged duplicates "
                        f"in the library, {merged.queued} pairs queued for review")
         _say_screening_changes(sc.screening_changes(review.library, before, "update"), quiet)
+    watched = None if no_watch else _watch(review, client, quiet)
+    if report_fmt and output is not None:
+        output.write_text(digest(review.library, result.summaries, merged.merged if merged else 0, watched),
+                          encoding="utf-8")
     if result.failures:
         details = "\n".join(f"  {name}: {message}" for name, message in result.failures)
         raise LitreviewError(f"{len(result.failures)} of {len(searches)} searches failed:\n{details}")
+    if fail_on == "retraction" and watched and watched.retracted():
+        pmids = ", ".join(f"pmid:{e.pmid}" for e in watched.retracted())
+        raise LitreviewError(f"{len(watched.retracted())} screened-in studies retracted: {pmids}")
+
+
+def _watch(review: Review, client: EntrezClient, quiet: bool) -> WatchResult:
+    if settings.value(review.library, "watch.crossref") == "on" and not quiet:
+        click.echo("Note: watch.crossref is on, but Crossref lookups are not built in this version; "
+                   "only records with a PMID are watched", err=True)
+    with review.library.update_lock():
+        watched = watch(review.library, client)
+    for event in watched.events:
+        click.echo(event.line())
+    if not quiet:
+        click.echo(f"watch: {watched.watched} screened-in studies re-fetched, {len(watched.events)} changes"
+                   + (f", {watched.unwatched} without a PMID not watched" if watched.unwatched else ""))
+    return watched
 
 
 def _say_screening_changes(changes: sc.ClusterChanges, quiet: bool) -> None:

@@ -7,7 +7,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from litreview.dedup.normalise import Sig
-from litreview.dedup.rules import Rule, fields_shifted, hard_conflict, pages_differ
+from litreview.dedup.rules import (
+    Rule,
+    WeakField,
+    hard_conflict,
+    outweighed,
+    title_similarity,
+    veto,
+    weak_contradictions,
+)
 
 
 def cluster(sigs: dict[int, Sig], duplicates: Iterable[tuple[int, int]],
@@ -51,15 +59,16 @@ def _support(sigs: dict[int, Sig], pair: tuple[int, int]) -> int:
 def citation_conflict(a: Sig, b: Sig) -> Rule | None:
     """Two members of a cluster whose citations contradict: joined through a third record, they
     would make the cluster hold two publications (two articles of one team in one issue, both
-    matching the same record without a title)."""
-    if a.volume and b.volume and a.volume != b.volume:
-        return Rule.DIFFERENT_VOLUMES
-    if (a.volume and a.volume == b.volume and a.issue and b.issue and a.issue != b.issue
-            and not a.page and not b.page):
-        return Rule.DIFFERENT_ISSUES
-    if a.volume and a.volume == b.volume and pages_differ(a, b) and not fields_shifted(a, b):
-        return Rule.DIFFERENT_PAGES_SAME_VOLUME
-    return None
+    matching the same record without a title). Pages keep records apart within one volume. One weak field
+    that disagrees where title, authors, year and journal agree is no contradiction (outweighed):
+    such a pair is one publication, whether the rules met it directly or through a third record."""
+    differing = weak_contradictions(a, b, pages=True)
+    same_volume = bool(a.volume and a.volume == b.volume)
+    vetoing = [field for field in differing if field is not WeakField.PAGES or same_volume]
+    vetoed = veto(a, b, vetoing, pages_rule=Rule.DIFFERENT_PAGES_SAME_VOLUME)
+    if vetoed and len(differing) == 1 and outweighed(a, b, differing[0], title_similarity(a, b)):
+        return None
+    return vetoed
 
 
 def _clusters_conflict(xs: list[int], ys: list[int], sigs: dict[int, Sig],

@@ -52,6 +52,9 @@ class Sig:
     recurring: bool = False
     main_title: str = ""
     unlabelled_title: str = ""
+    supplement: str | None = None
+    article_number: bool = False
+    group_author: bool = False
 
     def __reduce__(self) -> tuple[type[Sig], tuple[Any, ...]]:
         """Pickled as its field values, as signatures made in a child process come back: half
@@ -106,12 +109,18 @@ INTERVIEW_NOTE = re.compile(r"(?<=[.?!])\s*Interview by [A-Z].*$")
 """MEDLINE titles an interview 'Title? Interview by Jane Doe.'; other databases give the title alone."""
 
 
+REVIEW_NOTE = re.compile(r"\s*\[review\]\.?\s*(?:\[\d+ refs?\]\.?\s*)?$", re.I)
+"""Ovid MEDLINE marks a review in its title: 'Title. [Review] [31 refs]'."""
+
+
 def without_title_notes(title: str) -> str:
-    """The title without the notes a database appends (TITLE_NOTE, INTERVIEW_NOTE). Each regex
-    runs only on titles holding the mark it starts with: scanning every title for them cost a
-    tenth of dedup's time on 100,000 records."""
+    """The title without the notes a database appends (TITLE_NOTE, REVIEW_NOTE, INTERVIEW_NOTE).
+    Each regex runs only on titles holding the mark it starts with: scanning every title for them
+    cost a tenth of dedup's time on 100,000 records."""
     if "[" in title or "<" in title:
         title = TITLE_NOTE.sub("", title)
+        if "]" in title:
+            title = REVIEW_NOTE.sub("", title)
     if "Interview by " in title:
         title = INTERVIEW_NOTE.sub("", title)
     return title
@@ -257,11 +266,19 @@ MONTH_NUMBER = {m: n for n, m in enumerate(("jan", "feb", "mar", "apr", "may", "
 SPREADSHEET_DATE = re.compile(r"^\s*(?:(\d{1,2})-([A-Za-z]{3})|([A-Za-z]{3})-(\d{1,2}))\s*$")
 
 
+GARBLED_PAGES = re.compile(r"^\s*[A-Za-z]+\.?\s*[-\u2013]\s*\d+\s*$")
+"""A range whose first page became letters: 'Suppl-58' for 'S55-S58' (a spreadsheet's or a
+database's mangling), 't-6' for '411-416'. Such a field says nothing about the pages."""
+
+
 def usable_pages(pages: str | None) -> str | None:
     """Pages a spreadsheet turned into a date are read back ('21-Apr' was 4-21, '01-Jun' was 1-6);
-    None for any other page field with a month in it."""
-    if not pages or not MONTHS.search(pages):
-        return pages or None
+    None for any other page field with a month in it, and for a garbled range (GARBLED_PAGES)."""
+    if not pages:
+        return None
+    if not MONTHS.search(pages):
+        garbled = pages.lstrip()[:1].isalpha() and GARBLED_PAGES.match(pages)
+        return None if garbled else pages
     found = SPREADSHEET_DATE.match(pages)
     month = MONTH_NUMBER.get((found.group(2) or found.group(3) or "").lower()) if found else None
     if found is None or month is None:
@@ -305,11 +322,51 @@ def leading_number(value: str | None) -> str | None:
     return found.group(1).lstrip("0") or "0" if found else None
 
 
+ARTICLE_NUMBER = re.compile(r"^\s*(?:article\s*(?:no\.?|number)?\s*)?(?:[eE]\d{3,}|a\d{3,}|\d{6,})\s*$")
+
+
+def is_article_number(pages: str | None) -> bool:
+    """An electronic article number in the pages field ('e20431', 'a2210', '104567'): another
+    numbering than printed pages, so it says nothing against a printed range ('1-9', '512-515').
+    An upper-case 'A4912' is a page of a meeting's abstracts (Am J Respir Crit Care Med), which
+    does tell an abstract from the article it became."""
+    return bool(pages) and ARTICLE_NUMBER.match(pages or "") is not None
+
+
 def volume_number(value: str | None, year: int | None) -> str | None:
     """The volume, or None when the field holds the year ('2016', '2015-April'): some databases
-    put the year where the volume goes, which says nothing about the volume."""
+    put the year where the volume goes, which says nothing about the volume. None too for the
+    remains of a supplement number ('1)' from '52(Suppl 1)'): a malformed field counts as missing."""
+    if value and value.rstrip().endswith(")") and "(" not in value:
+        return None
     number = leading_number(value)
     return None if number and year and number == str(year) else number
+
+
+SUPPLEMENT = re.compile(r"\bsuppl\w*\.?\s*(\d+)", re.I)
+
+
+def supplement_number(issue: str | None, volume: str | None) -> str | None:
+    """'1' for issue 'SUPPL. 1' (or volume '52 Suppl 1'): another export of the same abstract may
+    hold it as its volume ('volume 1')."""
+    for value in (issue, volume):
+        if value and "uppl" in value.lower():
+            found = SUPPLEMENT.search(value)
+            if found:
+                return found.group(1).lstrip("0") or "0"
+    return None
+
+
+GROUP_AUTHOR = re.compile(r"\b(?:group|groups|investigators?|consortium|collaborat\w*|committee|network|"
+                          r"society|association|council|task force|writing|working party|study|trial)\b")
+
+
+def is_group_author(author: dict[str, Any]) -> bool:
+    """A group as author ('The XYZ Trial Study Group'), not a person."""
+    if author.get("collective"):
+        return True
+    family = author.get("family") or ""
+    return " " in family.strip() and GROUP_AUTHOR.search(fold(family)) is not None
 
 
 def comparable_doi(value: str | None) -> str | None:
@@ -353,6 +410,9 @@ def signature(row: dict[str, Any]) -> Sig:
         is_pubmed=row["source_db"] == "PubMed",
         main_title=main_title_key(row["title"], venue, title),
         unlabelled_title=unlabelled_title_key(row["title"], title),
+        supplement=supplement_number(row["issue"], row["volume"]),
+        article_number=is_article_number(row["pages"]),
+        group_author=bool(authors) and is_group_author(first),
     )
 
 

@@ -27,6 +27,7 @@ from enum import Enum
 from typing import Any
 
 from rapidfuzz import fuzz
+from rapidfuzz.distance import Levenshtein
 
 from litreview.dedup.normalise import LABEL_YEAR, PART_OF, Sig
 
@@ -95,6 +96,13 @@ class Rule(str, Enum):
     SHORT_TITLE_NO_AUTHORS = "short title, no authors to compare"
     SAME_TITLE_AUTHORS_YEAR_VENUE = "same title, compatible authors, year and venue"
     RECURRING_UNSURE = "recurring title without issue or pages to tell"
+    REVIEW_VERSIONS = "successive versions of a Cochrane review (another year or issue)"
+    SAME_DOI_OTHER_ABSTRACT = "same supplement DOI; abstracts on other pages by other authors"
+    # one weak field outweighed by title, authors, year and journal (WeakField, outweighed)
+    VOLUME_OUTWEIGHED = "same title, authors, year and journal; the volumes disagree"
+    PAGES_OUTWEIGHED = "same title, authors, year, journal and volume; the pages disagree"
+    FIRST_AUTHOR_OUTWEIGHED = ("same title, year, journal and citation; the first author is spelt "
+                               "differently or named as a group")
     # cluster-level contradictions (cluster.citation_conflict)
     DIFFERENT_PAGES_SAME_VOLUME = "same volume, different pages"
 
@@ -233,7 +241,18 @@ def hard_conflict(a: Sig, b: Sig) -> Rule | None:
         return Rule.PREPRINT_AND_JOURNAL
     if a.year and b.year and abs(a.year - b.year) > 1 and not same_issue(a, b):
         return Rule.YEARS_APART
+    if review_versions(a, b):
+        return Rule.REVIEW_VERSIONS
     return None
+
+
+def review_versions(a: Sig, b: Sig) -> bool:
+    """Two records of a Cochrane review in different years or issues are successive versions of
+    it (CD002273.pub2 in 2004, .pub3 in 2005), which issue 6 keeps apart; a DOI tells them apart
+    too, but not every export gives one."""
+    if "cochrane" not in a.venue or "cochrane" not in b.venue:
+        return False
+    return bool((a.year and b.year and a.year != b.year) or (a.issue and b.issue and a.issue != b.issue))
 
 
 def one_article_two_pmids(a: Sig, b: Sig) -> bool:
@@ -438,12 +457,36 @@ def fields_shifted(a: Sig, b: Sig) -> bool:
 
 
 def pages_differ(a: Sig, b: Sig) -> bool:
-    """Both first and last pages disagree (one typo in a range is not a difference)."""
+    """Both first and last pages disagree (one typo in a range is not a difference). Pages of
+    another numbering say nothing either way: an article number against printed pages ('e20431'
+    and '1-9'), a page that is the other's last page ('77' and '76-77'), an article's own
+    pagination from page 1 ('1-8' and '301-308')."""
     if not a.page or not b.page or a.page == b.page or a.page_starts & b.page_starts:
         return False
     if a.last_page and a.last_page == b.last_page:
         return False
-    return not (page_ranges_overlap(a, b) or online_first_pages(a, b))
+    if a.article_number != b.article_number or last_page_only(a, b):
+        return False
+    return not (page_ranges_overlap(a, b) or online_first_pages(a, b) or own_pagination(a, b))
+
+
+def last_page_only(a: Sig, b: Sig) -> bool:
+    """One record gives a single page that is the other's last page: '77' and '76-77' (the page
+    the abstract or the text is on, or the range's end alone)."""
+    return any(x.page and not (x.last_page and x.last_page != x.page) and x.page == y.last_page
+               for x, y in ((a, b), (b, a)))
+
+
+def own_pagination(a: Sig, b: Sig) -> bool:
+    """One range starts at page 1 and has as many pages as the other: the article's own PDF
+    pagination ('1-8') against the issue's ('301-308'). Not when the records name different
+    issues: page 1 of issue 1 is then a real page (and a real other article)."""
+    if not (a.last_page and b.last_page and a.page and b.page):
+        return False
+    if a.issue and b.issue and a.issue != b.issue:
+        return False
+    span_a, span_b = int(a.last_page) - int(a.page), int(b.last_page) - int(b.page)
+    return span_a == span_b > 0 and "1" in (a.page, b.page)
 
 
 def page_ranges_overlap(a: Sig, b: Sig) -> bool:
@@ -479,6 +522,8 @@ def _same_doi(a: Sig, b: Sig, ts: float | None, scores: dict[str, float]) -> Ver
         if authors is not False:
             return Verdict(Decision.DUPLICATE, Rule.SAME_DOI_NO_TITLE, scores)
         return Verdict(Decision.UNCERTAIN, Rule.SAME_DOI_NO_TITLE_OTHER_AUTHORS, scores)
+    if same_doi_other_abstract(a, b, authors):
+        return Verdict(Decision.DISTINCT, Rule.SAME_DOI_OTHER_ABSTRACT, scores)
     if ts >= 0.9:
         return Verdict(Decision.DUPLICATE, Rule.SAME_DOI_AND_TITLE, scores)
     if ts >= 0.6 and authors:
@@ -486,6 +531,12 @@ def _same_doi(a: Sig, b: Sig, ts: float | None, scores: dict[str, float]) -> Ver
     if same_doi_same_team(a, b):
         return Verdict(Decision.DUPLICATE, Rule.SAME_DOI_SAME_TEAM, scores)
     return Verdict(Decision.DISTINCT, Rule.SAME_DOI_OTHER_TITLE, scores)
+
+
+def same_doi_other_abstract(a: Sig, b: Sig, authors: bool | None) -> bool:
+    """A supplement's one DOI on two conference abstracts on other pages by other authors: two
+    abstracts, even under one title, which an export may lump under the supplement's DOI."""
+    return bool((a.conference or b.conference) and authors is False and pages_differ(a, b))
 
 
 def same_doi_same_team(a: Sig, b: Sig) -> bool:
@@ -513,11 +564,147 @@ def same_title_same_issue(a: Sig, b: Sig, ts: float) -> bool:
         and not (a.title_numbers and b.title_numbers and a.title_numbers != b.title_numbers))
 
 
+# -- weak fields: one contradiction lowers the evidence, it does not veto -----------------------
+
+class WeakField(str, Enum):
+    """Citation fields that are often miskeyed, garbled or filled from another numbering: one of
+    them disagreeing does not make two publications when everything strong agrees."""
+
+    VOLUME = "volume"
+    ISSUE = "issue"
+    PAGES = "pages"
+    FIRST_AUTHOR = "first author"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+def volumes_differ(a: Sig, b: Sig) -> bool:
+    """Both volumes given and different, unless one is the other's supplement number: a
+    conference abstract exported once as 'volume 52, issue SUPPL. 1' and once as 'volume 1'."""
+    return bool(a.volume and b.volume and a.volume != b.volume
+                and a.volume != b.supplement and b.volume != a.supplement)
+
+
+def issues_differ(a: Sig, b: Sig) -> bool:
+    """The same volume and different issues."""
+    return bool(a.volume and a.volume == b.volume and a.issue and b.issue and a.issue != b.issue)
+
+
+def weak_contradictions(a: Sig, b: Sig, pages: bool) -> list[WeakField]:
+    """The weak fields on which a pair disagrees, malformed fields counting as missing (see
+    normalise: a supplement number as volume, a garbled range, an article number). Pages are
+    weighed only when asked (`pages`): a year apart, they are an online and a print version's."""
+    found = []
+    if volumes_differ(a, b):
+        found.append(WeakField.VOLUME)
+    if issues_differ(a, b):
+        found.append(WeakField.ISSUE)
+    if pages and pages_differ(a, b) and not fields_shifted(a, b):
+        found.append(WeakField.PAGES)
+    return found
+
+
+def veto(a: Sig, b: Sig, differing: list[WeakField], pages_rule: Rule = Rule.DIFFERENT_PAGES) -> Rule | None:
+    """The contradiction that keeps a pair apart unless outweighed: different volumes; different
+    pages; different issues only when neither record has pages (issue numbers are often
+    miskeyed, and a journal paginated by volume says more by its pages)."""
+    if WeakField.VOLUME in differing:
+        return Rule.DIFFERENT_VOLUMES
+    if WeakField.ISSUE in differing and not a.page and not b.page:
+        return Rule.DIFFERENT_ISSUES
+    if WeakField.PAGES in differing:
+        return pages_rule
+    return None
+
+OUTWEIGHED = {WeakField.VOLUME: Rule.VOLUME_OUTWEIGHED, WeakField.PAGES: Rule.PAGES_OUTWEIGHED,
+              WeakField.FIRST_AUTHOR: Rule.FIRST_AUTHOR_OUTWEIGHED}
+
+
+def outweighed(a: Sig, b: Sig, weak: WeakField, ts: float | None) -> bool:
+    """The one weak field that disagrees (`weak`) is outweighed: the title is the same (0.97, long
+    enough to identify a work, not a recurring column's, with the same numbers), and so are the
+    year, the journal and the author list. Issue 22's misses: a conference abstract exported as
+    'volume 52, issue SUPPL. 1' and as 'volume 2'; 'Pediatric Transplantation' 15, the same
+    abstract on page 22 and page 52; 'Wang, Y' and 'Wan, Y'. Pages count only between two records
+    of the same volume and of the same shape: a single page against a range of several pages is a
+    conference abstract and its article (or an erratum), which stay apart. A year apart is
+    allowed only for pages (online and print), in the same volume. An issue alone is never
+    outweighed: with no pages to tell, it is all that keeps apart two forewords of one special
+    issue ('Special issue on information technologies and knowledge management', 29(1) and 29(2))."""
+    if weak is WeakField.ISSUE or not strongly_alike(a, b, ts):
+        return False
+    same_volume = bool(a.volume and a.volume == b.volume)
+    if a.year != b.year and not (weak is WeakField.PAGES and same_volume):
+        return False
+    if weak is WeakField.FIRST_AUTHOR:
+        return first_author_variant(a, b)
+    if not author_lists_agree(a, b):
+        return False
+    if weak is WeakField.PAGES:
+        return same_volume and same_printing(a, b)
+    return True
+
+
+def same_printing(a: Sig, b: Sig) -> bool:
+    """Pages of one kind: both single pages or both ranges, both in the same supplement or
+    neither, and a conference record against a journal record only on single pages (an abstract
+    exported twice). A supplement paper ('Leukemia 10 Suppl 2, S33-38') and a journal article of
+    one title by one author (10, 1262-1268) are two publications."""
+    if single_page(a) != single_page(b) or a.supplement != b.supplement:
+        return False
+    return a.conference == b.conference or single_page(a)
+
+
+def strongly_alike(a: Sig, b: Sig, ts: float | None) -> bool:
+    """Title, year (within one) and journal agree beyond doubt."""
+    return bool(
+        ts is not None and ts >= 0.97 and min(len(a.title), len(b.title)) >= 20
+        and not (a.recurring or b.recurring) and a.title_numbers == b.title_numbers
+        and a.year and b.year and abs(a.year - b.year) <= 1
+        and venues_compatible(a, b) is True)
+
+
+def single_page(sig: Sig) -> bool:
+    return not (sig.last_page and sig.last_page != sig.page)
+
+
+def author_lists_agree(a: Sig, b: Sig) -> bool:
+    """Compatible first authors, and the shorter list (when it has two authors or more) shares at
+    least half of its family names with the other, two at least: one export may cut the list."""
+    if not authors_compatible(a, b):
+        return False
+    shorter, longer = sorted((a.families, b.families), key=len)
+    if len(shorter) < 2:
+        return True
+    shared = len(set(shorter) & set(longer))
+    return shared >= max(2, (len(shorter) + 1) // 2)
+
+
+def first_author_variant(a: Sig, b: Sig) -> bool:
+    """The first authors disagree as one citation's can: a one-letter typo in the family name
+    ('Wang, Y' and 'Wan, Y'; the rest of the list, if any, agreeing), or a group named instead of
+    its writer ('Smith, J' and 'The XYZ Trial Study Group') on the same volume and page."""
+    if not a.families or not b.families:
+        return False
+    if a.group_author != b.group_author:
+        return bool(a.volume and a.volume == b.volume and a.page and a.page == b.page)
+    x, y = a.families[0], b.families[0]
+    if min(len(x), len(y)) < 3 or Levenshtein.distance(x, y) > 1:
+        return False
+    rest_a, rest_b = a.families[1:], b.families[1:]
+    if rest_a and rest_b and not set(rest_a) & set(rest_b):
+        return False
+    return bool((a.volume and a.volume == b.volume) or (a.page and a.page == b.page))
+
+
 def _by_citation(a: Sig, b: Sig, ts: float, scores: dict[str, float]) -> Verdict:
     authors = authors_compatible(a, b)
     if authors is False:
         if same_title_same_issue(a, b, ts):
             return Verdict(Decision.DUPLICATE, Rule.SAME_TITLE_SAME_ISSUE, scores)
+        if not weak_contradictions(a, b, pages=True) and outweighed(a, b, WeakField.FIRST_AUTHOR, ts):
+            return Verdict(Decision.DUPLICATE, OUTWEIGHED[WeakField.FIRST_AUTHOR], scores)
         return Verdict(Decision.DISTINCT, Rule.FIRST_AUTHORS_DIFFER, scores)
     gap = abs(a.year - b.year) if a.year and b.year else None
     if gap is None and same_issue(a, b):
@@ -530,13 +717,12 @@ def _by_citation(a: Sig, b: Sig, ts: float, scores: dict[str, float]) -> Verdict
         return Verdict(Decision.DISTINCT, Rule.CONFERENCE_OTHER_YEAR, scores)
     same_issue_fields = bool(a.volume and a.page and a.volume == b.volume and a.page == b.page) or (
         not a.volume and not b.volume and same_page_range(a, b))
-    if a.volume and b.volume and a.volume != b.volume:
-        return Verdict(Decision.DISTINCT, Rule.DIFFERENT_VOLUMES, scores)
-    if (a.volume and a.volume == b.volume and a.issue and b.issue and a.issue != b.issue
-            and not a.page and not b.page):
-        return Verdict(Decision.DISTINCT, Rule.DIFFERENT_ISSUES, scores)
-    if gap in (0, None) and pages_differ(a, b) and not fields_shifted(a, b):
-        return Verdict(Decision.DISTINCT, Rule.DIFFERENT_PAGES, scores)
+    differing = weak_contradictions(a, b, pages=gap in (0, None))
+    vetoed = veto(a, b, differing)
+    if vetoed:
+        if len(differing) == 1 and outweighed(a, b, differing[0], ts):
+            return Verdict(Decision.DUPLICATE, OUTWEIGHED[differing[0]], scores)
+        return Verdict(Decision.DISTINCT, vetoed, scores)
     if same_issue_fields and gap in (0, 1) and authors:
         return Verdict(Decision.DUPLICATE, Rule.SAME_PLACE_SIMILAR_TITLE, scores)
     both_conference = a.conference and b.conference and gap == 0

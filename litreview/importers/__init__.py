@@ -10,6 +10,7 @@ Every record leaves `read` normalised and with source_db and source_key set.
 from __future__ import annotations
 
 import codecs
+import functools
 import hashlib
 import importlib
 import pkgutil
@@ -82,26 +83,51 @@ def text_encoding(head: bytes) -> str:
     return "utf-8-sig"
 
 
+@dataclass(frozen=True)
+class FileScan:
+    encoding: str
+    checksum: str
+
+
 def file_encoding(path: Path) -> str:
     """The encoding of a whole text export: UTF-16 by its byte-order mark, else UTF-8 if every
     byte of it is, else Windows-1252 (what Excel and old Windows tools write: 'café', curly
     quotes), else Latin-1. A file whose first 64 KB happened to be ASCII was read as UTF-8 and a
     later 'café' became 'caf\ufffd'; one short enough to fit in them had its last 'é' taken for a
     UTF-8 character cut off."""
+    return file_scan(path).encoding
+
+
+def file_scan(path: Path) -> FileScan:
+    """The file's encoding (file_encoding) and SHA-256, from one read of it. Remembered for the
+    file as it is (path, size, modification time): an import asks for both, at different steps."""
+    stat = path.stat()
+    return _scan(str(path), stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=8)
+def _scan(path: str, size: int, mtime_ns: int) -> FileScan:
+    digest = hashlib.sha256()
     with open(path, "rb") as handle:
-        if handle.read(2) in (b"\xff\xfe", b"\xfe\xff"):
-            return "utf-16"
-        for encoding in ("utf-8-sig", "cp1252"):
-            handle.seek(0)
-            decoder = codecs.getincrementaldecoder(encoding)()
-            try:
-                while block := handle.read(1 << 20):
-                    decoder.decode(block)
-                decoder.decode(b"", final=True)
-            except UnicodeDecodeError:
-                continue
-            return encoding
-    return "latin-1"
+        block = handle.read(1 << 20)
+        utf16 = block.startswith((b"\xff\xfe", b"\xfe\xff"))
+        fits = [] if utf16 else [(name, codecs.getincrementaldecoder(name)())
+                                 for name in ("utf-8-sig", "cp1252")]
+        while block:
+            digest.update(block)
+            fits = [(name, decoder) for name, decoder in fits if _decodes(decoder, block)]
+            block = handle.read(1 << 20)
+    fits = [(name, decoder) for name, decoder in fits if _decodes(decoder, b"", final=True)]
+    encoding = "utf-16" if utf16 else fits[0][0] if fits else "latin-1"
+    return FileScan(encoding, digest.hexdigest())
+
+
+def _decodes(decoder: codecs.IncrementalDecoder, block: bytes, final: bool = False) -> bool:
+    try:
+        decoder.decode(block, final)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 # Order matters: the most specific sniffers first.

@@ -11,7 +11,7 @@ from lxml import etree
 
 from litreview.errors import ParseError
 from litreview.importers import Importer, check, finish, register
-from litreview.pubmed.xml import chunk_share, parse_pubmed_xml
+from litreview.pubmed.xml import document_records, parse_pubmed_xml
 from litreview.records import Record
 
 
@@ -36,16 +36,13 @@ def read(path: Path, source: str | None) -> Iterator[Record | ParseError]:
                          file=str(path))
 
 
-def read_share(path: Path, source: str | None, share: int, shares: int
-               ) -> Iterator[list[Record | ParseError]]:
-    """What `read` gives, for chunks share, share + shares, ... of the file, a list per chunk
-    (litreview.pubmed.xml.chunk_share). Raises NotChunkable where only `read` will do.
-
-    A record's number in the file is not known here: an empty record's ParseError carries
-    none, and whoever puts the shares back in order numbers it.
+def read_document(document: bytes, path: Path, source: str | None) -> list[Record | ParseError]:
+    """What `read` gives for one chunk of a file (litreview.pubmed.xml.chunk_documents), for
+    the processes that read a big file a chunk each. Raises NotChunkable where only `read` will
+    do. A record's number in the file is not known here: an empty record's ParseError carries
+    none, and whoever puts the chunks back in order numbers it.
     """
-    for records in chunk_share(path, share, shares):
-        yield [_finished(record, path, source, None) for record in records]
+    return [_finished(record, path, source, None) for record in document_records(document)]
 
 
 def _finished(record: Record, path: Path, source: str | None, number: int | None

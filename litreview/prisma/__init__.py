@@ -17,8 +17,10 @@ from typing import Any
 
 from litreview import settings
 from litreview.errors import LitreviewError
+from litreview.records import is_retracted
 from litreview.screening.decisions import ScreeningFlow, screening_flow
 from litreview.store import Library, reporting
+from litreview.store import watch as watch_store
 
 settings.declare("prisma.other_methods",
                  "comma-separated sources counted under 'identification of studies via other methods' "
@@ -92,6 +94,8 @@ class Prisma:
     previous_studies: int | None = None
     previous_reports: int | None = None
     other_methods: OtherMethods | None = None
+    retracted_included: list[str] = field(default_factory=list)
+    """Included studies PubMed marks as retracted ('pmid:N title'), listed under the diagram."""
     boxes: dict[str, list[int]] = field(default_factory=dict, repr=False)
 
     @property
@@ -109,6 +113,8 @@ class Prisma:
 
     def as_json(self) -> dict[str, Any]:
         data = {k: v for k, v in vars(self).items() if k != "boxes"}
+        if not self.retracted_included:
+            data.pop("retracted_included")
         if self.previous_studies is None and self.previous_reports is None:
             data.pop("previous_studies")
             data.pop("previous_reports")
@@ -192,6 +198,9 @@ def compute(library: Library) -> Prisma:
     counts.duplicates_removed = len(duplicates)
     counts.reports_included += counts.other_methods.reports_included if counts.other_methods else 0
     counts.studies_included = counts.reports_included
+    included = [*counts.boxes.get("reports_included", []),
+                *counts.boxes.get("other_methods:reports_included", [])]
+    counts.retracted_included = _retracted(library, included)
     counts.previous_studies = settings.value(library, "prisma.previous_studies")
     counts.previous_reports = settings.value(library, "prisma.previous_reports")
     problems = check(counts)
@@ -231,6 +240,17 @@ def _flow_rules(c: Prisma | OtherMethods, included: int, prefix: str) -> list[tu
     ]
 
 
+def _retracted(library: Library, included: list[int]) -> list[str]:
+    """Included studies whose PubMed record (any copy holding the PMID) is marked retracted."""
+    members = watch_store.pubmed_members(library, included)
+    found = []
+    for study in included:
+        record = library.get(members.get(study, (study, ""))[0])
+        if is_retracted(record):
+            found.append(f"{'pmid:' + record.pmid if record.pmid else f'record {study}'} {record.title}")
+    return found
+
+
 def markdown(c: Prisma) -> str:
     """The counts as the template's boxes, in its words."""
     lines = ["# PRISMA 2020 flow", "", "## Identification of studies via databases and registers", "",
@@ -267,6 +287,9 @@ def markdown(c: Prisma) -> str:
     else:
         lines += [f"- Studies included in review: {c.studies_included}",
                   f"- Reports of included studies: {c.reports_included}"]
+    if c.retracted_included:
+        lines += ["", "## Retracted included studies", ""]
+        lines += [f"- {study} [Retracted]" for study in c.retracted_included]
     note = awaiting_note(c)
     return "\n".join(lines + (["", note] if note else [])) + "\n"
 

@@ -1,12 +1,12 @@
 """Streaming parser for PubMed XML (efetch output, MEDLINE/baseline files) into Records.
 
 Memory stays flat in the number of records: a PubmedArticleSet document is cut into chunks of
-whole articles that a background thread parses while the records of the previous chunk are
-made (see "the chunked reading" below); anything else, and any document that the chunked
-reading cannot trust, goes through lxml.iterparse with element clearing, each PubmedArticle /
-PubmedBookArticle turned into a Record as soon as its end tag is read, then dropped. Fields
-are looked up by explicit paths, never by walking every child, so unknown or future elements
-(PubMed's DTD changes every year) are simply ignored.
+whole articles, each parsed and turned into Records in turn (see "the chunked reading" below);
+anything else, and any document that the chunked reading cannot trust, goes through
+lxml.iterparse with element clearing, each PubmedArticle / PubmedBookArticle turned into a
+Record as soon as its end tag is read, then dropped. Fields are looked up by explicit paths,
+never by walking every child, so unknown or future elements (PubMed's DTD changes every year)
+are simply ignored.
 
 A document that is not well-formed (truncated response, HTML error page, MEDLINE text)
 raises ParseError naming the file, line and record; the Entrez client retries on it.
@@ -19,7 +19,6 @@ import gzip
 import re
 import shutil
 import tempfile
-import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
@@ -144,17 +143,13 @@ def _records(
 
 # -- the chunked reading ----------------------------------------------------------------------
 #
-# lxml's iterparse holds the GIL while it parses, and parsing is a third of the cost of a record.
-# etree.fromstring releases it, so the document is cut into standalone <PubmedArticleSet>
-# documents of about _CHUNK_BYTES of whole articles each, and each is parsed on a thread of its
-# own while this thread turns the previous chunk's elements into Records (and a caller stores
-# them). Memory stays flat: at most two chunks are alive (one parsing, one being read).
-#
-# A thread per chunk, not one worker for all: lxml gives each thread its own string dictionary,
-# which every document parsed on that thread shares. Reading a document looks its tag names up
-# in that dictionary (root.iter, find), so a worker parsing the next chunk into the same
-# dictionary would grow it under the reader: now and then a lookup missed and an element was
-# skipped. A chunk's thread has ended before this thread reads its document.
+# A PubmedArticleSet document is cut into standalone <PubmedArticleSet> documents of about
+# _CHUNK_BYTES of whole articles each (chunk_documents), each parsed whole by etree.fromstring
+# (faster than iterparse's events) and dropped once its records are made: memory stays flat. The
+# cut is also what lets a big file be read by several processes, a chunk each
+# (litreview.importing). Anything unusual (a prolog with entities or another encoding, a root
+# other than PubmedArticleSet, XML that is not well-formed) raises NotChunkable, and the document
+# is read by iterparse, which reports errors with the document's own line numbers.
 
 _CHUNK_BYTES = 1 << 20
 _SET_OPEN, _SET_CLOSE = b"<PubmedArticleSet>", b"</PubmedArticleSet>"
@@ -168,90 +163,38 @@ class NotChunkable(Exception):
     """The chunked reading cannot be trusted with this document: read it with iterparse."""
 
 
-class _ChunkParse(threading.Thread):
-    """One chunk parsed on a thread of its own (see above)."""
-
-    def __init__(self, document: bytes) -> None:
-        super().__init__(name="pubmed-xml-parser", daemon=True)
-        self._document: bytes | None = document
-        self._root: Element = None
-        self._error: Exception | None = None
-        self.start()
-
-    def run(self) -> None:
-        try:
-            self._root = _parse_chunk(self._document or b"")
-        except Exception as exc:  # noqa: BLE001 - any failure sends the reader back to iterparse
-            self._error = exc
-        finally:
-            self._document = None
-
-    def root(self) -> Element:
-        self.join()
-        if self._error is not None:
-            raise NotChunkable from self._error
-        root, self._root = self._root, None
-        return root
-
-
-def _parse_chunk(document: bytes) -> Element:
-    return etree.fromstring(document, _chunk_parser())
-
-
 def _chunked_records(stream: IO[bytes]) -> Iterator[Record]:
-    documents = _chunk_documents(stream)
-    parsing = _next_parse(documents)
-    try:
-        while parsing is not None:
-            root = parsing.root()
-            parsing = _next_parse(documents)
-            yield from _root_records(root)
-            del root
-    finally:
-        if parsing is not None:
-            parsing.join()
+    for document in chunk_documents(stream):
+        yield from document_records(document)
 
 
-def _next_parse(documents: Iterator[bytes]) -> _ChunkParse | None:
+def document_records(document: bytes) -> list[Record]:
+    """The records of one chunk (a standalone PubmedArticleSet document of whole articles);
+    NotChunkable if it is not well-formed."""
     try:
-        document = next(documents, None)
-    except Exception as exc:  # noqa: BLE001 - a corrupt gzip block: iterparse reports it
+        root = etree.fromstring(document, _chunk_parser())
+    except Exception as exc:  # noqa: BLE001 - any failure: iterparse reads it and says what is wrong
         raise NotChunkable from exc
-    return None if document is None else _ChunkParse(document)
+    return list(_root_records(root))
 
 
-def chunk_share(path: str | Path, share: int, shares: int) -> Iterator[list[Record]]:
-    """The records of chunks share, share + shares, share + 2 * shares, ... of a PubMed file,
-    one list per chunk, parsed in this thread.
-
-    This is how several processes read one file together (litreview.importing): each cuts
-    the whole file into the same chunks and parses its own share of them; taking one list
-    from each in turn gives the records in file order. Raises NotChunkable wherever
-    parse_pubmed_xml would have to fall back to iterparse (the caller then reads the file
-    with parse_pubmed_xml, which reports any error with the file's own line numbers).
-    """
-    parser = _chunk_parser()
-    name = str(path)
+def chunk_documents(stream: IO[bytes]) -> Iterator[bytes]:
+    """The document cut into standalone PubmedArticleSet documents of whole articles, in order;
+    NotChunkable (at once, or where a gzip stream breaks) if it cannot be cut."""
     try:
-        with _open(path, name) as stream:
-            for number, document in enumerate(_chunk_documents(stream)):
-                if number % shares == share:
-                    yield list(_root_records(etree.fromstring(document, parser)))
+        yield from _chunk_documents(stream)
     except NotChunkable:
         raise
-    except Exception as exc:  # noqa: BLE001 - anything unusual: the caller reads it the careful way
+    except (OSError, EOFError) as exc:  # corrupt gzip: iterparse reports it
         raise NotChunkable from exc
 
 
 def _chunk_documents(stream: IO[bytes]) -> Iterator[bytes]:
-    try:
-        head = stream.read(_CHUNK_BYTES)
-    except (OSError, EOFError) as exc:  # corrupt gzip: iterparse reports it
-        raise NotChunkable from exc
+    head = stream.read(_CHUNK_BYTES)
     at = head.find(_SET_OPEN)
     if at < 0 or not _plain_prolog(head[:at]):
         raise NotChunkable
-    return _article_set_documents(stream, head[at + len(_SET_OPEN):])
+    yield from _article_set_documents(stream, head[at + len(_SET_OPEN):])
 
 
 def _root_records(root: Element) -> Iterator[Record]:

@@ -15,33 +15,15 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from litreview.store.library import Library, utcnow
+from litreview.store.migrations import widen_run_kinds
 
 migrations = Migrations("litreview.chase")
 
-RUN_KINDS_BEFORE = "kind IN ('search', 'import')"
-RUN_KINDS_AFTER = "kind IN ('search', 'import', 'chase', 'check')"
 
 
 @migrations()
 def m001_chase_and_check_runs(db: Database) -> None:
-    """Let runs be chases and search checks.
-
-    SQLite cannot alter a CHECK constraint, and rebuilding `runs` would break the foreign keys
-    that records hold to it. Widening an IN list changes no stored row, so this uses SQLite's
-    documented procedure for such changes (ALTER TABLE, section 7): rewrite the table's SQL in
-    the schema table and bump schema_version, inside the migration's transaction.
-    """
-    sql = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'runs'").fetchone()[0]
-    if RUN_KINDS_BEFORE not in sql:
-        raise RuntimeError("runs table has an unexpected kind constraint; cannot add chase runs")
-    version = db.execute("PRAGMA schema_version").fetchone()[0]
-    db.execute("PRAGMA writable_schema = ON")
-    try:
-        db.execute("UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = 'runs'",
-                   [sql.replace(RUN_KINDS_BEFORE, RUN_KINDS_AFTER)])
-        db.execute(f"PRAGMA schema_version = {int(version) + 1}")
-    finally:
-        db.execute("PRAGMA writable_schema = OFF")
+    widen_run_kinds(db, "chase", "check")
 
 
 @migrations()

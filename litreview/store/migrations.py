@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import re
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
@@ -80,6 +81,30 @@ def m003_settings(db: Database) -> None:
 @core()
 def m004_run_warnings(db: Database) -> None:
     db.execute("ALTER TABLE runs ADD COLUMN warnings TEXT")
+
+
+def widen_run_kinds(db: Database, *kinds: str) -> None:
+    """Let runs be of more kinds (a feature's runs: chases, checks, watches).
+
+    SQLite cannot alter a CHECK constraint, and rebuilding `runs` would break the foreign keys that
+    records and feature tables hold to it. Widening an IN list changes no stored row, so this uses
+    SQLite's documented procedure for such changes (ALTER TABLE, section 7): rewrite the table's SQL
+    in the schema table and bump schema_version, inside the migration's transaction.
+    """
+    sql = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'runs'").fetchone()[0]
+    found = re.search(r"kind IN \(([^)]*)\)", sql)
+    if found is None:
+        raise RuntimeError("the runs table has no kind constraint to widen")
+    known = [k.strip().strip("'") for k in found.group(1).split(",")]
+    wider = ", ".join(f"'{k}'" for k in dict.fromkeys([*known, *kinds]))
+    version = db.execute("PRAGMA schema_version").fetchone()[0]
+    db.execute("PRAGMA writable_schema = ON")
+    try:
+        db.execute("UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = 'runs'",
+                   [sql[: found.start()] + f"kind IN ({wider})" + sql[found.end() :]])
+        db.execute(f"PRAGMA schema_version = {int(version) + 1}")
+    finally:
+        db.execute("PRAGMA writable_schema = OFF")
 
 
 def migration_sets() -> list[Migrations]:

@@ -139,10 +139,14 @@ def all_decisions(library: Library, stage: str | None = None) -> list[dict[str, 
                                     [str(stage)] if stage else []))
 
 
-def cluster_decisions(library: Library, stage: str) -> list[dict[str, Any]]:
-    """Active decisions of a stage with the cluster each record belongs to now ('cluster_id')."""
+def cluster_decisions(library: Library, stage: str | None = None,
+                      active_only: bool = True) -> list[dict[str, Any]]:
+    """Decisions (of a stage; the active ones) with the cluster each record belongs to now
+    ('cluster_id'), oldest first."""
+    where = [clause for clause, wanted in (("d.stage = ?", stage), ("d.undone = 0", active_only)) if wanted]
     return _cluster_rows(library.db.execute(
-        _SELECT_IN_CLUSTERS + " WHERE d.stage = ? AND d.undone = 0 ORDER BY d.id", [str(stage)]))
+        _SELECT_IN_CLUSTERS + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY d.id",
+        [str(stage)] if stage else []))
 
 
 def decisions_in_cluster(library: Library, record_id: int, stage: str) -> list[dict[str, Any]]:
@@ -245,8 +249,16 @@ def record_identifiers(library: Library) -> dict[int, tuple[Any, ...]]:
 
 
 def find_by_source(library: Library, source_db: str | None, source_key: str | None) -> int | None:
+    """The canonical record of the study holding the record with this provenance."""
     row = library.db.execute("SELECT coalesce(canonical_id, id) FROM records"
                              " WHERE source_db = ? AND source_key = ?", [source_db, source_key]).fetchone()
+    return int(row[0]) if row else None
+
+
+def record_by_source(library: Library, source_db: str | None, source_key: str | None) -> int | None:
+    """The record itself with this provenance (merged or not)."""
+    row = library.db.execute("SELECT id FROM records WHERE source_db = ? AND source_key = ?",
+                             [source_db, source_key]).fetchone()
     return int(row[0]) if row else None
 
 
