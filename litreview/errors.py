@@ -13,6 +13,8 @@
     +-- ScreeningError             a screening action the review's rules do not allow
     +-- StyleNotFound              a citation style is neither a known name nor a readable .csl file
     +-- WebError                   the web app cannot do what was asked (unknown reviewer, no link)
+    +-- UnknownSource              a source name (sources rename) matches no records, or clashes
+    +-- RunNotUndoable             a run cannot be undone (unknown, running, undone, or screened)
 
 The CLI turns any LitreviewError into a one-line "Error: ..." and a non-zero exit;
 anything else is a bug and keeps its traceback.
@@ -114,3 +116,12 @@ class StyleNotFound(LitreviewError):
 
 class WebError(LitreviewError):
     """Raised when the web app cannot do what was asked: an unknown reviewer, no link to revoke."""
+
+
+class UnknownSource(LitreviewError):
+    """Raised when a source name matches no records, or a rename would make one record twice."""
+
+
+class RunNotUndoable(LitreviewError):
+    """Raised when a run cannot be undone: unknown, still running, undone already, or some of its
+    records carry screening (decisions, full texts, notes, tags)."""

@@ -16,7 +16,7 @@ from litreview.errors import IncompleteRunError, LitreviewError
 from litreview.pubmed.client import EntrezClient, SearchResult
 from litreview.queries import SavedSearch
 from litreview.records import Record
-from litreview.store import Library
+from litreview.store import Library, catalogue
 from litreview.store import watch as watch_store
 
 PUBMED = "PubMed"
@@ -153,14 +153,22 @@ def update(library: Library, searches: list[SavedSearch], client: EntrezClient,
     return result
 
 
+def count_hits(search: SavedSearch, client: EntrezClient) -> SearchResult:
+    """How many records PubMed finds for the search (with its limits): one esearch, nothing
+    stored or logged, to refine a query before saving it."""
+    return client.esearch(search.term, retmax=0, **search.params())
+
+
 def _events(library: Library, run_id: int) -> list[dict[str, Any]]:
     return [{k: e[k] for k in ("kind", "pmid", "title", "status", "detail")}
             for e in watch_store.events(library, run_id)]
 
 
 def search_report(library: Library) -> list[dict[str, Any]]:
-    """The PRISMA-S log: every search run and import, oldest first."""
+    """The PRISMA-S log: every search run and import, oldest first; an undone run's status says
+    'undone' and its warnings when and how many records were removed."""
     rows = []
+    undone = catalogue.undone_runs(library)
     for run in library.runs():
         params = dict(run["params"] or {})
         slices = params.pop("slices", None)
@@ -170,10 +178,15 @@ def search_report(library: Library) -> list[dict[str, Any]]:
             "limits": params, "date_slices": len(slices) if slices else None,
             "file": run["file"], "checksum": run["checksum"],
             "started_at": run["started_at"], "finished_at": run["finished_at"],
-            "status": run["status"], "count_reported": run["count_reported"],
+            "status": "undone" if run["id"] in undone else run["status"],
+            "count_reported": run["count_reported"],
             "count_retrieved": run["count_retrieved"], "count_new": run["count_new"],
             "missing": len(run["missing"] or []), "error": run["error"],
-            "warnings": run["warnings"] or [],
+            "warnings": (run["warnings"] or []) + _undone_warning(undone.get(run["id"])),
             **({"events": _events(library, run["id"])} if run["kind"] == "watch" else {}),
         })
     return rows
+
+
+def _undone_warning(undone: tuple[str, int] | None) -> list[str]:
+    return [] if undone is None else [f"undone at {undone[0]}: {undone[1]} records removed"]

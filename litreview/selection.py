@@ -1,24 +1,25 @@
-"""Which records a command works on, by status name.
+"""Which records a command works on: by status name, words and source.
 
-Library statuses map to a WHERE clause over `records`; screening statuses (included, excluded,
-maybe, unscreened, conflict) come from the screening state machine, which decides them.
+Library statuses (all, unique, new) are filters the store answers; screening statuses (included,
+excluded, maybe, unscreened, conflict) come from the screening state machine, which decides them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from litreview.errors import LitreviewError
 from litreview.records import Record
 from litreview.screening.decisions import STATUSES as SCREENING
 from litreview.screening.decisions import ids_with_status
+from litreview.screening.status import RecordState
 from litreview.store import Library
+from litreview.store.catalogue import RecordFilter, find_records
 
-STATUSES: dict[str, tuple[str | None, list[Any]]] = {
-    "all": (None, []),
-    "unique": ("canonical_id IS NULL", []),  # one record per publication after dedup
-    "new": ("is_new = 1", []),
+STATUSES: dict[str, RecordFilter] = {
+    "all": RecordFilter(),
+    "unique": RecordFilter(unique=True),  # one record per publication after dedup
+    "new": RecordFilter(new=True),
 }
 
 
@@ -26,19 +27,32 @@ def status_names() -> list[str]:
     return [*STATUSES, *SCREENING]
 
 
-def where_for(status: str) -> tuple[str | None, list[Any]]:
-    """The WHERE clause and parameters for a status name."""
+def filter_for(status: str, words: Sequence[str] = (), source: str | None = None) -> RecordFilter:
+    """The store filter for a library status name, narrowed by words and source."""
     try:
-        where, params = STATUSES[status]
+        base = STATUSES[status]
     except KeyError:
-        raise LitreviewError(
-            f"unknown status {status!r} (known: {', '.join(STATUSES)})") from None
-    return where, list(params)
+        raise LitreviewError(f"unknown status {status!r} (known: {', '.join(status_names())})") from None
+    return RecordFilter(unique=base.unique, new=base.new, words=[w for w in words if w], source_db=source)
 
 
-def select(library: Library, status: str = "all") -> Iterator[Record]:
+def select(library: Library, status: str = "all", words: Sequence[str] = (),
+           source: str | None = None) -> Iterator[Record]:
+    """The records with this status whose title, abstract or authors hold every word, from source."""
     if status in SCREENING:
-        ids = sorted(ids_with_status(library, status))
-        return (library.get(i) for i in ids)
-    where, params = where_for(status)
-    return library.records(where, params)
+        wanted = set(ids_with_status(library, status))
+        found = find_records(library, filter_for("all", words, source))
+        return (r for r in found if r.id in wanted)
+    return find_records(library, filter_for(status, words, source))
+
+
+def with_fills(records: Iterable[Record], states: Mapping[int, RecordState]) -> Iterator[Record]:
+    """Records with the fields dedup filled from their duplicates (a DOI only the Embase copy
+    had) written into them, as a reviewer expects of the one record kept per study."""
+    for record in records:
+        state = states.get(record.id or 0)
+        if state is not None:
+            for name, (value, _) in state.filled.items():
+                if not getattr(record, name, None):
+                    setattr(record, name, value)
+        yield record

@@ -83,3 +83,20 @@ def test_screen_without_a_terminal_says_so(tmp_path):
     assert result.returncode == 1
     assert "reads one key at a time from a terminal" in result.stderr
     assert "litreview decide" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_retracted_record_says_so_in_the_screener(tmp_path):
+    from litreview.records import Correction
+
+    library = Library(tmp_path / "library.db")
+    run = library.start_run("search", "PubMed")
+    library.add_records([Record(title="A retracted trial", pmid="300", source_db="PubMed", source_key="300",
+                                publication_types=["Journal Article", "Retracted Publication"],
+                                corrections=[Correction("RetractionIn", "Blood. 2013;1:2", "301")])], run)
+    library.close()
+    child = _spawn(tmp_path)
+    child.expect(r"\[1 of 1\]")
+    child.expect("RETRACTED: PubMed marks this record as retracted")
+    child.expect("A retracted trial")
+    child.send("q")
+    child.expect(pexpect.EOF)

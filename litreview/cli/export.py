@@ -9,7 +9,8 @@ import click
 
 from litreview.cli._group import Review, cli, pass_review
 from litreview.exporters import export_formats, get_exporter
-from litreview.selection import select, status_names
+from litreview.screening.status import record_states
+from litreview.selection import select, status_names, with_fills
 
 
 @cli.command()
@@ -20,16 +21,29 @@ from litreview.selection import select, status_names
 @click.option("--status", type=click.Choice(status_names()), default="all", show_default=True,
               help="Which records: all, unique (one per publication after dedup), new, or a "
                    "screening status (included, excluded, maybe, unscreened, conflict).")
+@click.option("--search", "words", help="Only records whose title, abstract or authors hold every word.")
+@click.option("--source", help="Only records from this source (database) name.")
 @pass_review
-def export(review: Review, fmt: str, output: Path | None, status: str) -> None:
-    """Write the library's records in an exchange format."""
-    writer = get_exporter(fmt).write
-    records = select(review.library, status)
+def export(review: Review, fmt: str, output: Path | None, status: str, words: str | None,
+           source: str | None) -> None:
+    """Write the library's records in an exchange format.
+
+    csv, jsonl and ris carry each record's screening state: status, stage, decision, exclusion
+    reason, notes and tags (RIS: in N1 and KW). Fields dedup filled from a duplicate are written
+    into the record kept."""
+    exporter = get_exporter(fmt)
+    library = review.library
+    states = record_states(library)
+    records = with_fills(select(library, status, (words or "").split(), source), states)
+
+    def write(out: object) -> int:
+        return exporter.write(records, out, states) if exporter.screening else exporter.write(records, out)
+
     if output is None:
-        count = writer(records, sys.stdout)
+        count = write(sys.stdout)
     else:
         tmp = output.with_name(output.name + ".part")
         with open(tmp, "w", encoding="utf-8", newline="") as out:
-            count = writer(records, out)
+            count = write(out)
         tmp.replace(output)
     click.echo(f"exported {count} records as {fmt}", err=True)

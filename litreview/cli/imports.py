@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import signal
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -28,6 +31,28 @@ def _progress(path: Path) -> Callable[[int], None] | None:
         click.echo(f"\r{path.name}: {done:,} records stored...", err=True, nl=False)
 
     return report
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived (a supervisor, `kill PID`): unwinds the import like Ctrl-C does, so its
+    transaction is rolled back and its worker processes stopped, instead of the process
+    vanishing mid-write."""
+
+
+@contextmanager
+def _stopped_by_term() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():  # only the main thread may
+        yield
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        raise Terminated
+
+    before = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, before)
 
 
 def _parse_map(values: tuple[str, ...]) -> dict[str, str]:
@@ -63,8 +88,13 @@ def import_(review: Review, files: tuple[Path, ...], fmt: str, source: str | Non
     failed = 0
     for path in files:
         try:
-            result = import_file(review.library, path, fmt, source, column_map, skip_invalid,
-                                 progress=_progress(path))
+            with _stopped_by_term():
+                result = import_file(review.library, path, fmt, source, column_map, skip_invalid,
+                                     progress=_progress(path))
+        except Terminated:
+            click.echo(f"Stopped (SIGTERM): {path}: nothing imported from this file"
+                       + ("; the files before it are imported" if path != files[0] else ""), err=True)
+            sys.exit(128 + signal.SIGTERM)
         except ParseError as exc:
             failed += 1
             way_out = "; --skip-invalid stores the other records and lists the bad ones"

@@ -13,14 +13,14 @@ from typing import Any
 
 import click
 
-from litreview import dedup, settings
+from litreview import dedup, provenance, settings
 from litreview.cli._group import Review, cli, pass_review
 from litreview.errors import LitreviewError
 from litreview.pubmed.client import EntrezClient
 from litreview.queries import SavedSearch, find_query, load_queries, save_query, validate
 from litreview.screening import decisions as sc
 from litreview.screening.decisions import ids_with_status
-from litreview.search import RunSummary, run_search, search_report, update
+from litreview.search import RunSummary, count_hits, run_search, search_report, update
 from litreview.validation import (
     Known,
     check_search,
@@ -79,6 +79,8 @@ def _warn_without_email(quiet: bool) -> None:
 @click.option("--mindate", help="With --term: YYYY[/MM[/DD]].")
 @click.option("--maxdate", help="With --term: YYYY[/MM[/DD]].")
 @click.option("--datetype", type=click.Choice(["pdat", "edat", "mdat", "crdt"]), help="With --term.")
+@click.option("--count", "count_only", is_flag=True,
+              help="Only report how many records PubMed finds; store and log nothing.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 @click.option("--known", metavar="FILE|RECORD,...|included",
               help="search check NAME: records known to be relevant (PMIDs, a reference file, or"
@@ -87,7 +89,7 @@ def _warn_without_email(quiet: bool) -> None:
               help="search check NAME: the report's format.")
 @pass_review
 def search(review: Review, name: str | None, checked: str | None, term: str | None, save_as: str | None,
-           mindate: str | None, maxdate: str | None, datetype: str | None, quiet: bool,
+           mindate: str | None, maxdate: str | None, datetype: str | None, count_only: bool, quiet: bool,
            known: str | None, fmt: str) -> None:
     """Run the saved search NAME (queries/NAME.toml), or --term, into the library.
 
@@ -108,11 +110,21 @@ def search(review: Review, name: str | None, checked: str | None, term: str | No
     else:
         saved = validate(SavedSearch(name=save_as or "ad-hoc", term=term or "", mindate=mindate,
                                      maxdate=maxdate, datetype=datetype), "--term")
+        if save_as and count_only:
+            raise click.UsageError("--count stores nothing: drop --save to count, or --count to save")
         if save_as:
             path = save_query(review.queries_dir, saved)
             if not quiet:
                 click.echo(f"saved as {path}", err=True)
     _warn_without_email(quiet)
+    if count_only:
+        found = count_hits(saved, EntrezClient())
+        click.echo(f"{saved.name}: PubMed finds {found.count} records (nothing stored)")
+        if found.translation and not quiet:
+            click.echo(f"PubMed's translation: {found.translation}")
+        for warning in found.warnings:
+            click.echo(f"{saved.name}: PubMed: {warning}", err=True)
+        return
     with review.library.update_lock(), _progress(not quiet) as progress:
         summary = run_search(review.library, saved, EntrezClient(), progress)
     if not quiet:
@@ -201,14 +213,32 @@ REPORT_COLUMNS = ("run_id", "kind", "database", "name", "query", "limits", "star
                   "file", "checksum", "query_translation", "warnings", "missing", "error")
 
 
-@cli.command()
+@cli.group(invoke_without_command=True)
 @click.option("--format", "fmt", type=click.Choice(["table", "md", "csv", "json"]), default="table",
               show_default=True)
+@click.pass_context
+def searches(ctx: click.Context, fmt: str) -> None:
+    """The log of every search run and import (the PRISMA-S search report); `searches undo RUN`
+    removes the records a run added."""
+    if ctx.invoked_subcommand is None:
+        review = ctx.find_object(Review)
+        assert review is not None
+        rows = search_report(review.library)
+        click.echo(FORMATTERS[fmt](rows), nl=False)
+
+
+@searches.command("undo")
+@click.argument("run_id", metavar="RUN", type=int)
 @pass_review
-def searches(review: Review, fmt: str) -> None:
-    """The log of every search run and import (the PRISMA-S search report)."""
-    rows = search_report(review.library)
-    click.echo(FORMATTERS[fmt](rows), nl=False)
+def undo_command(review: Review, run_id: int) -> None:
+    """Remove the records that search or import RUN added (refused once any of them was screened).
+    Records a later run found again stay; the run stays in the log, marked undone."""
+    with review.library.update_lock():
+        done = provenance.undo_run(review.library, run_id)
+    line = f"run {run_id} undone: {done.removed} records removed"
+    if done.freed:
+        line += f"; {len(done.freed)} records merged into them stand on their own again (dedup rerun)"
+    click.echo(line)
 
 
 def _as_table(rows: list[dict[str, Any]]) -> str:

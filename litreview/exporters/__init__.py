@@ -1,20 +1,21 @@
 """Export formats, one module each, chosen by name from one registry.
 
 An exporter is `write(records, out) -> int` (records written); register it with
-`@exporter("name", suffix=".ext")`. Modules in this package register on import.
+`@exporter("name", suffix=".ext")`. One registered with `screening=True` also takes
+`states` (record id -> RecordState) and writes each record's screening state, notes and tags.
+Modules in this package register on import.
 """
 
 from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TextIO
+from typing import TypeVar
 
-from litreview.records import Record
-
-Writer = Callable[[Iterable[Record], TextIO], int]
+Writer = Callable[..., int]
+"""write(records, out) -> records written; with screening=True also write(records, out, states)."""
 
 
 @dataclass(frozen=True)
@@ -22,14 +23,16 @@ class Exporter:
     name: str
     suffix: str
     write: Writer
+    screening: bool = False
 
 
 EXPORTERS: dict[str, Exporter] = {}
+W = TypeVar("W", bound=Writer)
 
 
-def exporter(name: str, suffix: str) -> Callable[[Writer], Writer]:
-    def register(write: Writer) -> Writer:
-        EXPORTERS[name] = Exporter(name, suffix, write)
+def exporter(name: str, suffix: str, screening: bool = False) -> Callable[[W], W]:
+    def register(write: W) -> W:
+        EXPORTERS[name] = Exporter(name, suffix, write, screening)
         return write
 
     return register

@@ -6,11 +6,14 @@ we export imports back as the same records.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import TextIO
 
 from litreview.exporters import exporter
 from litreview.records import Author, Record
+from litreview.screening.status import RecordState
+
+STAGES = {"ta": "title/abstract", "ft": "full text"}
 
 TYPES = {"article": "JOUR", "book": "BOOK", "chapter": "CHAP", "conference": "CPAPER",
          "thesis": "THES", "report": "RPRT", "dataset": "DATA", "webpage": "ELEC"}
@@ -78,12 +81,37 @@ def lines(record: Record) -> Iterator[tuple[str, str | int | None]]:
     yield "ER", ""
 
 
-@exporter("ris", suffix=".ris")
-def write_ris(records: Iterable[Record], out: TextIO) -> int:
+def screening_lines(state: RecordState) -> Iterator[tuple[str, str]]:
+    """The screening state in N1 (one note each, as EndNote and Zotero import them) and the tags
+    in KW (they become keywords/tags there)."""
+    summary = f"Screening: {state.status.value}"
+    if state.duplicate_of is not None:
+        summary += f" of record {state.duplicate_of}"
+    if state.stage:
+        summary += f" ({STAGES[state.stage]})"
+    if state.decision:
+        summary += f"; decision: {state.decision}"
+    if state.reason:
+        summary += f"; reason: {state.reason}"
+    yield "N1", summary
+    for note in state.notes:
+        yield "N1", f"Note: {note}"
+    for name, (_, donor) in state.filled.items():
+        yield "N1", f"{name} filled from duplicate record {donor}"
+    for tag in state.tags:
+        yield "KW", tag
+
+
+@exporter("ris", suffix=".ris", screening=True)
+def write_ris(records: Iterable[Record], out: TextIO,
+              states: Mapping[int, RecordState] | None = None) -> int:
     count = 0
     for record in records:
+        state = states.get(record.id or 0) if states else None
+        extra = list(screening_lines(state)) if state else []
         for tag, value in lines(record):
             if tag == "ER":
+                out.writelines(f"{extra_tag}  - {' '.join(text.split())}\n" for extra_tag, text in extra)
                 out.write("ER  - \n\n")
             elif value not in (None, ""):
                 text = " ".join(str(value).split())

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, TextIO
 
 from litreview.exporters import exporter
 from litreview.records import Record
+from litreview.screening.status import RecordState
 
 CSV_COLUMNS = (
     "record_id", "pmid", "doi", "pmcid", "title", "authors", "year", "journal", "journal_abbrev",
     "volume", "issue", "pages", "abstract", "languages", "publication_types", "keywords",
-    "source_db", "source_key",
+    "source_db", "source_key", "screening_status", "stage", "decision", "exclusion_reason",
+    "duplicate_of", "notes", "tags", "filled_from_duplicates",
 )
 
 
@@ -41,24 +43,50 @@ def flat_row(record: Record) -> dict[str, Any]:
     }
 
 
-@exporter("csv", suffix=".csv")
-def write_csv(records: Iterable[Record], out: TextIO) -> int:
+def screening_row(state: RecordState | None) -> dict[str, Any]:
+    """The screening columns: status, stage, decision, reason, notes ' | '-joined, tags '; '-joined."""
+    if state is None:
+        return {}
+    return {
+        "screening_status": state.status.value, "stage": state.stage, "decision": state.decision,
+        "exclusion_reason": state.reason, "duplicate_of": state.duplicate_of,
+        "notes": " | ".join(state.notes), "tags": "; ".join(state.tags),
+        "filled_from_duplicates": "; ".join(f"{name} (record {donor})"
+                                            for name, (_, donor) in state.filled.items()),
+    }
+
+
+@exporter("csv", suffix=".csv", screening=True)
+def write_csv(records: Iterable[Record], out: TextIO,
+              states: Mapping[int, RecordState] | None = None) -> int:
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
     count = 0
     for record in records:
-        writer.writerow(flat_row(record))
+        state = states.get(record.id or 0) if states else None
+        writer.writerow(flat_row(record) | screening_row(state))
         count += 1
     return count
 
 
-@exporter("jsonl", suffix=".jsonl")
-def write_jsonl(records: Iterable[Record], out: TextIO) -> int:
-    """Every field of the record, nested structures kept (authors with given names, MeSH...)."""
+@exporter("jsonl", suffix=".jsonl", screening=True)
+def write_jsonl(records: Iterable[Record], out: TextIO,
+                states: Mapping[int, RecordState] | None = None) -> int:
+    """Every field of the record, nested structures kept (authors with given names, MeSH...), and
+    with states its screening state: {status, stage, decision, reason, duplicate_of, notes, tags,
+    filled_from_duplicates: {field: record id}}."""
     count = 0
     for record in records:
         row = {"record_id": record.id, **record.to_row()}
         row["authors_short"] = record.authors_short()
+        state = states.get(record.id or 0) if states else None
+        if state is not None:
+            row["screening"] = {
+                "status": state.status.value, "stage": state.stage, "decision": state.decision,
+                "reason": state.reason, "duplicate_of": state.duplicate_of, "notes": state.notes,
+                "tags": state.tags,
+                "filled_from_duplicates": {name: donor for name, (_, donor) in state.filled.items()},
+            }
         out.write(json.dumps(row, ensure_ascii=False) + "\n")
         count += 1
     return count

@@ -16,7 +16,9 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-from litreview.records import Record
+from litreview.records import Record, is_retracted
+
+RETRACTED_BANNER = "RETRACTED: PubMed marks this record as retracted"
 
 KEYS = {"i": "include", "e": "exclude", "m": "maybe"}
 HELP = "[i]nclude  [e]xclude  [m]aybe  [s]kip  [u]ndo  [n]ote  [q]uit"
@@ -70,5 +72,7 @@ def render(record: Record, include: list[str], exclude: list[str], position: str
     lines = [highlight(line, include, exclude, style) if i > 3 else line for i, line in enumerate(lines)]
     for note in earlier:
         lines.append(f"Earlier decision on a merged duplicate: {note}")
+    if is_retracted(record):
+        lines.insert(1, ("\x1b[1;31m" if style else "") + RETRACTED_BANNER + ("\x1b[0m" if style else ""))
     lines.append(HELP)
     return "\n".join(lines)

@@ -269,7 +269,7 @@ class Library:
         cursor = self.db.conn.execute(sql, params or [])
         columns = [d[0] for d in cursor.description]
         for row in cursor:
-            yield _decode(dict(zip(columns, row)))
+            yield decode_row(dict(zip(columns, row)))
 
     def count(self, where: str | None = None, params: list[Any] | None = None) -> int:
         sql = "SELECT count(*) FROM records" + (f" WHERE {where}" if where else "")
@@ -367,7 +367,8 @@ def _plain(value: Any) -> Any:
     raise TypeError(f"cannot store {type(value).__name__} in a record")
 
 
-def _decode(row: dict[str, Any]) -> Record:
+def decode_row(row: dict[str, Any]) -> Record:
+    """A records row (JSON columns as text) as a Record."""
     for name in _JSON_COLUMNS:
         value = row.get(name)
         row[name] = orjson.loads(value) if value else None

@@ -66,11 +66,14 @@ def signing_secret(library: Library) -> str:
     return str(library.db.execute("SELECT secret FROM web_secret WHERE id = 1").fetchone()[0])
 
 
-def records_version(library: Library) -> tuple[int, int]:
-    """(highest record id, merged records): changes when an import adds or dedup merges records,
-    which is when a cached screening order must be built again."""
-    row = library.db.execute("SELECT coalesce(max(id), 0), count(canonical_id) FROM records").fetchone()
-    return int(row[0]), int(row[1])
+def records_version(library: Library) -> tuple[int, int, int, int]:
+    """(highest record id, merged records, and two sums over them): changes when an import adds
+    records or dedup merges or splits them, which is when a cached screening order is built again.
+    Read from the canonical_id index over the merged records only: a millisecond at 50,000."""
+    top = library.db.execute("SELECT coalesce(max(id), 0) FROM records").fetchone()[0]
+    merged = library.db.execute("SELECT count(*), total(canonical_id), total(id) FROM records"
+                                " WHERE canonical_id IS NOT NULL").fetchone()
+    return int(top), int(merged[0]), int(merged[1]), int(merged[2])
 
 
 def title_abstract_version(library: Library) -> tuple[int, int]:
@@ -78,14 +81,6 @@ def title_abstract_version(library: Library) -> tuple[int, int]:
     row = library.db.execute("SELECT coalesce(max(id), 0), coalesce(sum(undone), 0) FROM decisions"
                              " WHERE stage = 'ta'").fetchone()
     return int(row[0]), int(row[1])
-
-
-def has_decided(library: Library, record_id: int, reviewer: str, stage: str) -> bool:
-    """Whether the reviewer holds an active (not undone) vote on the record at the stage."""
-    row = library.db.execute(
-        "SELECT 1 FROM decisions WHERE record_id = ? AND stage = ? AND reviewer = ? AND undone = 0"
-        " AND kind = 'screen' LIMIT 1", [record_id, stage, reviewer]).fetchone()
-    return row is not None
 
 
 def decided_count(library: Library, reviewer: str, stage: str) -> int:

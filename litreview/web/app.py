@@ -90,6 +90,7 @@ def create_app(db_path: Path, queries_dir: Path, order: str = "random") -> Flask
         nonce = getattr(g, "nonce", "none")
         response.headers["Content-Security-Policy"] = (
             f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'nonce-{nonce}'; img-src 'self';"
+            " connect-src 'self';"
             " form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
         response.headers["Referrer-Policy"] = "no-referrer"
         response.headers["X-Content-Type-Options"] = "nosniff"

@@ -145,7 +145,9 @@ def overview() -> Any:
         problem = None
     except LitreviewError as exc:
         counts, problem = None, str(exc)
-    progress = {stage: site().queues.progress(library, g.reviewer, stage) for stage in sc.STAGES}
+    queues = site().queues
+    progress = {stage: queues.progress(library, queues.order(library, g.reviewer, stage))
+                for stage in sc.STAGES}
     return render_template("overview.html", page="overview", counts=counts, problem=problem,
                            runs=library.runs(), stats=sc.stats(library), progress=progress)
 

@@ -22,12 +22,24 @@ PACE_WINDOW_S = 15 * 60
 
 
 @dataclass
-class _Order:
+class ReviewerOrder:
+    """A reviewer's order at one stage, as built at `version` of the library."""
+
+    reviewer: str
+    stage: str
     version: tuple[int, ...]
     ids: list[int]
     """Records the reviewer had still to decide when the order was built."""
     position: dict[int, int]
     decided_before: int
+
+
+def _still_open(library: Library, record_id: int, reviewer: str, stage: str,
+                settings: sc.ScreeningSettings) -> bool:
+    """Whether the study still waits for this reviewer: not decided by them on any copy (in the
+    browser, the terminal or an imported CSV), and not closed by others since the order was built."""
+    state = sc.record_state(library, record_id, stage, settings)
+    return state.status == sc.Status.AWAITING and reviewer not in state.votes
 
 
 @dataclass
@@ -46,11 +58,11 @@ class ScreeningQueues:
     """Per (reviewer, stage) orders, shared by the server's threads."""
 
     order_name: str = "random"
-    _orders: dict[tuple[str, str], _Order] = field(default_factory=dict)
+    _orders: dict[tuple[str, str], ReviewerOrder] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _recent: dict[str, deque[float]] = field(default_factory=dict)
 
-    def order(self, library: Library, reviewer: str, stage: str) -> _Order:
+    def order(self, library: Library, reviewer: str, stage: str) -> ReviewerOrder:
         version = self._version(library, stage)
         key = (reviewer, stage)
         with self._lock:
@@ -59,7 +71,8 @@ class ScreeningQueues:
                 return cached
         decided_before = store.decided_count(library, reviewer, stage)
         ids = sc.screening_order(library, reviewer, stage, self.order_name)
-        built = _Order(version, ids, {record_id: at for at, record_id in enumerate(ids)}, decided_before)
+        position = {record_id: at for at, record_id in enumerate(ids)}
+        built = ReviewerOrder(reviewer, stage, version, ids, position, decided_before)
         with self._lock:
             self._orders[key] = built
         return built
@@ -69,20 +82,20 @@ class ScreeningQueues:
         version = store.records_version(library)
         return version + store.title_abstract_version(library) if stage == "ft" else version
 
-    def next_record(self, library: Library, reviewer: str, stage: str,
-                    after: int | None = None) -> int | None:
+    def next_record(self, library: Library, order: ReviewerOrder, after: int | None = None) -> int | None:
         """The first record after `after` in the reviewer's order that they have not decided,
         wrapping round to the skipped ones; None when every record is decided."""
-        order = self.order(library, reviewer, stage)
+        reviewer, stage = order.reviewer, order.stage
+        settings = sc.load_settings(library)
         start = order.position[after] + 1 if after in order.position else 0
         for at in range(len(order.ids)):
             record_id = order.ids[(start + at) % len(order.ids)]
-            if not store.has_decided(library, record_id, reviewer, stage):
+            if _still_open(library, record_id, reviewer, stage, settings):
                 return record_id
         return None
 
-    def progress(self, library: Library, reviewer: str, stage: str) -> Progress:
-        order = self.order(library, reviewer, stage)
+    def progress(self, library: Library, order: ReviewerOrder) -> Progress:
+        reviewer, stage = order.reviewer, order.stage
         done = store.decided_count(library, reviewer, stage)
         total = max(len(order.ids) + order.decided_before, done)
         return Progress(done, total, self._pace(reviewer, stage))

@@ -14,6 +14,7 @@ from litreview.store import screening as screening_store
 from litreview.store import web as web_store
 from litreview.web import text
 from litreview.web.app import retrying, site
+from litreview.web.queue import Progress, ReviewerOrder
 
 
 def register(bp: Blueprint) -> None:
@@ -44,7 +45,7 @@ def _after() -> int | None:
 def next_record(stage: str) -> Any:
     stage = _stage(stage)
     library = site().library()
-    record_id = site().queues.next_record(library, g.reviewer, stage, _after())
+    record_id = site().queues.next_record(library, _order(library, stage), _after())
     if record_id is None:
         return render_template("done.html", stage=stage, progress=_progress(library, stage), page="screen")
     return _render(library, stage, record_id)
@@ -58,8 +59,16 @@ def show_record(stage: str, record_id: int) -> Any:
     return _render(library, stage, record_id)
 
 
-def _progress(library: Library, stage: str) -> Any:
-    return site().queues.progress(library, g.reviewer, stage)
+def _order(library: Library, stage: str) -> ReviewerOrder:
+    """The reviewer's order, checked against the library once per request."""
+    orders: dict[str, ReviewerOrder] = g.setdefault("orders", {})
+    if stage not in orders:
+        orders[stage] = site().queues.order(library, g.reviewer, stage)
+    return orders[stage]
+
+
+def _progress(library: Library, stage: str) -> Progress:
+    return site().queues.progress(library, _order(library, stage))
 
 
 def _render(library: Library, stage: str, record_id: int, error: str | None = None, status: int = 200) -> Any:
@@ -74,13 +83,13 @@ def _render(library: Library, stage: str, record_id: int, error: str | None = No
         "abstract": text.marked(record.abstract, include, exclude),
         "venue": text.venue(record), "links": text.links(record),
         "own_vote": own, "progress": _progress(library, stage), "reasons": settings.reasons,
-        "tags": screening_store.tags_of(library, record_id),
+        "tags": sc.tags(library, record_id),
         # Blinding: only this reviewer's notes and earlier decisions, never a colleague's.
-        "notes": [t for who, t in screening_store.notes_of(library, record_id) if who == g.reviewer],
+        "notes": [t for who, t in sc.notes(library, record_id) if who == g.reviewer],
         "earlier": [d for d in sc.earlier_decisions(library, record_id)
                     if d["stage"] == stage and d["reviewer"] == g.reviewer],
         "merged_into": record.canonical_id,
-        "fulltext": screening_store.latest_fulltexts(library).get(record_id) if stage == "ft" else None,
+        "fulltext": screening_store.latest_fulltext(library, record_id) if stage == "ft" else None,
     }
     return render_template("screen.html", **context), status
 

@@ -1,0 +1,154 @@
+"""Key press to next record on screen, in a real browser, at 50,000 records (target under 100 ms).
+
+Builds the library of bench_screener.py (real PubMed records repeated with new PMIDs, half of
+them decided by another reviewer, one in ten a merged duplicate), runs `litreview serve` on it as
+a reviewer would, and screens with the keyboard in headless Chromium. The time is taken inside the
+page: from the keydown event to the second animation frame after the next record's page is
+loaded (the frame that shows it), so the Python/CDP round trips of the test driver do not count.
+The terminal screener's per-key work on the same library is printed beside it (its peer).
+
+    python benchmarks/bench_web.py [--n 50000] [--presses 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from bench_screener import build  # noqa: E402
+
+from litreview.screening import decisions as sc  # noqa: E402
+from litreview.screening.screener import render  # noqa: E402
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+MEASURE = """
+addEventListener('keydown', () => {
+  const shown = document.querySelector('#record');
+  sessionStorage.setItem('keyAt', String(performance.timeOrigin + performance.now()));
+  sessionStorage.setItem('keyOn', shown ? shown.dataset.record : '');
+}, true);
+function measure() {
+  const at = sessionStorage.getItem('keyAt'), shown = document.querySelector('#record');
+  if (!at || !shown || shown.dataset.record === sessionStorage.getItem('keyOn')) return;
+  sessionStorage.removeItem('keyAt');
+  requestAnimationFrame(() => requestAnimationFrame(() => {
+    window.__keyToRecord = performance.timeOrigin + performance.now() - Number(at);
+  }));
+}
+addEventListener('DOMContentLoaded', () => {
+  measure();
+  new MutationObserver(measure).observe(document.documentElement, {childList: true, subtree: true});
+});
+"""
+
+def prepare(path: Path, n: int) -> list[int]:
+    library = build(path, n)
+    ids = [r[0] for r in library.db.execute("SELECT id FROM records ORDER BY id")]
+    with library.transaction():
+        for record_id in ids[: n // 2]:  # another reviewer has screened half the library
+            sc.store.insert_decision(library, record_id, "ta", "ben", "exclude", None)
+        library.db.conn.executemany(  # and one record in ten is a merged duplicate
+            "UPDATE records SET canonical_id = ? WHERE id = ?",
+            [(ids[i - 1], ids[i]) for i in range(1, len(ids), 10)])
+    library.set_setting("screening.include_keywords", "thalass,haemat")
+    library.close()
+    return ids
+
+
+def terminal_peer(path: Path, presses: int) -> list[float]:
+    """What the terminal screener does between two keys (decide, fetch, render), reviewer 'cy'."""
+    from litreview.store import Library
+
+    with Library(path) as library:
+        todo = sc.screening_order(library, "cy", "ta")
+        times = []
+        for position in range(presses):
+            start = time.perf_counter()
+            sc.decide(library, todo[position], "include", "ta", "cy")
+            record = library.get(todo[position + 1])
+            earlier = [str(e) for e in sc.earlier_decisions(library, record.id or 0)]
+            render(record, ["thalass"], ["mice"], "", earlier)
+            times.append((time.perf_counter() - start) * 1000)
+    return times
+
+
+def serve(path: Path) -> tuple[subprocess.Popen[str], str]:
+    env = {**os.environ, "LITREVIEW_DB": str(path)}
+    command = [sys.executable, "-m", "litreview", "serve", "--reviewer", "ana", "--port", "0"]
+    process = subprocess.Popen(command, cwd=path.parent, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.DEVNULL, text=True)
+    assert process.stdout is not None
+    return process, process.stdout.readline().split()[1]
+
+
+def browser_presses(link: str, presses: int, chromium: str) -> tuple[float, list[float]]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1360, "height": 900})
+        page.add_init_script(MEASURE)
+        start = time.perf_counter()
+        page.goto(link)
+        page.wait_for_selector("#record")
+        first = (time.perf_counter() - start) * 1000
+        times = []
+        for _ in range(presses):
+            shown = page.get_attribute("#record", "data-record")
+            page.evaluate("window.__keyToRecord = null")
+            page.keyboard.press("i")
+            page.wait_for_selector(f"#record:not([data-record='{shown}'])")
+            value = None
+            while value is None:
+                value = page.evaluate("window.__keyToRecord")
+            times.append(float(value))
+        browser.close()
+    return first, times
+
+
+def summary(times: list[float]) -> str:
+    times = sorted(times)
+    p95 = times[int(len(times) * 0.95)]
+    return f"median {statistics.median(times):.1f} ms, 95th percentile {p95:.1f} ms, max {times[-1]:.1f} ms"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--n", type=int, default=50_000)
+    parser.add_argument("--presses", type=int, default=200)
+    args = parser.parse_args()
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        sys.exit("bench_web needs Debian's chromium (apt-get install chromium)")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "library.db"
+        start = time.perf_counter()
+        ids = prepare(path, args.n)
+        print(f"library of {len(ids)} records ({args.n // 2} decided by another reviewer, "
+              f"{len(ids) // 10} merged duplicates) built in {time.perf_counter() - start:.0f} s")
+        process, link = serve(path)
+        try:
+            first, times = browser_presses(link, args.presses, chromium)
+        finally:
+            process.terminate()
+            process.communicate(timeout=30)
+        print(f"browser: first page (builds the reviewer's order) {first:.0f} ms")
+        print(f"browser: key press -> next record on screen, {args.presses} presses: {summary(times)}"
+              " (target < 100 ms)")
+        print(f"terminal screener, same library, per key: {summary(terminal_peer(path, args.presses))}")
+
+
+if __name__ == "__main__":
+    main()
