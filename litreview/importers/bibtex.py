@@ -154,21 +154,20 @@ def _litreview_fields(entry: Entry, record: Record) -> None:
     record.vernacular_title = _field(entry, "origtitle")
     record.publication_status = _field(entry, "pubstate")
     record.date_text = _field(entry, "medlinedate")
-    for name, reader in (("pubtype", str), ("mesh", parse_mesh), ("corrections", parse_correction)):
-        text = _field(entry, name)
-        values = [reader(v.strip()) for v in text.split(LIST_SEPARATOR) if v.strip()] if text else []
-        values = [v for v in values if v]
-        if name == "pubtype":
-            record.publication_types = values
-        elif name == "mesh":
-            record.mesh = values
-        else:
-            record.corrections = values
+    record.publication_types = [v for v in _listed(entry, "pubtype") if v]
+    record.mesh = [m for v in _listed(entry, "mesh") if (m := parse_mesh(v))]
+    record.corrections = [c for v in _listed(entry, "corrections") if (c := parse_correction(v))]
 
 
 DATABASE_NAME = re.compile(r"[A-Za-z][A-Za-z .&()+-]{0,39}")
 """'Scopus', 'Web of Science', 'Dimensions': what a `source` field holds when it names the database.
 JabRef's MEDLINE conversion puts the citation there instead ('20 Century Br Hist. 2009;20(4):454-81.')."""
+
+
+def _listed(entry: Entry, name: str) -> list[str]:
+    """A list field written as LIST_SEPARATOR-joined values (our own export), stripped."""
+    text = _field(entry, name)
+    return [v.strip() for v in text.split(LIST_SEPARATOR) if v.strip()] if text else []
 
 
 def _database(entry: Entry, text_head: str) -> str | None:

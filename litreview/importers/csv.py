@@ -138,7 +138,7 @@ def _people_json(text: str | None) -> list[Author] | None:
     if not isinstance(data, list) or not all(isinstance(p, dict) for p in data):
         return None
     keep = ("family", "given", "initials", "suffix", "collective")
-    return [Author(**{k: str(p[k]) for k in keep if p.get(k)}) for p in data]
+    return [Author(**{k: str(p[k]) for k in keep if p.get(k)}) for p in data]  # type: ignore[arg-type]
 
 
 def to_record(row: dict[str, str], mapping: dict[str, str]) -> tuple[Record, dict[str, str]]:
