@@ -2,7 +2,8 @@
 
 Builds a library of N records (real PubMed records repeated with new PMIDs), then measures what
 the screener does between two key presses: store the decision, fetch and render the next record
-(including earlier decisions on merged duplicates). Also the one-off start-up (ordering).
+(with the study's tags and the reviewer's notes, read across its merged copies; a decision
+checks the study's state at both stages). Also the one-off start-up (ordering).
 
     python benchmarks/bench_screener.py [--n 50000] [--presses 200]
 """
@@ -64,9 +65,10 @@ def main() -> None:
             start = time.perf_counter()
             sc.decide(library, todo[position], "include", "ta", "ana")
             record = library.get(todo[position + 1])
-            earlier = sc.earlier_decisions(library, record.id or 0)
-            header = f"[{position + 2} of {len(todo)}]"
-            render(record, ["thalass"], ["mice"], header, [str(e) for e in earlier])
+            tags = sc.tags(library, record.id or 0)
+            notes = [text for who, text in sc.notes(library, record.id or 0) if who == "ana"]
+            header = f"[{position + 2} of {len(todo)}] tags: {', '.join(tags)}"
+            render(record, ["thalass"], ["mice"], header, [], notes=notes)
             times.append((time.perf_counter() - start) * 1000)
         times.sort()
         print(f"library of {args.n} records ({args.n // 2} decisions by another reviewer, "

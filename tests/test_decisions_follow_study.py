@@ -133,7 +133,9 @@ def test_merging_an_included_and_an_excluded_copy_is_a_conflict(runner, tmp_path
     result = run(runner, "dedup")
     assert "2 screened records merged into clusters; decisions carried over" in result.output
     assert "1 new conflict between copies of a study decided differently: record" in result.output
-    assert "screening counts changed: screened 3 -> 1, studies included 1 -> 0" in result.output
+    assert ("screening counts changed: screened 3 -> 1, excluded at title/abstract 2 -> 1, reports sought "
+            "1 -> 0, reports assessed 1 -> 0, studies included 1 -> 0 (a study in conflict awaits "
+            "screening until resolved)") in result.output
 
     canonical = record_id(tmp_path, STUDY)
     assert canonical in (scopus, embase)

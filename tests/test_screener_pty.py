@@ -1,5 +1,6 @@
 """The interactive screener driven as a person would: keys typed in a pseudo-terminal."""
 
+import io
 import os
 import sys
 from pathlib import Path
@@ -83,6 +84,31 @@ def test_screen_without_a_terminal_says_so(tmp_path):
     assert result.returncode == 1
     assert "reads one key at a time from a terminal" in result.stderr
     assert "litreview decide" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_screener_skips_a_study_decided_on_a_copy_and_shows_own_notes(tmp_path):
+    """#16: a decision on a merged copy counts for the study, so the screener does not offer it
+    again; notes on the study are shown to the reviewer who wrote them, not to a colleague."""
+    _seed(tmp_path / "library.db")
+    library = Library(tmp_path / "library.db")
+    first, copy, third = (r.id for r in library.records())
+    library.db.execute("UPDATE records SET canonical_id = ? WHERE id = ?", [first, copy])
+    sc.decide(library, copy, "include", "ta", "ben")
+    sc.add_note(library, third, "ben's private thought", "ben")
+    library.close()
+    child = _spawn(tmp_path)
+    child.logfile_read = transcript = io.StringIO()
+    child.expect(r"\[1 of 1\] title/abstract")  # ana: the study decided on its copy is not offered
+    child.send("n")
+    child.expect("note")
+    child.sendline("ask Ali about the MRI")
+    child.expect("Your note: ask Ali about the MRI")
+    child.send("q")
+    child.expect(pexpect.EOF)
+    assert "ben's private thought" not in transcript.getvalue()
+    assert "Your note" in transcript.getvalue()
+    assert sc.notes(Library(tmp_path / "library.db"), third) == [
+        ("ben", "ben's private thought"), ("ana", "ask Ali about the MRI")]
 
 
 def test_a_retracted_record_says_so_in_the_screener(tmp_path):

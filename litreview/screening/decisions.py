@@ -361,6 +361,8 @@ def record_state(library: Library, record_id: int, stage: str,
 
 
 def _state(cluster_id: int, stage: str, rows: list[dict[str, Any]], required: int) -> StageState:
+    if len(rows) == 1 and rows[0]["kind"] == Kind.SCREEN and not rows[0]["undone"]:
+        return _single_vote_state(cluster_id, stage, rows[0], required)
     state = StageState(cluster_id, stage)
     votes, resolution = _current_votes(rows)
     state.member_votes = [(v["record_id"], v["reviewer"], v["decision"], v["reason"]) for v in votes]
@@ -371,6 +373,17 @@ def _state(cluster_id: int, stage: str, rows: list[dict[str, Any]], required: in
     else:
         _settle(state, votes, required)
     return state
+
+
+def _single_vote_state(cluster_id: int, stage: str, vote: dict[str, Any], required: int) -> StageState:
+    """Most studies carry one vote: the same state as _state's, without its bookkeeping (the
+    screener's start-up and PRISMA read tens of thousands)."""
+    decided = required <= 1
+    return StageState(cluster_id, stage, votes={vote["reviewer"]: (vote["decision"], vote["reason"])},
+                      outcome=vote["decision"] if decided else None,
+                      reason=vote["reason"] if decided else None,
+                      status=Status.DECIDED if decided else Status.AWAITING,
+                      member_votes=[(vote["record_id"], vote["reviewer"], vote["decision"], vote["reason"])])
 
 
 def _current_votes(rows: Iterable[dict[str, Any]]) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
@@ -677,9 +690,11 @@ class ClusterChanges:
             out.append(f"{_count(self.new_conflicts, 'new conflict')} between copies of a study decided "
                        f"differently: {where}; see litreview screen conflicts")
         if self.before != self.after:
-            change = ", ".join(f"{name.replace('_', ' ')} {self.before[name]} -> {self.after[name]}"
+            change = ", ".join(f"{name} {self.before[name]} -> {self.after[name]}"
                                for name in self.before if self.before[name] != self.after[name])
-            out.append(f"screening counts changed: {change} (copies of one study count once)")
+            why = ("a study in conflict awaits screening until resolved" if self.new_conflicts
+                   else "copies of one study count once")
+            out.append(f"screening counts changed: {change} ({why})")
         return out
 
 
@@ -700,9 +715,17 @@ def screening_snapshot(library: Library) -> ScreeningSnapshot:
     return ScreeningSnapshot(members, _counts(library), _records_in_conflict(library, members))
 
 
+COUNTED_BOXES = ("screened", "excluded_screening", "reports_sought", "reports_not_retrieved",
+                 "reports_assessed", "included")
+"""The PRISMA boxes a merge or split must not change without saying so (awaiting_* follow)."""
+_BOX_NAMES = {"excluded_screening": "excluded at title/abstract", "included": "studies included"}
+
+
 def _counts(library: Library) -> dict[str, int]:
     flow = screening_flow(library)
-    return {"screened": len(flow.screened), "studies_included": len(flow.included)}
+    counts = {_BOX_NAMES.get(box, box.replace("_", " ")): len(getattr(flow, box)) for box in COUNTED_BOXES}
+    counts["reports excluded"] = sum(len(ids) for ids in flow.reports_excluded.values())
+    return counts
 
 
 def _records_in_conflict(library: Library, members: dict[int, tuple[int, bool]]) -> dict[str, set[int]]:

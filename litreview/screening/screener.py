@@ -54,7 +54,9 @@ def _marker(before: str, after: str) -> Callable[[re.Match[str]], str]:
 
 
 def render(record: Record, include: list[str], exclude: list[str], position: str,
-           earlier: list[str], width: int = 100, style: bool = True) -> str:
+           earlier: list[str], width: int = 100, style: bool = True,
+           notes: list[str] | None = None) -> str:
+    """The record as the screener shows it; `notes` are the reviewer's own notes on the study."""
     ident = " ".join(x for x in (f"PMID {record.pmid}" if record.pmid else "",
                                  f"doi:{record.doi}" if record.doi else "") if x)
     lines = [position, "", highlight(record.title or "(no title)", include, exclude, style), "",
@@ -72,6 +74,8 @@ def render(record: Record, include: list[str], exclude: list[str], position: str
     lines = [highlight(line, include, exclude, style) if i > 3 else line for i, line in enumerate(lines)]
     for note in earlier:
         lines.append(f"Earlier decision on a merged duplicate: {note}")
+    for note in notes or []:
+        lines += textwrap.wrap(f"Your note: {note}", width)
     if is_retracted(record):
         lines.insert(1, ("\x1b[1;31m" if style else "") + RETRACTED_BANNER + ("\x1b[0m" if style else ""))
     lines.append(HELP)

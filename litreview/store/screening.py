@@ -116,7 +116,8 @@ def _rows(cursor: Any) -> list[dict[str, Any]]:
 
 
 def _cluster_rows(cursor: Any) -> list[dict[str, Any]]:
-    return [{**dict(zip(COLUMNS, row)), "cluster_id": row[-1]} for row in cursor]
+    columns = (*COLUMNS, "cluster_id")
+    return [dict(zip(columns, row)) for row in cursor]
 
 
 # -- decisions -------------------------------------------------------------------------------
