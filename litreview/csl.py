@@ -184,6 +184,51 @@ def to_csl(record: Record) -> dict[str, Any]:
     return item
 
 
+CUSTOM_FIELDS = ("mesh", "publication_types", "publication_status", "corrections", "languages",
+                 "keywords", "issn_print", "issn_electronic", "vernacular_title", "date_text",
+                 "abstract_sections", "article_number", "book_title")
+"""Record fields CSL has no variable for (or holds only in part: one language, keywords as one
+string, ISSNs without their kind), written to CSL-JSON's "custom" object (CSL 1.0.2's place for
+data a processor does not use) so that litreview reads back what it wrote."""
+
+
+def custom(record: Record) -> dict[str, Any]:
+    """The "custom" object of an exported item: the CUSTOM_FIELDS that have a value, and what
+    the names hold beyond CSL's family/given (initials, affiliations)."""
+    row = record.to_row()
+    data: dict[str, Any] = {name: row[name] for name in CUSTOM_FIELDS if row[name] not in (None, "", [])}
+    if record.issn_print or record.issn_electronic:  # which is which
+        data["issn_print"], data["issn_electronic"] = record.issn_print, record.issn_electronic
+    if record.journal_abbrev and not record.journal:
+        data["journal"] = None  # the container title is the abbreviation (see to_csl)
+    for role, people in (("authors", record.authors), ("editors", record.editors)):
+        details = [{k: v for k, v in (("initials", p.initials), ("affiliations", p.affiliations),
+                                      ("given", p.given)) if v} for p in people]
+        if any(details):
+            data[role] = details
+    return data
+
+
+def apply_custom(record: Record, data: Any) -> None:
+    """Read an item's "custom" object written by `custom` (other programs' custom data is left
+    alone: only known keys of the right shape are read)."""
+    if not isinstance(data, dict):
+        return
+    known = {k: v for k, v in data.items() if k in CUSTOM_FIELDS or k == "journal"}
+    if known:
+        values = Record.from_row(known)
+        for name in known:
+            setattr(record, name, getattr(values, name))
+    for role in ("authors", "editors"):
+        details, people = data.get(role), getattr(record, role)
+        if isinstance(details, list) and len(details) == len(people):
+            for person, detail in zip(people, details):
+                if isinstance(detail, dict) and not person.collective:
+                    person.initials = detail.get("initials") or person.initials
+                    person.given = detail.get("given") or None
+                    person.affiliations = list(detail.get("affiliations") or [])
+
+
 def from_csl(item: dict[str, Any]) -> Record:
     """A Record from a CSL-JSON item (the inverse of to_csl for the fields CSL holds)."""
     csl_type = str(item.get("type") or "article-journal")
@@ -227,6 +272,7 @@ def from_csl(item: dict[str, Any]) -> Record:
         record.publication_status = "aheadofprint"
     if item.get("id") is not None:
         record.source_key = str(item["id"])
+    apply_custom(record, item.get("custom"))
     return record
 
 

@@ -38,3 +38,16 @@ def year_in(text: str | None) -> int | None:
     """The first plausible publication year in the text, or None."""
     found = YEAR.search(text or "")
     return int(found.group(1)) if found else None
+
+
+def expand_pages(pages: str) -> str:
+    """'137-43' -> '137-143'; 'S12-5' -> 'S12-S15'; anything else as it was."""
+    found = re.fullmatch(r"([A-Za-z]*)(\d+)\s*[-\u2013]\s*([A-Za-z]*)(\d+)", pages.strip())
+    if not found:
+        return pages
+    prefix, start, end_prefix, end = found.groups()
+    if end_prefix and end_prefix != prefix:
+        return pages
+    if len(end) < len(start):
+        end = start[: len(start) - len(end)] + end
+    return f"{prefix}{start}-{prefix}{end}"

@@ -289,7 +289,7 @@ def normalise(record: Record) -> Record:
     for name in ("journal", "journal_abbrev", "volume", "issue", "pages", "vernacular_title",
                  "publisher", "place", "book_title"):
         setattr(record, name, clean_text(getattr(record, name)))
-    for author in record.authors:
+    for author in (*record.authors, *record.editors):
         if not author.initials and author.given:
             author.initials = initials_of(author.given)
     return record

@@ -264,6 +264,9 @@ def test_given_name_with_a_lower_case_second_part():
     record = _article(authors=[Author(family="Tan", given="X-mei", initials="XM")])
     assert format_references([record], "apa")[0].text.startswith("Tan, X. M. (2015).")
     assert format_references([record], "vancouver")[0].text.startswith("1. Tan XM. A trial.")
+    # PubMed's transliterated initials ('Iu' for Cyrillic Ю) are kept whole, as PubMed prints them
+    russian = _article(authors=[Author(family="Mamukova", given="Iu I", initials="IuI")])
+    assert format_references([russian], "vancouver")[0].text.startswith("1. Mamukova IuI. A trial.")
 
 
 def test_chapter_editors_publisher_and_ranges():
@@ -310,3 +313,30 @@ def test_dois_keep_the_sources_case():
     assert record.doi == "10.1109/EMBC.2015.7318381"
     assert "https://doi.org/10.1109/EMBC.2015.7318381" in format_references([record], "apa")[0].text
     assert normalise_doi("10.1109/EMBC.2015.7318381") == "10.1109/embc.2015.7318381"
+
+
+def _markup_record():
+    return Record(title="When A<B and C>D & after", journal="Journal of tests", journal_abbrev="J Tests",
+                  year=2020, volume="1", pages="1-5",
+                  authors=[Author(family="Smith", given="J", initials="J")],
+                  languages=["eng"], source_db="PubMed", source_key="1", id=1)
+
+
+def test_html_escapes_the_records_text_and_numbers_once():
+    refs = format_references([_markup_record()], "vancouver", "html")
+    page = render(refs, "html")
+    assert page == ('<ol class="references">\n<li>Smith J. When A&lt;B and C&gt;D &amp; after. J Tests. '
+                    "2020;1:1-5.</li>\n</ol>\n")
+    apa = render(format_references([_markup_record()], "apa", "html"), "html")
+    assert apa.startswith('<ul class="references">\n<li>Smith, J. (2020). When A&lt;B and C&gt;D '
+                          "&amp; after. <i>Journal of Tests</i>, <i>1</i>, 1–5.</li>")
+
+
+def test_markdown_and_rtf_carry_italics():
+    refs = format_references([_markup_record()], "apa", "md")
+    assert render(refs, "md") == ("Smith, J. (2020). When A\\<B and C\\>D & after. *Journal of Tests*, *1*, "
+                                  "1–5.\n\n")
+    rtf = render(format_references([_markup_record()], "apa", "rtf"), "rtf")
+    assert "{\\i Journal of Tests}, {\\i 1}, 1\\u8211?5.\\par" in rtf
+    assert render(format_references([_markup_record()], "apa"), "text") == (
+        "Smith, J. (2020). When A<B and C>D & after. Journal of Tests, 1, 1–5.\n")

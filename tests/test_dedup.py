@@ -8,8 +8,8 @@ import sys
 import pytest
 
 from litreview import dedup
-from litreview.dedup import Rule, normalise
-from litreview.dedup import rules as predicates
+from litreview.dedup import Rule, normalise, rules
+from litreview.dedup import fields as predicates
 from litreview.importing import import_file
 from litreview.records import Author, Record
 from tests.conftest import SHARED_DATA
@@ -679,7 +679,7 @@ def test_a_section_label_in_front_of_the_title():
     assert reply.unlabelled_title == "" and dedup.compare(reply, plain).decision != "duplicate"
     other_issue = _sig(id=4, title="SIM Paper Competition - Rebuilding the Claims Process at a Regional "
                                    "Insurer: Lessons Learned", **{**fields, "issue": "4"})
-    assert not predicates.title_behind_label(other_issue, plain)
+    assert not rules.title_behind_label(other_issue, plain)
 
 
 def test_one_article_under_two_dois_with_the_same_citation():
@@ -842,7 +842,7 @@ def test_titles_alone_that_differ_by_a_word_go_to_a_reviewer():
                  **fields)
     paediatric = _sig(id=2, title="Open-label trial of eliglustat in adolescent patients with Gaucher "
                                   "disease type 1", **fields)
-    assert predicates.title_alone(adult, paediatric)
+    assert rules.title_alone(adult, paediatric)
     assert dedup.compare(adult, paediatric).decision == "uncertain"
     same = _sig(id=3, title="Open-label trial of eliglustat in adult patients with Gaucher disease type 1.",
                 **fields)

@@ -43,7 +43,10 @@ def test_hand_checked_record(shared_data: Path) -> None:
     assert record.authors[0].family == "Waites" and record.authors[0].initials == "MD"
     assert record.authors[0].given is None
     assert record.issn_print == "0035-8843"
-    assert any(m.descriptor == "Myositis" and m.major for m in record.mesh)
+    # 'MH  - Myositis/*complications': the qualifier is the major topic, as PubMed XML says it
+    myositis = next(m for m in record.mesh if m.descriptor == "Myositis")
+    assert not myositis.major
+    assert myositis.qualifiers == [{"name": "complications", "ui": None, "major": True}]
 
 
 def test_non_pubmed_nbib_authors_with_commas() -> None:

@@ -22,9 +22,10 @@ from citeproc import Citation, CitationItem, CitationStylesBibliography, formatt
 from citeproc.source.json import CiteProcJSON
 
 from litreview.bibliography import citeproc_patches, styles
-from litreview.bibliography.items import expand_pages, prepare
+from litreview.bibliography.items import prepare
 from litreview.bibliography.styles import ALIASES, STYLES_DIR, style_path
 from litreview.errors import StyleNotFound
+from litreview.names import expand_pages
 from litreview.records import Record
 
 __all__ = ["ALIASES", "FLAGS", "STYLES_DIR", "Reference", "StyleNotFound", "expand_pages",

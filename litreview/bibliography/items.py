@@ -15,6 +15,7 @@ a CSL item does not carry by itself.
 
 from __future__ import annotations
 
+import html
 import re
 from collections import defaultdict
 from pathlib import Path
@@ -23,21 +24,8 @@ from typing import Any
 from litreview import languages
 from litreview.bibliography import styles
 from litreview.csl import dotted_initials, to_csl
+from litreview.names import expand_pages
 from litreview.records import Record, fold
-
-
-def expand_pages(pages: str) -> str:
-    """'137-43' -> '137-143'; 'S12-5' -> 'S12-S15'; anything else as it was."""
-    found = re.fullmatch(r"([A-Za-z]*)(\d+)\s*[-\u2013]\s*([A-Za-z]*)(\d+)", pages.strip())
-    if not found:
-        return pages
-    prefix, start, end_prefix, end = found.groups()
-    if end_prefix and end_prefix != prefix:
-        return pages
-    if len(end) < len(start):
-        end = start[: len(start) - len(end)] + end
-    return f"{prefix}{start}-{prefix}{end}"
-
 
 DATABASE_RECORD_PAGE = re.compile(
     r"^https?://(?:[\w-]+\.)*(?:scopus\.com|webofscience\.com|webofknowledge\.com|isiknowledge\.com"
@@ -60,12 +48,24 @@ def journal_name(title: str) -> str:
 
 
 def prepare(records: list[Record], path: Path) -> list[dict[str, Any]]:
+    """The CSL items to render, text escaped for HTML: citeproc-py's HTML output escapes the
+    style's own text but not the record's, so 'When A<B and C>D' became a tag."""
     text = styles.source(path)
     nlm = styles.is_nlm(path)
     items = [_item(record, f"r{i}", nlm, path.stem) for i, record in enumerate(records)]
     if styles.uses_year_suffix(text):
         _year_suffixes(records, items)
-    return items
+    return [_escaped(item) for item in items]
+
+
+def _escaped(value: Any) -> Any:
+    if isinstance(value, str):
+        return html.escape(value, quote=False) if ("<" in value or ">" in value or "&" in value) else value
+    if isinstance(value, list):
+        return [_escaped(v) for v in value]
+    if isinstance(value, dict):
+        return {k: (v if k == "id" else _escaped(v)) for k, v in value.items()}
+    return value
 
 
 def _item(record: Record, key: str, nlm: bool, stem: str) -> dict[str, Any]:
@@ -98,7 +98,12 @@ def _persons(csl_people: list[dict[str, Any]], people: list[Any], nlm: bool) -> 
     for csl_person, person in zip(plain, people):
         csl_person.pop("ORCID", None)
         given = csl_person.get("given") or ""
-        if person.initials and (nlm or _LOWER_AFTER_HYPHEN.search(given)):
+        if nlm and person.initials and not person.initials.isupper() and person.family:
+            # 'Mamukova IuI': a CSL processor initialises a given name to one letter a part
+            literal = " ".join(p for p in (person.family, person.initials, person.suffix) if p)
+            csl_person.clear()
+            csl_person["literal"] = literal
+        elif person.initials and (nlm or _LOWER_AFTER_HYPHEN.search(given)):
             csl_person["given"] = dotted_initials(person.initials)
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from litreview.cli._group import Review, cli, pass_review
+from litreview.exporters import export as write_records
 from litreview.exporters import export_formats, get_exporter
 from litreview.screening.status import record_states
 from litreview.selection import select, status_names, with_fills
@@ -31,19 +32,17 @@ def export(review: Review, fmt: str, output: Path | None, status: str, words: st
     csv, jsonl and ris carry each record's screening state: status, stage, decision, exclusion
     reason, notes and tags (RIS: in N1 and KW). Fields dedup filled from a duplicate are written
     into the record kept."""
-    exporter = get_exporter(fmt)
+    get_exporter(fmt)
     library = review.library
     states = record_states(library)
     records = with_fills(select(library, status, (words or "").split(), source), states)
-
-    def write(out: object) -> int:
-        return exporter.write(records, out, states) if exporter.screening else exporter.write(records, out)
-
     if output is None:
-        count = write(sys.stdout)
+        count, unwritten = write_records(fmt, records, sys.stdout, states)
     else:
         tmp = output.with_name(output.name + ".part")
         with open(tmp, "w", encoding="utf-8", newline="") as out:
-            count = write(out)
+            count, unwritten = write_records(fmt, records, out, states)
         tmp.replace(output)
     click.echo(f"exported {count} records as {fmt}", err=True)
+    for sentence in unwritten:  # what the format has no place for, said once
+        click.echo(f"note: {sentence[0].upper()}{sentence[1:]}", err=True)

@@ -7,9 +7,9 @@ from collections.abc import Iterable, Iterator
 from typing import TextIO
 
 from litreview.exporters import exporter
+from litreview.fieldtext import CORRECTION_TAGS, mesh_text
+from litreview.names import MONTH_NAMES as MONTHS
 from litreview.records import Record
-
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def _date(record: Record) -> str | None:
@@ -33,7 +33,12 @@ def fields(record: Record) -> Iterator[tuple[str, str | None]]:
     yield "VI", record.volume
     yield "IP", record.issue
     yield "DP", _date(record)
-    yield ("TI" if record.kind != "book" else "BTI"), record.title
+    if record.kind == "book":
+        yield "BTI", record.title
+    else:
+        yield "TI", record.title
+        yield "BTI", record.book_title  # a chapter's book
+    yield "TT", record.vernacular_title
     yield "PG", record.pages
     if record.article_number and not record.pages:
         yield "LID", f"{record.article_number} [pii]"
@@ -49,6 +54,7 @@ def fields(record: Record) -> Iterator[tuple[str, str | None]]:
         yield "AU", author.short()
     for editor in record.editors:
         yield "FED", f"{editor.family}, {editor.given or editor.initials or ''}".rstrip(", ")
+        yield "ED", editor.short()
     for language in record.languages:
         yield "LA", language
     for ptype in record.publication_types:
@@ -56,11 +62,16 @@ def fields(record: Record) -> Iterator[tuple[str, str | None]]:
     yield "TA", record.journal_abbrev
     yield "JT", record.journal
     for heading in record.mesh:
-        yield "MH", ("*" if heading.major else "") + heading.descriptor
+        yield "MH", mesh_text(heading)
     for keyword in record.keywords:
         yield "OT", keyword
     yield "PMC", record.pmcid
     yield "PST", record.publication_status
+    for correction in record.corrections:
+        tag = CORRECTION_TAGS.get(correction.type)
+        if tag:
+            pmid = f" PMID: {correction.pmid}" if correction.pmid else ""
+            yield tag, f"{correction.ref or ''}{pmid}".strip()
     yield "PB", record.publisher
     yield "PL", record.place if record.kind in {"book", "chapter"} else None
     yield "ISBN", record.isbn
@@ -84,7 +95,11 @@ def _format(tag: str, value: str) -> str:
     return head + ("\n" + " " * 6).join(lines or [""]) + "\n"
 
 
-@exporter("nbib", suffix=".nbib")
+@exporter("nbib", suffix=".nbib", cannot_hold={
+    "abstract_sections": "abstract sections (labels, categories and line breaks)",
+    "cites": "cited references (PubMed's Cites links)",
+    "odd_suffix": "name suffixes other than Jr, Sr, II-IV, 2nd-4th",
+})
 def write_nbib(records: Iterable[Record], out: TextIO) -> int:
     count = 0
     for record in records:

@@ -10,6 +10,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import TextIO
 
 from litreview.exporters import exporter
+from litreview.fieldtext import notes
+from litreview.names import expand_pages
 from litreview.records import Author, Record
 from litreview.screening.status import RecordState
 
@@ -20,19 +22,30 @@ TYPES = {"article": "JOUR", "book": "BOOK", "chapter": "CHAP", "conference": "CP
 
 
 def name(author: Author) -> str | None:
+    """RIS's 'Last, First, Suffix' for a person, with the comma even without a first name
+    ('Basappa,'): a name without one is a group ('Breast Cancer Family Registry'), as Zotero and
+    EndNote write them."""
     if author.collective:
         return author.collective
     given = author.given or author.initials
-    if author.family and given:
-        return ", ".join(p for p in (author.family, given, author.suffix) if p)  # RIS: Last, First, Suffix
-    return author.family or given
+    if author.family:
+        parts = [author.family, given or "", *([author.suffix] if author.suffix else [])]
+        return ", ".join(parts).rstrip(" ")
+    return given
 
 
 def _pages(pages: str | None) -> tuple[str | None, str | None]:
+    """SP and EP, the end page in full ('1058-69': SP 1058, EP 1069): EP is a page number."""
     if not pages:
         return None, None
-    start, sep, end = pages.partition("-")
+    start, sep, end = expand_pages(pages).partition("-")
     return (start.strip(), end.strip()) if sep else (pages, None)
+
+
+RIS_TYPES = frozenset({*TYPES.values(), "JFULL", "MGZN", "NEWS", "EJOUR", "ABST", "INPR", "EBOOK",
+                       "EDBOOK", "ECHAP", "CONF", "GEN"})
+NOTES = ("Publication type", "Publication status", "MeSH", "Original title", "Comment/correction")
+"""Fields RIS has no tag for, written as labelled N1 notes (see litreview.fieldtext)."""
 
 
 def lines(record: Record) -> Iterator[tuple[str, str | int | None]]:
@@ -42,12 +55,13 @@ def lines(record: Record) -> Iterator[tuple[str, str | int | None]]:
         yield "AU", name(author)
     for editor in record.editors:
         yield "A2", name(editor)
-    if record.kind == "chapter":
+    if record.kind in {"chapter", "book"}:
         yield "T2", record.book_title
     else:
         yield "T2", record.journal
         yield "J2", record.journal_abbrev
-    yield "AB", record.abstract
+    for paragraph in (record.abstract or "").split("\n"):  # one AB per paragraph
+        yield "AB", paragraph
     yield "VL", record.volume
     yield "IS", record.issue
     start, end = _pages(record.pages)
@@ -61,8 +75,8 @@ def lines(record: Record) -> Iterator[tuple[str, str | int | None]]:
     elif record.date_text:
         yield "DA", record.date_text
     yield "DO", record.doi
-    for issn in (record.issn_print, record.issn_electronic):
-        yield "SN", issn
+    for issn, kind in ((record.issn_print, "Print"), (record.issn_electronic, "Electronic")):
+        yield "SN", f"{issn} ({kind})" if issn else None
     yield "SN", record.isbn
     yield "PB", record.publisher
     yield "CY", record.place
@@ -78,6 +92,9 @@ def lines(record: Record) -> Iterator[tuple[str, str | int | None]]:
         yield "N1", f"PMID: {record.pmid}"
     if record.pmcid:
         yield "N1", f"PMCID: {record.pmcid}"
+    for note in notes(record, NOTES):
+        if note.removeprefix("Publication type: ") not in RIS_TYPES:  # the TY a RIS import gave
+            yield "N1", note
     yield "ER", ""
 
 
@@ -102,7 +119,10 @@ def screening_lines(state: RecordState) -> Iterator[tuple[str, str]]:
         yield "KW", tag
 
 
-@exporter("ris", suffix=".ris", screening=True)
+@exporter("ris", suffix=".ris", screening=True, cannot_hold={
+    "abstract_sections": "abstract section categories",
+    "initials": "initials that differ from the given name's (RIS names are 'Family, Given')",
+})
 def write_ris(records: Iterable[Record], out: TextIO,
               states: Mapping[int, RecordState] | None = None) -> int:
     count = 0

@@ -1,4 +1,10 @@
-"""CSV and JSON Lines: one row per record."""
+"""CSV and JSON Lines: one row per record.
+
+The CSV is for people (a spreadsheet) and for coming back: the first columns are the readable
+ones ('Smith JA; Doe J' authors); the later ones carry what a re-import needs to get the same
+record back: the date's parts, language, types, ISSNs by kind, MeSH and comment/correction links
+(' | ' between values, MEDLINE's forms), and the names as JSON (`authors_json`: given names,
+initials and suffixes that 'Mamukova IuI' alone cannot say apart)."""
 
 from __future__ import annotations
 
@@ -8,15 +14,28 @@ from collections.abc import Iterable, Mapping
 from typing import Any, TextIO
 
 from litreview.exporters import exporter
-from litreview.records import Record
+from litreview.fieldtext import correction_text, mesh_text
+from litreview.records import Author, Record
 from litreview.screening.status import RecordState
+
+LIST_SEPARATOR = " | "
 
 CSV_COLUMNS = (
     "record_id", "pmid", "doi", "pmcid", "title", "authors", "year", "journal", "journal_abbrev",
     "volume", "issue", "pages", "abstract", "languages", "publication_types", "keywords",
     "source_db", "source_key", "screening_status", "stage", "decision", "exclusion_reason",
     "duplicate_of", "notes", "tags", "filled_from_duplicates",
+    "month", "day", "date_text", "kind", "publication_status", "issn_print", "issn_electronic",
+    "article_number", "vernacular_title", "book_title", "publisher", "place", "isbn", "edition",
+    "url", "mesh", "corrections", "authors_json", "editors_json",
 )
+
+
+def _people(people: list[Author]) -> str | None:
+    if not people:
+        return None
+    keep = ("family", "given", "initials", "suffix", "collective")
+    return json.dumps([{k: getattr(p, k) for k in keep if getattr(p, k)} for p in people], ensure_ascii=False)
 
 
 def flat_row(record: Record) -> dict[str, Any]:
@@ -33,13 +52,32 @@ def flat_row(record: Record) -> dict[str, Any]:
         "journal_abbrev": record.journal_abbrev,
         "volume": record.volume,
         "issue": record.issue,
-        "pages": record.pages or record.article_number,
+        "pages": record.pages,
         "abstract": record.abstract,
         "languages": "; ".join(record.languages),
         "publication_types": "; ".join(record.publication_types),
         "keywords": "; ".join(record.keywords),
         "source_db": record.source_db,
         "source_key": record.source_key,
+        "month": record.month,
+        "day": record.day,
+        "date_text": record.date_text,
+        "kind": record.kind,
+        "publication_status": record.publication_status,
+        "issn_print": record.issn_print,
+        "issn_electronic": record.issn_electronic,
+        "article_number": record.article_number,
+        "vernacular_title": record.vernacular_title,
+        "book_title": record.book_title,
+        "publisher": record.publisher,
+        "place": record.place,
+        "isbn": record.isbn,
+        "edition": record.edition,
+        "url": record.url,
+        "mesh": LIST_SEPARATOR.join(mesh_text(h) for h in record.mesh),
+        "corrections": LIST_SEPARATOR.join(correction_text(c) for c in record.corrections),
+        "authors_json": _people(record.authors),
+        "editors_json": _people(record.editors),
     }
 
 
@@ -56,7 +94,9 @@ def screening_row(state: RecordState | None) -> dict[str, Any]:
     }
 
 
-@exporter("csv", suffix=".csv", screening=True)
+@exporter("csv", suffix=".csv", screening=True, cannot_hold={
+    "abstract_sections": "abstract section categories",
+})
 def write_csv(records: Iterable[Record], out: TextIO,
               states: Mapping[int, RecordState] | None = None) -> int:
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")

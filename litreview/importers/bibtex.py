@@ -16,6 +16,7 @@ from bibtexparser.library import Library
 from bibtexparser.model import Block, Entry, Field, ParsingFailedBlock
 
 from litreview.errors import ParseError
+from litreview.fieldtext import parse_correction, parse_mesh
 from litreview.importers import Importer, check, file_encoding, finish, register
 from litreview.importers.ris import _GROUP
 from litreview.records import Author, Record
@@ -38,6 +39,9 @@ def _names(value: object) -> list[Author]:
             family = " ".join([*name.von, *name.last]).strip()
             given = " ".join(name.first).strip()
             whole = " ".join(p for p in (given, family) if p)
+            if _LITERAL in whole:  # a name given whole in braces (protect_braced_names)
+                authors.append(Author(collective=whole.replace(_LITERAL, "").replace(_SPACE, " ").strip()))
+                continue
             if (not given and " " in family) or _GROUP.search(whole.lower()):
                 authors.append(Author(collective=whole.replace("{", "").replace("}", "")))
                 continue
@@ -51,14 +55,31 @@ def _names(value: object) -> list[Author]:
     return authors
 
 
+def _unbraced(name: str, value: str) -> str:
+    """A decoded field's text. LaTeX decoding has removed the grouping braces ('{{Title}}'), so
+    braces left are the text's own ('\\{CpFe\\}' for '[M{CpFe(CO)2}2]'); only in fields read
+    without decoding (LITERAL_FIELDS) are braces still markup."""
+    return value.replace("{", "").replace("}", "") if name in LITERAL_FIELDS else value
+
+
 def _field(entry: Entry, *names: str) -> str | None:
     for name in names:
         field = entry.fields_dict.get(name) or entry.fields_dict.get(name.upper())
         if field is not None and isinstance(field.value, str):
-            text = " ".join(field.value.replace("{", "").replace("}", "").split())
+            text = " ".join(_unbraced(name, field.value).split())
             if text:
                 return text
     return None
+
+
+def _paragraphs(entry: Entry, name: str) -> str | None:
+    """A text field with its paragraphs (apart by blank lines) kept one per line."""
+    field = entry.fields_dict.get(name)
+    if field is None or not isinstance(field.value, str):
+        return None
+    paragraphs = (" ".join(_unbraced(name, p).split())
+                  for p in re.split(r"\n\s*\n", field.value))
+    return "\n".join(p for p in paragraphs if p) or None
 
 
 def to_record(entry: Entry) -> Record:
@@ -70,7 +91,7 @@ def to_record(entry: Entry) -> Record:
     record.authors = _names(author_field.value) if author_field else []
     editor_field = entry.fields_dict.get("editor")
     record.editors = _names(editor_field.value) if editor_field else []
-    if kind == "chapter":
+    if kind in {"chapter", "book"}:
         record.book_title = _field(entry, "booktitle")
     elif kind == "conference":
         record.journal = _field(entry, "booktitle", "journal")
@@ -87,29 +108,61 @@ def to_record(entry: Entry) -> Record:
     year = _field(entry, "year", "date")
     if year and re.match(r"\d{4}", year):
         record.year = int(year[:4])
+    date = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", _field(entry, "date") or "")
+    if date:
+        record.day = int(date.group(3))
     month = (_field(entry, "month") or "").lower()[:3]
     record.month = _MONTHS.get(month) or (int(month) if month.isdigit() and
                                           1 <= int(month) <= 12 else None)
     record.doi = _field(entry, "doi")
     record.pmid = _field(entry, "pmid")
     record.pmcid = _field(entry, "pmcid")
-    record.abstract = _field(entry, "abstract")
+    record.abstract = _paragraphs(entry, "abstract")
     keywords = _field(entry, "keywords", "author_keywords")
-    record.keywords = [k.strip() for k in re.split(r"[;,]", keywords)] if keywords else []
-    record.keywords = [k for k in record.keywords if k]
+    # separated by semicolons where there are any (a keyword may hold a comma), else commas
+    separator = ";" if keywords and ";" in keywords else ","
+    record.keywords = [k.strip() for k in (keywords or "").split(separator) if k.strip()]
     language = _field(entry, "language")
-    record.languages = [language] if language else []
+    record.languages = [x.strip() for x in language.split(",") if x.strip()] if language else []
     issn = _field(entry, "issn")
     if issn:
         parts = [p.strip() for p in re.split(r"[,;\s]+", issn) if p.strip()]
         record.issn_print = parts[0]
         record.issn_electronic = parts[1] if len(parts) > 1 else None
+    eissn = _field(entry, "eissn")
+    if eissn:
+        record.issn_electronic = eissn
+        if record.issn_print == eissn:
+            record.issn_print = None
+    _litreview_fields(entry, record)
     record.isbn = _field(entry, "isbn")
     record.publisher = _field(entry, "publisher")
     record.place = _field(entry, "address", "location")
     record.edition = _field(entry, "edition")
     record.url = _field(entry, "url")
     return record
+
+
+LIST_SEPARATOR = "||"
+
+
+def _litreview_fields(entry: Entry, record: Record) -> None:
+    """The fields litreview's BibTeX export adds for what BibTeX has no field for (see
+    litreview.exporters.bibtex): the original title, publication status and types, MeSH,
+    comment/correction links, a season or MedlineDate."""
+    record.vernacular_title = _field(entry, "origtitle")
+    record.publication_status = _field(entry, "pubstate")
+    record.date_text = _field(entry, "medlinedate")
+    for name, reader in (("pubtype", str), ("mesh", parse_mesh), ("corrections", parse_correction)):
+        text = _field(entry, name)
+        values = [reader(v.strip()) for v in text.split(LIST_SEPARATOR) if v.strip()] if text else []
+        values = [v for v in values if v]
+        if name == "pubtype":
+            record.publication_types = values
+        elif name == "mesh":
+            record.mesh = values
+        else:
+            record.corrections = values
 
 
 DATABASE_NAME = re.compile(r"[A-Za-z][A-Za-z .&()+-]{0,39}")
@@ -202,6 +255,8 @@ class _ExportedLatexDecoding(mw.LatexDecodingMiddleware):
                 continue
             field.key = key
             fields[key] = field
+            if isinstance(field.value, str) and key in ("author", "editor"):
+                field.value = protect_braced_names(field.value)
             if isinstance(field.value, str):
                 if key in LITERAL_FIELDS:
                     literal[key] = _ESCAPED_SPECIAL.sub(r"\1", field.value)
@@ -212,6 +267,34 @@ class _ExportedLatexDecoding(mw.LatexDecodingMiddleware):
         for key, value in literal.items():
             _set_value(fields[key], value)
         return block
+
+
+_LITERAL, _SPACE = "\ue001", "\ue000"
+"""Marks (private-use characters) for a name given whole in braces, and the spaces inside it."""
+
+
+def protect_braced_names(value: str) -> str:
+    """'{Tumour and Angiogenesis Research Group} and Smith, J': a name wholly in braces is one
+    literal name (a group), not names joined by 'and' nor given and family names. LaTeX decoding
+    drops the braces before the names are split, so such a name becomes one marked word first."""
+    out, depth, start = [], 0, 0
+    for index, char in enumerate(value):
+        if char == "{":
+            if depth == 0:
+                start = index
+            depth += 1
+        elif char == "}" and depth:
+            depth -= 1
+            if depth == 0:
+                before, after = value[:start].rstrip(), value[index + 1:].lstrip()
+                whole_name = (not before or before.lower().endswith(" and") or before.lower() == "and") \
+                    and (not after or after.lower().startswith("and "))
+                if whole_name:
+                    inner = value[start + 1:index]
+                    out.append((start, index + 1, _LITERAL + _SPACE.join(inner.split())))
+    for begin, end, text in reversed(out):
+        value = value[:begin] + text + value[end:]
+    return value
 
 
 def _set_value(field: Field, value: str) -> None:

@@ -8,6 +8,7 @@ is read with the nbib reader, one record per row.
 from __future__ import annotations
 
 import csv
+import json
 import re
 import sys
 from collections.abc import Iterator
@@ -15,14 +16,19 @@ from pathlib import Path
 from typing import TextIO
 
 from litreview.errors import ParseError
+from litreview.fieldtext import parse_correction, parse_mesh
 from litreview.importers import Importer, check, file_encoding, finish, head_bytes, register
 from litreview.importers.nbib import parse_text
 from litreview.importers.ris import _author
-from litreview.records import Record
+from litreview.records import Author, Record
 
+EXPORT_ONLY = ("day", "date_text", "kind", "publication_status", "publication_types", "issn_print",
+               "issn_electronic", "article_number", "vernacular_title", "book_title", "publisher",
+               "place", "isbn", "edition", "mesh", "corrections", "authors_json", "editors_json")
+"""Columns of litreview's own CSV export (litreview.exporters.tabular), read back by name."""
 FIELDS = ("id", "title", "authors", "year", "month", "journal", "journal_abbrev", "volume",
           "issue", "pages", "doi", "pmid", "pmcid", "abstract", "source_db", "keywords", "url",
-          "issn", "language", "citation", "ignore")
+          "issn", "language", "citation", "ignore", *EXPORT_ONLY)
 
 ALIASES = {
     "id": ("id", "key", "record_id", "record id", "covidence #", "covidence", "ref",
@@ -34,7 +40,7 @@ ALIASES = {
     "month": ("month", "published month"),
     "journal": ("journal", "source title", "publication title", "journal/book",
                 "journal title", "secondary title", "journal name", "jt", "so"),
-    "journal_abbrev": ("journal abbreviation", "abbreviated source title", "ta"),
+    "journal_abbrev": ("journal abbreviation", "journal_abbrev", "abbreviated source title", "ta"),
     "volume": ("volume", "vl", "vol"),
     "issue": ("issue", "number", "is", "ip"),
     "pages": ("pages", "page", "pg", "page range"),
@@ -49,6 +55,8 @@ ALIASES = {
     "language": ("language", "la"),
     "citation": ("details", "citation"),
 }
+ALIASES.update({name: (name,) for name in EXPORT_ONLY})
+ALIASES["language"] = (*ALIASES["language"], "languages")
 _BY_HEADER = {alias: field for field, aliases in ALIASES.items() for alias in aliases}
 
 
@@ -93,6 +101,46 @@ def _authors(text: str) -> list[str]:
     return [text] if text else []
 
 
+def _exported_columns(record: Record, values: dict[str, str]) -> None:
+    """What litreview's CSV export writes beyond the common columns (see EXPORT_ONLY)."""
+    day = values.get("day", "")
+    record.day = int(day) if day.isdigit() and record.month and 1 <= int(day) <= 31 else None
+    for name in ("date_text", "publication_status", "issn_print", "issn_electronic", "article_number",
+                 "vernacular_title", "book_title", "publisher", "place", "isbn", "edition"):
+        if values.get(name):
+            setattr(record, name, values[name])
+    if values.get("kind") in KINDS:
+        record.kind = values["kind"]
+    if values.get("publication_types"):
+        record.publication_types = [t.strip() for t in values["publication_types"].split(";") if t.strip()]
+    for name, reader in (("mesh", parse_mesh), ("corrections", parse_correction)):
+        if values.get(name):
+            parsed = [reader(v.strip()) for v in values[name].split(LIST_SEPARATOR.strip()) if v.strip()]
+            setattr(record, name, [v for v in parsed if v])
+    for name in ("authors", "editors"):
+        people = _people_json(values.get(f"{name}_json"))
+        if people is not None:
+            setattr(record, name, people)
+
+
+KINDS = frozenset({"article", "book", "chapter", "thesis", "report", "conference", "preprint", "dataset",
+                   "webpage"})
+LIST_SEPARATOR = " | "
+
+
+def _people_json(text: str | None) -> list[Author] | None:
+    if not text:
+        return None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        return None
+    if not isinstance(data, list) or not all(isinstance(p, dict) for p in data):
+        return None
+    keep = ("family", "given", "initials", "suffix", "collective")
+    return [Author(**{k: str(p[k]) for k in keep if p.get(k)}) for p in data]
+
+
 def to_record(row: dict[str, str], mapping: dict[str, str]) -> tuple[Record, dict[str, str]]:
     values: dict[str, str] = {}
     for column, field in mapping.items():
@@ -111,9 +159,10 @@ def to_record(row: dict[str, str], mapping: dict[str, str]) -> tuple[Record, dic
     if values.get("pmid", "").upper().startswith("PMID:"):
         record.pmid = values["pmid"][5:]
     record.keywords = [k.strip() for k in re.split(r"[;]", values.get("keywords", "")) if k.strip()]
-    record.languages = [values["language"]] if values.get("language") else []
+    record.languages = [x.strip() for x in values.get("language", "").split(";") if x.strip()]
     if values.get("issn"):
         record.issn_print = values["issn"].split()[0].strip(",;")
+    _exported_columns(record, values)
     citation = values.get("citation")
     if citation:  # PubMed's 'Pediatr Allergy Immunol. 2019 Jul 13. doi: 10.1111/pai.13110.'
         record.extra["citation"] = citation

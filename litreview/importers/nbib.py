@@ -11,8 +11,9 @@ from typing import Any
 from Bio import Medline
 
 from litreview.errors import ParseError
+from litreview.fieldtext import CORRECTION_TAGS, parse_mesh
 from litreview.importers import Importer, check, file_encoding, finish, register
-from litreview.records import Author, MeshHeading, Record, split_suffix
+from litreview.records import Author, Correction, Record, split_suffix
 
 _MONTHS = {m: i for i, m in enumerate(
     ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)}
@@ -48,8 +49,8 @@ def _authors(item: dict[str, Any], full: str, short: str) -> list[Author]:
             family, given = family or initials, ""
         given_words, given_suffix = split_suffix(given.split())  # 'FAU - Ward, G W Jr'
         given, suffix = " ".join(given_words), suffix or given_suffix
-        if given and re.fullmatch(r"(?:[A-Z]\.?\s*){1,4}", given):
-            initials, given = re.sub(r"[.\s]", "", given), ""  # 'Waites, M D' is initials
+        if given and re.fullmatch(r"(?:[A-Z]\.?\s*){1,4}", given):  # 'Waites, M D' is initials
+            initials, given = initials or re.sub(r"[.\s]", "", given), ""  # AU's, where PubMed gave them
         authors.append(Author(family=family.strip() or None, given=given or None,
                               initials=initials or None, suffix=suffix))
     return authors
@@ -67,6 +68,8 @@ def _date(text: str | None, record: Record) -> None:
             if match.group(3):
                 record.day = int(match.group(3))
             return
+        if not match.group(2) and not match.group(3):  # 'DP  - 1993': a year, nothing more
+            return
     year = re.match(r"(\d{4})", text.strip())
     if year:
         record.year = int(year.group(1))
@@ -74,21 +77,28 @@ def _date(text: str | None, record: Record) -> None:
 
 
 def _ids(values: Iterable[str], kind: str) -> str | None:
+    """The identifier of that kind: 'E2496 [pii]'. Bio.Medline joins a repeated LID into one
+    value ('E2496 [pii] 10.3390/s17112496 [doi]'), so each value may hold several."""
     for value in values:
-        if value.endswith(f"[{kind}]"):
-            return value[: -len(kind) - 2].strip()
+        for found in re.finditer(r"(\S+)\s+\[([a-z]+)\]", value):
+            if found.group(2) == kind:
+                return found.group(1)
     return None
 
 
-def to_record(item: dict[str, Any]) -> Record:
+def to_record(item: dict[str, Any], author_order: list[str] | None = None) -> Record:
+    """`author_order`: the record's FAU/AU/CN tags in file order, to put group authors (CN),
+    which Bio.Medline keeps apart, back where they were ('CN - EPIC Study Group' first)."""
     is_book = bool(item.get("BTI")) and not item.get("JT")
+    chapter = is_book and bool(item.get("TI"))
     record = Record(title=_one(item, "TI") or _one(item, "BTI") or "",
-                    pmid=item.get("PMID"), kind="book" if is_book else "article")
+                    pmid=item.get("PMID"), kind="chapter" if chapter else "book" if is_book else "article")
+    if is_book:
+        record.book_title = _one(item, "BTI")
     record.vernacular_title = item.get("TT")
     record.abstract = item.get("AB")
-    record.authors = _authors(item, "FAU", "AU")
-    for name in _list(item.get("CN")):
-        record.authors.append(Author(collective=name))
+    record.authors = _in_file_order(_authors(item, "FAU", "AU"),
+                                    [Author(collective=name) for name in _list(item.get("CN"))], author_order)
     record.editors = _authors(item, "FED", "ED")
     record.journal = item.get("JT")
     record.journal_abbrev = item.get("TA")
@@ -105,9 +115,12 @@ def to_record(item: dict[str, Any]) -> Record:
     record.languages = _list(item.get("LA"))
     record.publication_types = _list(item.get("PT"))
     record.keywords = [k.strip() for k in _list(item.get("OT"))]
-    record.mesh = [MeshHeading(descriptor=m.split("/")[0].lstrip("*"), major="*" in m)
-                   for m in _list(item.get("MH"))]
+    record.mesh = [parse_mesh(m) for m in _list(item.get("MH"))]
     record.publication_status = item.get("PST")
+    for tag, kind in CORRECTION_KINDS.items():
+        for value in _list(item.get(tag)):
+            ref, _, pmid = value.partition(" PMID: ")
+            record.corrections.append(Correction(kind, ref.strip() or None, pmid.strip() or None))
     for issn in _list(item.get("IS")):
         number = issn.split(" ")[0]
         if "(Electronic)" in issn and not record.issn_electronic:
@@ -121,6 +134,30 @@ def to_record(item: dict[str, Any]) -> Record:
     return record
 
 
+CORRECTION_KINDS = {tag: kind for kind, tag in CORRECTION_TAGS.items()}
+_AUTHOR_TAG = re.compile(r"^(FAU|AU  |CN  |PMID)- ", re.M)
+
+
+def _in_file_order(people: list[Author], groups: list[Author], order: list[str] | None) -> list[Author]:
+    person_tag = "FAU" if order and "FAU" in order else "AU"
+    if not groups or not order or order.count("CN") != len(groups) or order.count(person_tag) != len(people):
+        return people + groups
+    persons, collectives = iter(people), iter(groups)
+    return [next(collectives) if tag == "CN" else next(persons) for tag in order if tag in ("CN", person_tag)]
+
+
+def _author_orders(text: str) -> list[list[str]]:
+    """Per record (a PMID line starts one), its FAU/AU/CN tags in file order."""
+    orders: list[list[str]] = []
+    for match in _AUTHOR_TAG.finditer(text):
+        tag = match.group(1).strip()
+        if tag == "PMID":
+            orders.append([])
+        elif orders:
+            orders[-1].append(tag)
+    return orders
+
+
 def parse_text(text: str, path: Path, source: str | None) -> Iterator[Record | ParseError]:
     if not re.search(r"^(PMID|TI  )- ", text, re.M):
         raise ParseError("no MEDLINE records found (expected lines like 'PMID- 12345678')",
@@ -129,8 +166,12 @@ def parse_text(text: str, path: Path, source: str | None) -> Iterator[Record | P
         items = list(Medline.parse(io.StringIO(text)))
     except Exception as exc:  # Bio.Medline raises plain ValueErrors on broken lines
         raise ParseError(f"not readable as MEDLINE text: {exc}", file=str(path)) from None
+    orders = _author_orders(text)
+    if len(orders) != len(items):
+        orders = []
     for number, item in enumerate(items, start=1):
-        record = finish(to_record(dict(item)), source or "PubMed", item.get("PMID"))
+        order = orders[number - 1] if orders else None
+        record = finish(to_record(dict(item), order), source or "PubMed", item.get("PMID"))
         yield check(record, path, number) or record
 
 

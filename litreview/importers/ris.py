@@ -17,6 +17,7 @@ from pathlib import Path
 from rispy import RisParser
 
 from litreview.errors import ParseError
+from litreview.fieldtext import read_notes
 from litreview.importers import Importer, check, file_encoding, finish, head_bytes, register
 from litreview.records import NAME_SUFFIX, Author, Record, split_suffix
 
@@ -187,14 +188,20 @@ _INITIALS = re.compile(r"(?:[A-Z]\.?\s*){1,4}")
 _DOTTED_INITIALS = re.compile(r"(?:[A-Z]\.-?){1,4}")
 _YMD = re.compile(r"\s*(\d{4})(?:[/-](\d{1,2}))?(?:[/-](\d{1,2}))?")
 _YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b")
+_DATE_WORDS = re.compile(r"^\s*\d{4}\s+[A-Za-z]")
 _SN_SPLIT = re.compile(r"[;,]\s*|\s+(?=\d)")
 _PARENTHESES = re.compile(r"\s*\(.*?\)")
 _ISSN = re.compile(r"\d{4}-?\d{3}[\dXx]")
 
 
-def _author(value: str) -> Author:
-    value = value.strip().rstrip(",")
-    if _GROUP.search(value.lower()):
+def _author(value: str, groups_without_comma: bool = False) -> Author:
+    """A name as RIS sources write it. `groups_without_comma`: the record writes people as
+    'Family, Given' (Zotero, EndNote, litreview), so a name without a comma is a group's."""
+    value = value.strip()
+    if value.endswith(",") and "," not in value[:-1] and value[:-1].strip():  # 'Basappa,': one name
+        return Author(family=value[:-1].strip())
+    value = value.rstrip(",")
+    if _GROUP.search(value.lower()) or (groups_without_comma and "," not in value and " " in value):
         return Author(collective=value)
     family, comma, given = value.partition(",")
     if comma:
@@ -217,12 +224,15 @@ def _family_comma_given(family: str, given: str) -> Author:
         family = " ".join(family_words)
     given = given.strip()
     if "," in given:
-        parts = [part for part in (part.strip() for part in given.split(",")) if part]
+        raw = [part.strip() for part in given.split(",")]
+        parts = [part for part in raw if part]
+        if len(raw) == 2 and not raw[0] and raw[1] and not suffix:  # 'Middle, , Suf': no first name
+            parts, suffix = [], raw[1].rstrip(".")
         if len(parts) > 1 and NAME_SUFFIX.fullmatch(parts[0]) and not suffix:  # 'Sprague, Jr., Ralph H.'
             suffix = parts.pop(0).rstrip(".")
         given = parts[0] if parts else ""
-        if not suffix and len(parts) > 1 and NAME_SUFFIX.fullmatch(parts[-1]):
-            suffix = parts[-1].rstrip(".")
+        if not suffix and len(parts) > 1 and (NAME_SUFFIX.fullmatch(parts[-1]) or len(parts) == 2):
+            suffix = parts[-1].rstrip(".")  # RIS: 'Last, First, Suffix'
     if given.endswith(_SUFFIX_ENDINGS):
         given_words, given_suffix = split_suffix(given.split())
         given, suffix = " ".join(given_words), suffix or given_suffix
@@ -266,6 +276,8 @@ def _date(raw: dict[str, list[str]], record: Record) -> None:
                 best = parsed
     if best:
         record.year, record.month, record.day = best
+        if not best[1]:  # 'DA  - 2019 Feb - Apr', '2010 Winter': the text says more than the year
+            record.date_text = next((v.strip() for v in raw.get("DA", []) if _DATE_WORDS.search(v)), None)
         return
     for tag in ("PY", "Y1", "DA", "Y2"):
         for value in raw.get(tag, []):
@@ -274,6 +286,27 @@ def _date(raw: dict[str, list[str]], record: Record) -> None:
                 record.year = int(year.group(1))
                 record.date_text = value.strip()
                 return
+
+
+def _issns(record: Record, values: list[str]) -> None:
+    """Print ISSN first, electronic second, unless labelled: 'SN  - 1533-0311 (Electronic)'."""
+    unlabelled = []
+    for value in values:
+        issn = _PARENTHESES.sub("", value).strip()
+        if not _ISSN.fullmatch(issn):
+            continue
+        label = value.lower()
+        if "electronic" in label and not record.issn_electronic:
+            record.issn_electronic = issn
+        elif "print" in label and not record.issn_print:
+            record.issn_print = issn
+        elif "(" not in label:
+            unlabelled.append(issn)
+    for issn in unlabelled:
+        if not record.issn_print:
+            record.issn_print = issn
+        elif not record.issn_electronic:
+            record.issn_electronic = issn
 
 
 def _pages(raw: dict[str, list[str]]) -> str | None:
@@ -339,11 +372,15 @@ def to_record(raw: dict[str, list[str]]) -> Record:
     record.title = _first(raw, "TI", "T1", "CT") or ""
     if not record.title and kind == "book":
         record.title = _first(raw, "BT", "T2") or ""
-    record.authors = [_author(a) for a in raw.get("_authors", []) if a.strip()]
+    names = [a for a in raw.get("_authors", []) if a.strip()]
+    comma_names = any("," in a for a in names)  # people as 'Family, Given': the rest are groups
+    record.authors = [_author(a, comma_names) for a in names]
     editor_tags = ("A2", "ED", "A3") if kind in {"chapter", "book"} else ("ED",)
     record.editors = [_author(a) for tag in editor_tags for a in raw.get(tag, []) if a.strip()]
     if kind == "chapter":
         record.book_title = _first(raw, "T2", "BT", "T1" if raw.get("TI") else "")
+    elif kind == "book":
+        record.book_title = _first(raw, "T2", "BT")
     else:
         # CENTRAL repeats an abstract's title in T2, where other sources put the journal, and
         # names the journal in JA.
@@ -365,25 +402,21 @@ def to_record(raw: dict[str, list[str]]) -> Record:
             if "doi.org/10." in value or value.startswith("10."):
                 record.doi = value
                 break
-    record.abstract = " ".join(raw.get("AB", []) or raw.get("N2", [])) or None
+    record.abstract = "\n".join(raw.get("AB", []) or raw.get("N2", [])) or None  # AB per paragraph
     record.keywords = [k.strip() for k in raw.get("KW", []) if k.strip()]
     record.languages = [lang.strip() for lang in raw.get("LA", []) if lang.strip()]
     sn = [s for value in raw.get("SN", []) for s in _SN_SPLIT.split(value)]
     if kind in {"book", "chapter"}:
         record.isbn = _first(raw, "SN")
     else:
-        issns = [_PARENTHESES.sub("", s).strip() for s in sn if s.strip()]
-        issns = [s for s in issns if _ISSN.fullmatch(s)]
-        if issns:
-            record.issn_print = issns[0]
-        if len(issns) > 1:
-            record.issn_electronic = issns[1]
+        _issns(record, sn)
     record.publisher = _first(raw, "PB")
     record.place = _first(raw, "CY", "PP")
     record.edition = _first(raw, "ET")
     urls = [u for u in raw.get("UR", []) if u.startswith("http")]
     record.url = urls[0] if urls else None
     record.publication_types = [ty]
+    raw["N1"] = read_notes(record, raw.get("N1", []))  # ours: 'Publication status: ppublish', ...
     extra: dict[str, object] = {}
     for tag in ("ID", "DB", "DP", "N1", "M2"):
         if raw.get(tag):
