@@ -156,3 +156,16 @@ def test_cli_refuses_an_unknown_reviewer_and_a_busy_port(tmp_path: Path, runner:
         result = runner.invoke(cli, ["serve", "--reviewer", "ana", "--port", str(port)])
     assert result.exit_code == 1 and f"cannot serve on 127.0.0.1:{port}" in result.output
     assert "Traceback" not in result.output
+
+
+def test_an_error_is_logged_without_the_token(review: dict[str, Any], monkeypatch: pytest.MonkeyPatch,
+                                              caplog: pytest.LogCaptureFixture) -> None:
+    def broken(library: Library) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(sc, "stats", broken)
+    response = review["client"].get(f"/r/{review['ana']}/overview")
+    assert response.status_code == 500
+    assert "disk on fire" not in response.get_data(as_text=True)
+    assert "Exception on /r/…/overview [GET]" in caplog.text and "disk on fire" in caplog.text
+    assert review["ana"] not in caplog.text
