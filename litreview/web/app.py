@@ -101,7 +101,8 @@ def create_app(db_path: Path, queries_dir: Path, order: str = "random") -> Flask
     """The app for one review's library."""
     app = ReviewApp(__name__)
     app.config.update(MAX_CONTENT_LENGTH=64 * 1024, TEMPLATES_AUTO_RELOAD=False)
-    the_site = Site(Path(db_path), Path(queries_dir), ScreeningQueues(order), threading.local())
+    queues = ScreeningQueues(order, Path(db_path))
+    the_site = Site(Path(db_path), Path(queries_dir), queues, threading.local())
     the_site.secret = web_store.signing_secret(the_site.library())
     app.extensions["litreview"] = the_site
 
