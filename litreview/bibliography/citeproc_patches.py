@@ -31,12 +31,13 @@ _applied = False
 _XPATH: dict[tuple[int, str], tuple[object, object]] = {}
 _CALLS: dict[int, tuple[object, bool]] = {}
 _REFERENCES: dict[int, tuple[object, object]] = {}
+_ROOTS: dict[int, tuple[object, object]] = {}
+_FORMATTERS: dict[int, tuple[object, object]] = {}
 
 
 def clear_caches() -> None:
-    _XPATH.clear()
-    _CALLS.clear()
-    _REFERENCES.clear()
+    for cache in (_XPATH, _CALLS, _REFERENCES, _ROOTS, _FORMATTERS):
+        cache.clear()
 
 
 def version_supported() -> bool:
@@ -80,6 +81,23 @@ def apply() -> bool:
             hit = _REFERENCES[id(self)] = (self, self.bibliography.source[self.key])
         return hit[1]
 
+    original_root = model.CitationStylesElement.get_root
+    original_formatter = model.CitationStylesElement.get_formatter
+
+    def cached_root(self: object) -> object:
+        hit = _ROOTS.get(id(self))
+        if hit is None:
+            hit = _ROOTS[id(self)] = (self, original_root(self))
+        return hit[1]
+
+    def cached_formatter(self: object) -> object:
+        hit = _FORMATTERS.get(id(self))
+        if hit is None:
+            hit = _FORMATTERS[id(self)] = (self, original_formatter(self))
+        return hit[1]
+
+    model.CitationStylesElement.get_root = cached_root  # type: ignore[method-assign]
+    model.CitationStylesElement.get_formatter = cached_formatter  # type: ignore[method-assign]
     model.CitationStylesElement.xpath_search = cached_xpath  # type: ignore[method-assign]
     for cls, calls in original_calls.items():
         cls.calls_variable = cached_calls(calls)
