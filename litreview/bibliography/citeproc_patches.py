@@ -109,6 +109,8 @@ def apply() -> bool:
     model.FormatNumber._format_last_page = _format_last_page(  # type: ignore[method-assign]
         model.FormatNumber._format_last_page)
     model.Label.markup = _label_markup  # type: ignore[method-assign]
+    if "et" not in model.TextCased._stop_words:  # 'Biochimica et Biophysica Acta', as citeproc-js
+        model.TextCased._stop_words.append("et")
     _applied = True
     return True
 
@@ -171,8 +173,15 @@ def _repressing_names(original: Any) -> Any:
         roles = str(self.get("variable") or "").split()
         layout = (context if context is not None else self).get_layout()
         repressed = getattr(layout, "repressed", {}).get(_NAMES_TAG, [])
-        if roles and all(role in repressed for role in roles):
+        left = [role for role in roles if role not in repressed]
+        if roles and not left:
             return None
+        if len(left) < len(roles):  # APA's '(R. A. Pagon, Eds.)' after editors stood for the authors
+            self.set("variable", " ".join(left))
+            try:
+                return process(self, item, names_context=names_context, context=context, **kwargs)
+            finally:
+                self.set("variable", " ".join(roles))
         text = original(self, item, names_context=names_context, context=context, **kwargs)
         if _RENDERED and text:
             _RENDERED[-1].extend(role for role in roles if role in item.reference)
