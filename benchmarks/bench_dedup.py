@@ -356,9 +356,9 @@ def speed_one(path: str) -> None:
 
         library = Library(Path(tmp) / "library.db")
         import_file(library, Path(path), "csv", skip_invalid=True)
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), cpu_seconds()
         summary = dedup.run(library)
-        seconds = time.perf_counter() - start
+        seconds, cpu = time.perf_counter() - start, cpu_seconds() - cpu_start
         # dedup shares its CPU work with forked children: their peak is added to ours (pages
         # they share with us copy-on-write are counted twice, so this is an upper bound)
         peak = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -369,9 +369,16 @@ def speed_one(path: str) -> None:
         start = time.perf_counter()
         dedup.run(library)
         update_seconds = time.perf_counter() - start
-        print(json.dumps({"records": summary.records, "seconds": seconds, "peak_mb": peak,
+        print(json.dumps({"records": summary.records, "seconds": seconds, "cpu": cpu, "peak_mb": peak,
                           "pairs": summary.pairs_scored, "merged": summary.merged,
                           "update_seconds": update_seconds}))
+
+
+def cpu_seconds() -> float:
+    """CPU seconds of this process and of the children it has waited for (dedup's forked
+    workers): on a machine shared with other work, a steadier figure than the wall clock."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 UPDATE_SIZE = 500
@@ -391,8 +398,8 @@ def write_update(source: Path, out: Path, n: int) -> None:
 
 
 def speed(sizes: list[int], bib_size: int | None) -> None:
-    print(f"\n{'records':>8} {'pairs scored':>12} {'merged':>7} {'seconds':>8} {'rec/s':>8} {'peak MB':>8}"
-          f" {f'+{UPDATE_SIZE} new, s':>12}")
+    print(f"\n{'records':>8} {'pairs scored':>12} {'merged':>7} {'seconds':>8} {'CPU s':>6} {'rec/s':>8} "
+          f"{'peak MB':>8} {f'+{UPDATE_SIZE} new, s':>12}   (load average {os.getloadavg()[0]:.1f})")
     with tempfile.TemporaryDirectory() as tmp:
         ours_seconds = {}
         for n in sorted(set(sizes + ([bib_size] if bib_size else []))):
@@ -403,7 +410,8 @@ def speed(sizes: list[int], bib_size: int | None) -> None:
             r = json.loads(out.stdout.strip().splitlines()[-1])
             ours_seconds[n] = r["seconds"]
             print(f"{r['records']:>8} {r['pairs']:>12} {r['merged']:>7} {r['seconds']:>8.1f} "
-                  f"{r['records'] / r['seconds']:>8.0f} {r['peak_mb']:>8.0f} {r['update_seconds']:>12.1f}")
+                  f"{r['cpu']:>6.1f} {r['records'] / r['seconds']:>8.0f} {r['peak_mb']:>8.0f} "
+                  f"{r['update_seconds']:>12.1f}")
         if bib_size:
             path = Path(tmp) / f"records_{bib_size}.csv"
             _, seconds = bibdedupe(path, Path(tmp))  # its own clock: not its Python's start-up

@@ -15,6 +15,8 @@
     +-- WebError                   the web app cannot do what was asked (unknown reviewer, no link)
     +-- UnknownSource              a source name (sources rename) matches no records, or clashes
     +-- RunNotUndoable             a run cannot be undone (unknown, running, undone, or screened)
+    +-- RankingError               priority screening or a simulation cannot proceed (labelled file)
+    +-- StoppingError              a stopping-rule setting does not parse, or stopping is not due
 
 The CLI turns any LitreviewError into a one-line "Error: ..." and a non-zero exit;
 anything else is a bug and keeps its traceback.
@@ -125,3 +127,12 @@ class UnknownSource(LitreviewError):
 class RunNotUndoable(LitreviewError):
     """Raised when a run cannot be undone: unknown, still running, undone already, or some of its
     records carry screening (decisions, full texts, notes, tags)."""
+
+
+class RankingError(LitreviewError):
+    """Raised when priority screening or a simulation cannot proceed: a labelled file without its
+    label column, labels other than 0/1, no includes."""
+
+
+class StoppingError(LitreviewError):
+    """Raised when the stopping-rule setting does not parse, or a stop is asked for without a rule."""

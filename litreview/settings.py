@@ -24,7 +24,8 @@ from typing import Any
 
 from litreview.errors import SettingError
 
-FEATURES = ("litreview.screening.decisions", "litreview.prisma", "litreview.watch")
+FEATURES = ("litreview.screening.decisions", "litreview.screening.stopping", "litreview.prisma",
+            "litreview.watch")
 
 
 def _text(value: str) -> str:

@@ -100,7 +100,7 @@ def apply() -> bool:
     model.CitationStylesElement.get_formatter = cached_formatter  # type: ignore[method-assign]
     model.CitationStylesElement.xpath_search = cached_xpath  # type: ignore[method-assign]
     for cls, calls in original_calls.items():
-        cls.calls_variable = cached_calls(calls)
+        cls.calls_variable = cached_calls(calls)  # type: ignore[attr-defined]
     citeproc.source.CitationItem.reference = property(cached_reference)  # type: ignore[assignment]
     model.Date.render_single_date = _render_single_date  # type: ignore[method-assign]
     model.Substitute.render = _substitute_render  # type: ignore[method-assign]

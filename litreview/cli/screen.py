@@ -14,8 +14,10 @@ from typing import Any
 import click
 
 from litreview.cli._group import Review, cli, pass_review
+from litreview.errors import ScreeningError
 from litreview.screening import decisions as sc
 from litreview.screening.screener import KEYS, render, search_words
+from litreview.screening.stopping import StoppingRule, parse_rule
 
 reviewer_option = click.option("--reviewer", envvar="LITREVIEW_REVIEWER",
                                help="Who decides (env LITREVIEW_REVIEWER).")
@@ -118,7 +120,7 @@ def _interactive(review: Review, stage: str, reviewer: str | None, order: str) -
         elif key == "u":
             try:
                 row = sc.undo(library, reviewer, stage)
-            except sc.ScreeningError as exc:
+            except ScreeningError as exc:
                 click.echo(str(exc))
                 continue
             if history:
@@ -181,7 +183,7 @@ def conflicts_command(review: Review, stage: str, fmt: str) -> None:
         return
     for state in rows:
         click.echo(f"record {state.record_id}: {state.conflict}")
-    click.echo(f"{len(rows)} conflicts at {sc.STAGE_NAMES[stage]}", err=True)
+    click.echo(f"{_plural(len(rows), 'conflict')} at {sc.STAGE_NAMES[stage]}", err=True)
 
 
 @screen.command("resolve")
@@ -244,6 +246,24 @@ def undo_command(review: Review, stage: str, reviewer: str | None) -> None:
     click.echo(f"undone: {row['decision']} on record {row['record_id']}")
 
 
+@screen.command("audit")
+@click.argument("record", required=False)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@pass_review
+def audit_command(review: Review, record: str | None, fmt: str) -> None:
+    """What changed screening without a decision: merges, splits, forced re-decisions (of RECORD's
+    study, or all). The decisions themselves: litreview screen export."""
+    events = sc.audit_events(review.library, record)
+    if fmt == "json":
+        click.echo(json.dumps(events, indent=2))
+        return
+    for event in events:
+        where = f"record {event['record_id']}" if event["record_id"] else "library"
+        who = f" by {event['reviewer']}" if event["reviewer"] else ""
+        click.echo(f"{event['created_at']}  {where}: {event['event']}{who}: {event['detail']}")
+    click.echo(f"{_plural(len(events), 'event')}", err=True)
+
+
 @screen.command("export")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @pass_review
@@ -259,3 +279,52 @@ def import_command(review: Review, path: Path) -> None:
     """Merge another reviewer's decisions; conflicts appear as if screened here."""
     added, skipped = sc.import_decisions(review.library, path)
     click.echo(f"{added} decisions added, {skipped} already here")
+
+
+@screen.command("simulate")
+@click.argument("labelled", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--label", default="label_included", show_default=True, help="The 0/1 column.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Chooses the priors (and the sample).")
+@click.option("--prior-included", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("--prior-excluded", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("--stopping", default="recall=0.95,confidence=0.95", show_default=True,
+              help="The stopping rule to replay (as the screening.stopping setting).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the order screened: rank,record,label.")
+def simulate_command(labelled: Path, label: str, seed: int, prior_included: int, prior_excluded: int,
+                     stopping: str, out: Path | None) -> None:
+    """Replay LABELLED.csv (title, abstract, a 0/1 label) as if screened in priority order."""
+    from litreview.screening import simulation  # scikit-learn loads in a second: only when asked
+
+    rule = parse_rule(stopping)
+    data = simulation.read_labelled(labelled, label)
+    result = simulation.simulate(data, seed, prior_included, prior_excluded, rule=rule)
+    if out is not None:
+        _write_order(out, [data.ids[i] for i in result.order], result.labels.tolist())
+    figures = simulation.metrics(result.labels, result.stop)
+    click.echo(f"{data.path.name}: {figures['n']} records, {figures['includes']} includes; "
+               f"95% found after {figures['screened_to_95%']}, all after {figures['screened_to_100%']}")
+    click.echo(_stop_line(figures, result.stop.statistic, rule))
+    click.echo(json.dumps({key: figures[key] for key in SIMULATION_KEYS}))
+
+
+SIMULATION_KEYS = ("n", "includes", "wss@95", "recall@10%", "screened_to_95%", "screened_to_100%",
+                   "stopped_at", "recall_at_stop")
+
+
+def _stop_line(figures: dict[str, Any], statistic: dict[str, Any], rule: StoppingRule) -> str:
+    if figures["stopped_at"] is None:
+        return f"stopping rule ({rule.describe()}): never stopped early; every record screened"
+    p = f", p = {statistic['p_value']:.4f}" if "p_value" in statistic else ""
+    return (f"stopping rule ({rule.describe()}): stop after {figures['stopped_at']} records{p}, "
+            f"recall then {figures['recall_at_stop']:.1%}, work saved {figures['work_saved_at_stop']:.1%}")
+
+
+def _write_order(path: Path, records: list[str], labels: list[int]) -> None:
+    """Written beside and moved into place: a failed run leaves no half file."""
+    part = path.with_name(path.name + ".part")
+    with part.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(["rank", "record", "label"])
+        writer.writerows((n, record, y) for n, (record, y) in enumerate(zip(records, labels), start=1))
+    os.replace(part, path)

@@ -2,21 +2,27 @@
 
     normalise.py -> block.py -> rules.py -> clusters.py -> merge.py
     (signatures)    (pairs)     (compare)   (cluster)      (canonical, fills)
-                                                           review.py (a reviewer's calls, undo)
+                                   |                       review.py (a reviewer's calls, undo)
+                  fields.py (one field at a time), evidence.py (weak fields weighed),
+                  verdicts.py (Decision, Rule)
 
 A duplicate is the same bibliographic record however its citation was written. `normalise` makes
 each record's signature; `block` finds the pairs worth comparing; `rules.compare` decides each
 pair with rules a librarian can read, naming the rule (`Rule`) and the decision (`Decision`);
-`clusters.cluster` joins duplicate pairs transitively only when no two members conflict; `merge`
-picks a canonical record per cluster and fills what it lacks, deleting nothing; `review` holds
-the queue of uncertain pairs and a reviewer's same/different, detach and split, which outrank
-every rule. Persistence is `litreview.store.dedup`'s. (The compare and cluster stages' modules
-are named rules and clusters so that `dedup.compare` and `dedup.cluster` stay the functions.)
+`fields` says whether one field agrees, `evidence` weighs a weak field that disagrees against
+everything that agrees (issue 22); `clusters.cluster` joins duplicate pairs transitively only
+when no two members conflict; `merge` picks a canonical record per cluster and fills what it
+lacks, deleting nothing; `review` holds the queue of uncertain pairs and a reviewer's
+same/different, detach and split, which outrank every rule. Persistence is
+`litreview.store.dedup`'s. (The compare and cluster stages' modules are named rules and clusters
+so that `dedup.compare` and `dedup.cluster` stay the functions.)
 """
 
 from litreview import parallel
 from litreview.dedup.block import MAX_BLOCK, blocking_keys, candidate_pairs
 from litreview.dedup.clusters import citation_conflict, cluster
+from litreview.dedup.evidence import WeakField, outweighed
+from litreview.dedup.fields import authors_compatible, fields_shifted, title_similarity, venues_compatible
 from litreview.dedup.merge import choose_canonical
 from litreview.dedup.normalise import (
     Sig,
@@ -43,18 +49,8 @@ from litreview.dedup.review import (
     review_queue,
     split,
 )
-from litreview.dedup.rules import (
-    Decision,
-    Rule,
-    Verdict,
-    authors_compatible,
-    compare,
-    fields_shifted,
-    hard_conflict,
-    score_pairs,
-    title_similarity,
-    venues_compatible,
-)
+from litreview.dedup.rules import compare, hard_conflict, score_pairs
+from litreview.dedup.verdicts import Decision, Rule, Verdict
 from litreview.store import dedup as store
 
 __all__ = [
@@ -64,4 +60,5 @@ __all__ = [
     "family_key", "fields_shifted", "first_page", "hard_conflict", "last_page", "page_starts", "pair_detail",
     "parallel", "recluster", "record_decision", "review_queue", "run", "score_pairs", "signature",
     "signatures", "split", "store", "strip_footnote", "title_key", "title_similarity", "venues_compatible",
+    "WeakField", "outweighed",
 ]

@@ -6,16 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from litreview.dedup.evidence import WeakField, outweighed, veto, weak_contradictions
+from litreview.dedup.fields import title_similarity
 from litreview.dedup.normalise import Sig
-from litreview.dedup.rules import (
-    Rule,
-    WeakField,
-    hard_conflict,
-    outweighed,
-    title_similarity,
-    veto,
-    weak_contradictions,
-)
+from litreview.dedup.rules import hard_conflict
+from litreview.dedup.verdicts import Rule
 
 
 def cluster(sigs: dict[int, Sig], duplicates: Iterable[tuple[int, int]],

@@ -15,7 +15,8 @@ from litreview.dedup.block import candidate_pairs
 from litreview.dedup.clusters import cluster
 from litreview.dedup.merge import choose_canonical, fills
 from litreview.dedup.normalise import Sig, signatures
-from litreview.dedup.rules import Decision, PairDecision, score_pairs
+from litreview.dedup.rules import score_pairs
+from litreview.dedup.verdicts import Decision, PairDecision
 from litreview.store import Library
 from litreview.store import dedup as store
 

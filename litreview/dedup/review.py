@@ -10,7 +10,7 @@ from enum import Enum
 from typing import Any
 
 from litreview.dedup.pipeline import DedupSummary, recluster
-from litreview.dedup.rules import Decision
+from litreview.dedup.verdicts import Decision
 from litreview.errors import LitreviewError, RecordNotFound
 from litreview.store import Library
 from litreview.store import dedup as store

@@ -1,0 +1,279 @@
+"""Priority screening: a model trained on the decisions so far puts the likely includes first.
+
+The model is what the field found to work (ASReview's default, ELAS u4): TF-IDF of word 1-2-grams
+with sublinear tf over title + abstract (+ keywords and MeSH headings where held), and a linear SVM
+(squared hinge, C = 0.11) whose includes weigh 9.8 times the excludes in total. Measured changes
+from that starting point are in `ModelSettings` and benchmarks/bench_ranking.py.
+
+Features are hashed (HashingVectorizer): each record's term counts depend on that record alone,
+so the matrix is cached beside the library and new records are added without re-reading the old
+ones (`FeatureCache`); the IDF weights, which depend on the whole collection, are recomputed from
+the counts at every training, which takes a fraction of a second.
+
+Pure functions on matrices here; `library_ranking` reads the library; `BackgroundRanker` retrains
+in a thread so the screener never waits for the model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import HashingVectorizer
+from sklearn.svm import LinearSVC
+
+from litreview.errors import RankingError
+
+N_FEATURES = 2**22
+"""Hash space: collisions among the ~10^6 distinct 1-2-grams of a 50,000-record review are rare."""
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    """The classifier and its text features. Defaults: ASReview 3's ELAS u4 plus keywords/MeSH."""
+
+    C: float = 0.11
+    include_weight_ratio: float = 9.8
+    """Total weight of the includes over that of the excludes (ASReview's 'balanced' ratio)."""
+    max_df: float = 0.95
+    use_keywords: bool = True
+
+
+DEFAULT_MODEL = ModelSettings()
+
+
+# -- text and features ---------------------------------------------------------------------------
+
+def record_text(title: str | None, abstract: str | None, keywords: Iterable[str] = ()) -> str:
+    """What the model reads of a record: title, abstract and its subject terms."""
+    return " ".join(part for part in (title or "", abstract or "", " ".join(keywords)) if part)
+
+
+_HASHER = HashingVectorizer(ngram_range=(1, 2), n_features=N_FEATURES, alternate_sign=False, norm=None,
+                            lowercase=True, token_pattern=r"(?u)\b\w\w+\b", dtype=np.float32)
+
+
+def count_matrix(texts: Sequence[str]) -> sp.csr_matrix:
+    """Raw 1-2-gram counts, one row per text (hashed columns)."""
+    return sp.csr_matrix(_HASHER.transform(texts))
+
+
+def tfidf(counts: sp.csr_matrix, max_df: float = DEFAULT_MODEL.max_df) -> sp.csr_matrix:
+    """Sublinear tf x smooth idf, l2-normalised rows, over the columns that occur (as sklearn's
+    TfidfVectorizer(sublinear_tf=True, max_df=...) would give, up to hash collisions)."""
+    counts = sp.csr_matrix(counts, dtype=np.float64)
+    n = counts.shape[0]
+    df = np.bincount(counts.indices, minlength=counts.shape[1])
+    keep = np.flatnonzero((df > 0) & (df <= max(1.0, max_df * n)))
+    matrix = sp.csr_matrix(counts[:, keep])
+    matrix.data = 1.0 + np.log(matrix.data)
+    idf = np.log((1.0 + n) / (1.0 + df[keep])) + 1.0
+    matrix = sp.csr_matrix(matrix @ sp.diags(idf))
+    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    return sp.csr_matrix(sp.diags(1.0 / norms) @ matrix)
+
+
+# -- the model -----------------------------------------------------------------------------------
+
+def sample_weights(labels: np.ndarray, ratio: float) -> np.ndarray:
+    """Includes weigh `ratio` times the excludes in total; weights average 1 (ASReview's balancer)."""
+    n_inc, n_exc = int(labels.sum()), int((labels == 0).sum())
+    weights = np.where(labels == 1, 1.0, n_inc / (ratio * n_exc))
+    return np.asarray(weights * (len(labels) / weights.sum()))
+
+
+def relevance_scores(features: sp.csr_matrix, rows: np.ndarray, labels: np.ndarray,
+                     settings: ModelSettings = DEFAULT_MODEL) -> np.ndarray | None:
+    """Score every row of `features` after training on `rows` with 0/1 `labels`; None when the
+    labels hold one class only (no model can be trained: the caller keeps its random order)."""
+    if labels.min() == labels.max():
+        return None
+    model = LinearSVC(C=settings.C, loss="squared_hinge")
+    model.fit(features[rows], labels, sample_weight=sample_weights(labels, settings.include_weight_ratio))
+    return np.asarray(model.decision_function(features))
+
+
+def rank(scores: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+    """Candidates, highest score first (stable: ties keep the candidates' order)."""
+    return candidates[np.argsort(-scores[candidates], kind="stable")]
+
+
+# -- the library's feature cache -----------------------------------------------------------------
+
+def text_digest(text: str) -> int:
+    """A 63-bit fingerprint of a record's text: a changed title or abstract is re-counted."""
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "big") >> 1
+
+
+@dataclass
+class FeatureCache:
+    """Hashed term counts of the library's records, kept in `<library>-ranking.npz`.
+
+    `update` counts only the records that are new or whose text changed since the last save; a
+    cache that cannot be read is rebuilt, one that cannot be written is kept in memory only."""
+
+    path: Path | None
+    ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    digests: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    counts: sp.csr_matrix = field(default_factory=lambda: sp.csr_matrix((0, N_FEATURES), dtype=np.float32))
+
+    @classmethod
+    def beside(cls, library_path: Path) -> FeatureCache:
+        if str(library_path) == ":memory:":
+            return cls(None)
+        path = Path(f"{library_path}-ranking.npz")
+        cache = cls(path)
+        try:
+            with np.load(path) as saved:
+                cache.ids, cache.digests = saved["ids"], saved["digests"]
+                cache.counts = sp.csr_matrix((saved["data"], saved["indices"], saved["indptr"]),
+                                             shape=(len(saved["ids"]), N_FEATURES))
+        except (OSError, KeyError, ValueError):
+            return cls(path)
+        return cache
+
+    def update(self, texts: dict[int, str]) -> bool:
+        """Bring the cache to exactly these records (id -> text); True when anything changed."""
+        wanted = np.fromiter(texts, dtype=np.int64, count=len(texts))
+        digests = np.fromiter((text_digest(texts[int(i)]) for i in wanted), dtype=np.int64, count=len(wanted))
+        known = dict(zip(self.ids.tolist(), zip(range(len(self.ids)), self.digests.tolist())))
+        keep_rows, keep_ids, fresh_ids = [], [], []
+        for record_id, digest in zip(wanted.tolist(), digests.tolist()):
+            row = known.get(record_id)
+            if row is not None and row[1] == digest:
+                keep_rows.append(row[0])
+                keep_ids.append(record_id)
+            else:
+                fresh_ids.append(record_id)
+        changed = bool(fresh_ids) or len(keep_rows) != len(self.ids)
+        if not changed:
+            return False
+        fresh = count_matrix([texts[i] for i in fresh_ids]) if fresh_ids else None
+        kept = self.counts[np.asarray(keep_rows, dtype=np.int64)]
+        self.counts = sp.csr_matrix(sp.vstack([kept, fresh]) if fresh is not None else kept, dtype=np.float32)
+        self.ids = np.asarray(keep_ids + fresh_ids, dtype=np.int64)
+        position = {i: n for n, i in enumerate(wanted.tolist())}
+        self.digests = digests[[position[i] for i in self.ids.tolist()]]
+        return True
+
+    def save(self) -> None:
+        """Write atomically (a killed run leaves the old cache or none); a read-only folder is fine."""
+        if self.path is None:
+            return
+        part = self.path.with_name(self.path.name + ".part.npz")
+        try:
+            np.savez(part, ids=self.ids, digests=self.digests, data=self.counts.data,
+                     indices=self.counts.indices, indptr=self.counts.indptr)
+            os.replace(part, self.path)
+        except OSError:
+            part.unlink(missing_ok=True)
+
+
+# -- ranking a library ----------------------------------------------------------------------------
+
+@dataclass
+class PriorityOrder:
+    """Record ids to screen, most likely include first, and how the order was made."""
+
+    ids: list[int]
+    trained: bool
+    message: str
+    includes: int = 0
+    excludes: int = 0
+
+
+def ranked_ids(counts: sp.csr_matrix, ids: np.ndarray, labels: dict[int, int], todo: Sequence[int],
+               settings: ModelSettings = DEFAULT_MODEL) -> list[int] | None:
+    """`todo` ranked by a model trained on `labels` (record id -> 0/1); None with one class only."""
+    row_of = {int(i): n for n, i in enumerate(ids.tolist())}
+    train = [(row_of[i], y) for i, y in labels.items() if i in row_of]
+    if not train:
+        return None
+    rows = np.asarray([r for r, _ in train], dtype=np.int64)
+    y = np.asarray([label for _, label in train], dtype=np.int64)
+    features = tfidf(counts, settings.max_df)
+    scores = relevance_scores(features, rows, y, settings)
+    if scores is None:
+        return None
+    candidates = np.asarray([row_of[i] for i in todo if i in row_of], dtype=np.int64)
+    ranked = [int(ids[r]) for r in rank(scores, candidates)]
+    missing = [i for i in todo if i not in row_of]
+    return ranked + missing
+
+
+def order_message(includes: int, excludes: int, trained: bool) -> str:
+    if trained:
+        return f"priority order from a model trained on {includes} includes and {excludes} excludes"
+    return (f"random order: the model needs at least one include and one exclude "
+            f"(so far {includes} includes, {excludes} excludes)")
+
+
+def check_labels(labels: dict[int, int]) -> tuple[int, int]:
+    includes = sum(labels.values())
+    return includes, len(labels) - includes
+
+
+def require_known(value: Any, known: Sequence[str], what: str) -> None:
+    if value not in known:
+        raise RankingError(f"unknown {what} {value!r}; expected one of {', '.join(known)}")
+
+
+class BackgroundRanker:
+    """Retrains in a thread and hands over the new order when it is ready, so a key press never
+    waits for the model. `compute` is called with no arguments in the thread and returns the
+    order; it must open its own library connection (SQLite connections stay in their thread)."""
+
+    def __init__(self, compute: Any, every: int = 5) -> None:
+        self._compute = compute
+        self.every = every
+        self._since = 0
+        self._thread: threading.Thread | None = None
+        self._result: PriorityOrder | None = None
+        self._error: BaseException | None = None
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        """Begin a retraining unless one is running."""
+        if self._thread is not None and self._thread.is_alive():
+            return
+        self._since = 0
+        self._thread = threading.Thread(target=self._run, name="litreview-ranking", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            result = self._compute()
+        except BaseException as exc:  # handed to the screener's thread by poll()
+            with self._lock:
+                self._error = exc
+            return
+        with self._lock:
+            self._result = result
+
+    def decided(self) -> None:
+        """Count a decision; every `every` decisions a retraining starts."""
+        self._since += 1
+        if self._since >= self.every:
+            self.start()
+
+    def poll(self) -> PriorityOrder | None:
+        """The newest order if one finished since the last poll (re-raises a failure)."""
+        with self._lock:
+            error, self._error = self._error, None
+            result, self._result = self._result, None
+        if error is not None:
+            raise error
+        return result
+
+    def wait(self, timeout: float | None = None) -> PriorityOrder | None:
+        if self._thread is not None:
+            self._thread.join(timeout)
+        return self.poll()

@@ -1,0 +1,184 @@
+"""Priority screening: features, model, simulation and its output contract.
+
+tests/data/screening_nagtegaal_120.csv is cut from a real review (see its .txt beside it)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from litreview.cli import cli
+from litreview.errors import RankingError
+from litreview.screening import ranking as rk
+from litreview.screening import simulation as sm
+
+LABELLED = Path(__file__).resolve().parent / "data" / "screening_nagtegaal_120.csv"
+
+
+def test_hashed_tfidf_is_sklearns_tfidf_of_1_2_grams_with_sublinear_tf() -> None:
+    texts = ["Nudging physicians to order fewer tests", "A randomized trial of nudging nurses",
+             "Mice and more mice: a trial of fewer tests in mice", "Physicians nudging physicians"]
+    ours = rk.tfidf(rk.count_matrix(texts), max_df=1.0)
+    reference = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True).fit_transform(texts)
+    # Columns differ (hashed vs vocabulary); the geometry between records must not.
+    assert (ours @ ours.T).toarray() == pytest.approx((reference @ reference.T).toarray(), abs=1e-9)
+
+
+def test_max_df_drops_terms_in_nearly_every_record() -> None:
+    texts = ["trial of aspirin", "trial of statins", "trial of nudges", "cohort of nudges"]
+    kept = rk.tfidf(rk.count_matrix(texts), max_df=0.7)
+    everywhere = rk.tfidf(rk.count_matrix(texts), max_df=1.0)
+    # over 70% of the records: 'of' (4 of 4), 'trial' and 'trial of' (3 of 4)
+    assert kept.shape[1] == everywhere.shape[1] - 3
+
+
+def test_includes_weigh_ratio_times_the_excludes_in_total() -> None:
+    labels = np.array([1, 0, 0, 0, 0, 1, 0, 0])
+    weights = rk.sample_weights(labels, 9.8)
+    assert weights[labels == 1].sum() / weights[labels == 0].sum() == pytest.approx(9.8)
+    assert weights.mean() == pytest.approx(1.0)
+
+
+def test_one_class_trains_no_model() -> None:
+    features = rk.tfidf(rk.count_matrix(["a trial", "a cohort", "a case"]))
+    assert rk.relevance_scores(features, np.array([0, 1]), np.array([0, 0])) is None
+
+
+def test_the_model_ranks_what_resembles_the_includes_first() -> None:
+    texts = ["nudge default order set physicians", "mouse liver enzyme", "nudge reminder nurses",
+             "zebrafish enzyme", "default nudge prescribing", "liver mouse kinase"]
+    features = rk.tfidf(rk.count_matrix(texts))
+    scores = rk.relevance_scores(features, np.array([0, 1]), np.array([1, 0]))
+    assert scores is not None
+    assert set(rk.rank(scores, np.array([2, 3, 4, 5]))[:2].tolist()) == {2, 4}
+
+
+def test_metrics_follow_the_teams_definitions() -> None:
+    labels = np.array([1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1])  # n 20, 4 includes
+    figures = sm.metrics(labels)
+    # ceil(0.95 * 4) = 4 includes are found at record 20; 1 of them in the first 2 (10%).
+    assert figures["screened_to_95%"] == figures["screened_to_100%"] == 20
+    assert figures["wss@95"] == pytest.approx((20 - 20) / 20 - 0.05)
+    assert figures["recall@10%"] == 0.25
+
+
+def test_simulation_screens_priors_first_then_every_record_once() -> None:
+    data = sm.read_labelled(LABELLED)
+    result = sm.simulate(data, seed=3, prior_included=2, prior_excluded=3)
+    assert sorted(result.order.tolist()) == list(range(120))
+    assert sorted(result.labels[:5].tolist()) == [0, 0, 0, 1, 1]
+    assert result.labels.tolist() == data.labels[result.order].tolist()
+
+
+def test_the_model_finds_the_includes_sooner_than_screening_at_random() -> None:
+    data = sm.read_labelled(LABELLED)
+    found_by_half = [int(sm.simulate(data, seed=s).labels[:60].sum()) for s in range(3)]
+    # At random, half of the records hold 6 of the 12 includes on average.
+    assert np.mean(found_by_half) >= 9
+
+
+def test_simulate_cli_writes_the_order_and_ends_with_the_json_line(tmp_path: Path) -> None:
+    out = tmp_path / "order.csv"
+    result = CliRunner().invoke(cli, ["screen", "simulate", str(LABELLED), "--seed", "2", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.output.strip().splitlines()[-1])
+    assert list(figures) == ["n", "includes", "wss@95", "recall@10%", "screened_to_95%", "screened_to_100%",
+                             "stopped_at", "recall_at_stop"]
+    assert (figures["n"], figures["includes"]) == (120, 12)
+    with out.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert list(rows[0]) == ["rank", "record", "label"]
+    assert [r["rank"] for r in rows] == [str(n) for n in range(1, 121)]
+    with LABELLED.open(newline="") as handle:
+        truth = {r["record_id"]: r["label_included"] for r in csv.DictReader(handle)}
+    assert all(truth[r["record"]] == r["label"] for r in rows)  # record = the file's record_id
+    labels = np.array([int(r["label"]) for r in rows])
+    assert sm.metrics(labels)["wss@95"] == figures["wss@95"]
+
+
+def test_records_are_row_numbers_when_the_file_has_no_id_column(tmp_path: Path) -> None:
+    path = tmp_path / "plain.csv"
+    path.write_text("title,abstract,included\nnudge,,1\nmice,,0\nnudge again,,1\nrats,,0\n", encoding="utf-8")
+    out = tmp_path / "order.csv"
+    args = ["screen", "simulate", str(path), "--label", "included", "--out", str(out)]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    with out.open(newline="") as handle:
+        assert sorted(r["record"] for r in csv.DictReader(handle)) == ["1", "2", "3", "4"]
+
+
+@pytest.mark.parametrize("content, expected", [
+    ("title,abstract\nA,B\n", "no label column 'label_included' (columns: title, abstract)"),
+    ("title,label_included\nA,1\nB,2\n", "line 3: label_included is '2'; expected 0 or 1"),
+    ("title,label_included\nA,0\nB,0\n", "no record has label_included = 1"),
+    ("title,label_included\nA,\n", "line 2: label_included is ''; expected 0 or 1"),
+])
+def test_bad_labelled_files_get_a_clear_message(tmp_path: Path, content: str, expected: str) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text(content, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["screen", "simulate", str(path)])
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: {path}")
+    assert expected in result.output
+    with pytest.raises(RankingError):
+        sm.read_labelled(path)
+
+
+def test_unparseable_stopping_rule_is_refused_before_any_work(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["screen", "simulate", str(LABELLED), "--stopping", "recall=95"])
+    assert result.exit_code == 1
+    assert "Error: screening.stopping: recall='95'; expected a number between 0 and 1" in result.output
+
+
+def test_feature_cache_counts_only_new_or_changed_records(tmp_path: Path) -> None:
+    cache = rk.FeatureCache.beside(tmp_path / "library.db")
+    assert cache.update({1: "nudge trial", 2: "mouse liver"})
+    cache.save()
+    again = rk.FeatureCache.beside(tmp_path / "library.db")
+    assert again.ids.tolist() == [1, 2]
+    assert not again.update({1: "nudge trial", 2: "mouse liver"})
+    assert again.update({1: "nudge trial", 2: "mouse kidney", 3: "new record"})
+    assert again.ids.tolist() == [1, 2, 3]
+    expected = rk.count_matrix(["nudge trial", "mouse kidney", "new record"])
+    assert (again.counts != expected).nnz == 0
+    assert again.update({3: "new record"})  # records merged away or deleted leave the cache
+    assert again.ids.tolist() == [3]
+
+
+def test_an_unreadable_cache_is_rebuilt(tmp_path: Path) -> None:
+    (tmp_path / "library.db-ranking.npz").write_bytes(b"not a cache")
+    cache = rk.FeatureCache.beside(tmp_path / "library.db")
+    assert cache.ids.tolist() == []
+    assert cache.update({5: "text"})
+
+
+def test_background_ranker_hands_over_the_order_when_ready() -> None:
+    made = []
+
+    def compute() -> rk.PriorityOrder:
+        made.append(1)
+        return rk.PriorityOrder([3, 1, 2], True, "ranked")
+
+    ranker = rk.BackgroundRanker(compute, every=2)
+    ranker.decided()
+    assert ranker.wait(5) is None and made == []  # one decision: no retraining yet
+    ranker.decided()
+    result = ranker.wait(5)
+    assert result is not None and result.ids == [3, 1, 2]
+    assert ranker.poll() is None  # handed over once
+
+
+def test_a_failure_in_the_background_reaches_the_screener() -> None:
+    def compute() -> rk.PriorityOrder:
+        raise RankingError("broken")
+
+    ranker = rk.BackgroundRanker(compute)
+    ranker.start()
+    with pytest.raises(RankingError, match="broken"):
+        ranker.wait(5)

@@ -1,0 +1,122 @@
+"""The stopping rule: parsing its setting, the hypergeometric test, and its claim on replays."""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from litreview.errors import StoppingError
+from litreview.screening import stopping as st
+
+
+def test_parse_rule_reads_recall_confidence_and_trigger() -> None:
+    rule = st.parse_rule("recall=0.9, confidence=0.99,sample_after=40")
+    assert (rule.rule, rule.recall, rule.confidence, rule.sample_after) == (
+        st.HYPERGEOMETRIC, Fraction(9, 10), Fraction(99, 100), 40)
+    assert st.parse_rule("") == st.DEFAULT_RULE
+
+
+def test_the_heuristic_is_offered_by_name_and_says_it_has_no_guarantee() -> None:
+    rule = st.parse_rule("rule=consecutive-excludes,n=50")
+    assert (rule.rule, rule.n) == (st.CONSECUTIVE_EXCLUDES, 50)
+    assert "no statistical guarantee" in rule.describe()
+    assert st.DEFAULT_RULE.rule == st.HYPERGEOMETRIC
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("recall=1.2", "recall='1.2'; expected a number between 0 and 1"),
+    ("recall=abc", "recall='abc'; expected a number between 0 and 1"),
+    ("confidence=0", "confidence='0'"),
+    ("recall", "'recall' is not key=value"),
+    ("rule=magic", "unknown rule 'magic'"),
+    ("recall=0.9,n=4", "unknown key(s) n for rule hypergeometric"),
+    ("sample_after=-3", "sample_after='-3'; expected a whole number"),
+    ("rule=consecutive-excludes,n=0", "n='0'; expected a whole number"),
+])
+def test_settings_that_do_not_parse_are_refused(text: str, expected: str) -> None:
+    with pytest.raises(StoppingError, match="screening.stopping") as caught:
+        st.parse_rule(text)
+    assert expected in str(caught.value)
+
+
+def test_k_target_is_the_fewest_includes_left_that_make_recall_fall_short() -> None:
+    # 19 found, target 95%: recall < 95% needs more than 20 includes in all, i.e. >= 2 left.
+    assert st.k_target(19, 0, Fraction(95, 100)).tolist() == 2
+    # 50 found before the sample and 0 in it: 50/0.95 = 52.6, so >= 3 left.
+    assert st.k_target(50, np.array([0, 1]), Fraction(95, 100)).tolist() == [3, 4]
+
+
+def _hypergeometric_cdf(k: int, urn: int, good: int, drawn: int) -> float:
+    ways = sum(math.comb(good, i) * math.comb(urn - good, drawn - i) for i in range(k + 1))
+    return ways / math.comb(urn, drawn)
+
+
+def test_p_values_are_the_hypergeometric_probability_of_so_few_includes() -> None:
+    sampled, found = np.array([10, 60, 200, 5]), np.array([0, 1, 2, 0])
+    p = st.p_values(400, 30, sampled, found, Fraction(95, 100))
+    targets = st.k_target(30, found, Fraction(95, 100))
+    expected = [_hypergeometric_cdf(int(k), 400, int(t), int(n)) for k, t, n in zip(found, targets, sampled)]
+    assert p == pytest.approx(expected)
+    assert p[1] < p[0]  # more records sampled with as few includes: stronger evidence
+
+
+def test_no_test_needed_when_the_urn_is_too_small_to_hide_enough_includes() -> None:
+    assert st.p_values(2, 95, np.array([1]), np.array([0]), Fraction(95, 100)).tolist() == [0.0]
+
+
+def test_a_good_ranking_lets_the_rule_stop_early_with_every_include_found() -> None:
+    ranked = np.array([1] * 40 + [0] * 1960)
+    outcome = st.replay_stop(ranked, st.DEFAULT_RULE, np.random.default_rng(1))
+    start = 40 + st.DEFAULT_RULE.sample_trigger(2000)
+    assert outcome.statistic["sample_started_at"] == start
+    # 40 found: recall < 95% needs >= 3 includes in the urn; the sample stops at the first size
+    # that has under 5% chance of drawing none of 3.
+    urn = 2000 - start
+    needed = next(n for n in range(1, urn) if _hypergeometric_cdf(0, urn, 3, n) < 0.05)
+    assert outcome.stopped_at == start + needed < 2000
+    assert outcome.found_at_stop == 40
+    assert outcome.statistic["p_value"] < 0.05
+
+
+def test_includes_the_ranking_missed_are_found_by_the_sample_before_it_stops() -> None:
+    # The model found 30 includes, then a long run of excludes; 20 more are scattered in the rest:
+    # recall at the sample's start is 60%. The rule must not stop before recall reaches 95% in
+    # at least 95% of replays (its claim).
+    rng = np.random.default_rng(7)
+    held = 0
+    runs = 200
+    for seed in range(runs):
+        rest = np.zeros(1800, dtype=np.int64)
+        rest[rng.choice(1800, 20, replace=False)] = 1
+        ranked = np.concatenate([np.ones(30, dtype=np.int64), np.zeros(170, dtype=np.int64), rest])
+        outcome = st.replay_stop(ranked, st.DEFAULT_RULE, np.random.default_rng(seed))
+        held += outcome.found_at_stop / 50 >= 0.95
+    assert held / runs >= 0.95
+
+
+def test_the_heuristic_stops_after_its_run_of_excludes() -> None:
+    ranked = np.array([1, 0, 1] + [0] * 100 + [1] + [0] * 500)
+    outcome = st.replay_stop(ranked, st.parse_rule("rule=consecutive-excludes,n=100"),
+                             np.random.default_rng(0))
+    assert (outcome.stopped_at, outcome.found_at_stop) == (103, 2)
+
+
+def test_the_setting_is_registered_and_bad_values_are_refused_when_set() -> None:
+    from click.testing import CliRunner
+
+    from litreview.cli import cli
+
+    runner = CliRunner()
+    bad = runner.invoke(cli, ["settings", "set", "screening.stopping", "recall=0.95,confidence=2"])
+    assert bad.exit_code == 1
+    assert "Error: screening.stopping: confidence='2'; expected a number between 0 and 1" in bad.output
+    good = runner.invoke(cli, ["settings", "set", "screening.stopping", "recall=0.9,confidence=0.95"])
+    assert good.exit_code == 0, good.output
+    from litreview import settings
+    from litreview.store import Library
+
+    with Library("library.db") as library:
+        assert settings.value(library, st.SETTING) == st.StoppingRule(recall=Fraction(9, 10))
