@@ -8,9 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from litreview.records import Record
+from litreview.records import Record, is_retracted
 from litreview.screening.status import RecordState, record_states
 from litreview.store import Library, catalogue
+from litreview.store import chase as chase_store
+from litreview.store import watch as watch_store
 
 
 @dataclass
@@ -27,6 +29,14 @@ class RecordView:
     fulltexts: list[dict[str, Any]] = field(default_factory=list)
     notes: list[dict[str, Any]] = field(default_factory=list)
     tags: list[dict[str, Any]] = field(default_factory=list)
+    chased: list[dict[str, Any]] = field(default_factory=list)
+    """How the record was found by citation chasing: from which record, direction, run, when."""
+    versions: list[dict[str, Any]] = field(default_factory=list)
+    """What the record said before PubMed changed it (the living-review watch), oldest first."""
+
+    @property
+    def retracted(self) -> bool:
+        return any(is_retracted(member) for member in self.members)
 
 
 def record_view(library: Library, ref: str | int) -> RecordView:
@@ -45,6 +55,8 @@ def record_view(library: Library, ref: str | int) -> RecordView:
     view.fulltexts = _flatten(catalogue.fulltexts_by_record(library, member_ids))
     view.notes = _flatten(catalogue.notes_by_record(library, member_ids))
     view.tags = _flatten(catalogue.tags_by_record(library, member_ids))
+    view.chased = chase_store.provenance(library, record_id)
+    view.versions = watch_store.versions_of(library, record_id)
     return view
 
 

@@ -168,6 +168,9 @@ def test_chase_backward_and_forward_store_new_records_with_provenance(runner, tm
         (link,) = chase_store.provenance(library, library.resolve("pmid:30000003"))
         assert (link["from_record_id"], link["direction"], link["run_id"]) == (
             library.resolve(f"pmid:{INCLUDED[0]}"), "backward", 3)
+        shown = runner.invoke(cli, ["show", "pmid:30000003"]).output.splitlines()
+        assert (f"Found by citation chasing: backward from record {library.resolve(f'pmid:{INCLUDED[0]}')}"
+                " (run 3, ") in "\n".join(shown)
         held = library.resolve("pmid:30000001")
         assert library.get(held).source_db == "PubMed"
         assert chase_store.provenance(library, held)[0]["direction"] == "backward"

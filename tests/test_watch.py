@@ -80,6 +80,10 @@ def test_a_retraction_is_printed_logged_kept_as_a_version_and_fails_cron(runner,
     assert bib.exit_code == 0 and bib.output.rstrip().endswith("[Retracted]")
     md = runner.invoke(cli, ["prisma", "--format", "md"]).output
     assert f"## Retracted included studies\n\n- pmid:{INCLUDED} A trial of hydroxyurea [Retracted]" in md
+    shown = runner.invoke(cli, ["show", f"pmid:{INCLUDED}"]).output.splitlines()
+    assert shown[1] == "RETRACTED: PubMed marks this study as retracted"
+    assert shown[-1].startswith("Earlier version (replaced ")
+    assert 'publication_types was ["Journal Article"]' in shown[-1]
     again = runner.invoke(cli, ["update", "-q", "--fail-on", "retraction"])
     assert again.exit_code == 0 and again.output == ""  # reported once, not every night
 

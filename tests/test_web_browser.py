@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from litreview import dedup
+from litreview.records import Author, Record
 from litreview.screening import decisions as sc
 from litreview.store import Library
 from tests._webapp import CHROMIUM, CHROMIUM_ARGS, SCRIPT_TITLE, add_script_record, live_server, seed
@@ -171,7 +173,11 @@ def test_full_text_and_duplicates_pages(tmp_path: Path, page: Any) -> None:
         page.wait_for_selector(f"#ft-{ids[0]} >> text=pdfs/haidar.pdf")
         shot(page, tmp_path, "fulltext")
         page.click(f"#ft-{ids[0]} >> text=Assess")
+        page.wait_for_selector("#record")
+        page.wait_for_load_state("load")
         page.keyboard.press("e")
+        page.wait_for_selector("#picker:not([hidden])")
+        shot(page, tmp_path, "screen-ft-reasons")
         page.keyboard.press("1")
         page.wait_for_selector("text=Nothing left for you at full text")
         with Library(db) as library:
@@ -179,3 +185,30 @@ def test_full_text_and_duplicates_pages(tmp_path: Path, page: Any) -> None:
         page.click("text=Duplicates")
         page.wait_for_selector("h1:has-text('Duplicates')")
         shot(page, tmp_path, "duplicates-empty")
+
+
+def test_duplicates_side_by_side(tmp_path: Path, page: Any) -> None:
+    db = tmp_path / "library.db"
+    title = "Iron overload and extramedullary hematopoiesis in beta thalassaemia intermedia"
+    with Library(db) as library:
+        run = library.start_run("import", "Lens")
+        thesis = {"authors": [Author(family="Haidar", given="Rachid")], "year": 2014}
+        a, b = library.add_records([
+            Record(title=title, source_db="Lens", source_key="1-a", **thesis),
+            Record(title=title + " - eScholarship", source_db="Lens", source_key="1-b", **thesis),
+        ], run).added_ids
+        dedup.run(library)
+        assert dedup.review_queue(library) == [(a, b)]
+    with live_server(db, tmp_path / "queries") as live:
+        page.goto(live.link("ana").rstrip("/") + "/duplicates")
+        page.wait_for_selector("#pair")
+        differing = page.locator("#pair .f.diff").all_inner_texts()
+        assert [name.lower() for name in differing] == ["title"]
+        assert "why queued: similar titles" in page.inner_text("main")
+        shot(page, tmp_path, "duplicates")
+        page.keyboard.press("s")
+        page.wait_for_selector("text=The review queue is empty")
+        page.click("text=Apply the reviewed pairs now")
+        page.wait_for_selector("text=The review queue is empty")
+    with Library(db) as library:
+        assert library.resolve(str(b)) == library.resolve(str(a))

@@ -73,9 +73,13 @@ def _run_line(run: dict[str, Any]) -> str:
 
 def show_lines(view: RecordView) -> list[str]:
     record = view.record
-    lines = [f"Record {record.id}: {record.title}",
+    lines = [f"Record {record.id}: {record.title}"]
+    if view.retracted:
+        lines.append("RETRACTED: PubMed marks this study as retracted")
+    lines += [
              f"Source: {record.source_db} {record.source_key} ({_run_line(view.run)};"
              f" added {record.added_at})"]
+    lines += [_chase_line(c) for c in view.chased]
     others = [m for m in view.members if m.id != view.canonical_id]
     if record.id != view.canonical_id:
         canonical = view.members[0]
@@ -93,7 +97,18 @@ def show_lines(view: RecordView) -> list[str]:
         lines += [f"  {name}: {value} (from record {donor})"
                   for name, (value, donor) in view.state.filled.items()]
     lines += _history(view)
+    for version in view.versions:
+        changed = ", ".join(f"{name} was {value}" for name, value in version["old"].items())
+        lines.append(f"Earlier version (replaced {version['replaced_at']}, run {version['run_id']}):"
+                     f" {changed}")
     return lines
+
+
+def _chase_line(link: dict[str, Any]) -> str:
+    when = f"(run {link['run_id']}, {link['found_at']})"
+    if link["from_record_id"] is None:
+        return f"Found by citation chasing: a resolved reference list {when}"
+    return f"Found by citation chasing: {link['direction']} from record {link['from_record_id']} {when}"
 
 
 def _on(view: RecordView, row: dict[str, Any]) -> str:

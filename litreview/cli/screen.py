@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from litreview.cli._group import Review, cli, pass_review
+from litreview.errors import ScreeningError
 from litreview.screening import decisions as sc
 from litreview.screening.screener import KEYS, render, search_words
 from litreview.screening.stopping import StoppingRule, parse_rule
@@ -129,7 +130,7 @@ def _interactive(review: Review, stage: str, reviewer: str | None, order: str) -
         elif key == "u":
             try:
                 row = sc.undo(library, reviewer, stage)
-            except sc.ScreeningError as exc:
+            except ScreeningError as exc:
                 click.echo(str(exc))
                 continue
             if history:
@@ -222,7 +223,7 @@ def conflicts_command(review: Review, stage: str, fmt: str) -> None:
         return
     for state in rows:
         click.echo(f"record {state.record_id}: {state.conflict}")
-    click.echo(f"{len(rows)} conflicts at {sc.STAGE_NAMES[stage]}", err=True)
+    click.echo(f"{_plural(len(rows), 'conflict')} at {sc.STAGE_NAMES[stage]}", err=True)
 
 
 @screen.command("resolve")
@@ -290,6 +291,24 @@ def undo_command(review: Review, stage: str, reviewer: str | None) -> None:
     """Undo your last decision at this stage (kept in the audit trail as undone)."""
     row = sc.undo(review.library, reviewer, stage)
     click.echo(f"undone: {row['decision']} on record {row['record_id']}")
+
+
+@screen.command("audit")
+@click.argument("record", required=False)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@pass_review
+def audit_command(review: Review, record: str | None, fmt: str) -> None:
+    """What changed screening without a decision: merges, splits, forced re-decisions (of RECORD's
+    study, or all). The decisions themselves: litreview screen export."""
+    events = sc.audit_events(review.library, record)
+    if fmt == "json":
+        click.echo(json.dumps(events, indent=2))
+        return
+    for event in events:
+        where = f"record {event['record_id']}" if event["record_id"] else "library"
+        who = f" by {event['reviewer']}" if event["reviewer"] else ""
+        click.echo(f"{event['created_at']}  {where}: {event['event']}{who}: {event['detail']}")
+    click.echo(f"{_plural(len(events), 'event')}", err=True)
 
 
 @screen.command("export")

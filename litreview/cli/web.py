@@ -7,6 +7,7 @@ import webbrowser
 import click
 
 from litreview.cli._group import Review, cli, pass_review
+from litreview.screening import decisions as sc
 from litreview.store import web as web_store
 from litreview.web import server, tokens
 
@@ -22,10 +23,12 @@ from litreview.web import server, tokens
 @click.option("--revoke", "revoked", multiple=True, metavar="NAME",
               help="Revoke every link of NAME and exit.")
 @click.option("--list-reviewers", is_flag=True, help="List the reviewers holding a live link and exit.")
+@click.option("--order", type=click.Choice(sc.ORDERS), default="random", show_default=True,
+              help="The order records are offered in (as litreview screen --order).")
 @click.option("--open", "open_browser", is_flag=True, help="Open the first reviewer's link in the browser.")
 @pass_review
 def serve(review: Review, host: str, port: int, reviewers: tuple[str, ...], added: tuple[str, ...],
-          revoked: tuple[str, ...], list_reviewers: bool, open_browser: bool) -> None:
+          revoked: tuple[str, ...], list_reviewers: bool, order: str, open_browser: bool) -> None:
     """Serve the screening app; prints one line 'NAME URL' per reviewer (the URL is their secret link)."""
     library = review.library
     if revoked or list_reviewers:
@@ -40,8 +43,10 @@ def serve(review: Review, host: str, port: int, reviewers: tuple[str, ...], adde
             click.echo(f"{name} {base.link(tokens.issue(library, name))}")
         return
     names = server.reviewers_to_link(library, list(reviewers))
-    served = server.bind(review.db_path, review.queries_dir, host, port)
+    served = server.bind(review.db_path, review.queries_dir, host, port, order)
     links = server.issue_links(library, served, names)
+    if served.site is not None:
+        served.site.warm(names)
     for name, url in links:
         click.echo(f"{name} {url}")
     reach = ("only this machine can connect (--host to share it on your network)" if served.local_only

@@ -113,9 +113,20 @@ def duplicates(error: str | None = None, status: int = 200) -> Any:
         left, right = library.get(a), library.get(b)
         fields_a, fields_b = text.comparable(left), text.comparable(right)
         pair = {"a": left, "b": right, "fa": fields_a, "fb": fields_b,
-                "differ": text.differing(fields_a, fields_b)}
+                "differ": text.differing(fields_a, fields_b),
+                "why": _why_queued(dedup.pair_detail(library, a, b))}
     return render_template("duplicates.html", page="duplicates", pair=pair, at=at, total=len(queue),
                            fields=text.COMPARED_FIELDS, error=error), status
+
+
+def _why_queued(detail: dict[str, Any] | None) -> str:
+    """'similar titles; no venue ... to compare; title similarity 0.93', as `dedup review` says it."""
+    if not detail:
+        return ""
+    rule = (detail.get("reason") or {}).get("rule", "")
+    scores = "".join(f"; {name} similarity {value:.2f}"
+                     for name, value in (detail.get("scores") or {}).items())
+    return f"{rule}{scores}"
 
 
 def decide_pair(a: int, b: int) -> Any:

@@ -19,7 +19,7 @@ from litreview.screening import decisions as sc
 from litreview.store import Library
 from litreview.store import web as web_store
 from litreview.web import tokens
-from litreview.web.app import create_app
+from litreview.web.app import Site, create_app
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8642
@@ -31,6 +31,7 @@ class Served:
     server: Any
     host: str
     port: int
+    site: Site | None = None
 
     @property
     def local_only(self) -> bool:
@@ -57,12 +58,13 @@ class Served:
         self.server.close()
 
 
-def bind(db_path: Path, queries_dir: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> Served:
+def bind(db_path: Path, queries_dir: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
+         order: str = "random") -> Served:
     """The app bound to host:port (port 0: any free one), not yet serving."""
-    app = create_app(db_path, queries_dir)
+    app = create_app(db_path, queries_dir, order)
     sock = _listening_socket(host, port)
     server = create_server(app, sockets=[sock], threads=THREADS, ident="litreview")
-    return Served(server, host, int(sock.getsockname()[1]))
+    return Served(server, host, int(sock.getsockname()[1]), app.extensions["litreview"])
 
 
 def _listening_socket(host: str, port: int) -> socket.socket:
