@@ -101,6 +101,10 @@ def test_nightly_update_with_a_pubmed_copy_of_an_included_study(eutils, clock, r
         events = sc.audit_events(library, pubmed)
     assert [(e["event"], e["record_id"]) for e in events] == [("merged", scopus)]
     assert f"update: merged into the cluster of record {pubmed}" in events[0]["detail"]
+    audit = run(runner, "screen", "audit", "pmid:19000000").stdout.splitlines()
+    assert len(audit) == 1 and audit[0].endswith(
+        f"  record {scopus}: merged: update: merged into the cluster of record {pubmed}; "
+        "its decisions count for that study")
 
 
 def test_update_says_what_the_merge_changed(eutils, clock, runner, tmp_path):
@@ -239,8 +243,7 @@ def test_title_abstract_after_full_text_needs_force_and_is_logged(runner, tmp_pa
     assert screened_and_included(runner) == (1, 1)
     run(runner, "decide", STUDY, "exclude", "--reviewer", "ana", "--force")
     assert screened_and_included(runner) == (1, 0)
-    with Library(tmp_path / "library.db") as library:
-        events = sc.audit_events(library, STUDY)
+    events = json.loads(run(runner, "screen", "audit", STUDY, "--format", "json").stdout)
     assert [(e["event"], e["reviewer"]) for e in events] == [("forced", "ana")]
     assert "title/abstract re-decided (exclude) with --force after full-text decisions" in events[0]["detail"]
 

@@ -42,7 +42,7 @@ def _after() -> int | None:
     return int(value) if value.isdigit() else None
 
 
-def next_record(stage: str) -> str:
+def next_record(stage: str) -> Any:
     stage = _stage(stage)
     library = site().library()
     record_id = site().queues.next_record(library, _order(library, stage), _after())
@@ -51,7 +51,7 @@ def next_record(stage: str) -> str:
     return _render(library, stage, record_id)
 
 
-def show_record(stage: str, record_id: int) -> str:
+def show_record(stage: str, record_id: int) -> Any:
     stage = _stage(stage)
     library = site().library()
     if web_store.is_canonical(library, record_id) is None:
