@@ -79,6 +79,26 @@ def test_a_volume_that_disagrees_does_not_outweigh_two_contradictions():
     assert not merged(a, _row(2, volume="53", issue="1", pages="88-96"))
 
 
+def test_a_volume_is_outweighed_only_on_the_same_page():
+    """Butelman 2010, Psychopharmacology 209 and 210, pages 253-262, one without its DOI; without
+    pages, another volume may be all that tells two pieces apart."""
+    fields = dict(title="The discriminative effects of the kappa-opioid hallucinogen salvinorin A in "
+                        "nonhuman primates", authors=[("Butelman", "Eduardo R.")], year=2010,
+                  journal="Psychopharmacology")
+    printed = _row(1, volume="210", pages="253-262", **fields)
+    assert merged(printed, _row(2, volume="209", pages="253-262", **fields))
+    assert not merged(_row(3, volume="210", **fields), _row(4, volume="209", **fields))
+
+
+def test_a_column_in_two_volumes_stays_apart():
+    """Negative: one editor's column in two volumes of one year, each on the volume's first pages
+    (digital_work holds 'Remarks from MIS Quarterly Editor - Editor's Comments' in 24(1)-24(4)
+    and 25(1)-25(2)). A library holding only two of them does not know the title recurs."""
+    fields = dict(title="Remarks from MIS Quarterly Editor - Editor's Comments",
+                  authors=[("Lee", "Allen S.")], year=2000, journal="MIS Quarterly", pages="1-2")
+    assert not merged(_row(1, volume="24", **fields), _row(2, volume="25", **fields))
+
+
 # -- 2. supplement pages garbled --------------------------------------------------------------
 
 def test_garbled_supplement_pages_count_as_missing():

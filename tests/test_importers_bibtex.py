@@ -16,6 +16,7 @@ BIB_FILES = sorted((SHARED_DATA / "exports/multi_db").rglob("*.bib"))
 
 
 @pytest.mark.parametrize("path", BIB_FILES, ids=lambda p: p.name)
+@pytest.mark.shared_data
 def test_every_shared_bibtex_file_imports_with_its_record_count(path: Path) -> None:
     records, skipped, name, _ = read_file(path)
     assert name == "bibtex" and skipped == []
@@ -97,6 +98,7 @@ def test_broken_entry_is_reported_with_line(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("case", ["00", "01", "02", "03", "04", "11", "12", "13", "14", "15",
                                   "16", "19", "20", "23"])
+@pytest.mark.shared_data
 def test_zotero_bibtex_fixtures_agree(case: str) -> None:
     """Zotero's BibTeX import tests as a second opinion.
 

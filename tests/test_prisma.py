@@ -275,3 +275,20 @@ def test_other_methods_and_previous_studies_through_the_cli(runner, library):
     assert f"other_methods:reports_included,{hand}" in rows
     svg = runner.invoke(cli, ["prisma", "--format", "svg"]).stdout
     assert ">Total studies included in review</text>" in svg and ">(n = 13)</text>" in svg
+
+
+def test_the_note_under_the_diagram_says_what_has_no_box():
+    from litreview.prisma.diagram import layout
+
+    c = _example(1, False, False)
+    assert layout(c).note is None
+    c.screened -= 2
+    c.excluded_screening -= 2
+    c.awaiting_screening = 2
+    c.retracted_included = ["pmid:123 A retracted trial"]
+    plan = layout(c)
+    assert plan.note is not None
+    assert plan.note.text.replace("\n", " ") == (
+        "In progress: 2 records awaiting screening. Retracted included studies: pmid:123 A retracted trial.")
+    boxes_bottom = max(b.y + b.h for b in plan.boxes)
+    assert boxes_bottom < plan.note.y and plan.note.y + plan.note.h <= plan.height

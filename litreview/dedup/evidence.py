@@ -70,16 +70,22 @@ OUTWEIGHED = {WeakField.VOLUME: Rule.VOLUME_OUTWEIGHED, WeakField.PAGES: Rule.PA
 
 def outweighed(a: Sig, b: Sig, weak: WeakField, ts: float | None) -> bool:
     """The one weak field that disagrees (`weak`) is outweighed: the title is the same (0.97, long
-    enough to identify a work, not a recurring column's, with the same numbers), and so are the
-    year, the journal and the author list. Issue 22's misses: a conference abstract exported as
-    'volume 52, issue SUPPL. 1' and as 'volume 2'; 'Pediatric Transplantation' 15, the same
-    abstract on page 22 and page 52; 'Wang, Y' and 'Wan, Y'. Pages count only between two records
-    of the same volume and of the same shape: a single page against a range of several pages is a
-    conference abstract and its article (or an erratum), which stay apart. A year apart is
-    allowed only for pages (online and print), in the same volume. An issue alone is never
-    outweighed: with no pages to tell, it is all that keeps apart two forewords of one special
-    issue ('Special issue on information technologies and knowledge management', 29(1) and 29(2))."""
+    enough to identify a work, not a column's, with the same numbers), and so are the year, the
+    journal and the author list. Issue 22's misses: 'Pediatric Transplantation' 15, the same
+    abstract on page 22 and page 52; Butelman 2010, Psychopharmacology 209 and 210, pages 253-262;
+    'Wang, Y' and 'Wan, Y'.
+    - Pages count only between two records of the same volume and of the same printing
+      (same_printing): a single page against a range of several pages is a conference abstract
+      and its article, or an erratum, which stay apart. A year apart is allowed only for pages
+      (online and print), in the same volume.
+    - A volume counts only on the same first page: without pages, the volume may be all that
+      tells one editor's column in volume 24 from the next in 25.
+    - An issue alone is never outweighed: with no pages to tell, it is all that keeps apart two
+      forewords of one special issue ('Special issue on information technologies and knowledge
+      management', 29(1) and 29(2))."""
     if weak is WeakField.ISSUE or not strongly_alike(a, b, ts):
+        return False
+    if weak is WeakField.VOLUME and not (a.page and a.page == b.page):
         return False
     same_volume = bool(a.volume and a.volume == b.volume)
     if a.year != b.year and not (weak is WeakField.PAGES and same_volume):
@@ -94,12 +100,26 @@ def outweighed(a: Sig, b: Sig, weak: WeakField, ts: float | None) -> bool:
 
 
 def strongly_alike(a: Sig, b: Sig, ts: float | None) -> bool:
-    """Title, year (within one) and journal agree beyond doubt."""
+    """Title, year (within one) and journal agree beyond doubt: not a column's title, which
+    recurs issue after issue (marked recurring once three volumes or years of it are held, but a
+    library may hold only two)."""
     return bool(
         ts is not None and ts >= 0.97 and min(len(a.title), len(b.title)) >= 20
-        and not (a.recurring or b.recurring) and a.title_numbers == b.title_numbers
+        and not (a.recurring or b.recurring or column_title(a.title) or column_title(b.title))
+        and a.title_numbers == b.title_numbers
         and a.year and b.year and abs(a.year - b.year) <= 1
         and venues_compatible(a, b) is True)
+
+
+COLUMN_WORDS = ("editor", "inthisissue", "specialissue", "reviewer", "acknowledg", "callforpapers",
+                "obituar", "bookreview", "tableofcontents", "preface", "foreword", "announcement",
+                "minitrack", "issuesandopinions")
+
+
+def column_title(title_key: str) -> bool:
+    """A title that names a journal's column or its front matter ('Remarks from MIS Quarterly
+    Editor - Editor's Comments', 'Introduction to the Special Issue on ...', 'Reviewers 2019')."""
+    return any(word in title_key for word in COLUMN_WORDS)
 
 
 def same_printing(a: Sig, b: Sig) -> bool:

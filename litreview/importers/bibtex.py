@@ -13,6 +13,7 @@ from pathlib import Path
 import bibtexparser
 from bibtexparser import middlewares as mw
 from bibtexparser.library import Library
+from bibtexparser.middlewares.middleware import Middleware
 from bibtexparser.model import Block, Entry, Field, ParsingFailedBlock
 
 from litreview.errors import ParseError
@@ -153,21 +154,20 @@ def _litreview_fields(entry: Entry, record: Record) -> None:
     record.vernacular_title = _field(entry, "origtitle")
     record.publication_status = _field(entry, "pubstate")
     record.date_text = _field(entry, "medlinedate")
-    for name, reader in (("pubtype", str), ("mesh", parse_mesh), ("corrections", parse_correction)):
-        text = _field(entry, name)
-        values = [reader(v.strip()) for v in text.split(LIST_SEPARATOR) if v.strip()] if text else []
-        values = [v for v in values if v]
-        if name == "pubtype":
-            record.publication_types = values
-        elif name == "mesh":
-            record.mesh = values
-        else:
-            record.corrections = values
+    record.publication_types = [v for v in _listed(entry, "pubtype") if v]
+    record.mesh = [m for v in _listed(entry, "mesh") if (m := parse_mesh(v))]
+    record.corrections = [c for v in _listed(entry, "corrections") if (c := parse_correction(v))]
 
 
 DATABASE_NAME = re.compile(r"[A-Za-z][A-Za-z .&()+-]{0,39}")
 """'Scopus', 'Web of Science', 'Dimensions': what a `source` field holds when it names the database.
 JabRef's MEDLINE conversion puts the citation there instead ('20 Century Br Hist. 2009;20(4):454-81.')."""
+
+
+def _listed(entry: Entry, name: str) -> list[str]:
+    """A list field written as LIST_SEPARATOR-joined values (our own export), stripped."""
+    text = _field(entry, name)
+    return [v.strip() for v in text.split(LIST_SEPARATOR) if v.strip()] if text else []
 
 
 def _database(entry: Entry, text_head: str) -> str | None:
@@ -191,14 +191,14 @@ def read(path: Path, source: str | None) -> Iterator[Record | ParseError]:
     if not re.search(r"@\s*[A-Za-z]+\s*[{(]", text):
         raise ParseError("no BibTeX entries found (expected '@article{key, ...}')",
                          file=str(path))
-    library = bibtexparser.parse_string(text, append_middleware=_middleware())
-    blocks = sorted([*library.entries, *library.failed_blocks], key=lambda b: b.start_line)
+    library = bibtexparser.parse_string(text, append_middleware=_middleware())  # type: ignore[attr-defined]
+    blocks: list[Block] = sorted([*library.entries, *library.failed_blocks], key=lambda b: b.start_line or 0)
     number = 0
     head = text[:500]
     last_failed = False
     for block in blocks:
         number += 1
-        line = block.start_line + 1
+        line = (block.start_line or 0) + 1
         if isinstance(block, ParsingFailedBlock):
             block = _recover(block)
         if isinstance(block, ParsingFailedBlock):
@@ -210,6 +210,7 @@ def read(path: Path, source: str | None) -> Iterator[Record | ParseError]:
                              record=number)
             continue
         last_failed = False
+        assert isinstance(block, Entry)
         if block.entry_type.lower() in CONTAINER_TYPES:
             continue
         record = to_record(block)
@@ -226,7 +227,7 @@ CONTAINER_TYPES = frozenset({"set", "xdata"})
 """biblatex entries that group other entries or hold fields for them to inherit: no reference."""
 
 
-def _middleware() -> list[mw.Middleware]:
+def _middleware() -> list[Middleware]:
     return [_ExportedLatexDecoding(), mw.SeparateCoAuthors(), mw.SplitNameParts()]
 
 
@@ -330,12 +331,12 @@ def _recover(block: ParsingFailedBlock) -> Entry | ParsingFailedBlock:
         return block
     recovered = library.entries[0]
     for name in ("author", "editor"):
-        field = recovered.fields_dict.get(name)
-        if field is not None:
-            value = field.value if isinstance(field.value, str) else ", ".join(
-                str(v) for v in field.value)
+        names_field = recovered.fields_dict.get(name)
+        if names_field is not None:
+            value = names_field.value if isinstance(names_field.value, str) else ", ".join(
+                str(v) for v in names_field.value)
             names = re.split(r"\s+and\s+|,\s*", value)
-            field.value = [_loose_name(n) for n in names if n.strip()]
+            names_field.value = [_loose_name(n) for n in names if n.strip()]
     return recovered
 
 

@@ -103,7 +103,7 @@ def _records(lines: Iterable[str], path: Path
     start = 0
     last_tag: str | None = None
     for number, line in enumerate(lines, start=1):
-        tag = line[:2]
+        tag: str | None = line[:2]
         if record is not None and tag in _FIELD_TAGS and line[2:6] == "  - ":
             # The common line, first: a field of an open record.
             content = line[6:].strip()

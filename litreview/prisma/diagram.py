@@ -212,7 +212,7 @@ def layout(c: Prisma) -> Layout:
     result.boxes += phases
     result.width = max(b.x + b.w for b in result.boxes) + MARGIN
     result.arrows = _arrows(c, result)
-    note = awaiting_note(c)
+    note = diagram_note(c)
     if note:
         text, w, h = measure.wrap(note, result.width - 2 * MARGIN, FONT_SIZE - 0.5)
         result.note = Box("note", 0, text, x=MARGIN, y=top, w=w, h=h, text_w=w, text_h=h,
@@ -220,6 +220,14 @@ def layout(c: Prisma) -> Layout:
         top += h + ROW_GAP / 2
     result.height = top - ROW_GAP + MARGIN + (ROW_GAP if note else 0)
     return result
+
+
+def diagram_note(c: Prisma) -> str | None:
+    """Under the diagram: what is in progress, and included studies since retracted."""
+    parts = [awaiting_note(c) or ""]
+    if c.retracted_included:
+        parts.append("Retracted included studies: " + "; ".join(c.retracted_included) + ".")
+    return "\n".join(p for p in parts if p) or None
 
 
 def _headers(c: Prisma, columns: dict[str, float], measure: _Measure) -> list[Box]:
