@@ -83,6 +83,7 @@ def _render(library: Library, stage: str, record_id: int, error: str | None = No
         "abstract": text.marked(record.abstract, include, exclude),
         "venue": text.venue(record), "links": text.links(record),
         "own_vote": own, "progress": _progress(library, stage), "reasons": settings.reasons,
+        "order_note": _order(library, stage).note,
         "tags": sc.tags(library, record_id),
         # Blinding: only this reviewer's notes and earlier decisions, never a colleague's.
         "notes": [t for who, t in sc.notes(library, record_id) if who == g.reviewer],
