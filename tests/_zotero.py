@@ -7,9 +7,9 @@ import re
 from pathlib import Path
 
 from litreview.importing import read_file
-from tests.conftest import SHARED_DATA
+from tests.conftest import OWN_CUTS
 
-ZOTERO = SHARED_DATA / "exports/fixtures/zotero_translators"
+ZOTERO = OWN_CUTS / "exports/fixtures/zotero_translators"
 NOT_AUTHORS = {"editor", "seriesEditor", "bookAuthor", "translator", "contributor"}
 
 

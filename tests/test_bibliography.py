@@ -11,15 +11,16 @@ from litreview.bibliography.items import journal_name
 from litreview.cli import cli
 from litreview.pubmed.xml import parse_pubmed_xml
 from litreview.records import Author, Correction, Record, normalise, normalise_doi
-from tests.conftest import SHARED_DATA
+from tests.conftest import OWN_CUTS, SHARED_DATA
 
 PUBMED = SHARED_DATA / "pubmed_xml"
+CUTS = OWN_CUTS / "pubmed_xml"  # our copies, cut to the records read here
 
 
 @pytest.fixture(scope="module")
 def records():
-    ely = next(parse_pubmed_xml(PUBMED / "sk8erjs69+sr-project/pubmed_result.xml"))
-    guo = next(parse_pubmed_xml(PUBMED / "biopython/Entrez/pubmed7.xml"))
+    ely = next(parse_pubmed_xml(CUTS / "sk8erjs69+sr-project/pubmed_result.xml"))
+    guo = next(parse_pubmed_xml(CUTS / "biopython/Entrez/pubmed7.xml"))
     return ely, guo
 
 
@@ -53,14 +54,12 @@ HAND_WRITTEN = {
 
 
 @pytest.mark.parametrize("style", sorted(HAND_WRITTEN))
-@pytest.mark.shared_data
 def test_real_records_match_hand_written_references(records, style):
     texts = [ref.text for ref in format_references(records, style)]
     for expected in HAND_WRITTEN[style]:
         assert expected in texts
 
 
-@pytest.mark.shared_data
 def test_group_author_kept_whole_in_apa(records):
     apa = [ref.text for ref in format_references(records, "apa")]
     assert any("Parraga, G., & Canadian Respiratory Research Network. (2018)" in t for t in apa)
@@ -135,7 +134,6 @@ def test_a_database_record_page_is_not_the_works_url():
     assert own.text.endswith("Available from: " + publisher)
 
 
-@pytest.mark.shared_data
 def test_retracted_and_corrected_studies_are_flagged(records):
     retracted = Record(title="A retracted trial", year=2019, journal_abbrev="Lancet", volume="1", pages="1-2",
                        corrections=[Correction("RetractionIn", "Lancet. 2020;1:3"),
@@ -146,7 +144,6 @@ def test_retracted_and_corrected_studies_are_flagged(records):
     assert "[Retracted] [corrected (erratum published)]" in render([ref])
 
 
-@pytest.mark.shared_data
 def test_formats_and_reasons(records):
     refs = format_references(records[:1], "ama", "html", reasons={records[0].id: "wrong design"})
     assert refs[0].reason is None  # parsed records have no library id

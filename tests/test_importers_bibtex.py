@@ -10,7 +10,7 @@ from litreview.errors import ParseError
 from litreview.importing import read_file
 from tests._counting import count_bibtex
 from tests._zotero import assert_agrees
-from tests.conftest import SHARED_DATA
+from tests.conftest import OWN_CUTS, SHARED_DATA
 
 BIB_FILES = sorted((SHARED_DATA / "exports/multi_db").rglob("*.bib"))
 
@@ -98,7 +98,6 @@ def test_broken_entry_is_reported_with_line(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("case", ["00", "01", "02", "03", "04", "11", "12", "13", "14", "15",
                                   "16", "19", "20", "23"])
-@pytest.mark.shared_data
 def test_zotero_bibtex_fixtures_agree(case: str) -> None:
     """Zotero's BibTeX import tests as a second opinion.
 
@@ -110,17 +109,17 @@ def test_zotero_bibtex_fixtures_agree(case: str) -> None:
     assert_agrees("BibTeX", case, "bibtex")
 
 
-def test_a_source_field_names_the_database_only_when_it_is_a_name(shared_data: Path) -> None:
+def test_a_source_field_names_the_database_only_when_it_is_a_name() -> None:
     """JabRef writes a MEDLINE record's citation into `source`; that is not a database."""
-    jabref = shared_data / "exports/fixtures/jabref"
+    jabref = OWN_CUTS / "exports/fixtures/jabref"
     from_medline = read_file(jabref / "MedlinePlainImporterTestCompleteEntry.bib")[0][0]
     assert from_medline.source_db == "BibTeX" and from_medline.pmid == "20481061"
     assert read_file(jabref / "RisImporterTestScopus.bib")[0][0].source_db == "Scopus"
 
 
-def test_biblatex_sets_are_not_references(shared_data: Path) -> None:
+def test_biblatex_sets_are_not_references() -> None:
     """JabRef's biblatex example: a @book, two @set entries grouping others, an @article."""
-    records, skipped, _, _ = read_file(shared_data / "exports/fixtures/jabref/BibtexImporter.examples.bib")
+    records, skipped, _, _ = read_file(OWN_CUTS / "exports/fixtures/jabref/BibtexImporter.examples.bib")
     assert skipped == [] and [r.source_key for r in records] == ["Preissel2016", "aksin"]
 
 

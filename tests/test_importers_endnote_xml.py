@@ -9,7 +9,7 @@ import pytest
 from litreview.errors import ParseError
 from litreview.importing import read_file
 from tests._zotero import assert_agrees
-from tests.conftest import SHARED_DATA
+from tests.conftest import OWN_CUTS
 
 
 def test_respiratory_endnote_xml(shared_data: Path) -> None:
@@ -26,9 +26,8 @@ def test_respiratory_endnote_xml(shared_data: Path) -> None:
 
 @pytest.mark.parametrize("name", ["EndnoteXmlImporterTestArticle.xml",
                                   "EndnoteXmlImporterTestReport.xml"])
-@pytest.mark.shared_data
 def test_jabref_fixtures_read(name: str) -> None:
-    path = SHARED_DATA / "exports/fixtures/jabref" / name
+    path = OWN_CUTS / "exports/fixtures/jabref" / name
     records = read_file(path)[0]
     expected = path.with_suffix(".bib").read_text(encoding="utf-8").lower().count("@")
     assert len(records) == expected
@@ -43,7 +42,6 @@ def test_truncated_endnote_xml(tmp_path: Path, shared_data: Path) -> None:
         read_file(path)
 
 
-@pytest.mark.shared_data
 def test_zotero_endnote_xml_fixture_agrees() -> None:
     """Zotero's EndNote XML test 02 agrees. Not matched: 00 (an author written as a
     'Van Dan Elzen' corporate name Zotero drops), 01 (Zotero keeps <b>/<i> markup in

@@ -10,7 +10,7 @@ from litreview.errors import ParseError
 from litreview.importing import read_file
 from tests._counting import count_nbib
 from tests._zotero import assert_agrees
-from tests.conftest import SHARED_DATA
+from tests.conftest import OWN_CUTS, SHARED_DATA
 
 NBIB_FILES = [
     *sorted((SHARED_DATA / "exports/nbib").rglob("*.nbib")),
@@ -50,9 +50,8 @@ def test_hand_checked_record(shared_data: Path) -> None:
     assert myositis.qualifiers == [{"name": "complications", "ui": None, "major": True}]
 
 
-@pytest.mark.shared_data
 def test_non_pubmed_nbib_authors_with_commas() -> None:
-    path = SHARED_DATA / "exports/fixtures/zotero_translators/MEDLINEnbib/04.input.txt"
+    path = OWN_CUTS / "exports/fixtures/zotero_translators/MEDLINEnbib/04.input.txt"
     record = read_file(path, "nbib")[0][0]
     assert record.authors[0].family == "van Groen"
     assert record.authors[0].given == "Maaike M."
@@ -87,7 +86,6 @@ def test_broken_field_line_is_reported(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("case,pages", [("00", True), ("02", True), ("04", True),
                                         ("06", True), ("07", True), ("01", False)])
-@pytest.mark.shared_data
 def test_zotero_medline_fixtures_agree(case: str, pages: bool) -> None:
     """Zotero's MEDLINE/nbib import tests as a second opinion.
 

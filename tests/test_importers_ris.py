@@ -12,7 +12,7 @@ from litreview.importers.ris import read
 from litreview.importing import read_file
 from tests._counting import count_ris
 from tests._zotero import assert_agrees
-from tests.conftest import SHARED_DATA, TEST_DATA
+from tests.conftest import OWN_CUTS, SHARED_DATA, TEST_DATA
 
 RIS_FILES = sorted((SHARED_DATA / "exports" / "ris").rglob("*.ris")) + sorted(
     (SHARED_DATA / "dedup" / "colandr_ovid" / "raw").glob("*.ris"))
@@ -116,11 +116,10 @@ def test_garbage_is_not_ris(tmp_path: Path) -> None:
 
 
 NOT_AUTHORS = {"editor", "seriesEditor", "bookAuthor", "translator", "contributor"}
-ZOTERO = SHARED_DATA / "exports/fixtures/zotero_translators/RIS"
+ZOTERO = OWN_CUTS / "exports/fixtures/zotero_translators/RIS"
 
 
 @pytest.mark.parametrize("case", ["00", "03", "05", "06", "08", "10"])
-@pytest.mark.shared_data
 def test_zotero_ris_fixtures_agree_on_title_and_authors(case: str) -> None:
     """Zotero's RIS import tests as a second opinion on titles, author surnames, DOI, volume.
 
@@ -132,7 +131,7 @@ def test_zotero_ris_fixtures_agree_on_title_and_authors(case: str) -> None:
     assert_agrees("RIS", case, "ris", pages=False)
 
 
-JABREF = SHARED_DATA / "exports/fixtures/jabref"
+JABREF = OWN_CUTS / "exports/fixtures/jabref"
 JABREF_AGREE = ["RisImporterTest3", "RisImporterTest4a", "RisImporterTest4b", "RisImporterTest4c",
                 "RisImporterTest5a", "RisImporterTest5b", "RisImporterTest6", "RisImporterTest7",
                 "RisImporterTest8_date", "RisImporterTest9", "RisImporterTestDOI",
@@ -142,7 +141,6 @@ JABREF_AGREE = ["RisImporterTest3", "RisImporterTest4a", "RisImporterTest4b", "R
 
 
 @pytest.mark.parametrize("name", JABREF_AGREE)
-@pytest.mark.shared_data
 def test_jabref_ris_fixtures_agree_on_title_year_doi(name: str) -> None:
     """JabRef's RIS import tests as a second opinion (title, year, DOI of its .bib).
 
@@ -164,7 +162,6 @@ def test_jabref_ris_fixtures_agree_on_title_year_doi(name: str) -> None:
         assert record.doi == entry["doi"].lower()
 
 
-@pytest.mark.shared_data
 def test_jabref_corrupted_and_stress_files_name_the_line() -> None:
     with pytest.raises(ParseError, match="line 2"):
         read_file(JABREF / "RisImporterCorrupted.ris")

