@@ -35,6 +35,18 @@ def test_scopus_export_hand_checked(shared_data: Path) -> None:
     assert first.doi == "10.1111/ene.13758"
 
 
+def test_scopus_pubmed_id_is_a_pmid(shared_data: Path, tmp_path: Path) -> None:
+    """#16: Scopus BibTeX carries the PMID as pubmed_id; read as none, dedup had only the DOI."""
+    records = read_file(shared_data / "exports/multi_db/p1m_cited_by/scopus.bib")[0]
+    assert records[0].pmid == "30035838" and records[1].pmid is None
+    assert sum(1 for r in records if r.pmid) == 6
+    path = tmp_path / "scopus.bib"
+    path.write_text("Scopus\nEXPORT DATE: 2 March 2019\n\n@ARTICLE{Bui20181477,\nauthor={Bui, K.T.A.},\n"
+                    "title={Improving the quality},\njournal={Eur J Neurol},\nyear={2018},\n"
+                    "pubmed_id={30035838},\nsource={Scopus},\n}\n", encoding="utf-8")
+    assert read_file(path)[0][0].pmid == "30035838"
+
+
 def test_latex_escapes_in_names_and_titles(tmp_path: Path) -> None:
     path = tmp_path / "latex.bib"
     path.write_text(

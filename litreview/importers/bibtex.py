@@ -119,7 +119,7 @@ def to_record(entry: Entry) -> Record:
     record.month = _MONTHS.get(month) or (int(month) if month.isdigit() and
                                           1 <= int(month) <= 12 else None)
     record.doi = _field(entry, "doi")
-    record.pmid = _field(entry, "pmid")
+    record.pmid = _field(entry, "pmid", "pubmed_id")  # Scopus writes pubmed_id
     record.pmcid = _field(entry, "pmcid")
     record.abstract = _paragraphs(entry, "abstract")
     keywords = _field(entry, "keywords", "author_keywords")
