@@ -40,9 +40,9 @@ def select(library: Library, status: str = "all", words: Sequence[str] = (),
            source: str | None = None) -> Iterator[Record]:
     """The records with this status whose title, abstract or authors hold every word, from source."""
     if status in SCREENING:
-        wanted = set(ids_with_status(library, status))
-        found = find_records(library, filter_for("all", words, source))
-        return (r for r in found if r.id in wanted)
+        wanted = filter_for("all", words, source)
+        wanted.ids = list(ids_with_status(library, status))
+        return find_records(library, wanted)
     return find_records(library, filter_for(status, words, source))
 
 

@@ -41,6 +41,8 @@ class RecordFilter:
     words: list[str] = field(default_factory=list)
     """Every word in the title, abstract or authors (case-insensitive)."""
     source_db: str | None = None
+    ids: list[int] | None = None
+    """Only these records (e.g. those a screening status names)."""
 
 
 def _like(word: str) -> str:
@@ -50,6 +52,15 @@ def _like(word: str) -> str:
 
 def find_records(library: Library, wanted: RecordFilter) -> Iterator[Record]:
     """The records matching the filter, by id, streamed."""
+    if wanted.ids is None:
+        yield from _find(library, wanted, None)
+        return
+    ids = sorted(set(wanted.ids))
+    for start in range(0, len(ids), 500):
+        yield from _find(library, wanted, ids[start:start + 500])
+
+
+def _find(library: Library, wanted: RecordFilter, ids: list[int] | None) -> Iterator[Record]:
     conditions: list[str] = []
     params: list[Any] = []
     if wanted.unique:
@@ -59,6 +70,9 @@ def find_records(library: Library, wanted: RecordFilter) -> Iterator[Record]:
     if wanted.source_db is not None:
         conditions.append("source_db = ?")
         params.append(wanted.source_db)
+    if ids is not None:
+        conditions.append(f"id IN ({','.join('?' * len(ids))})")
+        params += ids
     for word in wanted.words:
         conditions.append("(title LIKE ? ESCAPE '\\' OR abstract LIKE ? ESCAPE '\\'"
                           " OR authors LIKE ? ESCAPE '\\')")
