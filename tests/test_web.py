@@ -203,3 +203,32 @@ def test_priority_order_is_rebuilt_in_the_background(tmp_path: Path, monkeypatch
         again = queues.order(library, "ana", "ta")
         assert again.note == "model build 2" and again.ids == sorted(ids[queue.RERANK_EVERY:], reverse=True)
         assert queues.next_record(library, again) == ids[-1]
+
+
+def test_records_imported_while_serving_are_offered(review: dict[str, Any]) -> None:
+    """A cron update adds records while a reviewer screens: the order is rebuilt aside, and the
+    new records join it without the reviewer's page ever waiting for the rebuild."""
+    from tests._webapp import records
+
+    client, ana = review["client"], review["ana"]
+    assert "of 4 decided" in client.get(f"/r/{ana}/screen/ta").get_data(as_text=True)
+    with Library(review["db"]) as library:
+        run = library.start_run("import", "PubMed", file="update.xml")
+        added = library.add_records(records(3, start=100), run).added_ids
+    for _ in range(200):
+        if "of 7 decided" in client.get(f"/r/{ana}/screen/ta").get_data(as_text=True):
+            break
+        threading.Event().wait(0.05)
+    offered = set()
+    page = client.get(f"/r/{ana}/screen/ta").get_data(as_text=True)
+    assert "of 7 decided" in page
+    for _ in range(7):
+        found = re.search(r'data-record="(\d+)"', page)
+        assert found
+        record = int(found.group(1))
+        offered.add(record)
+        form = {"decision": "maybe", "csrf": csrf_of(page)}
+        response = client.post(f"/r/{ana}/screen/ta/{record}/decide", data=form)
+        page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert offered == set(review["ids"]) | set(added)
+    assert "Nothing left for you" in page

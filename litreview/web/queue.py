@@ -1,10 +1,11 @@
 """Which record a reviewer sees next, fast enough for a key press at 50,000 records.
 
 The order itself comes from the screening library (`screening_order`, the same as the terminal
-screener's). Building it reads every record, so it is kept per reviewer and stage and built again
-only when the records change (an import, a dedup) or, at full text, when title/abstract outcomes
-change. Between builds, each key press asks one indexed question per candidate: has this reviewer
-already decided it (in the browser, the terminal, or an imported CSV)?
+screener's). Building it reads every record, so it is kept per reviewer and stage and built again,
+in a background thread, when the records change (an import, a dedup) or, at full text, when
+title/abstract outcomes change. Each key press asks the library about the candidates as they come
+up: is the study still open, and has this reviewer not decided it (in the browser, the terminal,
+or an imported CSV)?
 """
 
 from __future__ import annotations
@@ -100,8 +101,14 @@ class ScreeningQueues:
         key = (reviewer, stage)
         with self._lock:
             cached = self._orders.get(key)
-            if cached is not None and cached.version == version:
-                return cached
+        if cached is not None and cached.version == version:
+            return cached
+        if cached is not None and self.db_path is not None:
+            # Records were imported or merged, or (full text) title/abstract outcomes changed:
+            # rebuild aside and keep offering from the order held, whose records are each
+            # checked as they come up, so no key press waits for the rebuild.
+            self._rebuild_in_background(reviewer, stage)
+            return cached
         built = self._build(library, reviewer, stage, version)
         with self._lock:
             self._orders[key] = built
