@@ -255,3 +255,10 @@ def test_the_feature_cache_is_kept_beside_the_library(library: Library) -> None:
     rk.priority_order(library, "ana", "ta")
     cache = rk.FeatureCache.beside(library.path)
     assert len(cache.ids) == 120
+
+
+def test_keywords_can_be_one_token_per_heading() -> None:
+    text = rk.record_text("Title", "Abstract.", ["Diabetes Mellitus, Type 2", " Humans "])
+    assert text == "Title Abstract. kw_diabetes_mellitus_type_2 kw_humans"
+    assert rk.record_text("T", None, ["Humans"], as_terms=False) == "T Humans"
+    assert not rk.DEFAULT_MODEL.use_keywords  # measured: see ModelSettings

@@ -1,7 +1,7 @@
 """Priority screening: a model trained on the decisions so far puts the likely includes first.
 
 The model is what the field found to work (ASReview's default, ELAS u4): TF-IDF of word 1-2-grams
-with sublinear tf over title + abstract (+ keywords and MeSH headings where held), and a linear SVM
+with sublinear tf over title + abstract (keywords and MeSH headings optional), and a linear SVM
 (squared hinge, C = 0.11) whose includes weigh 9.8 times the excludes in total. Measured changes
 from that starting point are in `ModelSettings` and benchmarks/bench_ranking.py.
 
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -42,13 +43,19 @@ N_FEATURES = 2**22
 
 @dataclass(frozen=True)
 class ModelSettings:
-    """The classifier and its text features. Defaults: ASReview 3's ELAS u4 plus keywords/MeSH."""
+    """The classifier and its text features. Defaults: ASReview 3's ELAS u4 (title + abstract).
+
+    Keywords/MeSH headings (`use_keywords`) were measured on the eight Cohen sets, which hold them
+    (benchmarks/bench_ranking.py --keywords, 5 seeds): mean WSS@95 0.379 -> 0.399 as words and
+    ~0.40 as one token per heading, but Oral Hypoglycemics fell to 0.121 / 0.145 against ASReview's
+    0.171 (no keywords: 0.163), past the 0.02 a set may lose. So they are off by default."""
 
     C: float = 0.11
     include_weight_ratio: float = 9.8
     """Total weight of the includes over that of the excludes (ASReview's 'balanced' ratio)."""
     max_df: float = 0.95
-    use_keywords: bool = True
+    use_keywords: bool = False
+    keywords_as_terms: bool = True
 
 
 DEFAULT_MODEL = ModelSettings()
@@ -56,9 +63,18 @@ DEFAULT_MODEL = ModelSettings()
 
 # -- text and features ---------------------------------------------------------------------------
 
-def record_text(title: str | None, abstract: str | None, keywords: Iterable[str] = ()) -> str:
-    """What the model reads of a record: title, abstract and its subject terms."""
-    return " ".join(part for part in (title or "", abstract or "", " ".join(keywords)) if part)
+def record_text(title: str | None, abstract: str | None, keywords: Iterable[str] = (),
+                as_terms: bool = True) -> str:
+    """What the model reads of a record: title, abstract and its subject terms. With `as_terms`,
+    each keyword or MeSH heading is one token ('kw_diabetes_mellitus_type_2'), not words that mix
+    with the abstract's and form bigrams across headings."""
+    terms = [term for term in (k.strip() for k in keywords) if term]
+    if as_terms:
+        terms = ["kw_" + _NON_WORD.sub("_", term.lower()).strip("_") for term in terms]
+    return " ".join(part for part in (title or "", abstract or "", " ".join(terms)) if part)
+
+
+_NON_WORD = re.compile(r"\W+")
 
 
 _HASHER = HashingVectorizer(ngram_range=(1, 2), n_features=N_FEATURES, alternate_sign=False, norm=None,
@@ -294,7 +310,8 @@ def texts_of(library: Library) -> dict[int, str]:
     for record_id, title, abstract, keywords, mesh in ranking_store.model_texts(library):
         terms = list(orjson.loads(keywords)) if keywords else []
         terms += [m.get("descriptor") or "" for m in orjson.loads(mesh)] if mesh else []
-        texts[record_id] = record_text(title, abstract, terms if DEFAULT_MODEL.use_keywords else [])
+        texts[record_id] = record_text(title, abstract, terms if DEFAULT_MODEL.use_keywords else [],
+                                       DEFAULT_MODEL.keywords_as_terms)
     return texts
 
 

@@ -51,7 +51,9 @@ class LabelledSet:
         return int(self.labels.sum())
 
 
-def read_labelled(path: Path, label: str = "label_included", use_keywords: bool = True) -> LabelledSet:
+def read_labelled(path: Path, label: str = "label_included",
+                  use_keywords: bool = DEFAULT_MODEL.use_keywords,
+                  keywords_as_terms: bool = DEFAULT_MODEL.keywords_as_terms) -> LabelledSet:
     """Read a labelled CSV; RankingError names the file, line and what was expected."""
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
@@ -73,8 +75,8 @@ def read_labelled(path: Path, label: str = "label_included", use_keywords: bool 
     for line, row in enumerate(rows, start=2):
         labels.append(_label(row.get(label), path, line, label))
         ids.append(row[id_column] if id_column else str(line - 1))
-        keywords = [row[c] or "" for c in keyword_columns]
-        texts.append(record_text(row.get("title"), row.get("abstract"), keywords))
+        keywords = [term for c in keyword_columns for term in (row[c] or "").split(";")]
+        texts.append(record_text(row.get("title"), row.get("abstract"), keywords, keywords_as_terms))
     result = LabelledSet(path, ids, texts, np.asarray(labels, dtype=np.int64))
     if not rows:
         raise RankingError(f"{path}: no records")
