@@ -22,7 +22,7 @@ from citeproc import Citation, CitationItem, CitationStylesBibliography, formatt
 from citeproc.source.json import CiteProcJSON
 
 from litreview.bibliography import citeproc_patches, styles
-from litreview.bibliography.items import prepare
+from litreview.bibliography.items import prepare, year_suffixes
 from litreview.bibliography.styles import ALIASES, STYLES_DIR, style_path
 from litreview.errors import StyleNotFound
 from litreview.names import expand_pages
@@ -65,6 +65,12 @@ def format_references(records: Iterable[Record], style: str = "vancouver", fmt: 
         for item in items:
             bibliography.register(Citation([CitationItem(str(item["id"]))]))
         bibliography.sort()
+        if styles.uses_year_suffix(styles.source(path)):  # lettered in the list's own order
+            ordered = [str(key) for key in bibliography.keys]
+            suffixes = year_suffixes([records[int(key[1:])] for key in ordered])
+            for key, suffix in zip(ordered, suffixes):
+                if suffix:
+                    bibliography.source[key]["year_suffix"] = suffix
         texts = [str(entry) for entry in bibliography.bibliography()]
         keys = [str(key) for key in bibliography.keys]
     citeproc_patches.clear_caches()

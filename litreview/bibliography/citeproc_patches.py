@@ -21,6 +21,7 @@ TESTED_VERSIONS = ("0.11",)
 """The citeproc-py major.minor versions whose internals these patches replace."""
 
 _applied = False
+PARTICLES = ("et", "de", "del", "der", "des", "di", "du", "la", "van", "von", "y")
 
 # citeproc-py answers the same questions about the style tree again for every reference: an XPath
 # query per macro use and per layout lookup, and a recursive walk to learn whether an element calls
@@ -33,10 +34,12 @@ _CALLS: dict[int, tuple[object, bool]] = {}
 _REFERENCES: dict[int, tuple[object, object]] = {}
 _ROOTS: dict[int, tuple[object, object]] = {}
 _FORMATTERS: dict[int, tuple[object, object]] = {}
+_OPTIONS: dict[tuple[int, str], tuple[object, object]] = {}
+_WORDS: dict[int, tuple[object, list[str]]] = {}
 
 
 def clear_caches() -> None:
-    for cache in (_XPATH, _CALLS, _REFERENCES, _ROOTS, _FORMATTERS):
+    for cache in (_XPATH, _CALLS, _REFERENCES, _ROOTS, _FORMATTERS, _OPTIONS, _WORDS):
         cache.clear()
 
 
@@ -96,6 +99,35 @@ def apply() -> bool:
             hit = _FORMATTERS[id(self)] = (self, original_formatter(self))
         return hit[1]
 
+    original_style_option = model.Style.get_option
+
+    def cached_style_option(self: object, name: str) -> object:
+        key = (id(self), name)
+        hit = _OPTIONS.get(key)
+        if hit is None:
+            hit = _OPTIONS[key] = (self, original_style_option(self, name))
+        return hit[1]
+
+    def words(self: Any, attribute: str) -> list[str]:
+        hit = _WORDS.get(id(self))
+        if hit is None:
+            hit = _WORDS[id(self)] = (self, str(self.get(attribute)).split())
+        return hit[1]
+
+    def cached_type(self: Any, item: Any) -> list[bool]:
+        kind = item.reference.type
+        return [typ.lower() == kind for typ in words(self, "type")]
+
+    original_case = model.TextCased.case
+
+    def case(self: Any, text: Any, language: Any = None) -> Any:
+        if self.get("text-case") == "title" and language == "en" and _plain(text):
+            return citeproc.string.String(_title_case(str(text), model.TextCased._stop_words))
+        return original_case(self, text, language)
+
+    model.TextCased.case = case  # type: ignore[method-assign]
+    model.Style.get_option = cached_style_option  # type: ignore[method-assign]
+    model.If._type = cached_type  # type: ignore[method-assign]
     model.CitationStylesElement.get_root = cached_root  # type: ignore[method-assign]
     model.CitationStylesElement.get_formatter = cached_formatter  # type: ignore[method-assign]
     model.CitationStylesElement.xpath_search = cached_xpath  # type: ignore[method-assign]
@@ -109,8 +141,9 @@ def apply() -> bool:
     model.FormatNumber._format_last_page = _format_last_page(  # type: ignore[method-assign]
         model.FormatNumber._format_last_page)
     model.Label.markup = _label_markup  # type: ignore[method-assign]
-    if "et" not in model.TextCased._stop_words:  # 'Biochimica et Biophysica Acta', as citeproc-js
-        model.TextCased._stop_words.append("et")
+    # particles of other languages' titles stay lower case in title case, as citeproc-js and
+    # pandoc keep them: 'Biochimica et Biophysica Acta', 'Archivos de Bronconeumologia'
+    model.TextCased._stop_words.extend(w for w in PARTICLES if w not in model.TextCased._stop_words)
     _applied = True
     return True
 
@@ -197,6 +230,32 @@ def _format_last_page(original: Any) -> Any:
             return last
         return str(original(self, first, last))
     return format_last_page
+
+
+def _plain(text: Any) -> bool:
+    """Text without formatting inside it (a String, or a MixedString of Strings only)."""
+    string = citeproc.string
+    if type(text) is string.String:
+        return True
+    return type(text) is string.MixedString and all(type(part) is string.String for part in text)
+
+
+def _title_case(text: str, stop_words: list[str]) -> str:
+    """CSL title case (citeproc-py's rule: lower-case words capitalised unless a stop word not after
+    a colon or period), with the parts of a hyphenated word capitalised too, as APA and citeproc-js
+    do: 'Journal of Hepato-Biliary-Pancreatic Surgery', 'European Journal of Cardio-Thoracic
+    Surgery', 'Telemedicine Journal and e-Health' (a one-letter first part stays)."""
+    output, previous = [], ":"
+    for word in text.split():
+        if word.islower() and (word not in stop_words or previous in (":", ".")):
+            parts = word.split("-")
+            word = "-".join(part[:1].upper() + part[1:]
+                            if (index or len(part) > 1 or len(parts) == 1)
+                            and (index == 0 or part not in stop_words) else part
+                            for index, part in enumerate(parts))
+        output.append(word)
+        previous = word[-1]
+    return " ".join(output)
 
 
 def _label_markup(self: Any, text: Any) -> Any:

@@ -54,11 +54,8 @@ def journal_name(title: str) -> str:
 def prepare(records: list[Record], path: Path) -> list[dict[str, Any]]:
     """The CSL items to render, text escaped for HTML: citeproc-py's HTML output escapes the
     style's own text but not the record's, so 'When A<B and C>D' became a tag."""
-    text = styles.source(path)
     nlm = styles.is_nlm(path)
     items = [_item(record, f"r{i}", nlm, path.stem) for i, record in enumerate(records)]
-    if styles.uses_year_suffix(text):
-        _year_suffixes(records, items)
     return [_escaped(item) for item in items]
 
 
@@ -178,18 +175,20 @@ def _nlm_notes(record: Record, item: dict[str, Any]) -> None:
 _PLACE_AND_STATE = re.compile(r"(.+?),\s*([A-Z]{2})")
 
 
-def _year_suffixes(records: list[Record], items: list[dict[str, Any]]) -> None:
+def year_suffixes(records: list[Record]) -> list[str | None]:
+    """2015a, 2015b: for works of the same authors in the same year, a letter each, in the order
+    given (the bibliography's: APA 7 orders them by title)."""
     groups: dict[tuple[str, int], list[int]] = defaultdict(list)
     for index, record in enumerate(records):
         names = "; ".join(fold(a.collective or f"{a.family} {a.initials or ''}") for a in record.authors)
         if names and record.year:
             groups[(names, record.year)].append(index)
+    suffixes: list[str | None] = [None] * len(records)
     for members in groups.values():
-        if len(members) < 2:
-            continue
-        members.sort(key=lambda i: (fold(records[i].title), i))
-        for n, index in enumerate(members):
-            items[index]["year-suffix"] = _letters(n)
+        if len(members) > 1:
+            for n, index in enumerate(members):
+                suffixes[index] = _letters(n)
+    return suffixes
 
 
 def _letters(n: int) -> str:
