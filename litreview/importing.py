@@ -16,7 +16,7 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, TypeVar
 
 from rapidfuzz import fuzz
 
@@ -73,8 +73,10 @@ def open_file(
     return importer.read(path, source), importer.name, how
 
 
-def _guarded(items: Iterator[Record | ParseError], path: Path, name: str
-             ) -> Iterator[Record | ParseError]:
+Item = TypeVar("Item")
+
+
+def _guarded(items: Iterator[Item], path: Path, name: str) -> Iterator[Item]:
     """A parser's own surprise on a malformed file becomes a ParseError, never a traceback."""
     try:
         yield from items
@@ -115,7 +117,8 @@ def import_file(
     the whole file back, run log entry included. A big file is read by worker processes, a
     chunk of whole records each, while this process stores (see "big files" below).
     """
-    items, name, how = open_file(path, fmt, source, column_map)
+    opened, name, how = open_file(path, fmt, source, column_map)
+    items: Iterator[Record | EncodedRecord | ParseError] = opened
     if _workers_pay(path, name):
         items = _read_by_workers(path, name, source, column_map)
     return _store_items(library, path, items, name, how, source, skip_invalid, batch_size, progress)
@@ -359,7 +362,7 @@ def _after_csv_row(text: str, first: bool = False) -> int:
 
 
 def _pubmed_by_workers(path: Path, source: str | None, processes: int
-                       ) -> Iterator[EncodedRecord | ParseError]:
+                       ) -> Iterator[EncodedRecord | Record | ParseError]:
     """PubMed XML, a chunk document per worker task. Whatever the chunks cannot be trusted with
     (an odd prolog, XML that is not well-formed) is read in this process from the start, the
     records already given skipped, so errors are found and reported as when reading here."""
@@ -378,9 +381,9 @@ def _pubmed_by_workers(path: Path, source: str | None, processes: int
         return
     except NotChunkable:
         pass
-    for number, item in enumerate(read(path, source)):
+    for number, read_here in enumerate(read(path, source)):
         if number >= given:
-            yield item
+            yield read_here
 
 
 def _read_pubmed_document(work: tuple[bytes, Path, str | None]) -> list[EncodedRecord | ParseError]:

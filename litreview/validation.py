@@ -141,7 +141,8 @@ def _log(library: Library, search: SavedSearch, result: CheckResult) -> int:
 
 def query_terms(term: str) -> tuple[list[str], list[str]]:
     """(MeSH terms, text terms) named in an Entrez query, lower-cased; operators left out."""
-    mesh, text = [], []
+    mesh: list[str] = []
+    text: list[str] = []
     for match in _QUERY_TERM.finditer(term):
         phrase = match.group(1) or match.group(3) or ""
         tag = (match.group(2) or match.group(4) or "").lower()

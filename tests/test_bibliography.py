@@ -53,12 +53,14 @@ HAND_WRITTEN = {
 
 
 @pytest.mark.parametrize("style", sorted(HAND_WRITTEN))
+@pytest.mark.shared_data
 def test_real_records_match_hand_written_references(records, style):
     texts = [ref.text for ref in format_references(records, style)]
     for expected in HAND_WRITTEN[style]:
         assert expected in texts
 
 
+@pytest.mark.shared_data
 def test_group_author_kept_whole_in_apa(records):
     apa = [ref.text for ref in format_references(records, "apa")]
     assert any("Parraga, G., & Canadian Respiratory Research Network. (2018)" in t for t in apa)
@@ -133,6 +135,7 @@ def test_a_database_record_page_is_not_the_works_url():
     assert own.text.endswith("Available from: " + publisher)
 
 
+@pytest.mark.shared_data
 def test_retracted_and_corrected_studies_are_flagged(records):
     retracted = Record(title="A retracted trial", year=2019, journal_abbrev="Lancet", volume="1", pages="1-2",
                        corrections=[Correction("RetractionIn", "Lancet. 2020;1:3"),
@@ -143,6 +146,7 @@ def test_retracted_and_corrected_studies_are_flagged(records):
     assert "[Retracted] [corrected (erratum published)]" in render([ref])
 
 
+@pytest.mark.shared_data
 def test_formats_and_reasons(records):
     refs = format_references(records[:1], "ama", "html", reasons={records[0].id: "wrong design"})
     assert refs[0].reason is None  # parsed records have no library id
@@ -179,6 +183,7 @@ def test_bib_cli_unknown_style(runner):
     assert result.exit_code == 1 and "unknown citation style 'nonsense-style'" in result.output
 
 
+@pytest.mark.shared_data
 def test_cached_style_lookups_never_mix_references():
     """The per-element caches that make citeproc-py fast must not leak one reference into another."""
     records = list(parse_pubmed_xml(PUBMED / "sk8erjs69+sr-project/pubmed_result.xml"))[:60]

@@ -77,10 +77,15 @@ def test_nightly_update_with_a_pubmed_copy_of_an_included_study(eutils, clock, r
     assert (before["screened"], before["studies_included"]) == (2, 1)
     listed = bib(runner)
     assert "Extramedullary hematopoiesis case 19000000" in listed
+    stats = json.loads(run(runner, "screen", "stats", "--format", "json").stdout)
+    assert stats["ta"]["n_both"] == 2 and stats["ft"]["outcomes"] == {"decided": 1, "awaiting": 3}
 
     serve_pubmed_copy(eutils, tmp_path)
     result = run(runner, "update", "--quiet")
     assert result.output == ""  # nothing lowered, no new conflict: cron stays quiet
+    after_stats = json.loads(run(runner, "screen", "stats", "--format", "json").stdout)
+    assert after_stats["ta"]["n_both"] == 2 and after_stats["ta"]["counts"] == stats["ta"]["counts"]
+    assert after_stats["ft"]["outcomes"] == {"decided": 1, "awaiting": 4}
 
     pubmed = record_id(tmp_path, "pmid:19000000")
     assert pubmed != scopus and record_id(tmp_path, STUDY) == pubmed  # the PubMed copy is canonical

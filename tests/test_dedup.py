@@ -12,9 +12,10 @@ from litreview.dedup import Rule, normalise, rules
 from litreview.dedup import fields as predicates
 from litreview.importing import import_file
 from litreview.records import Author, Record
-from tests.conftest import SHARED_DATA
+from tests.conftest import OWN_CUTS, SHARED_DATA
 
 DEDUP = SHARED_DATA / "dedup"
+TEST_CASES = OWN_CUTS / "dedup/test_cases"  # our copy of ../shared/data/dedup/test_cases
 ISSUE_DEFINITION = {
     # Issue 6 defines successive versions of a Cochrane review as NOT duplicates; bib-dedupe's
     # label says duplicate. The issue's definition wins (merging would hide a review version).
@@ -23,8 +24,8 @@ ISSUE_DEFINITION = {
 
 
 def _pairs():
-    notes = __import__("json").loads((DEDUP / "test_cases/meta.json").read_text())["notes"]
-    with (DEDUP / "test_cases/pairs.csv").open() as handle:
+    notes = __import__("json").loads((TEST_CASES / "meta.json").read_text())["notes"]
+    with (TEST_CASES / "pairs.csv").open() as handle:
         for row in csv.DictReader(handle):
             case = row["id_a"].rsplit("#", 1)[0]
             yield pytest.param(row["id_a"], row["id_b"], ISSUE_DEFINITION.get(case, row["label"]),
@@ -37,7 +38,7 @@ def test_case_clusters(tmp_path_factory):
     from litreview.store import Library
 
     library = Library(tmp_path_factory.mktemp("cases") / "library.db")
-    import_file(library, DEDUP / "test_cases/records.csv", "csv", skip_invalid=True)
+    import_file(library, TEST_CASES / "records.csv", "csv", skip_invalid=True)
     dedup.run(library)
     return dict(dedup.clusters_table(library))
 
@@ -83,6 +84,7 @@ def colandr_clusters(tmp_path_factory):
     return {position: cluster_of.get(key) for position, key in key_at.items()}
 
 
+@pytest.mark.shared_data
 def test_colandr_ovid_pairs(colandr_clusters):
     labels: dict[tuple[str, str], set[bool]] = {}
     with (DEDUP / "colandr_ovid/pairs.csv").open() as handle:
@@ -294,6 +296,7 @@ def _dedup_haematology(tmp_path, name):
     return summary, dict(dedup.clusters_table(library)), decided
 
 
+@pytest.mark.shared_data
 def test_shared_across_processes_or_not_the_result_is_the_same(tmp_path, monkeypatch):
     """A library large enough is normalised and scored in several processes; forced here on 1,415
     real records, it must find exactly what one process finds."""
@@ -380,6 +383,7 @@ def test_manual_decisions_outrank_automatic(library):
 
 
 @pytest.mark.parametrize("name", ["sra_respiratory", "digital_work", "special_cases"])
+@pytest.mark.shared_data
 def test_no_false_merges_on_labelled_sets(runner, tmp_path, name):
     """FP = 0 on these sets, scored with the team's scorer; figures for all sets in the benchmark."""
     from litreview.cli import cli

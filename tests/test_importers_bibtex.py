@@ -16,6 +16,7 @@ BIB_FILES = sorted((SHARED_DATA / "exports/multi_db").rglob("*.bib"))
 
 
 @pytest.mark.parametrize("path", BIB_FILES, ids=lambda p: p.name)
+@pytest.mark.shared_data
 def test_every_shared_bibtex_file_imports_with_its_record_count(path: Path) -> None:
     records, skipped, name, _ = read_file(path)
     assert name == "bibtex" and skipped == []
@@ -97,6 +98,7 @@ def test_broken_entry_is_reported_with_line(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("case", ["00", "01", "02", "03", "04", "11", "12", "13", "14", "15",
                                   "16", "19", "20", "23"])
+@pytest.mark.shared_data
 def test_zotero_bibtex_fixtures_agree(case: str) -> None:
     """Zotero's BibTeX import tests as a second opinion.
 
@@ -120,3 +122,53 @@ def test_biblatex_sets_are_not_references(shared_data: Path) -> None:
     """JabRef's biblatex example: a @book, two @set entries grouping others, an @article."""
     records, skipped, _, _ = read_file(shared_data / "exports/fixtures/jabref/BibtexImporter.examples.bib")
     assert skipped == [] and [r.source_key for r in records] == ["Preissel2016", "aksin"]
+
+
+TRICKY_LATEX = [
+    "plain words only, nothing to decode",
+    "caf\\'e {\\\"u}ber Fran{\\c c}ois Fran\\c cois na\\\"{\\i}ve \\ss{} \\o{} {\\AA}ngstr\\\"om",
+    "{Big Data} in {DNA} and {\\em emphasis over words} end",
+    "math $a + b$ stays, and $\\alpha$-blockers, 5\\% and 5\\$ and \\{braces\\} and \\& too",
+    "dashes -- and --- and ``quoted'' and ~non-breaking and a\\_b and x^2",
+    "an unbalanced { brace that runs to the end of the text",
+    "a stray } brace and \\textit{italic words here} and \\url{http://x.org/a b}",
+    "  two  spaces   and trailing ",
+]
+
+
+@pytest.mark.parametrize("text", TRICKY_LATEX)
+def test_latex_is_decoded_word_by_word_as_it_was_decoded_whole(text: str) -> None:
+    """Only the words that hold LaTeX go to pylatexenc (linear time); the result is the same."""
+    from bibtexparser import middlewares as mw
+
+    from litreview.importers.bibtex import _ExportedLatexDecoding
+
+    whole = mw.LatexDecodingMiddleware()._transform_python_value_string(text)
+    assert _ExportedLatexDecoding()._transform_python_value_string(text) == whole
+    long = " ".join([text] * 50)  # many spans, and words that recur
+    whole = mw.LatexDecodingMiddleware()._transform_python_value_string(long)
+    assert _ExportedLatexDecoding()._transform_python_value_string(long) == whole
+
+
+def test_a_2_mb_field_imports_whole_and_decoded(tmp_path: Path) -> None:
+    """Decoding was quadratic in a field's length: 0.6 MB took 21 s, 2.4 MB more than 10 min
+    (benchmarks/bench_bibtex.py measures it: well under a second now)."""
+    from click.testing import CliRunner
+
+    from litreview.cli import cli
+    from litreview.store import Library
+
+    unit = "Almost 60% of caf\\'e {\\\"u}ber users of $\\alpha$-blockers -- and {DNA} tests. "
+    count = (2 << 20) // len(unit) + 1
+    path = tmp_path / "big.bib"
+    path.write_text("@article{big2020,\n  title = {A {Big} Field},\n  author = {M{\\\"u}ller, Anna},\n"
+                    f"  year = {{2020}},\n  abstract = {{{unit * count}}}\n}}\n", encoding="utf-8")
+    assert path.stat().st_size > 2 << 20
+    result = CliRunner().invoke(cli, ["import", "--source", "Scopus", str(path)])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[-1] == "big.bib: 1 records read (Scopus 1), 1 added"
+    with Library(tmp_path / "library.db") as library:
+        (record,) = library.records()
+    decoded = "Almost 60% of café über users of $\\alpha$-blockers \u2013 and DNA tests."
+    assert record.abstract == " ".join([decoded] * count)
+    assert (record.title, record.authors[0].family) == ("A Big Field", "Müller")

@@ -16,6 +16,7 @@ MEDLINE_CSV = sorted((SHARED_DATA / "exports/nbib").rglob("*_medline.csv"))
 
 
 @pytest.mark.parametrize("path", PUBMED_CSV, ids=lambda p: p.name)
+@pytest.mark.shared_data
 def test_pubmed_csv_export(path: Path) -> None:
     records, skipped, name, _ = read_file(path)
     assert name == "csv" and skipped == []
@@ -35,6 +36,7 @@ def test_pubmed_csv_hand_checked(shared_data: Path) -> None:
 
 
 @pytest.mark.parametrize("path", MEDLINE_CSV, ids=lambda p: p.name)
+@pytest.mark.shared_data
 def test_csv_of_medline_cells(path: Path) -> None:
     records = read_file(path)[0]
     assert len(records) == count_csv_rows(path)

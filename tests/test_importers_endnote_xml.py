@@ -26,6 +26,7 @@ def test_respiratory_endnote_xml(shared_data: Path) -> None:
 
 @pytest.mark.parametrize("name", ["EndnoteXmlImporterTestArticle.xml",
                                   "EndnoteXmlImporterTestReport.xml"])
+@pytest.mark.shared_data
 def test_jabref_fixtures_read(name: str) -> None:
     path = SHARED_DATA / "exports/fixtures/jabref" / name
     records = read_file(path)[0]
@@ -42,6 +43,7 @@ def test_truncated_endnote_xml(tmp_path: Path, shared_data: Path) -> None:
         read_file(path)
 
 
+@pytest.mark.shared_data
 def test_zotero_endnote_xml_fixture_agrees() -> None:
     """Zotero's EndNote XML test 02 agrees. Not matched: 00 (an author written as a
     'Van Dan Elzen' corporate name Zotero drops), 01 (Zotero keeps <b>/<i> markup in

@@ -22,6 +22,7 @@ NBIB_FILES = [
 
 
 @pytest.mark.parametrize("path", NBIB_FILES, ids=lambda p: p.name)
+@pytest.mark.shared_data
 def test_every_shared_nbib_file_imports_with_its_record_count(path: Path) -> None:
     records, skipped, name, _ = read_file(path)
     assert name == "nbib" and skipped == []
@@ -49,6 +50,7 @@ def test_hand_checked_record(shared_data: Path) -> None:
     assert myositis.qualifiers == [{"name": "complications", "ui": None, "major": True}]
 
 
+@pytest.mark.shared_data
 def test_non_pubmed_nbib_authors_with_commas() -> None:
     path = SHARED_DATA / "exports/fixtures/zotero_translators/MEDLINEnbib/04.input.txt"
     record = read_file(path, "nbib")[0][0]
@@ -85,6 +87,7 @@ def test_broken_field_line_is_reported(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("case,pages", [("00", True), ("02", True), ("04", True),
                                         ("06", True), ("07", True), ("01", False)])
+@pytest.mark.shared_data
 def test_zotero_medline_fixtures_agree(case: str, pages: bool) -> None:
     """Zotero's MEDLINE/nbib import tests as a second opinion.
 

@@ -23,6 +23,7 @@ NOT_SUPPORTED = [p for p in ALL_FILES if p not in PUBMED and p not in OTHER_RECO
 
 
 @pytest.mark.parametrize("path", PUBMED, ids=lambda p: str(p.relative_to(ROOT)))
+@pytest.mark.shared_data
 def test_every_pubmed_xml_file_imports_with_its_record_count(path: Path) -> None:
     records, skipped, name, _ = read_file(path)
     assert name == "pubmed-xml" and skipped == []
@@ -31,6 +32,7 @@ def test_every_pubmed_xml_file_imports_with_its_record_count(path: Path) -> None
 
 
 @pytest.mark.parametrize("path", OTHER_RECORDS, ids=lambda p: str(p.relative_to(ROOT)))
+@pytest.mark.shared_data
 def test_other_record_files_in_the_set_import(path: Path) -> None:
     records, _, name, _ = read_file(path)
     expected = count_nbib(path) if name == "nbib" else count_bibtex(path)
@@ -38,11 +40,13 @@ def test_other_record_files_in_the_set_import(path: Path) -> None:
 
 
 @pytest.mark.parametrize("path", NOT_SUPPORTED, ids=lambda p: str(p.relative_to(ROOT)))
+@pytest.mark.shared_data
 def test_non_bibliographic_files_are_refused_with_a_reason(path: Path) -> None:
     with pytest.raises(ParseError, match="not supported|cannot tell the format"):
         read_file(path)
 
 
+@pytest.mark.shared_data
 def test_the_not_supported_list_is_what_we_expect() -> None:
     names = {p.name for p in NOT_SUPPORTED}
     assert {"elink1.xml", "esearch1.xml", "esummary1.xml", "efetch_pmc.xml",
@@ -50,6 +54,7 @@ def test_the_not_supported_list_is_what_we_expect() -> None:
     assert all("<PubmedArticle>" not in text_of(p) for p in NOT_SUPPORTED)
 
 
+@pytest.mark.shared_data
 def test_hand_checked_record() -> None:
     records = read_file(ROOT / "Klortho+Eutils-JSON/efetch.pubmedbook.xml")[0]
     assert records[0].kind == "book"
@@ -57,6 +62,7 @@ def test_hand_checked_record() -> None:
     assert all(r.pmid and r.title for r in gz)
 
 
+@pytest.mark.shared_data
 def test_truncated_xml_names_the_line(tmp_path: Path) -> None:
     text = (ROOT / "xizhou+pubMR/pubmed_result.xml").read_text(encoding="utf-8")
     path = tmp_path / "cut.xml"

@@ -19,6 +19,7 @@ RIS_FILES = sorted((SHARED_DATA / "exports" / "ris").rglob("*.ris")) + sorted(
 
 
 @pytest.mark.parametrize("path", RIS_FILES, ids=lambda p: p.name)
+@pytest.mark.shared_data
 def test_every_shared_ris_file_imports_with_its_record_count(path: Path) -> None:
     records, skipped, name, _ = read_file(path)
     assert name == "ris"
@@ -110,7 +111,7 @@ def test_malformed_ris_names_the_line(tmp_path: Path, text: str, where: str) -> 
 def test_garbage_is_not_ris(tmp_path: Path) -> None:
     path = tmp_path / "bad.ris"
     path.write_text("this is not a reference file\n")
-    with pytest.raises(ParseError, match="no RIS tags"):
+    with pytest.raises(ParseError, match="no RIS records"):
         list(read(path, None))
 
 
@@ -119,6 +120,7 @@ ZOTERO = SHARED_DATA / "exports/fixtures/zotero_translators/RIS"
 
 
 @pytest.mark.parametrize("case", ["00", "03", "05", "06", "08", "10"])
+@pytest.mark.shared_data
 def test_zotero_ris_fixtures_agree_on_title_and_authors(case: str) -> None:
     """Zotero's RIS import tests as a second opinion on titles, author surnames, DOI, volume.
 
@@ -140,6 +142,7 @@ JABREF_AGREE = ["RisImporterTest3", "RisImporterTest4a", "RisImporterTest4b", "R
 
 
 @pytest.mark.parametrize("name", JABREF_AGREE)
+@pytest.mark.shared_data
 def test_jabref_ris_fixtures_agree_on_title_year_doi(name: str) -> None:
     """JabRef's RIS import tests as a second opinion (title, year, DOI of its .bib).
 
@@ -161,6 +164,7 @@ def test_jabref_ris_fixtures_agree_on_title_year_doi(name: str) -> None:
         assert record.doi == entry["doi"].lower()
 
 
+@pytest.mark.shared_data
 def test_jabref_corrupted_and_stress_files_name_the_line() -> None:
     with pytest.raises(ParseError, match="line 2"):
         read_file(JABREF / "RisImporterCorrupted.ris")

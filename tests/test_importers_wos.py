@@ -16,6 +16,7 @@ JABREF = SHARED_DATA / "exports/fixtures/jabref"
 
 
 @pytest.mark.parametrize("case", ["00", "01", "03", "04", "05", "06", "07", "08"])
+@pytest.mark.shared_data
 def test_zotero_fixtures_agree_on_title_authors_doi_volume_pages(case: str) -> None:
     """Not compared: 02's pages, 'BP 82 / EP 82', which Zotero keeps as '82-82' and we as '82'."""
     assert_agrees("Web_of_Science_Tagged", case, "wos")
@@ -23,6 +24,7 @@ def test_zotero_fixtures_agree_on_title_authors_doi_volume_pages(case: str) -> N
 
 @pytest.mark.parametrize("name", ["IsiImporterTest1.isi", "IsiImporterTest2.isi", "IsiImporterTestInspec.isi",
                                   "IsiImporterTestMedline.isi", "IsiImporterTestWOS.isi"])
+@pytest.mark.shared_data
 def test_jabref_fixtures_read_every_record(name: str) -> None:
     path = JABREF / name
     records, skipped, fmt, _ = read_file(path)
@@ -30,6 +32,7 @@ def test_jabref_fixtures_read_every_record(name: str) -> None:
     assert len(records) == len(re.findall(r"^ER\s*$", path.read_text(encoding="utf-8-sig"), re.M))
 
 
+@pytest.mark.shared_data
 def test_hand_checked_record() -> None:
     first = read_file(ZOTERO / "Web_of_Science_Tagged/00.input.txt")[0][0]
     assert first.source_db == "Web of Science" and first.source_key == "WOS:000286597100004"

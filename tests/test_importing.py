@@ -544,3 +544,90 @@ def test_a_broken_pubmed_xml_read_from_a_pipe_names_the_record_the_text_has() ->
         list(parse_pubmed_xml(pipe))
     writer.join()
     assert caught.value.record == 151 and "(after PMID 70000149)" in str(caught.value)
+
+
+# -- a forced format, truncated BibTeX, --skip-invalid's line, JSONL (#15) ----------------------
+
+RIS_TEXT = ("TY  - JOUR\nTI  - First title\nAU  - Mueller, J\nPY  - 2020\nER  - \n\n"
+            "TY  - JOUR\nTI  - Second\nER  - \n")
+NBIB_TEXT = "PMID- 11890621\nOWN - NLM\nTI  - A MEDLINE title.\nAU  - Smith J\nDP  - 2002\n"
+WOS_TEXT = ("FN Clarivate Analytics Web of Science\nVR 1.0\nPT J\nAU Smith, J\nTI A WoS title\nPY 2020\n"
+            "ER\n\nEF\n")
+
+
+@pytest.mark.parametrize("fmt, text, says", [
+    ("wos", RIS_TEXT, "no Web of Science records found (expected lines like 'PT J' and 'TI Title')"),
+    ("wos", NBIB_TEXT, "no Web of Science records found (expected lines like 'PT J' and 'TI Title')"),
+    ("nbib", RIS_TEXT, "no MEDLINE records found (expected lines like 'PMID- 12345678')"),
+    ("ris", NBIB_TEXT, "no RIS records found (expected lines like 'TY  - JOUR')"),
+    ("ris", WOS_TEXT, "no RIS records found (expected lines like 'TY  - JOUR')"),
+])
+def test_a_forced_format_that_finds_none_of_its_tags_is_an_error(
+    runner: CliRunner, tmp_path: Path, fmt: str, text: str, says: str,
+) -> None:
+    """`import --format wos` on a RIS file stored 3 junk records (empty titles, authors like
+    '- Mueller') and exited 0."""
+    path = tmp_path / "refs.txt"
+    path.write_text(text)
+    result = runner.invoke(cli, ["import", "--format", fmt, str(path)])
+    assert result.exit_code == 1
+    assert result.output.splitlines()[0] == f"Error: {path}: {says} (nothing imported from this file)"
+    with _lib(tmp_path) as lib:
+        assert lib.count() == 0
+
+
+@pytest.mark.parametrize("fmt, text", [("wos", WOS_TEXT), ("nbib", NBIB_TEXT), ("ris", RIS_TEXT)])
+def test_a_forced_format_reads_its_own_files(runner: CliRunner, tmp_path: Path, fmt: str, text: str) -> None:
+    path = tmp_path / "refs.txt"
+    path.write_text(text)
+    result = runner.invoke(cli, ["import", "--source", "X", "--format", fmt, str(path)])
+    assert result.exit_code == 0, result.output
+    with _lib(tmp_path) as lib:
+        assert lib.count() == text.count("TI ")
+
+
+def test_a_truncated_bibtex_says_which_entry_and_where(runner: CliRunner, tmp_path: Path) -> None:
+    path = tmp_path / "cut.bib"
+    path.write_text("@article{a1,\n  title = {Good one},\n  year = {2020}\n}\n\n"
+                    "@article{b2,\n  title = {Cut off in the mid")
+    result = runner.invoke(cli, ["import", str(path)])
+    assert result.exit_code == 1
+    assert result.output.splitlines()[0] == (
+        f"Error: {path}, line 6, record 2: entry @article{{b2, ...: the file ends inside it (2 brace(s)"
+        " left open after '  title = {Cut off in the mid'): truncated? (nothing imported from this"
+        " file; --skip-invalid stores the other records and lists the bad ones)")
+    assert "Parsing of" not in result.output  # bibtexparser's own log line is not shown
+
+
+def test_skip_invalid_with_no_record_left_has_no_empty_database_list(
+    runner: CliRunner, tmp_path: Path,
+) -> None:
+    path = tmp_path / "empty.ris"
+    path.write_text("TY  - JOUR\nPY  - 2011\nER  - \n")
+    result = runner.invoke(cli, ["import", "--skip-invalid", "--source", "X", str(path)])
+    assert result.exit_code == 0
+    assert "empty.ris: 1 records read, 0 added, 1 invalid skipped" in result.output.splitlines()
+
+
+def test_our_own_jsonl_export_imports_again(runner: CliRunner, tmp_path: Path) -> None:
+    source = tmp_path / "refs.ris"
+    source.write_text(RIS_TEXT.replace("TY  - JOUR\nTI  - Second", "TY  - JOUR\nDO  - 10.1/x\nTI  - Second"))
+    assert runner.invoke(cli, ["import", "--source", "Embase", str(source)]).exit_code == 0
+    export = tmp_path / "out.jsonl"
+    assert runner.invoke(cli, ["export", "--format", "jsonl", "-o", str(export)]).exit_code == 0
+    again = runner.invoke(cli, ["import", str(export)])
+    assert again.exit_code == 0, again.output
+    assert "out.jsonl: 2 records read (Embase 2), 0 added, 2 already held" in again.output
+    other = runner.invoke(cli, ["--db", str(tmp_path / "other.db"), "import", str(export)])
+    assert other.exit_code == 0, other.output
+    assert "out.jsonl: read as jsonl (by content)" in other.output
+    with _lib(tmp_path) as first, Library(tmp_path / "other.db") as second:
+        def fields(library: Library) -> list[dict[str, object]]:
+            return [{k: v for k, v in r.to_row().items() if k not in ("id", "run_id", "added_at")}
+                    for r in library.records()]
+        assert fields(first) == fields(second)
+    export.write_text(export.read_text()[:-40])
+    cut = runner.invoke(cli, ["--db", str(tmp_path / "third.db"), "import", str(export)])
+    assert cut.exit_code == 1
+    assert f"Error: {export}, line 2, record 2: not a JSON object:" in cut.output
+    assert "(the file ends inside it: truncated?)" in cut.output

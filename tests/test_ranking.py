@@ -15,8 +15,11 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from litreview.cli import cli
 from litreview.errors import RankingError
+from litreview.records import Record
+from litreview.screening import decisions as sc
 from litreview.screening import ranking as rk
 from litreview.screening import simulation as sm
+from litreview.store import Library
 
 LABELLED = Path(__file__).resolve().parent / "data" / "screening_nagtegaal_120.csv"
 
@@ -182,3 +185,73 @@ def test_a_failure_in_the_background_reaches_the_screener() -> None:
     ranker.start()
     with pytest.raises(RankingError, match="broken"):
         ranker.wait(5)
+
+
+# -- in a library --------------------------------------------------------------------------------
+
+def _library_from_labelled(library: Library) -> dict[int, int]:
+    """The fixture's records in a library; returns record id -> its human label."""
+    with LABELLED.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    run = library.start_run("import", "test")
+    with library.transaction():
+        added = library.add_records([Record(title=r["title"], abstract=r["abstract"], source_db="fixture",
+                                            source_key=r["record_id"]) for r in rows], run)
+    return dict(zip(added.added_ids, (int(r["label_included"]) for r in rows)))
+
+
+def test_priority_order_is_the_random_order_until_there_is_something_to_learn(library: Library) -> None:
+    truth = _library_from_labelled(library)
+    random_order = sc.screening_order(library, "ana", "ta", "random")
+    first = rk.priority_order(library, "ana", "ta")
+    assert first.ids == random_order and not first.trained
+    assert "needs at least one include and one exclude" in first.message
+    sc.decide(library, next(i for i in random_order if truth[i] == 0), "exclude", "ta", "ana")
+    assert not rk.priority_order(library, "ana", "ta").trained  # excludes only: still random
+
+
+def test_priority_order_puts_likely_includes_first(library: Library) -> None:
+    truth = _library_from_labelled(library)
+    ids = sorted(truth)
+    sc.decide(library, next(i for i in ids if truth[i]), "include", "ta", "ana")
+    sc.decide(library, next(i for i in ids if not truth[i]), "exclude", "ta", "ana")
+    order = rk.priority_order(library, "ana", "ta")
+    assert order.trained and len(order.ids) == 118
+    assert sc.screening_order(library, "ana", "ta", "priority") == order.ids
+    # 11 includes left among 118: a random top 20 holds ~2
+    assert sum(truth[i] for i in order.ids[:20]) >= 5
+
+
+def test_another_reviewers_open_votes_never_train_my_order(library: Library) -> None:
+    truth = _library_from_labelled(library)
+    library.set_setting("screening.reviewers", "2")
+    ids = sorted(truth)
+    inc, exc = [i for i in ids if truth[i]], [i for i in ids if not truth[i]]
+    sc.decide(library, inc[0], "include", "ta", "ben")  # ben's alone: open
+    sc.decide(library, exc[0], "exclude", "ta", "ana")  # ana's own
+    sc.decide(library, exc[1], "exclude", "ta", "ana")
+    sc.decide(library, exc[1], "exclude", "ta", "ben")  # both: settled
+    assert rk.training_labels(library, "ana", "ta") == {exc[0]: 0, exc[1]: 0}
+    assert rk.training_labels(library, "ben", "ta") == {inc[0]: 1, exc[1]: 0}
+    assert not rk.priority_order(library, "ana", "ta").trained
+
+
+def test_screen_next_prints_the_next_ids(library: Library) -> None:
+    truth = _library_from_labelled(library)
+    ids = sorted(truth)
+    sc.decide(library, next(i for i in ids if truth[i]), "include", "ta", "ana")
+    sc.decide(library, next(i for i in ids if not truth[i]), "exclude", "ta", "ana")
+    library.close()
+    result = CliRunner().invoke(cli, ["screen", "next", "--reviewer", "ana", "--n", "3"])
+    assert result.exit_code == 0, result.output
+    printed = [int(x) for x in result.stdout.split()]
+    with Library("library.db") as again:
+        assert printed == rk.priority_order(again, "ana", "ta").ids[:3]
+    assert "trained on 1 includes and 1 excludes" in result.stderr
+
+
+def test_the_feature_cache_is_kept_beside_the_library(library: Library) -> None:
+    _library_from_labelled(library)
+    rk.priority_order(library, "ana", "ta")
+    cache = rk.FeatureCache.beside(library.path)
+    assert len(cache.ids) == 120

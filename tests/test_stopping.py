@@ -7,9 +7,14 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
 
+from litreview import prisma
+from litreview.cli import cli
 from litreview.errors import StoppingError
 from litreview.screening import stopping as st
+from litreview.store import Library
+from litreview.store import ranking as ranking_store
 
 
 def test_parse_rule_reads_recall_confidence_and_trigger() -> None:
@@ -120,3 +125,92 @@ def test_the_setting_is_registered_and_bad_values_are_refused_when_set() -> None
 
     with Library("library.db") as library:
         assert settings.value(library, st.SETTING) == st.StoppingRule(recall=Fraction(9, 10))
+
+
+# -- in a library --------------------------------------------------------------------------------
+
+def _screen_in_priority_order(library: Library, truth: dict[int, int], until: st.Phase) -> st.StoppingState:
+    """ana decides as the fixture's reviewers did, in the order the screener offers, until the
+    rule reaches `until` (or the records run out)."""
+    from litreview.screening import decisions as sc
+    from litreview.screening import ranking as rk
+
+    while True:
+        now = st.state(library, "ta")
+        if now.phase == until:
+            return now
+        order = rk.priority_order(library, "ana", "ta").ids  # may begin the sample
+        now = st.state(library, "ta")
+        if now.phase == until or not order:
+            return now
+        sc.decide(library, order[0], "include" if truth[order[0]] else "exclude", "ta", "ana")
+
+
+def test_the_rule_samples_then_says_stop_and_the_stop_is_audited(library: Library) -> None:
+    from tests.test_ranking import _library_from_labelled
+
+    truth = _library_from_labelled(library)
+    library.set_setting(st.SETTING, "recall=0.95,confidence=0.95,sample_after=15")
+    ranked = _screen_in_priority_order(library, truth, st.Phase.SAMPLING)
+    sample = ranking_store.latest_stopping_event(library, "ta", "sample")
+    assert sample is not None and ranked.phase == st.Phase.SAMPLING
+    assert set(sample["urn"]) == {i for i in truth if i not in _decided(library)}
+    with pytest.raises(StoppingError, match="does not allow stopping yet"):
+        st.stop(library, "ana")
+    ready = _screen_in_priority_order(library, truth, st.Phase.MAY_STOP)
+    assert ready.phase == st.Phase.MAY_STOP, ready.message()
+    assert ready.p_value is not None and ready.p_value < 0.05
+    assert "screening may stop" in ready.message()
+
+    result = CliRunner().invoke(cli, ["screen", "stop", "--reviewer", "ana"])
+    assert result.exit_code == 0, result.output
+    stopped = st.state(library, "ta")
+    assert stopped.phase == st.Phase.STOPPED and stopped.not_screened == ready.not_screened
+    event = ranking_store.latest_stopping_event(library, "ta", "stop")
+    assert event is not None and event["reviewer"] == "ana"
+    assert event["parameters"] == {"rule": "hypergeometric", "recall": 0.95, "confidence": 0.95,
+                                   "sample_after": 15}
+    assert event["statistic"]["p_value"] == ready.p_value
+
+    counts = prisma.compute(library)
+    assert counts.marked_ineligible_by_automation == len(stopped.not_screened) > 0
+    assert counts.awaiting_screening == 0
+    md = CliRunner().invoke(cli, ["prisma", "--format", "md"]).output
+    assert f"Records marked as ineligible by automation tools: {len(stopped.not_screened)}" in md
+    assert "hypergeometric test on a random sample" in md and "Callaghan" in md
+
+
+def _decided(library: Library) -> set[int]:
+    from litreview.screening import decisions as sc
+
+    return {i for i, s in sc.stage_states(library, "ta").items() if s.status in sc.SETTLED}
+
+
+def test_stop_is_refused_without_a_rule(library: Library) -> None:
+    result = CliRunner().invoke(cli, ["screen", "stop", "--reviewer", "ana"])
+    assert result.exit_code == 1
+    assert "Error: no stopping rule is set" in result.output
+
+
+def test_stats_show_the_rules_state(library: Library) -> None:
+    from tests.test_ranking import _library_from_labelled
+
+    truth = _library_from_labelled(library)
+    from litreview.screening import decisions as sc
+
+    for record_id in sorted(truth)[:3]:
+        sc.decide(library, record_id, "include" if truth[record_id] else "exclude", "ta", "ana")
+    library.set_setting(st.SETTING, "recall=0.95,confidence=0.95")
+    output = CliRunner().invoke(cli, ["screen", "stats"]).output
+    assert "stopping (title/abstract): 3 of 120 records screened, 117 left" in output
+    assert "ranked phase; the rule's random sample of the unscreened records starts after 20" in output
+
+
+def test_the_heuristic_says_may_stop_after_its_run(library: Library) -> None:
+    from tests.test_ranking import _library_from_labelled
+
+    truth = _library_from_labelled(library)
+    library.set_setting(st.SETTING, "rule=consecutive-excludes,n=10")
+    now = _screen_in_priority_order(library, truth, st.Phase.MAY_STOP)
+    assert now.phase == st.Phase.MAY_STOP
+    assert "no statistical guarantee" in now.message()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -156,3 +157,49 @@ def test_cli_refuses_an_unknown_reviewer_and_a_busy_port(tmp_path: Path, runner:
         result = runner.invoke(cli, ["serve", "--reviewer", "ana", "--port", str(port)])
     assert result.exit_code == 1 and f"cannot serve on 127.0.0.1:{port}" in result.output
     assert "Traceback" not in result.output
+
+
+def test_an_error_is_logged_without_the_token(review: dict[str, Any], monkeypatch: pytest.MonkeyPatch,
+                                              caplog: pytest.LogCaptureFixture) -> None:
+    def broken(library: Library) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(sc, "stats", broken)
+    response = review["client"].get(f"/r/{review['ana']}/overview")
+    assert response.status_code == 500
+    assert "disk on fire" not in response.get_data(as_text=True)
+    assert "Exception on /r/…/overview [GET]" in caplog.text and "disk on fire" in caplog.text
+    assert review["ana"] not in caplog.text
+
+
+def test_priority_order_is_rebuilt_in_the_background(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """In priority order the ranking follows the decisions: every few decisions the order is
+    rebuilt in a thread while pages keep the one they have; its note reaches the page."""
+    from litreview.web import queue
+
+    db = tmp_path / "library.db"
+    with Library(db) as library:
+        ids = seed(library, 8)
+    builds: list[int] = []
+
+    def ranked(library: Library, reviewer: str, stage: str, name: str) -> tuple[list[int], str | None]:
+        builds.append(len(builds))
+        todo = sc.screening_order(library, reviewer, stage)
+        order = sorted(todo) if len(builds) == 1 else sorted(todo, reverse=True)
+        return order, f"model build {len(builds)}"
+
+    monkeypatch.setattr(queue, "ordered_ids", ranked)
+    queues = queue.ScreeningQueues("priority", db)
+    with Library(db) as library:
+        first = queues.order(library, "ana", "ta")
+        assert first.ids == ids and first.note == "model build 1"
+        for record in ids[:queue.RERANK_EVERY]:
+            sc.decide(library, record, "include", "ta", "ana")
+            queues.count_decision("ana", "ta")
+        for _ in range(200):
+            if len(builds) == 2 and queues.order(library, "ana", "ta").note == "model build 2":
+                break
+            threading.Event().wait(0.05)
+        again = queues.order(library, "ana", "ta")
+        assert again.note == "model build 2" and again.ids == sorted(ids[queue.RERANK_EVERY:], reverse=True)
+        assert queues.next_record(library, again) == ids[-1]

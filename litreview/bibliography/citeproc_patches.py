@@ -31,12 +31,13 @@ _applied = False
 _XPATH: dict[tuple[int, str], tuple[object, object]] = {}
 _CALLS: dict[int, tuple[object, bool]] = {}
 _REFERENCES: dict[int, tuple[object, object]] = {}
+_ROOTS: dict[int, tuple[object, object]] = {}
+_FORMATTERS: dict[int, tuple[object, object]] = {}
 
 
 def clear_caches() -> None:
-    _XPATH.clear()
-    _CALLS.clear()
-    _REFERENCES.clear()
+    for cache in (_XPATH, _CALLS, _REFERENCES, _ROOTS, _FORMATTERS):
+        cache.clear()
 
 
 def version_supported() -> bool:
@@ -80,9 +81,26 @@ def apply() -> bool:
             hit = _REFERENCES[id(self)] = (self, self.bibliography.source[self.key])
         return hit[1]
 
+    original_root = model.CitationStylesElement.get_root
+    original_formatter = model.CitationStylesElement.get_formatter
+
+    def cached_root(self: object) -> object:
+        hit = _ROOTS.get(id(self))
+        if hit is None:
+            hit = _ROOTS[id(self)] = (self, original_root(self))
+        return hit[1]
+
+    def cached_formatter(self: object) -> object:
+        hit = _FORMATTERS.get(id(self))
+        if hit is None:
+            hit = _FORMATTERS[id(self)] = (self, original_formatter(self))
+        return hit[1]
+
+    model.CitationStylesElement.get_root = cached_root  # type: ignore[method-assign]
+    model.CitationStylesElement.get_formatter = cached_formatter  # type: ignore[method-assign]
     model.CitationStylesElement.xpath_search = cached_xpath  # type: ignore[method-assign]
     for cls, calls in original_calls.items():
-        cls.calls_variable = cached_calls(calls)
+        cls.calls_variable = cached_calls(calls)  # type: ignore[attr-defined]
     citeproc.source.CitationItem.reference = property(cached_reference)  # type: ignore[assignment]
     model.Date.render_single_date = _render_single_date  # type: ignore[method-assign]
     model.Substitute.render = _substitute_render  # type: ignore[method-assign]
@@ -91,6 +109,8 @@ def apply() -> bool:
     model.FormatNumber._format_last_page = _format_last_page(  # type: ignore[method-assign]
         model.FormatNumber._format_last_page)
     model.Label.markup = _label_markup  # type: ignore[method-assign]
+    if "et" not in model.TextCased._stop_words:  # 'Biochimica et Biophysica Acta', as citeproc-js
+        model.TextCased._stop_words.append("et")
     _applied = True
     return True
 
@@ -153,8 +173,15 @@ def _repressing_names(original: Any) -> Any:
         roles = str(self.get("variable") or "").split()
         layout = (context if context is not None else self).get_layout()
         repressed = getattr(layout, "repressed", {}).get(_NAMES_TAG, [])
-        if roles and all(role in repressed for role in roles):
+        left = [role for role in roles if role not in repressed]
+        if roles and not left:
             return None
+        if len(left) < len(roles):  # APA's '(R. A. Pagon, Eds.)' after editors stood for the authors
+            self.set("variable", " ".join(left))
+            try:
+                return process(self, item, names_context=names_context, context=context, **kwargs)
+            finally:
+                self.set("variable", " ".join(roles))
         text = original(self, item, names_context=names_context, context=context, **kwargs)
         if _RENDERED and text:
             _RENDERED[-1].extend(role for role in roles if role in item.reference)

@@ -35,15 +35,19 @@ DATABASE_RECORD_PAGE = re.compile(
 ?eid=...&md5=...'), which exports put in the URL field: not where the work is, often behind a login,
 and styles that prefer a URL to the DOI printed it instead of the DOI."""
 
-_CATALOGUE_ACRONYM = re.compile(r"\s+:\s+[A-Z][A-Z0-9&.\-]*$")
+_CATALOGUE_SUBTITLE = re.compile(r"\s+:\s+[^()]*$")
+_PARALLEL_TITLE = re.compile(r"\s+=\s+.*$")
 _CATALOGUE_PLACE = re.compile(r"\s+\((?=[^()]*(?:,|\d{4}))[^()]+\)$")
 _LOWER_AFTER_HYPHEN = re.compile(r"-\s*[a-z]")
 
 
 def journal_name(title: str) -> str:
     """'Journal of clinical and diagnostic research : JCDR' -> '... research'; 'Sensors (Basel,
-    Switzerland)' -> 'Sensors': the NLM catalogue's qualifiers are not part of the name."""
-    stripped = _CATALOGUE_PLACE.sub("", _CATALOGUE_ACRONYM.sub("", title.strip()))
+    Switzerland)' -> 'Sensors'; ' : official journal of ...' and other other-title information after
+    the catalogue's ' : ', a parallel title ('Chinese journal of traumatology = Zhonghua chuang shang
+    za zhi'): the NLM catalogue's additions, not the journal's name."""
+    stripped = _PARALLEL_TITLE.sub("", title.strip())
+    stripped = _CATALOGUE_SUBTITLE.sub("", _CATALOGUE_PLACE.sub("", stripped))
     return stripped or title
 
 
@@ -81,29 +85,77 @@ def _item(record: Record, key: str, nlm: bool, stem: str) -> dict[str, Any]:
         if isinstance(item.get(name), str):
             item[name] = " ".join(item[name].split())
     item.pop("genre", None)
+    initials_only = nlm or stem == "american-medical-association"
     for role, people in (("author", record.authors), ("editor", record.editors)):
         _persons(item.get(role, []), [p for p in people if not p.collective and (p.family or p.given
-                                                                                 or p.initials)], nlm)
+                                                                                 or p.initials)],
+                 initials_only, nlm, stem == "apa")
+    if record.kind in {"chapter", "book"} and isinstance(item.get("container-title"), str):
+        item["container-title"] = item["container-title"].rstrip(" .")  # 'Futures at stake.' (PsycINFO)
+    if record.date_text and not record.month and record.year:
+        # a season or a MedlineDate range: Citing Medicine prints it ('1990 Spring', '2005 Oct-Dec'),
+        # APA and AMA give a journal's year only (citeproc-py cannot render a CSL date range)
+        text = re.sub(r"\s*-\s*", "-", record.date_text)
+        item["issued"] = {"literal": text} if nlm else {"date-parts": [[record.year]]}
     if nlm:
         _nlm_notes(record, item)
-    elif item.get("status") and stem == "apa":
-        item["status"] = "advance online publication"
+    else:
+        _supplement(item, stem)
+        if stem == "apa":
+            _apa_online_first(item)
     return item
 
 
-def _persons(csl_people: list[dict[str, Any]], people: list[Any], nlm: bool) -> None:
-    """Initials from the source where NLM wants only initials or the given name cannot be
-    initialised by the style ('X-mei')."""
+_SUPPLEMENT = re.compile(r"^(?:(\S+)\s+)?Suppl\.?(?:\s+(\S+))?$", re.I)
+
+
+def _supplement(item: dict[str, Any], stem: str) -> None:
+    """PubMed's '8 Suppl 3' volume (or 'Suppl 1' issue) as AMA's '8(suppl 3)' and APA's
+    '8(Suppl. 3)'; NLM prints PubMed's own form."""
+    label = {"american-medical-association": "suppl", "apa": "Suppl."}.get(stem)
+    if not label:
+        return
+    for name in ("volume", "issue"):
+        found = _SUPPLEMENT.match(str(item.get(name) or ""))
+        if found and not (name == "volume" and item.get("issue")):
+            number, part = found.groups()
+            suppl = " ".join(p for p in (label, part) if p)
+            if name == "volume":
+                item["volume"], item["issue"] = number, suppl
+            else:
+                item["issue"] = f"{number} {suppl}" if number else suppl
+            return
+
+
+def _apa_online_first(item: dict[str, Any]) -> None:
+    """APA 7 (10.1, ex. 7): an article published online before its issue is 'Advance online
+    publication', with no volume or pages yet; one already in a volume is cited as such."""
+    if not item.get("status"):
+        return
+    if item.get("volume"):
+        del item["status"]
+    else:
+        item["status"] = "advance online publication"
+        item.pop("page", None)
+        item.pop("number", None)
+
+
+def _persons(csl_people: list[dict[str, Any]], people: list[Any], initials_only: bool, nlm: bool,
+             apa: bool) -> None:
+    """Initials from the source where the style prints only initials (NLM, AMA: PubMed's 'SC' for
+    'Sonia Chien-I') or the given name cannot be initialised by the style ('X-mei')."""
     plain = [p for p in csl_people if "literal" not in p]
     for csl_person, person in zip(plain, people):
         csl_person.pop("ORCID", None)
+        if apa and csl_person.get("suffix") in ("Jr", "Sr"):  # APA 7: 'Lattin, G., Jr.'
+            csl_person["suffix"] += "."
         given = csl_person.get("given") or ""
         if nlm and person.initials and not person.initials.isupper() and person.family:
             # 'Mamukova IuI': a CSL processor initialises a given name to one letter a part
             literal = " ".join(p for p in (person.family, person.initials, person.suffix) if p)
             csl_person.clear()
             csl_person["literal"] = literal
-        elif person.initials and (nlm or _LOWER_AFTER_HYPHEN.search(given)):
+        elif person.initials and (initials_only or _LOWER_AFTER_HYPHEN.search(given)):
             csl_person["given"] = dotted_initials(person.initials)
 
 
@@ -112,10 +164,18 @@ def _nlm_notes(record: Record, item: dict[str, Any]) -> None:
         name = languages.english_name(record.languages[0])
         if name:
             item["genre"] = f"Article in {name}"
+            if isinstance(item.get("title"), str):  # '[Translated title] [Article in German].'
+                item["title"] = item["title"].rstrip(".")
     if (record.publication_status or "").lower() == "aheadofprint":
         item["status"] = "Epub ahead of print"
     else:
         item.pop("status", None)
+    place = _PLACE_AND_STATE.fullmatch(str(item.get("publisher-place") or ""))
+    if place:  # Citing Medicine: 'Reno (NV)'
+        item["publisher-place"] = f"{place.group(1)} ({place.group(2)})"
+
+
+_PLACE_AND_STATE = re.compile(r"(.+?),\s*([A-Z]{2})")
 
 
 def _year_suffixes(records: list[Record], items: list[dict[str, Any]]) -> None:

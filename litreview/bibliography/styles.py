@@ -4,8 +4,8 @@
 the style Vancouver references follow. Three Citing Medicine rules are beyond that CSL file, so
 the style is given what it needs when it is loaded (`load`):
 - page ranges with a hyphen ('137-43'), not CSL's default en dash: a locale term;
-- '[Epub ahead of print]' after the date of an article not yet in an issue: the style prints the
-  CSL `status` variable there;
+- '[Epub ahead of print]' after the date and pagination of an article not yet in an issue: the
+  style prints the CSL `status` variable there;
 - the language note ('[Article in German]') after the title: supplied per record as CSL `genre`,
   which the style prints in brackets after the title (see `litreview.bibliography.items`).
 """
@@ -63,7 +63,8 @@ def uses_year_suffix(text: str) -> bool:
 
 
 _EN_TERMS = re.compile(r'(<locale xml:lang="en">.*?<terms>)', re.S)
-_ISSUED_DATE = '<date form="text" variable="issued"/>'
+_DATE_AND_SERIAL = re.compile(
+    r'<group delimiter=";">\s*<text macro="date"/>\s*<text macro="identifier-serial"/>\s*</group>')
 
 
 def nlm_source(text: str) -> str:
@@ -73,8 +74,9 @@ def nlm_source(text: str) -> str:
         text = _EN_TERMS.sub(lambda m: m.group(1) + term, text, count=1)
     else:
         text = text.replace("</info>", f'</info><locale xml:lang="en"><terms>{term}</terms></locale>', 1)
+    # 'Inform Health Soc Care. 2019 Mar 28;1-14 [Epub ahead of print].', as MEDLINE's SO says it
     note = '<text variable="status" prefix="[" suffix="]"/>'
-    return text.replace(_ISSUED_DATE, _ISSUED_DATE + note, 1)
+    return _DATE_AND_SERIAL.sub(lambda m: f'<group delimiter=" ">{m.group(0)}{note}</group>', text, count=1)
 
 
 @lru_cache(maxsize=8)

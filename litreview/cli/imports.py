@@ -107,7 +107,7 @@ def import_(review: Review, files: tuple[Path, ...], fmt: str, source: str | Non
         for problem in result.skipped:
             click.echo(f"  skipped: {problem}", err=True)
         dbs = ", ".join(f"{db} {n}" for db, n in sorted(result.databases.items()))
-        line = (f"{path.name}: {result.read} records read ({dbs}), {result.added} added")
+        line = f"{path.name}: {result.read} records read{f' ({dbs})' if dbs else ''}, {result.added} added"
         if result.already_held:
             line += f", {result.already_held} already held (in the library or repeated in the file)"
         if result.skipped:

@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from litreview.cli._group import Review, cli, pass_review
+from litreview.errors import ScreeningError
 from litreview.screening import decisions as sc
 from litreview.screening.screener import KEYS, render, search_words
 from litreview.screening.stopping import StoppingRule, parse_rule
@@ -80,11 +81,13 @@ def tag_command(review: Review, record: str, name: str, remove: bool, reviewer: 
 @cli.group(invoke_without_command=True)
 @stage_option
 @reviewer_option
-@click.option("--order", type=click.Choice(["random", "year", "title"]), default="random", show_default=True)
+@click.option("--order", type=click.Choice(sc.ORDERS), default="random", show_default=True,
+              help="priority: the likely includes first, by a model of the decisions so far.")
 @pass_review
 @click.pass_context
 def screen(ctx: click.Context, review: Review, stage: str, reviewer: str | None, order: str) -> None:
-    """Screen interactively, one key a decision (subcommands: conflicts, resolve, stats, ...)."""
+    """Screen interactively, one key a decision (subcommands: conflicts, resolve, stats, next, stop,
+    simulate, ...)."""
     if ctx.invoked_subcommand is None:
         _interactive(review, stage, reviewer, order)
 
@@ -95,12 +98,20 @@ def _interactive(review: Review, stage: str, reviewer: str | None, order: str) -
     reviewer = sc.check_reviewer(settings, reviewer)
     include = settings.include_keywords or search_words(review.queries_dir)
     exclude = settings.exclude_keywords
-    todo = sc.screening_order(library, reviewer, stage, order)
+    # priority: start at once in the random order; the model's order replaces the rest of the
+    # list whenever a (re)training in the background finishes, so no key press waits for it
+    ranker = _start_ranker(review.db_path, reviewer, stage) if order == "priority" else None
+    todo = sc.screening_order(library, reviewer, stage, "random" if ranker else order)
     total, done, started = len(todo), 0, time.monotonic()
     style = sys.stdout.isatty() and "NO_COLOR" not in os.environ
     position = 0
     history: list[int] = []
     while position < len(todo):
+        if ranker is not None:
+            todo = _take_new_order(ranker, todo, position)
+            total = len(todo)
+            if position >= len(todo):
+                break
         record = library.get(todo[position])
         pace = f"{done / ((time.monotonic() - started) / 60):.1f}/min" if done else "-"
         marks = " · NEW since " + (record.added_at or "")[:10] if record.is_new else ""
@@ -119,7 +130,7 @@ def _interactive(review: Review, stage: str, reviewer: str | None, order: str) -
         elif key == "u":
             try:
                 row = sc.undo(library, reviewer, stage)
-            except sc.ScreeningError as exc:
+            except ScreeningError as exc:
                 click.echo(str(exc))
                 continue
             if history:
@@ -136,7 +147,37 @@ def _interactive(review: Review, stage: str, reviewer: str | None, order: str) -
             history.append(position)
             position += 1
             done += 1
-    click.echo(f"\n{done} decisions this session; {total - done} left")
+            if ranker is not None:
+                ranker.decided()
+    click.echo(f"\n{done} decisions this session; {max(total - position, 0)} left")
+
+
+RETRAIN_EVERY = 5
+"""Decisions between two retrainings of the priority model (each runs in the background)."""
+
+
+def _start_ranker(db_path: Path, reviewer: str, stage: str) -> Any:
+    from litreview.screening import ranking  # scikit-learn loads only when asked for
+
+    def compute() -> ranking.PriorityOrder:
+        return ranking.priority_order_with_state(db_path, reviewer, stage)
+
+    ranker = ranking.BackgroundRanker(compute, every=RETRAIN_EVERY)
+    ranker.start()
+    return ranker
+
+
+def _take_new_order(ranker: Any, todo: list[int], position: int) -> list[int]:
+    """The records already shown stay; the rest follow the newest order (if one is ready)."""
+    new = ranker.poll()
+    if new is None:
+        return todo
+    shown = set(todo[:position])
+    if new.message:
+        click.echo(f"({new.message})")
+    if new.stopping:
+        click.echo(f"Stopping rule: {new.stopping}")
+    return todo[:position] + [i for i in new.ids if i not in shown]
 
 
 def _key() -> str:
@@ -203,10 +244,16 @@ def resolve_command(review: Review, record: str, decision: str, reason: str | No
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @pass_review
 def stats_command(review: Review, fmt: str) -> None:
-    """Agreement (Cohen's kappa with 95% CI, percent agreement) and counts per stage."""
+    """Agreement (Cohen's kappa with 95% CI, percent agreement) and counts per stage; records
+    screened and left, includes found and the stopping rule's state at title/abstract."""
+    from litreview.screening import stopping
+
     result = sc.stats(review.library)
+    rule_state = stopping.state(review.library, "ta")
     if fmt == "json":
-        click.echo(json.dumps(result, indent=2))
+        click.echo(json.dumps({**result, "stopping": {
+            "phase": str(rule_state.phase), "rule": rule_state.rule.parameters() if rule_state.rule else None,
+            "left": rule_state.left, **rule_state.statistic(), "says": rule_state.says()}}, indent=2))
         return
     for stage, figures in result.items():
         if figures["n_both"]:
@@ -220,6 +267,7 @@ def stats_command(review: Review, fmt: str) -> None:
         for pair, agreement in figures["pairs"].items():
             both = _plural(agreement["n_both"], "record") + " decided by both"
             click.echo(f"  {' and '.join(pair.split('|'))}: {_agreement_text(agreement, both)}")
+    click.echo(f"stopping ({sc.STAGE_NAMES['ta']}): {rule_state.message()}")
 
 
 def _agreement_text(figures: dict[str, Any], compared: str) -> str:
@@ -327,3 +375,33 @@ def _write_order(path: Path, records: list[str], labels: list[int]) -> None:
         writer.writerow(["rank", "record", "label"])
         writer.writerows((n, record, y) for n, (record, y) in enumerate(zip(records, labels), start=1))
     os.replace(part, path)
+
+
+@screen.command("next")
+@stage_option
+@reviewer_option
+@click.option("--n", "count", type=click.IntRange(min=1), default=1, show_default=True,
+              help="How many record ids to print.")
+@pass_review
+def next_command(review: Review, stage: str, reviewer: str | None, count: int) -> None:
+    """Print the ids of the next records to screen in priority order (for scripts using decide)."""
+    from litreview.screening import ranking  # scikit-learn loads only when asked for
+
+    reviewer = sc.check_reviewer(sc.load_settings(review.library), reviewer)
+    order = ranking.priority_order(review.library, reviewer, stage)
+    for record_id in order.ids[:count]:
+        click.echo(record_id)
+    click.echo(order.message, err=True)
+
+
+@screen.command("stop")
+@stage_option
+@reviewer_option
+@pass_review
+def stop_command(review: Review, stage: str, reviewer: str | None) -> None:
+    """Stop screening on the stopping rule's word (written to the audit trail with its statistic)."""
+    from litreview.screening import stopping
+
+    reviewer = sc.check_reviewer(sc.load_settings(review.library), reviewer)
+    now = stopping.stop(review.library, reviewer, stage)
+    click.echo(f"screening at {sc.STAGE_NAMES[stage]} stopped by {reviewer}: {now.says()}")

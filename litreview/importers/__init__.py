@@ -24,7 +24,7 @@ from litreview.records import Record, fold
 
 Reader = Callable[[Path, "str | None"], Iterator["Record | ParseError"]]
 
-FORMAT_NAMES = ("ris", "nbib", "pubmed-xml", "bibtex", "csv", "endnote-xml", "csl-json", "wos")
+FORMAT_NAMES = ("ris", "nbib", "pubmed-xml", "bibtex", "csv", "endnote-xml", "csl-json", "wos", "jsonl")
 
 
 @dataclass(frozen=True)
@@ -131,7 +131,7 @@ def _decodes(decoder: codecs.IncrementalDecoder, block: bytes, final: bool = Fal
 
 
 # Order matters: the most specific sniffers first.
-_SNIFF_ORDER = ("pubmed-xml", "endnote-xml", "csl-json", "wos", "nbib", "ris", "bibtex", "csv")
+_SNIFF_ORDER = ("pubmed-xml", "endnote-xml", "jsonl", "csl-json", "wos", "nbib", "ris", "bibtex", "csv")
 
 
 def detect(path: Path) -> tuple[Importer, str]:

@@ -138,7 +138,7 @@ def _people_json(text: str | None) -> list[Author] | None:
     if not isinstance(data, list) or not all(isinstance(p, dict) for p in data):
         return None
     keep = ("family", "given", "initials", "suffix", "collective")
-    return [Author(**{k: str(p[k]) for k in keep if p.get(k)}) for p in data]
+    return [Author(**{k: str(p[k]) for k in keep if p.get(k)}) for p in data]  # type: ignore[arg-type]
 
 
 def to_record(row: dict[str, str], mapping: dict[str, str]) -> tuple[Record, dict[str, str]]:
@@ -243,7 +243,7 @@ def _is_search_history(header: list[str], text: str) -> bool:
     return text.startswith("Recent queries") or {"Search", "Query", "Items found"} <= set(header)
 
 
-def _medline_column(reader: csv.DictReader, header: list[str]) -> str | None:
+def _medline_column(reader: csv.DictReader[str], header: list[str]) -> str | None:
     first = header[0]
     return first if first.strip().upper() in {"MEDLINE", "PUBMED"} else None
 

@@ -159,7 +159,8 @@ def _author_orders(text: str) -> list[list[str]]:
 
 
 def parse_text(text: str, path: Path, source: str | None) -> Iterator[Record | ParseError]:
-    if not re.search(r"^(PMID|TI  )- ", text, re.M):
+    if not re.search(r"^(PMID|TI  )- ", text, re.M) or (
+            re.search(r"^TY  ?- ", text, re.M) and not re.search(r"^PMID- ", text, re.M)):  # RIS
         raise ParseError("no MEDLINE records found (expected lines like 'PMID- 12345678')",
                          file=str(path))
     try:

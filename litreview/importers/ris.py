@@ -21,7 +21,9 @@ from litreview.fieldtext import read_notes
 from litreview.importers import Importer, check, file_encoding, finish, head_bytes, register
 from litreview.records import NAME_SUFFIX, Author, Record, split_suffix
 
-_TAG_LINE = re.compile(r"^[A-Z][A-Z0-9]  ?-( |$)", re.M)
+_RECORD_LINE = re.compile(r"^(?:TY|ER)  ?-( |$)", re.M)
+"""A record's first or last line: a file with neither has no RIS records (MEDLINE shares the
+other tags' shape, 'TI  - ')."""
 _ONE_SPACE = re.compile(r"^[A-Z][A-Z0-9] -( |$)")
 _OVID_NUMBER = re.compile(r"^\d+\.\s*$")
 
@@ -85,8 +87,8 @@ def iter_raw(path: Path) -> Iterator[tuple[int, dict[str, list[str]]] | ParseErr
     """(line of TY, {tag: [values]}) per record; a ParseError for a truncated record."""
     head = head_bytes(path)
     encoding = file_encoding(path)
-    if not _TAG_LINE.search(head.decode(encoding, errors="replace").replace("\ufeff", "")):
-        raise ParseError("no RIS tags found (expected lines like 'TY  - JOUR')", file=str(path))
+    if not _RECORD_LINE.search(head.decode(encoding, errors="replace").replace("\ufeff", "")):
+        raise ParseError("no RIS records found (expected lines like 'TY  - JOUR')", file=str(path))
     with open(path, encoding=encoding, errors="replace", newline=None) as handle:
         yield from _records(handle, path)
 
@@ -103,7 +105,7 @@ def _records(lines: Iterable[str], path: Path
     start = 0
     last_tag: str | None = None
     for number, line in enumerate(lines, start=1):
-        tag = line[:2]
+        tag: str | None = line[:2]
         if record is not None and tag in _FIELD_TAGS and line[2:6] == "  - ":
             # The common line, first: a field of an open record.
             content = line[6:].strip()

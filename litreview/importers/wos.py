@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TextIO
 
 from litreview.errors import ParseError
-from litreview.importers import Importer, check, file_encoding, finish, register
+from litreview.importers import Importer, check, file_encoding, finish, head_bytes, register
 from litreview.importers.ris import _author
 from litreview.records import Author, Record
 
@@ -28,7 +28,15 @@ _MONTHS = {m: i for i, m in enumerate(
     ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"], 1)}
 
 
+_WOS_TAG = re.compile(r"^(?:FN|PT|AU|AF|TI|SO|PY|UT) (?=[^ \n-])", re.M)
+"""A line only Web of Science writes: a tag, ONE space and the value ('TI Title'); RIS and MEDLINE
+write 'TI  - Title'."""
+
+
 def read(path: Path, source: str | None) -> Iterator[Record | ParseError]:
+    if not _WOS_TAG.search(head_bytes(path).decode(file_encoding(path), errors="replace").lstrip("\ufeff")):
+        raise ParseError("no Web of Science records found (expected lines like 'PT J' and 'TI Title')",
+                         file=str(path))
     with open(path, encoding=file_encoding(path), errors="replace", newline=None) as handle:
         number = 0
         for item in _raw_records(handle, path):

@@ -96,6 +96,8 @@ class Prisma:
     other_methods: OtherMethods | None = None
     retracted_included: list[str] = field(default_factory=list)
     """Included studies PubMed marks as retracted ('pmid:N title'), listed under the diagram."""
+    stopping_statement: str | None = None
+    """How screening stopped on the stopping rule, for a methods section (screening/stopping.py)."""
     boxes: dict[str, list[int]] = field(default_factory=dict, repr=False)
 
     @property
@@ -118,6 +120,8 @@ class Prisma:
         if self.previous_studies is None and self.previous_reports is None:
             data.pop("previous_studies")
             data.pop("previous_reports")
+        if self.stopping_statement is None:
+            data.pop("stopping_statement")
         if self.other_methods is None:
             data.pop("other_methods")
         else:
@@ -193,6 +197,7 @@ def compute(library: Library) -> Prisma:
         counts.boxes.update(_boxes(arm_flow, arm_duplicates, "other_methods:"))
         flow = _split_flow(flow, lambda i: not is_other(i))
         duplicates = [i for i in duplicates if not is_other(i)]
+    _take_stopped(library, counts, flow)
     counts.boxes.update(_boxes(flow, duplicates))
     _fill_counts(counts, flow)
     counts.duplicates_removed = len(duplicates)
@@ -207,6 +212,21 @@ def compute(library: Library) -> Prisma:
     if problems:
         raise PrismaInconsistent("PRISMA boxes do not add up: " + "; ".join(problems))
     return counts
+
+
+def _take_stopped(library: Library, counts: Prisma, flow: ScreeningFlow) -> None:
+    """Records left unscreened when screening stopped on the stopping rule: PRISMA 2020's 'records
+    marked as ineligible by automation tools', not 'awaiting screening' (screening/stopping.py)."""
+    from litreview.screening import stopping
+
+    left = set(stopping.not_screened(library, "ta"))
+    stopped = [i for i in flow.awaiting_screening if i in left]
+    if not stopped:
+        return
+    flow.awaiting_screening = [i for i in flow.awaiting_screening if i not in left]
+    counts.marked_ineligible_by_automation = len(stopped)
+    counts.boxes["marked_ineligible_by_automation"] = stopped
+    counts.stopping_statement = stopping.statement(library, "ta")
 
 
 def check(c: Prisma) -> list[str]:
@@ -290,6 +310,8 @@ def markdown(c: Prisma) -> str:
     if c.retracted_included:
         lines += ["", "## Retracted included studies", ""]
         lines += [f"- {study} [Retracted]" for study in c.retracted_included]
+    if c.stopping_statement:
+        lines += ["", "## Stopping rule", "", c.stopping_statement]
     note = awaiting_note(c)
     return "\n".join(lines + (["", note] if note else [])) + "\n"
 

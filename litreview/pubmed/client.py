@@ -94,8 +94,8 @@ class EntrezClient:
     # -- transport -------------------------------------------------------------------------
 
     def _configure(self) -> None:
-        Entrez.email = self.settings.email
-        Entrez.api_key = self.settings.api_key
+        Entrez.email = self.settings.email  # type: ignore[assignment]
+        Entrez.api_key = self.settings.api_key  # type: ignore[assignment]
         Entrez.tool = self.settings.tool
         Entrez.max_tries = 1
 
@@ -142,7 +142,7 @@ class EntrezClient:
         raise EntrezError(self._clean(f"{what} failed after {self.max_attempts} attempts: {last}"))
 
     def _delay(self, attempt: int) -> float:
-        return self.backoff * 2 ** (attempt - 1)
+        return float(self.backoff * 2 ** (attempt - 1))
 
     def _retry_after(self, exc: HTTPError, attempt: int) -> float:
         header = exc.headers.get("Retry-After") if exc.headers else None

@@ -22,7 +22,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import IO, Any, BinaryIO
+from typing import IO, Any, BinaryIO, cast
 
 from lxml import etree
 
@@ -105,7 +105,7 @@ def _open(path: str | Path, name: str) -> Iterator[IO[bytes]]:
         handle.seek(0)
         if magic == b"\x1f\x8b":
             with gzip.GzipFile(fileobj=handle, mode="rb") as unpacked:
-                yield unpacked
+                yield cast(IO[bytes], unpacked)
         else:
             yield handle
 

@@ -618,16 +618,17 @@ def _agreement_dict(agreement: Agreement) -> dict[str, Any]:
 
 # -- order -----------------------------------------------------------------------------------
 
-ORDERS = ("random", "year", "title")
+ORDERS = ("random", "year", "title", "priority")
 
 
 def screening_order(library: Library, reviewer: str, stage: str, order: str = "random") -> list[int]:
     """Studies this reviewer still has to decide, in a stable per-reviewer random order (or by
-    year or title). A study is offered while it awaits decisions and this reviewer has not decided
+    year or title, or 'priority': ranked by a model of the decisions so far, see ranking.py).
+    A study is offered while it awaits decisions and this reviewer has not decided
     any copy of it: one that has as many reviewers as the stage needs (or is in conflict, or
     resolved) is not offered to another. Full text lists only studies that passed title/abstract."""
     if order not in ORDERS:
-        raise ScreeningError(f"unknown order {order!r}; expected random, year or title")
+        raise ScreeningError(f"unknown order {order!r}; expected {', '.join(ORDERS)}")
     settings = load_settings(library)
     if stage == Stage.FT:
         ta = stage_states(library, Stage.TA, settings)
@@ -638,10 +639,15 @@ def screening_order(library: Library, reviewer: str, stage: str, order: str = "r
               if s.status != Status.AWAITING}
     done = closed | store.clusters_decided_by(library, reviewer, stage)
     todo = [i for i in candidates if i not in done]
-    if order == "random":
+    if order in ("random", "priority"):
         def key(i: int) -> str:
             return hashlib.sha1(f"{settings.seed}:{reviewer}:{i}".encode()).hexdigest()
-        return sorted(todo, key=key)
+        todo = sorted(todo, key=key)
+        if order == "priority":
+            from litreview.screening import ranking  # scikit-learn loads only when asked for
+
+            return ranking.priority_order(library, reviewer, stage, todo).ids
+        return todo
     wanted = set(todo)
     return [i for i in store.canonical_ids_by(library, order) if i in wanted]
 

@@ -25,11 +25,16 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import orjson
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.svm import LinearSVC
 
 from litreview.errors import RankingError
+from litreview.screening import decisions, stopping
+from litreview.screening.decisions import Decision
+from litreview.store import Library
+from litreview.store import ranking as ranking_store
 
 N_FEATURES = 2**22
 """Hash space: collisions among the ~10^6 distinct 1-2-grams of a 50,000-record review are rare."""
@@ -188,6 +193,8 @@ class PriorityOrder:
     message: str
     includes: int = 0
     excludes: int = 0
+    stopping: str = ""
+    """The stopping rule's state (StoppingState.message()), when the review has a rule."""
 
 
 def ranked_ids(counts: sp.csr_matrix, ids: np.ndarray, labels: dict[int, int], todo: Sequence[int],
@@ -277,3 +284,81 @@ class BackgroundRanker:
         if self._thread is not None:
             self._thread.join(timeout)
         return self.poll()
+
+
+# -- the library's order -------------------------------------------------------------------------
+
+def texts_of(library: Library) -> dict[int, str]:
+    """id -> what the model reads, for every canonical record (keywords and MeSH descriptors too)."""
+    texts = {}
+    for record_id, title, abstract, keywords, mesh in ranking_store.model_texts(library):
+        terms = list(orjson.loads(keywords)) if keywords else []
+        terms += [m.get("descriptor") or "" for m in orjson.loads(mesh)] if mesh else []
+        texts[record_id] = record_text(title, abstract, terms if DEFAULT_MODEL.use_keywords else [])
+    return texts
+
+
+def as_label(decision: str | None, maybe_passes: bool) -> int:
+    """An include is 1; a maybe counts as the review treats it at title/abstract."""
+    return int(decision == Decision.INCLUDE or (decision == Decision.MAYBE and maybe_passes))
+
+
+def training_labels(library: Library, reviewer: str, stage: str) -> dict[int, int]:
+    """What the model may learn from for this reviewer: every settled study (decided or resolved),
+    and this reviewer's own votes. Another reviewer's vote on a study still open is never used, so
+    the order cannot hint at it (blinding holds)."""
+    settings = decisions.load_settings(library)
+    labels = {}
+    for study, state in decisions.stage_states(library, stage, settings).items():
+        if state.status in decisions.SETTLED:
+            labels[study] = as_label(state.outcome, settings.maybe_passes)
+        elif reviewer in state.votes:
+            labels[study] = as_label(state.votes[reviewer][0], settings.maybe_passes)
+    return labels
+
+
+def library_ranking(library: Library, reviewer: str, stage: str, todo: Sequence[int],
+                    settings: ModelSettings = DEFAULT_MODEL) -> PriorityOrder:
+    """`todo` (in its stable random order) ranked by a model trained on the decisions so far; the
+    random order itself until there is an include and an exclude to learn from."""
+    cache = FeatureCache.beside(library.path)
+    if cache.update(texts_of(library)):
+        cache.save()
+    labels = training_labels(library, reviewer, stage)
+    includes, excludes = check_labels(labels)
+    ranked = ranked_ids(cache.counts, cache.ids, labels, todo, settings)
+    if ranked is None:
+        return PriorityOrder(list(todo), False, order_message(includes, excludes, False), includes, excludes)
+    return PriorityOrder(ranked, True, order_message(includes, excludes, True), includes, excludes)
+
+
+def priority_order(library: Library, reviewer: str, stage: str = "ta",
+                   todo: Sequence[int] | None = None) -> PriorityOrder:
+    """What this reviewer screens next, in order: the records the model ranks first; once the
+    review's stopping rule has begun its random sample, the records outside the sample (added
+    since) ranked first, then the sample in its random order. The web screener and `screen next`
+    call this; `todo` defaults to decisions.screening_order's (random) list."""
+    if todo is None:
+        todo = decisions.screening_order(library, reviewer, stage, "random")
+    rule = stopping.review_rule(library)
+    if rule is not None:
+        stopping.begin_sample_if_due(library, stage, rule)
+    sample = stopping.sample_order(library, stage, todo)
+    outside = [i for i in todo if i not in set(sample)] if sample else list(todo)
+    ranked = library_ranking(library, reviewer, stage, outside) if outside else \
+        PriorityOrder([], False, "every record outside the stopping rule's sample is screened")
+    if sample:
+        ranked.ids = ranked.ids + sample
+        ranked.message += f"; then the stopping rule's random sample ({len(sample)} records left in it)"
+    return ranked
+
+
+def priority_order_with_state(db_path: Path, reviewer: str, stage: str = "ta") -> PriorityOrder:
+    """priority_order and the stopping rule's state, on a connection of its own: what the
+    screener's background thread computes (SQLite connections stay in the thread that made them)."""
+    with Library(db_path) as library:
+        order = priority_order(library, reviewer, stage)
+        now = stopping.state(library, stage)
+        if now.rule is not None:
+            order.stopping = now.message()
+        return order

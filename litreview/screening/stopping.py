@@ -18,8 +18,11 @@ It states no guarantee and is never the default.
 
 from __future__ import annotations
 
+import hashlib
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from enum import Enum
 from fractions import Fraction
 from typing import Any
 
@@ -27,6 +30,9 @@ import numpy as np
 
 from litreview import settings
 from litreview.errors import StoppingError
+from litreview.store import Library
+from litreview.store import ranking as ranking_store
+from litreview.store import screening as screening_store
 
 HYPERGEOMETRIC = "hypergeometric"
 CONSECUTIVE_EXCLUDES = "consecutive-excludes"
@@ -200,3 +206,230 @@ def replay_stop(ranked: np.ndarray, rule: StoppingRule, rng: np.random.Generator
     m = int(hits[0])
     statistic.update(sample_size=m + 1, found_in_sample=int(found[m]), p_value=float(p[m]))
     return StopOutcome(start + m + 1, before + int(found[m]), statistic)
+
+
+# -- the rule in a library ------------------------------------------------------------------------
+
+class Phase(str, Enum):
+    NO_RULE = "no rule"
+    RANKED = "ranked"
+    SAMPLING = "sampling"
+    MAY_STOP = "may stop"
+    STOPPED = "stopped"
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+@dataclass
+class StoppingState:
+    """Where screening at a stage stands against the review's stopping rule (what `screen stats`,
+    the terminal and the web screener show)."""
+
+    stage: str
+    rule: StoppingRule | None
+    phase: Phase
+    records: int
+    screened: int
+    includes: int
+    sample_urn: int = 0
+    sample_screened: int = 0
+    sample_includes: int = 0
+    p_value: float | None = None
+    not_screened: list[int] = field(default_factory=list)
+    """Records left unscreened because screening stopped on the rule's word."""
+
+    @property
+    def left(self) -> int:
+        return self.records - self.screened
+
+    def statistic(self) -> dict[str, Any]:
+        return {"records": self.records, "screened": self.screened, "includes": self.includes,
+                "sample_urn": self.sample_urn, "sample_screened": self.sample_screened,
+                "sample_includes": self.sample_includes, "p_value": self.p_value}
+
+    def message(self) -> str:
+        """One line for a reviewer: counts, and what the rule says."""
+        counts = (f"{self.screened} of {self.records} records screened, {self.left} left, "
+                  f"{self.includes} includes")
+        return f"{counts}; {self.says()}"
+
+    def says(self) -> str:
+        rule = self.rule
+        if rule is None or self.phase == Phase.NO_RULE:
+            return ("no stopping rule set (litreview settings set screening.stopping "
+                    "recall=0.95,confidence=0.95)")
+        if self.phase == Phase.STOPPED:
+            return (f"screening stopped on the rule ({rule.describe()}); "
+                    f"{len(self.not_screened)} records not screened")
+        if rule.rule == CONSECUTIVE_EXCLUDES:
+            verdict = "may stop" if self.phase == Phase.MAY_STOP else "keep screening"
+            return f"{rule.describe()}: {verdict}"
+        if self.phase == Phase.RANKED:
+            return (f"ranked phase; the rule's random sample of the unscreened records starts after "
+                    f"{rule.sample_trigger(self.records)} excludes in a row")
+        sample = (f"random sample: {self.sample_screened} of {self.sample_urn} records screened, "
+                  f"{self.sample_includes} includes, p = {self.p_value:.3f}")
+        if self.phase == Phase.MAY_STOP:
+            return (f"{sample} < {rule.alpha:.2f}: recall >= {float(rule.recall):.0%} with "
+                    f"{float(rule.confidence):.0%} confidence; screening may stop "
+                    "(litreview screen stop --reviewer NAME)")
+        return f"{sample}; keep screening the sample"
+
+
+def review_rule(library: Library) -> StoppingRule | None:
+    """The review's stopping rule (setting screening.stopping), or None."""
+    rule: StoppingRule | None = settings.value(library, SETTING)
+    return rule
+
+
+def _settled(library: Library, stage: str) -> tuple[list[int], dict[int, int], list[int]]:
+    """(candidate studies at the stage, settled study -> 0/1 in the order settled, unsettled)."""
+    from litreview.screening import decisions  # decisions declares settings this module reads
+
+    config = decisions.load_settings(library)
+    states = decisions.stage_states(library, stage, config)
+    if stage == decisions.Stage.FT:
+        ta = decisions.stage_states(library, decisions.Stage.TA, config)
+        states = {i: s for i, s in states.items() if decisions.passes_title_abstract(ta[i].outcome, config)}
+    last: dict[int, int] = {}
+    for row in screening_store.cluster_decisions(library, stage):
+        last[row["cluster_id"]] = row["id"]
+    settled = sorted((i for i, s in states.items() if s.status in decisions.SETTLED),
+                     key=lambda i: last.get(i, 0))
+    included = {i: int(states[i].outcome == decisions.Decision.INCLUDE
+                       or (states[i].outcome == decisions.Decision.MAYBE and config.maybe_passes))
+                for i in settled}
+    return list(states), included, [i for i, s in states.items() if s.status not in decisions.SETTLED]
+
+
+def _trigger_reached(labels: list[int], after: int) -> bool:
+    return sum(labels) > 0 and len(labels) >= after and not any(labels[-after:])
+
+
+def state(library: Library, stage: str = "ta") -> StoppingState:
+    """The rule's state at a stage, from the decisions and the stopping events."""
+    rule = review_rule(library)
+    studies, settled, unsettled = _settled(library, stage)
+    labels = list(settled.values())
+    result = StoppingState(stage, rule, Phase.NO_RULE, len(studies), len(settled), sum(labels))
+    stopped = ranking_store.latest_stopping_event(library, stage, "stop")
+    if stopped is not None:
+        result.phase = Phase.STOPPED
+        result.rule = rule or _rule_of(stopped["parameters"])
+        result.not_screened = _still_unscreened(stopped["urn"] or [], unsettled)
+        return result
+    if rule is None:
+        return result
+    if rule.rule == CONSECUTIVE_EXCLUDES:
+        result.phase = Phase.MAY_STOP if _trigger_reached(labels, rule.n) else Phase.RANKED
+        return result
+    sample = ranking_store.latest_stopping_event(library, stage, "sample")
+    if sample is None:
+        result.phase = Phase.RANKED
+        return result
+    urn = sample["urn"] or []
+    before = int(sample["statistic"]["found_before_sample"])
+    drawn = [settled[i] for i in urn if i in settled]
+    result.sample_urn, result.sample_screened, result.sample_includes = len(urn), len(drawn), sum(drawn)
+    result.p_value = float(p_values(len(urn), before, np.array([len(drawn)]), np.array([sum(drawn)]),
+                                    rule.recall)[0]) if drawn else 1.0
+    result.phase = Phase.MAY_STOP if result.p_value < rule.alpha else Phase.SAMPLING
+    result.not_screened = [i for i in unsettled if i in set(urn)]
+    return result
+
+
+def _rule_of(parameters: dict[str, Any]) -> StoppingRule:
+    """The rule a stop was taken under, from the parameters written with it."""
+    text = ",".join(f"{k}={v}" for k, v in parameters.items() if v is not None)
+    return parse_rule(text)
+
+
+def _still_unscreened(left: list[int], unsettled: list[int]) -> list[int]:
+    """The records left unscreened at the stop that still are (not decided since, not merged away)."""
+    open_now = set(unsettled)
+    return [i for i in left if i in open_now]
+
+
+def not_screened(library: Library, stage: str = "ta") -> list[int]:
+    """Records not screened because screening stopped on the rule (empty until it has)."""
+    stopped = ranking_store.latest_stopping_event(library, stage, "stop")
+    if stopped is None:
+        return []
+    return _still_unscreened(stopped["urn"] or [], _settled(library, stage)[2])
+
+
+def begin_sample_if_due(library: Library, stage: str, rule: StoppingRule) -> bool:
+    """Start the random sample of the unscreened records when the ranked phase has reached the
+    rule's run of excludes (once per stage); True when it started now."""
+    if rule.rule != HYPERGEOMETRIC:
+        return False
+    if ranking_store.latest_stopping_event(library, stage, "sample") is not None:
+        return False
+    studies, settled, unsettled = _settled(library, stage)
+    labels = list(settled.values())
+    if not unsettled or not _trigger_reached(labels, rule.sample_trigger(len(studies))):
+        return False
+    with library.transaction():
+        if ranking_store.latest_stopping_event(library, stage, "sample") is not None:
+            return False  # another reviewer's screener started it meanwhile
+        ranking_store.insert_stopping_event(
+            library, stage, "sample", None, rule.rule, rule.parameters(),
+            {"found_before_sample": sum(labels), "screened_before_sample": len(labels),
+             "urn": len(unsettled)},
+            unsettled)
+    return True
+
+
+def sample_order(library: Library, stage: str, todo: Sequence[int]) -> list[int]:
+    """The records of `todo` in the rule's random sample, in its random order (the same for every
+    reviewer: seeded by the sample's id), or [] when no sample has begun."""
+    sample = ranking_store.latest_stopping_event(library, stage, "sample")
+    if sample is None or ranking_store.latest_stopping_event(library, stage, "stop") is not None:
+        return []
+    urn = set(sample["urn"] or [])
+
+    def key(i: int) -> str:
+        return hashlib.sha1(f"stopping-sample:{sample['id']}:{i}".encode()).hexdigest()
+    return sorted((i for i in todo if i in urn), key=key)
+
+
+def stop(library: Library, reviewer: str, stage: str = "ta") -> StoppingState:
+    """The reviewers stop screening on the rule's word: written to the audit trail with the rule,
+    its parameters and its statistic. Refused unless the rule says screening may stop."""
+    now = state(library, stage)
+    if now.rule is None:
+        raise StoppingError("no stopping rule is set; set one first: litreview settings set "
+                            'screening.stopping "recall=0.95,confidence=0.95"')
+    if now.phase == Phase.STOPPED:
+        raise StoppingError("screening has already been stopped at this stage")
+    if now.phase != Phase.MAY_STOP:
+        raise StoppingError(f"the stopping rule does not allow stopping yet: {now.says()}")
+    left = now.not_screened if now.rule.rule == HYPERGEOMETRIC else _settled(library, stage)[2]
+    with library.transaction():
+        ranking_store.insert_stopping_event(library, stage, "stop", reviewer, now.rule.rule,
+                                            now.rule.parameters(), now.statistic(), left)
+    return state(library, stage)
+
+
+def statement(library: Library, stage: str = "ta") -> str | None:
+    """The sentence for a methods section, once screening has stopped on the rule; else None."""
+    stopped = ranking_store.latest_stopping_event(library, stage, "stop")
+    if stopped is None:
+        return None
+    now = state(library, stage)
+    p = stopped["parameters"]
+    s = stopped["statistic"]
+    if p["rule"] == CONSECUTIVE_EXCLUDES:
+        return (f"Title and abstract screening was done in priority order (a linear SVM on TF-IDF features "
+                f"retrained on the screening decisions) and stopped after {p['n']} consecutive excluded "
+                f"records, a heuristic without a statistical guarantee; {s['screened']} of {s['records']} "
+                f"records were screened and {len(now.not_screened)} were not.")
+    return (f"Title and abstract screening was done in priority order (a linear SVM on TF-IDF features "
+            f"retrained on the screening decisions). Screening stopped when a hypergeometric test on a "
+            f"random sample of the unscreened records ({CITATION}) rejected, at the "
+            f"{1 - p['confidence']:.2f} level, the hypothesis that recall was below {p['recall']:.0%}: "
+            f"{s['sample_screened']} of the {s['sample_urn']} records left after the ranked phase were "
+            f"screened at random and {s['sample_includes']} included (p = {s['p_value']:.3f}). In all, "
+            f"{s['screened']} of {s['records']} records were screened ({s['includes']} included); "
+            f"{len(now.not_screened)} records were not screened.")

@@ -8,6 +8,7 @@ Handlers call the same library functions as the CLI and hold no screening logic 
 
 from __future__ import annotations
 
+import re
 import secrets
 import sqlite3
 import threading
@@ -84,11 +85,24 @@ def site() -> Site:
     return value
 
 
+class ReviewApp(Flask):
+    """Flask, but an error's log line names the page without the reviewer's secret token."""
+
+    def log_exception(self, exc_info: Any) -> None:
+        self.logger.error("Exception on %s [%s]", redact(request.path), request.method, exc_info=exc_info)
+
+
+def redact(path: str) -> str:
+    """'/r/<token>/screen/ta' -> '/r/…/screen/ta'."""
+    return re.sub(r"^/r/[^/]*", "/r/…", path)
+
+
 def create_app(db_path: Path, queries_dir: Path, order: str = "random") -> Flask:
     """The app for one review's library."""
-    app = Flask(__name__)
+    app = ReviewApp(__name__)
     app.config.update(MAX_CONTENT_LENGTH=64 * 1024, TEMPLATES_AUTO_RELOAD=False)
-    the_site = Site(Path(db_path), Path(queries_dir), ScreeningQueues(order), threading.local())
+    queues = ScreeningQueues(order, Path(db_path))
+    the_site = Site(Path(db_path), Path(queries_dir), queues, threading.local())
     the_site.secret = web_store.signing_secret(the_site.library())
     app.extensions["litreview"] = the_site
 

@@ -9,16 +9,38 @@ already decided it (in the browser, the terminal, or an imported CSV)?
 
 from __future__ import annotations
 
+import importlib
 import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from litreview.screening import decisions as sc
 from litreview.store import Library
 from litreview.store import web as store
 
 PACE_WINDOW_S = 15 * 60
+PRIORITY = "priority"
+RERANK_EVERY = 5
+
+
+def ordered_ids(library: Library, reviewer: str, stage: str, order_name: str) -> tuple[list[int], str | None]:
+    """The records the reviewer has still to decide, in order, and what to tell them about it.
+
+    Priority order comes from screening.ranking (the model) with the stopping rule's state when
+    that module offers them; every other order from decisions.screening_order, as in the terminal."""
+    if order_name == PRIORITY:
+        ranking = importlib.import_module("litreview.screening.ranking")
+        if hasattr(ranking, "priority_order"):
+            ranked = ranking.priority_order(library, reviewer, stage)
+            notes = [getattr(ranked, "message", None), getattr(ranked, "stopping", None)]
+            stopping = importlib.import_module("litreview.screening.stopping")
+            if hasattr(stopping, "state") and not notes[1]:
+                now = stopping.state(library, stage)
+                notes[1] = now.message() if getattr(now, "rule", None) is not None else None
+            return list(ranked.ids), "; ".join(n for n in notes if n) or None
+    return sc.screening_order(library, reviewer, stage, order_name), None
 
 
 @dataclass
@@ -32,6 +54,9 @@ class ReviewerOrder:
     """Records the reviewer had still to decide when the order was built."""
     position: dict[int, int]
     decided_before: int
+    note: str | None = None
+    """How the order was made, where the reviewer should know (priority screening's model, the
+    stopping rule's state)."""
 
 
 def _still_open(library: Library, record_id: int, reviewer: str, stage: str,
@@ -58,9 +83,17 @@ class ScreeningQueues:
     """Per (reviewer, stage) orders, shared by the server's threads."""
 
     order_name: str = "random"
+    db_path: Path | None = None
     _orders: dict[tuple[str, str], ReviewerOrder] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _recent: dict[str, deque[float]] = field(default_factory=dict)
+    _since: dict[tuple[str, str], int] = field(default_factory=dict)
+    _rebuilding: set[tuple[str, str]] = field(default_factory=set)
+
+    @property
+    def learns(self) -> bool:
+        """Whether the order follows the decisions (priority screening) and is rebuilt as they come."""
+        return self.order_name == PRIORITY
 
     def order(self, library: Library, reviewer: str, stage: str) -> ReviewerOrder:
         version = self._version(library, stage)
@@ -69,13 +102,37 @@ class ScreeningQueues:
             cached = self._orders.get(key)
             if cached is not None and cached.version == version:
                 return cached
-        decided_before = store.decided_count(library, reviewer, stage)
-        ids = sc.screening_order(library, reviewer, stage, self.order_name)
-        position = {record_id: at for at, record_id in enumerate(ids)}
-        built = ReviewerOrder(reviewer, stage, version, ids, position, decided_before)
+        built = self._build(library, reviewer, stage, version)
         with self._lock:
             self._orders[key] = built
         return built
+
+    def _build(self, library: Library, reviewer: str, stage: str, version: tuple[int, ...]) -> ReviewerOrder:
+        decided_before = store.decided_count(library, reviewer, stage)
+        ids, note = ordered_ids(library, reviewer, stage, self.order_name)
+        position = {record_id: at for at, record_id in enumerate(ids)}
+        return ReviewerOrder(reviewer, stage, version, ids, position, decided_before, note)
+
+    def _rebuild_in_background(self, reviewer: str, stage: str) -> None:
+        """Re-rank in a thread of its own (with its own connection); pages keep the old order
+        until the new one is ready, so a key press never waits for the model."""
+        key = (reviewer, stage)
+        with self._lock:
+            if key in self._rebuilding or self.db_path is None:
+                return
+            self._rebuilding.add(key)
+
+        def rebuild() -> None:
+            try:
+                with Library(self.db_path or "") as library:
+                    built = self._build(library, reviewer, stage, self._version(library, stage))
+                with self._lock:
+                    self._orders[key] = built
+            finally:
+                with self._lock:
+                    self._rebuilding.discard(key)
+
+        threading.Thread(target=rebuild, name="litreview-rerank", daemon=True).start()
 
     @staticmethod
     def _version(library: Library, stage: str) -> tuple[int, ...]:
@@ -101,9 +158,17 @@ class ScreeningQueues:
         return Progress(done, total, self._pace(reviewer, stage))
 
     def count_decision(self, reviewer: str, stage: str) -> None:
-        """Note a decision made here, for the pace shown to the reviewer."""
+        """Note a decision made here: for the pace shown, and, in priority order, to re-rank
+        every RERANK_EVERY decisions."""
+        key = (reviewer, stage)
         with self._lock:
             self._recent.setdefault(f"{reviewer}\0{stage}", deque(maxlen=500)).append(time.monotonic())
+            self._since[key] = self._since.get(key, 0) + 1
+            due = self.learns and self._since[key] >= RERANK_EVERY
+            if due:
+                self._since[key] = 0
+        if due:
+            self._rebuild_in_background(reviewer, stage)
 
     def _pace(self, reviewer: str, stage: str) -> float | None:
         with self._lock:

@@ -42,7 +42,7 @@ def _after() -> int | None:
     return int(value) if value.isdigit() else None
 
 
-def next_record(stage: str) -> str:
+def next_record(stage: str) -> Any:
     stage = _stage(stage)
     library = site().library()
     record_id = site().queues.next_record(library, _order(library, stage), _after())
@@ -51,7 +51,7 @@ def next_record(stage: str) -> str:
     return _render(library, stage, record_id)
 
 
-def show_record(stage: str, record_id: int) -> str:
+def show_record(stage: str, record_id: int) -> Any:
     stage = _stage(stage)
     library = site().library()
     if web_store.is_canonical(library, record_id) is None:
@@ -83,6 +83,7 @@ def _render(library: Library, stage: str, record_id: int, error: str | None = No
         "abstract": text.marked(record.abstract, include, exclude),
         "venue": text.venue(record), "links": text.links(record),
         "own_vote": own, "progress": _progress(library, stage), "reasons": settings.reasons,
+        "order_note": _order(library, stage).note,
         "tags": sc.tags(library, record_id),
         # Blinding: only this reviewer's notes and earlier decisions, never a colleague's.
         "notes": [t for who, t in sc.notes(library, record_id) if who == g.reviewer],
