@@ -267,6 +267,9 @@ def test_successive_versions_of_a_cochrane_review_stay_apart():
     assert not merged(first, second)
     # without their DOIs, as some exports give them
     assert not merged({**first, "doi": None}, {**second, "doi": None})
+    # one version under two EndNote record numbers in the issue field (sra_respiratory
+    # id_0000121, id_0000122) is one record
+    assert merged({**first, "doi": None, "issue": "1426"}, {**first, "doi": None, "issue": "1425"})
 
 
 def test_two_forewords_of_one_special_issue_stay_apart():

@@ -60,12 +60,13 @@ def hard_conflict(a: Sig, b: Sig) -> Rule | None:
 
 
 def review_versions(a: Sig, b: Sig) -> bool:
-    """Two records of a Cochrane review in different years or issues are successive versions of
-    it (CD002273.pub2 in 2004, .pub3 in 2005), which issue 6 keeps apart; a DOI tells them apart
-    too, but not every export gives one."""
+    """Two records of a Cochrane review in different years are successive versions of it
+    (CD002273.pub2 in 2004, .pub3 in 2005), which issue 6 keeps apart; a DOI tells them apart
+    too, but not every export gives one. Issues are not compared: EndNote libraries write their
+    record numbers there (sra_respiratory's 1425 and 1426 for one review)."""
     if "cochrane" not in a.venue or "cochrane" not in b.venue:
         return False
-    return bool((a.year and b.year and a.year != b.year) or (a.issue and b.issue and a.issue != b.issue))
+    return bool(a.year and b.year and a.year != b.year)
 
 
 def one_article_two_pmids(a: Sig, b: Sig) -> bool:

@@ -73,7 +73,7 @@ class Rule(str, Enum):
     SHORT_TITLE_NO_AUTHORS = "short title, no authors to compare"
     SAME_TITLE_AUTHORS_YEAR_VENUE = "same title, compatible authors, year and venue"
     RECURRING_UNSURE = "recurring title without issue or pages to tell"
-    REVIEW_VERSIONS = "successive versions of a Cochrane review (another year or issue)"
+    REVIEW_VERSIONS = "successive versions of a Cochrane review (another year)"
     SAME_DOI_OTHER_ABSTRACT = "same supplement DOI; abstracts on other pages by other authors"
     # one weak field outweighed by title, authors, year and journal (WeakField, outweighed)
     VOLUME_OUTWEIGHED = "same title, authors, year and journal; the volumes disagree"
