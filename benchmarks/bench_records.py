@@ -22,7 +22,7 @@ from click.testing import CliRunner  # noqa: E402
 
 from benchmarks.bench_screener import build  # noqa: E402
 from litreview.cli import cli  # noqa: E402
-from litreview.screening import decisions as sc  # noqa: E402
+from litreview.store import screening as screening_store  # noqa: E402
 
 
 def main() -> None:
@@ -35,9 +35,9 @@ def main() -> None:
         ids = [r.id for r in library.records() if r.id is not None]
         with library.transaction():
             for record_id in ids[: args.n // 2]:
-                sc.store.insert_decision(library, record_id, "ta", "ben", "exclude", None)
+                screening_store.insert_decision(library, record_id, "ta", "ben", "exclude", None)
             for record_id in ids[::50]:
-                sc.store.insert_note(library, record_id, "ana", "see the erratum")
+                screening_store.insert_note(library, record_id, "ana", "see the erratum")
         library.close()
         runner = CliRunner()
         commands = [["show", str(ids[len(ids) // 2])], ["list", "--search", "thalassemia spinal"],

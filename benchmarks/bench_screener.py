@@ -25,6 +25,7 @@ from litreview.pubmed.xml import parse_pubmed_xml  # noqa: E402
 from litreview.screening import decisions as sc  # noqa: E402
 from litreview.screening.screener import render  # noqa: E402
 from litreview.store import Library  # noqa: E402
+from litreview.store import screening as screening_store  # noqa: E402
 
 
 def build(path: Path, n: int) -> Library:
@@ -53,7 +54,7 @@ def main() -> None:
         ids = [r[0] for r in library.db.execute("SELECT id FROM records ORDER BY id")]
         with library.transaction():
             for record_id in ids[: args.n // 2]:  # another reviewer has screened half the library
-                sc.store.insert_decision(library, record_id, "ta", "ben", "exclude", None)
+                screening_store.insert_decision(library, record_id, "ta", "ben", "exclude", None)
             library.db.conn.executemany(  # and one record in ten is a merged duplicate
                 "UPDATE records SET canonical_id = ? WHERE id = ?",
                 [(ids[i - 1], ids[i]) for i in range(1, len(ids), 10)])

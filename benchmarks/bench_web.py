@@ -30,6 +30,7 @@ from bench_screener import build  # noqa: E402
 
 from litreview.screening import decisions as sc  # noqa: E402
 from litreview.screening.screener import render  # noqa: E402
+from litreview.store import screening as screening_store  # noqa: E402
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -58,7 +59,7 @@ def prepare(path: Path, n: int) -> list[int]:
     ids = [r[0] for r in library.db.execute("SELECT id FROM records ORDER BY id")]
     with library.transaction():
         for record_id in ids[: n // 2]:  # another reviewer has screened half the library
-            sc.store.insert_decision(library, record_id, "ta", "ben", "exclude", None)
+            screening_store.insert_decision(library, record_id, "ta", "ben", "exclude", None)
         library.db.conn.executemany(  # and one record in ten is a merged duplicate
             "UPDATE records SET canonical_id = ? WHERE id = ?",
             [(ids[i - 1], ids[i]) for i in range(1, len(ids), 10)])

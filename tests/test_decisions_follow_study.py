@@ -128,7 +128,7 @@ def import_copy_decided_otherwise(runner, tmp_path):
         "SP  - 101\nEP  - 109\nDO  - 10.9999/test.19000000\nID  - emb1\nER  - \n", encoding="utf-8")
     run(runner, "import", tmp_path / "embase.ris", "--source", "Embase")
     with Library(tmp_path / "library.db") as library:
-        embase = next(r.id for r in library.records("source_db = 'Embase'"))
+        embase = next(r.id for r in library.records() if r.source_db == 'Embase')
     run(runner, "decide", embase, "exclude", "--reason", "wrong design", "--reviewer", "ana")
     run(runner, "decide", embase, "exclude", "--reason", "wrong design", "--reviewer", "ben")
     return embase
@@ -171,8 +171,9 @@ def test_one_reviewer_deciding_two_copies_differently_is_a_conflict(runner, tmp_
                            "DO  - 10.9999/test.19000000\nID  - emb1\nER  - \n", encoding="utf-8")
     run(runner, "import", import_copy, "--source", "Embase")
     with Library(tmp_path / "library.db") as library:
-        embase = next(r.id for r in library.records("source_db = 'Embase'"))
-        scopus = next(r.id for r in library.records("source_db = 'Scopus' AND doi = '10.9999/test.19000000'"))
+        embase = next(r.id for r in library.records() if r.source_db == 'Embase')
+        scopus = next(r.id for r in library.records()
+                      if r.source_db == 'Scopus' and r.doi == '10.9999/test.19000000')
     run(runner, "decide", scopus, "include", "--reviewer", "ana")
     run(runner, "decide", embase, "exclude", "--reviewer", "ana")
     run(runner, "dedup")

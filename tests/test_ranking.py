@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from litreview.cli import cli
-from litreview.errors import RankingError
+from litreview.errors import RankingError, ScreeningError
 from litreview.records import Record
 from litreview.screening import decisions as sc
 from litreview.screening import ranking as rk
@@ -217,7 +217,9 @@ def test_priority_order_puts_likely_includes_first(library: Library) -> None:
     sc.decide(library, next(i for i in ids if not truth[i]), "exclude", "ta", "ana")
     order = rk.priority_order(library, "ana", "ta")
     assert order.trained and len(order.ids) == 118
-    assert sc.screening_order(library, "ana", "ta", "priority") == order.ids
+    assert sorted(order.ids) == sorted(sc.screening_order(library, "ana", "ta"))  # the same records, ranked
+    with pytest.raises(ScreeningError, match="the priority order is the ranking model's"):
+        sc.screening_order(library, "ana", "ta", "priority")  # decisions does not reach up to ranking
     # 11 includes left among 118: a random top 20 holds ~2
     assert sum(truth[i] for i in order.ids[:20]) >= 5
 

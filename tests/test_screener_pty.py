@@ -11,6 +11,7 @@ from litreview.records import AbstractSection, Record
 from litreview.screening import decisions as sc
 from litreview.screening.screener import highlight
 from litreview.store import Library
+from litreview.store import screening as screening_store
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -49,7 +50,7 @@ def test_screen_in_a_terminal_and_resume(tmp_path):
     child.expect("2 decisions this session; 1 left")
     child.expect(pexpect.EOF)
     library = Library(tmp_path / "library.db")
-    decisions = sc.store.all_decisions(library)
+    decisions = screening_store.all_decisions(library)
     assert [(d["decision"], d["reason"]) for d in decisions] == [("include", None),
                                                                   ("exclude", "wrong design")]
     child = _spawn(tmp_path)
@@ -60,7 +61,7 @@ def test_screen_in_a_terminal_and_resume(tmp_path):
     child.send("q")
     child.expect("0 decisions this session; 2 left")
     child.expect(pexpect.EOF)
-    assert [d["undone"] for d in sc.store.all_decisions(Library(tmp_path / "library.db"))] == [0, 1]
+    assert [d["undone"] for d in screening_store.all_decisions(Library(tmp_path / "library.db"))] == [0, 1]
 
 
 def test_keywords_are_marked():

@@ -9,6 +9,7 @@ from litreview.cli import cli
 from litreview.records import Author, Record
 from litreview.screening import decisions as sc
 from litreview.store import Library
+from litreview.store import screening as screening_store
 
 
 def _seed(library, n=4):
@@ -86,7 +87,7 @@ def test_audit_trail_and_undo(library):
     undone = sc.undo(library, "ana", "ta")
     assert undone["decision"] == "exclude"
     assert sc.stage_states(library, "ta")[ids[0]].outcome == "include"
-    trail = sc.store.all_decisions(library)
+    trail = screening_store.all_decisions(library)
     assert [(r["decision"], r["undone"]) for r in trail] == [("include", 0), ("exclude", 1)]
 
 
@@ -196,14 +197,14 @@ def test_decisions_on_copies_exchange_idempotently(tmp_path, library):
     ids = _seed(library)
     library.db.execute("UPDATE records SET canonical_id = ? WHERE id = ?", [ids[0], ids[1]])
     sc.decide(library, ids[1], "exclude", "ta", "ana")  # on the study, written on its canonical
-    sc.store.insert_decision(library, ids[1], "ta", "ben", "include", None)  # made before the merge
+    screening_store.insert_decision(library, ids[1], "ta", "ben", "include", None)  # made before the merge
     sc.export_decisions(library, tmp_path / "all.csv")
     assert sc.import_decisions(library, tmp_path / "all.csv") == (0, 2)
     other = Library(tmp_path / "other.db")
     _seed(other)
     other.db.execute("UPDATE records SET canonical_id = ? WHERE id = ?", [ids[1], ids[0]])  # other way
     assert sc.import_decisions(other, tmp_path / "all.csv") == (2, 0)
-    rows = sc.store.all_decisions(other)
+    rows = screening_store.all_decisions(other)
     assert [(r["record_id"], r["reviewer"], r["scope"]) for r in rows] == [
         (ids[0], "ana", "cluster"), (ids[1], "ben", "record")]
     assert sc.import_decisions(other, tmp_path / "all.csv") == (0, 2)
@@ -252,7 +253,7 @@ def test_concurrent_reviewers_lose_no_decision(tmp_path):
     for t in threads:
         t.join()
     assert errors == []
-    assert len(sc.store.all_decisions(Library(path))) == 80
+    assert len(screening_store.all_decisions(Library(path))) == 80
 
 
 def test_cli_decide_conflicts_resolve_stats(runner, library):
@@ -298,10 +299,10 @@ def test_tags_notes_and_new_flag(library, runner):
     assert library.get(ids[0]).is_new
     result = runner.invoke(cli, ["tag", "pmid:100", "case report", "--reviewer", "ana"])
     assert result.exit_code == 0 and "tag 'case report' added" in result.output
-    assert sc.store.tags_of(library, ids[0]) == ["case report"]
+    assert screening_store.tags_of(library, ids[0]) == ["case report"]
     runner.invoke(cli, ["note", "pmid:100", "ask Ali about the MRI", "--reviewer", "ana"])
-    assert sc.store.notes_of(library, ids[0]) == [("ana", "ask Ali about the MRI")]
+    assert screening_store.notes_of(library, ids[0]) == [("ana", "ask Ali about the MRI")]
     sc.decide(library, ids[0], "include", "ta", "ana")
     assert not library.get(ids[0]).is_new and library.get(ids[1]).is_new
     runner.invoke(cli, ["tag", "pmid:100", "case report", "--remove"])
-    assert sc.store.tags_of(library, ids[0]) == []
+    assert screening_store.tags_of(library, ids[0]) == []

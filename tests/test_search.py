@@ -203,7 +203,7 @@ def test_update_dedups_new_records_against_the_library(eutils, clock, runner, tm
     assert result.exit_code == 0, result.output
     assert "dedup: 3 new records compared, 1 merged duplicates" in result.output
     assert library.resolve("pmid:" + pmids[0]) == library.resolve(str(library.resolve("pmid:" + pmids[0])))
-    embase = next(library.records("source_key = 'e1'"))
+    embase = next(r for r in library.records() if r.source_key == 'e1')
     assert embase.canonical_id == library.resolve("pmid:" + pmids[0])
 
 

@@ -17,6 +17,7 @@ from litreview import dedup
 from litreview.records import Author, Record
 from litreview.screening import decisions as sc
 from litreview.store import Library
+from litreview.store import screening as screening_store
 from tests._webapp import CHROMIUM, CHROMIUM_ARGS, SCRIPT_TITLE, add_script_record, live_server, seed
 
 playwright_api = pytest.importorskip("playwright.sync_api",
@@ -99,8 +100,8 @@ def test_screening_with_the_keyboard(tmp_path: Path, page: Any) -> None:
         page.wait_for_selector(".taglist >> text=case report")
         shot(page, tmp_path, "screen-ta-notes")
     with Library(db) as library:
-        assert sc.store.tags_of(library, fourth) == ["case report"]
-        assert sc.store.notes_of(library, fourth) == [("ana", "check the dose")]
+        assert screening_store.tags_of(library, fourth) == ["case report"]
+        assert screening_store.notes_of(library, fourth) == [("ana", "check the dose")]
 
 
 def test_blinding_conflicts_and_overview(tmp_path: Path, page: Any) -> None:

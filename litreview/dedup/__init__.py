@@ -18,7 +18,6 @@ same/different, detach and split, which outrank every rule. Persistence is
 so that `dedup.compare` and `dedup.cluster` stay the functions.)
 """
 
-from litreview import parallel
 from litreview.dedup.block import MAX_BLOCK, blocking_keys, candidate_pairs
 from litreview.dedup.clusters import citation_conflict, cluster
 from litreview.dedup.evidence import WeakField, outweighed
@@ -51,14 +50,13 @@ from litreview.dedup.review import (
 )
 from litreview.dedup.rules import compare, hard_conflict, score_pairs
 from litreview.dedup.verdicts import Decision, Rule, Verdict
-from litreview.store import dedup as store
 
 __all__ = [
     "MAX_BLOCK", "Decision", "DedupSummary", "Progress", "Rule", "Sig", "Verdict", "authors_compatible",
     "blocking_keys", "candidate_pairs", "check_record", "choose_canonical", "citation_conflict", "cluster",
     "cluster_members", "clusters_table", "comparable_doi", "compare", "decide_pair", "decide_pairs", "detach",
     "family_key", "fields_shifted", "first_page", "hard_conflict", "last_page", "page_starts", "pair_detail",
-    "parallel", "recluster", "record_decision", "review_queue", "run", "score_pairs", "signature",
-    "signatures", "split", "store", "strip_footnote", "title_key", "title_similarity", "venues_compatible",
+    "recluster", "record_decision", "review_queue", "run", "score_pairs", "signature",
+    "signatures", "split", "strip_footnote", "title_key", "title_similarity", "venues_compatible",
     "WeakField", "outweighed",
 ]

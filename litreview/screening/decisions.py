@@ -623,10 +623,13 @@ ORDERS = ("random", "year", "title", "priority")
 
 def screening_order(library: Library, reviewer: str, stage: str, order: str = "random") -> list[int]:
     """Studies this reviewer still has to decide, in a stable per-reviewer random order (or by
-    year or title, or 'priority': ranked by a model of the decisions so far, see ranking.py).
+    year or title). 'priority', ranked by a model of the decisions so far, is ranking.py's
+    priority_order, which ranks this list: it builds on this module, not this on it.
     A study is offered while it awaits decisions and this reviewer has not decided
     any copy of it: one that has as many reviewers as the stage needs (or is in conflict, or
     resolved) is not offered to another. Full text lists only studies that passed title/abstract."""
+    if order == "priority":
+        raise ScreeningError("the priority order is the ranking model's: screening.ranking.priority_order")
     if order not in ORDERS:
         raise ScreeningError(f"unknown order {order!r}; expected {', '.join(ORDERS)}")
     settings = load_settings(library)
@@ -639,15 +642,10 @@ def screening_order(library: Library, reviewer: str, stage: str, order: str = "r
               if s.status != Status.AWAITING}
     done = closed | store.clusters_decided_by(library, reviewer, stage)
     todo = [i for i in candidates if i not in done]
-    if order in ("random", "priority"):
+    if order == "random":
         def key(i: int) -> str:
             return hashlib.sha1(f"{settings.seed}:{reviewer}:{i}".encode()).hexdigest()
-        todo = sorted(todo, key=key)
-        if order == "priority":
-            from litreview.screening import ranking  # scikit-learn loads only when asked for
-
-            return ranking.priority_order(library, reviewer, stage, todo).ids
-        return todo
+        return sorted(todo, key=key)
     wanted = set(todo)
     return [i for i in store.canonical_ids_by(library, order) if i in wanted]
 

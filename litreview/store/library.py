@@ -256,24 +256,25 @@ class Library:
         return int(self.db.execute("SELECT coalesce(max(id), 0) FROM records").fetchone()[0])
 
     def get(self, record_id: int) -> Record:
-        rows = list(self.records("id = ?", [record_id]))
+        rows = list(self._select("WHERE id = ?", [record_id]))
         if not rows:
             raise RecordNotFound(f"no record with id {record_id}")
         return rows[0]
 
-    def records(
-        self, where: str | None = None, params: list[Any] | None = None, order_by: str = "id"
-    ) -> Iterator[Record]:
-        """Stored records as Records (with id and provenance), streamed."""
-        sql = "SELECT * FROM records" + (f" WHERE {where}" if where else "") + f" ORDER BY {order_by}"
-        cursor = self.db.conn.execute(sql, params or [])
+    def records(self) -> Iterator[Record]:
+        """Every stored record as a Record (with id and provenance), by id, streamed. Narrower
+        questions (by status, words, source, ids) are catalogue.find_records'."""
+        return self._select("", [])
+
+    def _select(self, where: str, params: list[Any]) -> Iterator[Record]:
+        cursor = self.db.conn.execute(f"SELECT * FROM records {where} ORDER BY id", params)
         columns = [d[0] for d in cursor.description]
         for row in cursor:
             yield decode_row(dict(zip(columns, row)))
 
-    def count(self, where: str | None = None, params: list[Any] | None = None) -> int:
-        sql = "SELECT count(*) FROM records" + (f" WHERE {where}" if where else "")
-        return int(self.db.execute(sql, params or []).fetchone()[0])
+    def count(self) -> int:
+        """How many records the library holds (merged duplicates too)."""
+        return int(self.db.execute("SELECT count(*) FROM records").fetchone()[0])
 
     def resolve(self, ref: str | int) -> int:
         """Record id for 'ID', 'pmid:NNN' or 'doi:10...'; a merged duplicate gives its canonical."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import re
+from pathlib import Path
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
@@ -109,10 +110,9 @@ def widen_run_kinds(db: Database, *kinds: str) -> None:
 
 def migration_sets() -> list[Migrations]:
     """The core set first, then each feature's set in module-name order."""
-    from litreview import store
-
     sets = [core]
-    for info in sorted(pkgutil.iter_modules(store.__path__), key=lambda i: i.name):
+    here = str(Path(__file__).parent)  # the store package, without importing it from below
+    for info in sorted(pkgutil.iter_modules([here]), key=lambda i: i.name):
         if info.name in {"migrations", "library"} or info.name.startswith("_"):
             continue
         module = importlib.import_module(f"litreview.store.{info.name}")
