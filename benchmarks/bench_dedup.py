@@ -73,10 +73,11 @@ def queued_pairs(library_db: Path) -> list[tuple[str, str]]:
     """The review queue's pairs, by the records' ids in records.csv (their source keys)."""
     from litreview import dedup
     from litreview.store import Library
+    from litreview.store import dedup as dedup_store
 
     library = Library(library_db)
-    key = {row["id"]: row["source_key"] for row in dedup.store.rows_to_compare(library)}
-    pairs = [(key[a], key[b]) for a, b in dedup.store.pairs(library, dedup.Decision.UNCERTAIN)]
+    key = {row["id"]: row["source_key"] for row in dedup_store.rows_to_compare(library)}
+    pairs = [(key[a], key[b]) for a, b in dedup_store.pairs(library, dedup.Decision.UNCERTAIN)]
     library.close()
     return pairs
 
