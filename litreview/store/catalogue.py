@@ -221,7 +221,3 @@ def filled_fields(library: Library, ids: list[int] | None = None) -> dict[int, d
                 f"{select}{where} ORDER BY canonical_id, field", chunk or []):
             found.setdefault(canonical, {})[name] = (value, donor)
     return found
-    for canonical, name, value, donor in library.db.execute(
-            "SELECT canonical_id, field, value, from_record FROM dedup_filled ORDER BY canonical_id, field"):
-        found.setdefault(canonical, {})[name] = (value, donor)
-    return found
