@@ -206,3 +206,23 @@ def test_the_graph_reads_deferred_and_package_imports(tmp_path: Path) -> None:
     assert "litreview.store.library" in graph["litreview.store"]  # from litreview.store.library import ...
     assert "litreview.screening.decisions" in graph["litreview.screening.stopping"]  # inside a function
     assert "click" in graph["litreview.cli._group"]
+
+
+def test_the_readme_layout_names_every_module() -> None:
+    """README's Layout section lists each package and module (importers and exporters by format
+    name): a module added or moved without its line there fails here."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    layout = readme[readme.index("## Layout"):]
+    layout = layout[: layout.find("\n## ", 1)] if "\n## " in layout[1:] else layout
+    missing = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        relative = path.relative_to(PACKAGE)
+        if path.name in ("__init__.py", "__main__.py"):
+            if len(relative.parts) > 1 and f"{relative.parts[0]}/" not in layout:
+                missing.append(f"{relative.parts[0]}/")
+            continue
+        by_format = relative.parts[0] in ("importers", "exporters")
+        wanted = path.stem if by_format else path.name
+        if not re.search(rf"(?<![\w.]){re.escape(wanted)}\b", layout):
+            missing.append(str(relative))
+    assert missing == []
