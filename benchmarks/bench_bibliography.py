@@ -32,9 +32,9 @@ sys.path.insert(0, str(ROOT))
 
 from litreview.bibliography import format_references, styles  # noqa: E402
 from litreview.bibliography.items import prepare  # noqa: E402
-from litreview.importing import read_file  # noqa: E402
 from litreview.pubmed.xml import parse_pubmed_xml  # noqa: E402
 from litreview.records import Record  # noqa: E402
+from tests._read import read_file  # noqa: E402
 
 STYLES = ("vancouver", "ama", "apa")
 SHARED = ROOT.parent / "shared" / "data" / "pubmed_xml"

@@ -24,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 from litreview.pubmed.xml import parse_pubmed_xml  # noqa: E402
 from litreview.screening import decisions as sc  # noqa: E402
 from litreview.screening.screener import render  # noqa: E402
+from litreview.selection import kept_record  # noqa: E402
 from litreview.store import Library  # noqa: E402
 from litreview.store import screening as screening_store  # noqa: E402
 
@@ -65,7 +66,7 @@ def main() -> None:
         for position in range(args.presses):
             start = time.perf_counter()
             sc.decide(library, todo[position], "include", "ta", "ana")
-            record = library.get(todo[position + 1])
+            record = kept_record(library, todo[position + 1])  # as the screeners read it
             tags = sc.tags(library, record.id or 0)
             notes = [text for who, text in sc.notes(library, record.id or 0) if who == "ana"]
             header = f"[{position + 2} of {len(todo)}] tags: {', '.join(tags)}"

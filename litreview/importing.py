@@ -28,9 +28,6 @@ from litreview.records import Record, fold
 from litreview.store import EncodedRecord, Library, encode_record
 from litreview.store.imports import set_run_source
 
-FORMAT_ALIASES = {"pubmed": "pubmed-xml", "medline": "nbib", "endnote": "endnote-xml",
-                  "csljson": "csl-json", "bib": "bibtex"}
-
 
 @dataclass
 class ImportResult:
@@ -59,7 +56,6 @@ def open_file(
     """(stream of records and bad-record errors, format name, how it was chosen)."""
     if not path.is_file():
         raise ParseError("no such file", file=str(path))
-    fmt = FORMAT_ALIASES.get(fmt, fmt)
     if fmt == "auto":
         importer, how = detect(path)
     else:
@@ -84,26 +80,6 @@ def _guarded(items: Iterator[Item], path: Path, name: str) -> Iterator[Item]:
         raise
     except (ValueError, KeyError, IndexError, UnicodeError) as exc:
         raise ParseError(f"cannot read as {name}: {exc}", file=str(path)) from None
-
-
-def read_file(
-    path: Path, fmt: str = "auto", source: str | None = None,
-    column_map: dict[str, str] | None = None, skip_invalid: bool = False,
-) -> tuple[list[Record], list[ParseError], str, str]:
-    """(records, skipped, format name, how it was chosen). Raises ParseError on bad input."""
-    items, name, how = open_file(path, fmt, source, column_map)
-    records: list[Record] = []
-    skipped: list[ParseError] = []
-    for item in _guarded(items, path, name):
-        if isinstance(item, ParseError):
-            if not skip_invalid:
-                raise item
-            skipped.append(item)
-        else:
-            records.append(item)
-    if not records and not skipped:
-        raise ParseError(f"no records found when read as {name}", file=str(path))
-    return records, skipped, name, how
 
 
 def import_file(

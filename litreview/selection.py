@@ -12,9 +12,8 @@ from litreview.errors import LitreviewError
 from litreview.records import Record
 from litreview.screening.decisions import STATUSES as SCREENING
 from litreview.screening.decisions import ids_with_status
-from litreview.screening.status import RecordState
 from litreview.store import Library
-from litreview.store.catalogue import RecordFilter, find_records
+from litreview.store.catalogue import RecordFilter, filled_fields, find_records
 
 STATUSES: dict[str, RecordFilter] = {
     "all": RecordFilter(),
@@ -46,13 +45,28 @@ def select(library: Library, status: str = "all", words: Sequence[str] = (),
     return find_records(library, filter_for(status, words, source))
 
 
-def with_fills(records: Iterable[Record], states: Mapping[int, RecordState]) -> Iterator[Record]:
+Fills = Mapping[int, Mapping[str, tuple[str, int]]]
+"""canonical id -> {field: (value filled, record it came from)}."""
+
+
+def with_fills(records: Iterable[Record], filled: Fills) -> Iterator[Record]:
     """Records with the fields dedup filled from their duplicates (a DOI only the Embase copy
-    had) written into them, as a reviewer expects of the one record kept per study."""
+    had) written into them, as a reviewer expects of the one record kept per study. `filled` is
+    catalogue.filled_fields' (or RecordState.filled by record id)."""
     for record in records:
-        state = states.get(record.id or 0)
-        if state is not None:
-            for name, (value, _) in state.filled.items():
-                if not getattr(record, name, None):
-                    setattr(record, name, value)
+        for name, (value, _) in filled.get(record.id or 0, {}).items():
+            if not getattr(record, name, None):
+                setattr(record, name, value)
         yield record
+
+
+def kept_records(library: Library, ids: Iterable[int]) -> Iterator[Record]:
+    """The records by id as a reviewer is shown them (screener, bibliography): each record dedup
+    kept for its study with the fields it filled from the study's other copies."""
+    wanted = list(ids)
+    return with_fills((library.get(i) for i in wanted), filled_fields(library, wanted))
+
+
+def kept_record(library: Library, record_id: int) -> Record:
+    """One record as kept_records shows it."""
+    return next(kept_records(library, [record_id]))

@@ -6,7 +6,7 @@ import json
 import re
 from pathlib import Path
 
-from litreview.importing import read_file
+from tests._read import read_file
 from tests.conftest import OWN_CUTS
 
 ZOTERO = OWN_CUTS / "exports/fixtures/zotero_translators"

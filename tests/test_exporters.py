@@ -10,11 +10,11 @@ from click.testing import CliRunner
 
 from litreview.cli import cli
 from litreview.exporters import get_exporter
-from litreview.importing import read_file
 from litreview.names import expand_pages
 from litreview.records import Author, Record, normalise
 from litreview.selection import filter_for
 from litreview.store import Library
+from tests._read import read_file
 
 COMMON = ("title", "journal", "volume", "issue", "pages", "year", "doi", "abstract", "kind")
 

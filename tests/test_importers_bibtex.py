@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from litreview.errors import ParseError
-from litreview.importing import read_file
 from tests._counting import count_bibtex
+from tests._read import read_file
 from tests._zotero import assert_agrees
 from tests.conftest import OWN_CUTS, SHARED_DATA
 

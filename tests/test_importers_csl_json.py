@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from litreview.errors import ParseError
-from litreview.importing import read_file
+from tests._read import read_file
 
 
 def test_zotero_style_csl_json(tmp_path: Path) -> None:

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from litreview.errors import ParseError
-from litreview.importing import read_file
 from tests._counting import count_csv_rows, count_nbib
+from tests._read import read_file
 from tests.conftest import SHARED_DATA
 
 PUBMED_CSV = sorted((SHARED_DATA / "exports/pubmed_csv").glob("*.csv"))

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from litreview.errors import ParseError
-from litreview.importing import read_file
 from tests._counting import count_bibtex, count_nbib, count_pubmed_xml, text_of
+from tests._read import read_file
 from tests.conftest import SHARED_DATA
 
 ROOT = SHARED_DATA / "pubmed_xml"

@@ -9,8 +9,8 @@ import pytest
 
 from litreview.errors import ParseError
 from litreview.importers.ris import read
-from litreview.importing import read_file
 from tests._counting import count_ris
+from tests._read import read_file
 from tests._zotero import assert_agrees
 from tests.conftest import OWN_CUTS, SHARED_DATA, TEST_DATA
 

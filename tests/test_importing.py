@@ -16,10 +16,11 @@ from click.testing import CliRunner
 from litreview import importing, parallel
 from litreview.cli import cli
 from litreview.errors import ParseError
-from litreview.importing import checksum, import_file, read_file
+from litreview.importing import checksum, import_file
 from litreview.pubmed import xml as pubmed_xml
 from litreview.pubmed.xml import parse_pubmed_xml
 from litreview.store import Library
+from tests._read import read_file
 from tests.conftest import OWN_CUTS, SHARED_DATA, TEST_DATA, article_set
 
 GOOD_RIS = "TY  - JOUR\nTI  - First\nAU  - Smith, J\nPY  - 2020\nER  - \n\n" \

@@ -36,6 +36,12 @@ ALLOWED_CYCLES = [["litreview.web.app", "litreview.web.pages", "litreview.web.sc
 
 STORE_MAY_IMPORT = ("litreview.store", "litreview.records", "litreview.errors")
 
+BOTTOM = ("litreview.records", "litreview.errors", "litreview.names", "litreview.languages",
+          "litreview.fieldtext", "litreview.csl", "litreview.settings", "litreview.config",
+          "litreview.parallel")
+"""The foundations every layer uses: they import only each other (settings.registry() imports
+the features that declare keys by name, at run time, by design)."""
+
 
 def module_name(path: Path) -> str:
     parts = path.relative_to(ROOT).with_suffix("").parts
@@ -135,6 +141,8 @@ def layering_offences(graph: dict[str, set[str]]) -> list[str]:
             if (_in(module, "litreview.store") and top == "litreview" and name != "litreview"
                     and not any(_in(name, allowed) for allowed in STORE_MAY_IMPORT)):
                 found.append(f"{module} imports {name} (the store sits below the features)")
+            if module in BOTTOM and top == "litreview" and name not in BOTTOM:
+                found.append(f"{module} imports {name} (a foundation imports only foundations)")
     return found
 
 
@@ -192,11 +200,14 @@ def test_the_checks_see_an_offence(tmp_path: Path) -> None:
     assert alias_offences(bad) == ["bad.py:6: sc.store"]
     graph = {"litreview.records": {"click", "litreview.cli.screen"}, "litreview.cli.screen": {"click"},
              "litreview.store.x": {"litreview.dedup"}, "litreview.dedup": {"litreview.web.app"},
+             "litreview.names": {"litreview.dedup.normalise", "litreview.records"},
              "litreview.a": {"litreview.b"}, "litreview.b": {"litreview.c"}, "litreview.c": {"litreview.a"}}
     assert layering_offences(graph) == [
         "litreview.dedup imports litreview.web.app (litreview.web is a top layer)",
+        "litreview.names imports litreview.dedup.normalise (a foundation imports only foundations)",
         "litreview.records imports click (only litreview.cli may)",
         "litreview.records imports litreview.cli.screen (litreview.cli is a top layer)",
+        "litreview.records imports litreview.cli.screen (a foundation imports only foundations)",
         "litreview.store.x imports litreview.dedup (the store sits below the features)"]
     assert _cycles(graph) == [["litreview.a", "litreview.b", "litreview.c"]]
 
@@ -206,3 +217,23 @@ def test_the_graph_reads_deferred_and_package_imports(tmp_path: Path) -> None:
     assert "litreview.store.library" in graph["litreview.store"]  # from litreview.store.library import ...
     assert "litreview.screening.decisions" in graph["litreview.screening.stopping"]  # inside a function
     assert "click" in graph["litreview.cli._group"]
+
+
+def test_the_readme_layout_names_every_module() -> None:
+    """README's Layout section lists each package and module (importers and exporters by format
+    name): a module added or moved without its line there fails here."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    layout = readme[readme.index("## Layout"):]
+    layout = layout[: layout.find("\n## ", 1)] if "\n## " in layout[1:] else layout
+    missing = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        relative = path.relative_to(PACKAGE)
+        if path.name in ("__init__.py", "__main__.py"):
+            if len(relative.parts) > 1 and f"{relative.parts[0]}/" not in layout:
+                missing.append(f"{relative.parts[0]}/")
+            continue
+        by_format = relative.parts[0] in ("importers", "exporters")
+        wanted = path.stem if by_format else path.name
+        if not re.search(rf"(?<![\w.]){re.escape(wanted)}\b", layout):
+            missing.append(str(relative))
+    assert missing == []

@@ -225,6 +225,39 @@ def test_export_writes_fields_filled_from_duplicates(runner: CliRunner, tmp_path
                                              f"volume (record {other.id})")
 
 
+def test_screeners_and_bibliography_show_the_fields_dedup_filled(runner: CliRunner, tmp_path,
+                                                                 library: Library) -> None:
+    """The record kept for a study lacks what only its Embase copy had (abstract, volume, pages):
+    the terminal screener, the web screener and `bib` show the record with them filled in."""
+    head = ("TY  - JOUR\nTI  - Deferasirox in thalassaemia\nAU  - Cappellini, M\nPY  - 2006\n"
+            "T2  - Blood\nDO  - 10.1182/blood-2005-07-2948\n")
+    (tmp_path / "a.ris").write_text(f"{head}ID  - a1\nDB  - PubMed\nER  -\n")
+    (tmp_path / "b.ris").write_text(f"{head}ID  - b1\nVL  - 107\nIS  - 9\nSP  - 3455\nEP  - 3462\n"
+                                    "AB  - Once-daily oral iron chelation kept ferritin falling.\n"
+                                    "DB  - Embase\nER  -\n")
+    _ok(runner, "import", "a.ris")
+    _ok(runner, "import", "b.ris")
+    _ok(runner, "dedup")
+    kept = next(r for r in library.records() if r.canonical_id is None)
+    assert kept.source_db == "PubMed" and not kept.abstract and not kept.pages  # as stored
+
+    screened = runner.invoke(cli, ["screen", "--reviewer", "ana"], input="q")
+    assert screened.exit_code == 0, screened.output
+    assert f"record {kept.id}" in screened.output
+    assert "Once-daily oral iron chelation kept ferritin falling." in screened.output
+
+    from litreview.web import tokens
+    from litreview.web.app import create_app
+
+    token = tokens.issue(library, "ana")
+    page = create_app(library.path, tmp_path / "queries").test_client().get(f"/r/{token}/screen/ta")
+    assert page.status_code == 200
+    assert "Once-daily oral iron chelation kept ferritin falling." in page.get_data(as_text=True)
+
+    cited = _ok(runner, "bib", "--status", "all")
+    assert "2006;107(9):3455-62" in cited, cited
+
+
 def test_sources_rename(review: CliRunner, library: Library) -> None:
     library.set_setting("prisma.other_methods", "Embase")
     before = _prisma(review)

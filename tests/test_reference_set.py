@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from litreview.bibliography import format_references
-from litreview.importing import read_file
 from litreview.pubmed.xml import parse_pubmed_xml
 from litreview.records import Record
+from tests._read import read_file
 
 DATA = Path(__file__).parent / "data" / "reference_set"
 EXPECTED = json.loads((DATA / "expected.json").read_text(encoding="utf-8"))

@@ -19,7 +19,6 @@ import pytest
 from litreview.bibliography import FLAGS, format_references, render
 from litreview.exporters import export, get_exporter, holds
 from litreview.fieldtext import mesh_text
-from litreview.importing import read_file
 from litreview.names import expand_pages
 from litreview.pubmed.xml import parse_pubmed_xml
 from litreview.records import (
@@ -32,6 +31,7 @@ from litreview.records import (
     is_retracted,
     normalise,
 )
+from tests._read import read_file
 from tests.conftest import SHARED_DATA
 
 FORMATS = ("ris", "bibtex", "csl-json", "nbib", "csv", "jsonl")

@@ -65,3 +65,20 @@ def test_cli_refuses_bad_prisma_values_without_storing(runner):
     assert "prisma.previous_studies = " + "   " in runner.invoke(cli, ["settings", "show"]).output
     result = runner.invoke(cli, ["settings", "unset", "nothing.here"])
     assert result.exit_code == 1 and "unknown setting 'nothing.here'" in result.output
+
+
+def test_every_module_declaring_settings_is_a_registered_feature():
+    """registry() imports settings.FEATURES so that `settings show` and `settings set` know every
+    key whichever commands ran before: a module declaring keys but missing there would have
+    keys that `settings set` calls unknown."""
+    import ast
+    from pathlib import Path
+
+    package = Path(settings.__file__).parent
+    declaring = set()
+    for path in package.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and ast.unparse(node.func).endswith("declare"):
+                parts = path.relative_to(package.parent).with_suffix("").parts
+                declaring.add(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
+    assert declaring and declaring <= set(settings.FEATURES), declaring - set(settings.FEATURES)

@@ -35,7 +35,8 @@ def export(review: Review, fmt: str, output: Path | None, status: str, words: st
     get_exporter(fmt)
     library = review.library
     states = record_states(library)
-    records = with_fills(select(library, status, (words or "").split(), source), states)
+    filled = {record_id: state.filled for record_id, state in states.items()}
+    records = with_fills(select(library, status, (words or "").split(), source), filled)
     if output is None:
         count, unwritten = write_records(fmt, records, sys.stdout, states)
     else:

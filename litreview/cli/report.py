@@ -13,7 +13,7 @@ import click
 from litreview import bibliography, prisma
 from litreview.cli._group import Review, cli, pass_review
 from litreview.screening.decisions import screening_flow
-from litreview.selection import select
+from litreview.selection import kept_records, select
 
 
 def _write(data: str | bytes, output: Path | None) -> None:
@@ -77,7 +77,7 @@ def bib_command(review: Review, style: str, status: str, fmt: str, output: Path 
         ids = sorted(reasons)
     else:
         ids = [r.id for r in select(library, "unique") if r.id is not None]
-    references = bibliography.format_references((library.get(i) for i in ids), style, fmt, reasons)
+    references = bibliography.format_references(kept_records(library, ids), style, fmt, reasons)
     if not references:
         click.echo(f"no {'unique' if status == 'all' else status} studies to list", err=True)
     _write(bibliography.render(references, fmt), output)

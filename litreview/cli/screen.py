@@ -18,6 +18,7 @@ from litreview.errors import ScreeningError
 from litreview.screening import decisions as sc
 from litreview.screening.screener import KEYS, render, search_words
 from litreview.screening.stopping import StoppingRule, parse_rule
+from litreview.selection import kept_record
 
 reviewer_option = click.option("--reviewer", envvar="LITREVIEW_REVIEWER",
                                help="Who decides (env LITREVIEW_REVIEWER).")
@@ -112,7 +113,7 @@ def _interactive(review: Review, stage: str, reviewer: str | None, order: str) -
             total = len(todo)
             if position >= len(todo):
                 break
-        record = library.get(todo[position])
+        record = kept_record(library, todo[position])  # with what dedup filled from its copies
         pace = f"{done / ((time.monotonic() - started) / 60):.1f}/min" if done else "-"
         marks = " · NEW since " + (record.added_at or "")[:10] if record.is_new else ""
         extras = sc.tags(library, record.id or 0)

@@ -25,7 +25,6 @@ _RECORD_LINE = re.compile(r"^(?:TY|ER)  ?-( |$)", re.M)
 """A record's first or last line: a file with neither has no RIS records (MEDLINE shares the
 other tags' shape, 'TI  - ')."""
 _ONE_SPACE = re.compile(r"^[A-Z][A-Z0-9] -( |$)")
-_OVID_NUMBER = re.compile(r"^\d+\.\s*$")
 
 KINDS = {
     "JOUR": "article", "JFULL": "article", "MGZN": "article", "NEWS": "article",

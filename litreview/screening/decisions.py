@@ -146,11 +146,6 @@ SETTING_HELP = {setting.key: setting.help for setting in _SCREENING_SETTINGS}
 """The screening keys and their meaning (every feature's keys: litreview.settings.registry())."""
 
 
-def validate_setting(key: str, value: str) -> str:
-    """Check any review setting before it is stored; SettingError says what is expected."""
-    return settings_registry.validate(key, value)
-
-
 def load_settings(library: Library) -> ScreeningSettings:
     def get(key: str) -> Any:
         return settings_registry.value(library, key)
@@ -317,8 +312,7 @@ def notes(library: Library, ref: str | int) -> list[tuple[str | None, str]]:
 class StageState:
     """A study's state at one stage, from the decisions on every copy of it.
 
-    votes: each reviewer's latest vote; member_votes: every vote that counts, with the record it
-    was made on (record_id, reviewer, decision, reason); conflict: why it is in conflict."""
+    votes: each reviewer's latest vote; conflict: why it is in conflict."""
     record_id: int
     stage: str
     votes: dict[str, tuple[str, str | None]] = field(default_factory=dict)
@@ -326,7 +320,6 @@ class StageState:
     outcome: str | None = None
     reason: str | None = None
     status: str = Status.AWAITING
-    member_votes: list[tuple[int, str, str, str | None]] = field(default_factory=list)
     conflict: str | None = None
 
     @property
@@ -366,7 +359,6 @@ def _state(cluster_id: int, stage: str, rows: list[dict[str, Any]], required: in
         return _single_vote_state(cluster_id, stage, rows[0], required)
     state = StageState(cluster_id, stage)
     votes, resolution = _current_votes(rows)
-    state.member_votes = [(v["record_id"], v["reviewer"], v["decision"], v["reason"]) for v in votes]
     state.votes = {v["reviewer"]: (v["decision"], v["reason"]) for v in votes}
     if resolution is not None:
         state.resolution = (resolution["decision"], resolution["reason"], resolution["reviewer"])
@@ -383,8 +375,7 @@ def _single_vote_state(cluster_id: int, stage: str, vote: dict[str, Any], requir
     return StageState(cluster_id, stage, votes={vote["reviewer"]: (vote["decision"], vote["reason"])},
                       outcome=vote["decision"] if decided else None,
                       reason=vote["reason"] if decided else None,
-                      status=Status.DECIDED if decided else Status.AWAITING,
-                      member_votes=[(vote["record_id"], vote["reviewer"], vote["decision"], vote["reason"])])
+                      status=Status.DECIDED if decided else Status.AWAITING)
 
 
 def _current_votes(rows: Iterable[dict[str, Any]]) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:

@@ -207,12 +207,17 @@ def canonical_of_merged(library: Library) -> dict[int, int]:
         "SELECT id, canonical_id FROM records WHERE canonical_id IS NOT NULL")}
 
 
-def filled_fields(library: Library) -> dict[int, dict[str, tuple[str, int]]]:
-    """canonical id -> {field: (value, record it came from)}: what dedup filled from duplicates."""
+def filled_fields(library: Library, ids: list[int] | None = None) -> dict[int, dict[str, tuple[str, int]]]:
+    """canonical id -> {field: (value, record it came from)}: what dedup filled from duplicates
+    (of these canonical records, or all)."""
     found: dict[int, dict[str, tuple[str, int]]] = {}
     if not library.db["dedup_filled"].exists():
         return found
-    for canonical, name, value, donor in library.db.execute(
-            "SELECT canonical_id, field, value, from_record FROM dedup_filled ORDER BY canonical_id, field"):
-        found.setdefault(canonical, {})[name] = (value, donor)
+    select = "SELECT canonical_id, field, value, from_record FROM dedup_filled"
+    chunks = [None] if ids is None else [ids[i:i + 500] for i in range(0, len(ids), 500)]
+    for chunk in chunks:
+        where = "" if chunk is None else f" WHERE canonical_id IN ({','.join('?' * len(chunk))})"
+        for canonical, name, value, donor in library.db.execute(
+                f"{select}{where} ORDER BY canonical_id, field", chunk or []):
+            found.setdefault(canonical, {})[name] = (value, donor)
     return found

@@ -159,12 +159,6 @@ def decisions_in_cluster(library: Library, record_id: int, stage: str) -> list[d
         " ORDER BY d.id", [cluster, cluster, str(stage)]))
 
 
-def decisions_for(library: Library, record_id: int, stage: str) -> list[dict[str, Any]]:
-    """Every decision row of a stage made on this one record (undone ones too)."""
-    return _rows(library.db.execute("SELECT " + ", ".join(COLUMNS) + " FROM decisions WHERE record_id = ?"
-                                    " AND stage = ? ORDER BY id", [record_id, str(stage)]))
-
-
 def decisions_on_members(library: Library, canonical_id: int) -> list[dict[str, Any]]:
     """Active decisions on the records merged into canonical_id (not on canonical_id itself)."""
     return _rows(library.db.execute(
@@ -181,14 +175,6 @@ def last_active(library: Library, reviewer: str, stage: str) -> dict[str, Any] |
 
 def mark_undone(library: Library, decision_id: int) -> None:
     library.db.execute("UPDATE decisions SET undone = 1 WHERE id = ?", [decision_id])
-
-
-def decided_ids(library: Library, reviewer: str, stage: str) -> set[int]:
-    """Records this reviewer has an active decision on (the records themselves, not clusters)."""
-    rows = library.db.execute(
-        "SELECT DISTINCT record_id FROM decisions WHERE reviewer = ? AND stage = ? AND undone = 0"
-        " AND kind = 'screen'", [reviewer, str(stage)])
-    return {r[0] for r in rows}
 
 
 def clusters_decided_by(library: Library, reviewer: str, stage: str) -> set[int]:

@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 from litreview.errors import LitreviewError, RecordNotFound
 from litreview.records import Record, is_retracted
 from litreview.screening import decisions as sc
+from litreview.selection import kept_record
 from litreview.store import Library, catalogue
 from litreview.store import screening as screening_store
 from litreview.store import web as web_store
@@ -73,7 +74,7 @@ def _progress(library: Library, stage: str) -> Progress:
 
 
 def _render(library: Library, stage: str, record_id: int, error: str | None = None, status: int = 200) -> Any:
-    record = library.get(record_id)
+    record = kept_record(library, record_id)  # with the fields dedup filled from its copies
     include, exclude = site().keywords(library)
     settings = sc.load_settings(library)
     own = sc.record_state(library, record_id, stage, settings).votes.get(g.reviewer)
