@@ -630,3 +630,15 @@ def test_our_own_jsonl_export_imports_again(runner: CliRunner, tmp_path: Path) -
     assert cut.exit_code == 1
     assert f"Error: {export}, line 2, record 2: not a JSON object:" in cut.output
     assert "(the file ends inside it: truncated?)" in cut.output
+
+
+def test_a_semicolon_csv_read_by_workers_is_read_as_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each chunk is read with the dialect sniffed from the whole file's head."""
+    path = tmp_path / "european.csv"
+    rows = "".join(f'{n};"Title {n}, with a comma; and a semicolon";20{n % 25:02d};"{n},5"\n'
+                   for n in range(400))
+    path.write_text("id;title;year;cost\n" + rows, encoding="utf-8")
+    here, by_workers, pools = _import_both_ways(tmp_path / "csv", monkeypatch, path)
+    assert pools == [2] and here == by_workers and here[1] == 400

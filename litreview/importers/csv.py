@@ -1,6 +1,10 @@
 """CSV: a header mapping for PubMed's CSV export (old and new), Rayyan, Covidence, ASReview,
 Zotero, the dedup sets' `id,title,authors,...,source_db` layout, plus `--map column=field`.
 
+The dialect (delimiter and quote character) is the standard library's `csv.Sniffer`'s guess from
+the file's first lines: commas, tabs, or the semicolons European Excel writes where the decimal
+mark is a comma.
+
 A CSV whose cells hold whole MEDLINE records (a PubMed export pasted into a spreadsheet)
 is read with the nbib reader, one record per row.
 """
@@ -12,8 +16,9 @@ import json
 import re
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from litreview.errors import ParseError
 from litreview.fieldtext import parse_correction, parse_mesh
@@ -178,24 +183,62 @@ def to_record(row: dict[str, str], mapping: dict[str, str]) -> tuple[Record, dic
     return record, values
 
 
-def read(path: Path, source: str | None, overrides: dict[str, str] | None = None
-         ) -> Iterator[Record | ParseError]:
+@dataclass(frozen=True)
+class Dialect:
+    """How a CSV file separates and quotes its cells (picklable, unlike the Sniffer's class)."""
+
+    delimiter: str = ","
+    quotechar: str = '"'
+    skipinitialspace: bool = False
+
+    def options(self) -> dict[str, Any]:
+        # a quote inside a quoted cell is written twice by every spreadsheet; the Sniffer says
+        # so only when its sample happens to hold one, so that part of its guess is not taken
+        return {"delimiter": self.delimiter, "quotechar": self.quotechar, "doublequote": True,
+                "skipinitialspace": self.skipinitialspace}
+
+
+DELIMITERS = ",;\t|"
+
+
+def sniff_dialect(text: str, suffix: str = "") -> Dialect:
+    """The dialect of a CSV file from its first characters (`text`), by csv.Sniffer: comma, tab,
+    semicolon (European Excel) or bar. Only whole lines are given to the Sniffer (the last line
+    of `text` may be cut). Where it cannot tell (one column, one line), a comma, or a tab for a
+    .tsv file."""
+    lines = text.splitlines(keepends=True)
+    sample = "".join(lines[:-1]) if len(lines) > 1 else text
+    try:
+        found = csv.Sniffer().sniff(sample, delimiters=DELIMITERS)
+    except csv.Error:
+        return Dialect("\t" if suffix.lower() == ".tsv" else ",")
+    quote = found.quotechar if found.quotechar in ('"', "'") else '"'
+    return Dialect(found.delimiter, quote, bool(found.skipinitialspace))
+
+
+def file_dialect(path: Path) -> Dialect:
+    """The dialect of the CSV file at `path` (sniff_dialect over its first 64 KB)."""
+    head = head_bytes(path).decode(file_encoding(path), errors="replace")
+    return sniff_dialect(head.lstrip("\ufeff"), path.suffix)
+
+
+def read(path: Path, source: str | None, overrides: dict[str, str] | None = None,
+         dialect: Dialect | None = None) -> Iterator[Record | ParseError]:
+    """The file's records. `dialect` is sniffed from the file unless given (a chunk of a big
+    file is read with the whole file's dialect)."""
     head = head_bytes(path)
     encoding = file_encoding(path)
+    text = head.decode(encoding, errors="replace")
+    dialect = dialect or sniff_dialect(text.lstrip("\ufeff"), path.suffix)
     with open(path, encoding=encoding, errors="replace", newline="") as handle:
-        yield from _read_rows(handle, head.decode(encoding, errors="replace"), path, source,
-                              overrides)
+        yield from _read_rows(handle, text, dialect, path, source, overrides)
 
 
-def _read_rows(handle: TextIO, text: str, path: Path, source: str | None,
+def _read_rows(handle: TextIO, text: str, dialect: Dialect, path: Path, source: str | None,
                overrides: dict[str, str] | None) -> Iterator[Record | ParseError]:
-    """`text` is the head of the file (for the dialect and the search-history check)."""
+    """`text` is the head of the file (for the search-history check)."""
     csv.field_size_limit(sys.maxsize)
-    first = text.split("\n", 1)[0]
-    dialect: type[csv.Dialect] = (
-        csv.excel_tab if path.suffix.lower() == ".tsv" or first.count("\t") > first.count(",")
-        else csv.excel)
-    reader = csv.DictReader(handle, dialect=dialect)
+    reader = csv.DictReader(handle, **dialect.options())
     header = [h for h in (reader.fieldnames or []) if h is not None]
     if not header:
         raise ParseError("empty CSV (no header row)", file=str(path))
@@ -248,10 +291,10 @@ def _medline_column(reader: csv.DictReader[str], header: list[str]) -> str | Non
     return first if first.strip().upper() in {"MEDLINE", "PUBMED"} else None
 
 
-def _read_medline_cells(path: Path, dialect: type[csv.Dialect], column: str,
+def _read_medline_cells(path: Path, dialect: Dialect, column: str,
                         source: str | None) -> Iterator[Record | ParseError]:
     with open(path, encoding=file_encoding(path), errors="replace", newline="") as handle:
-        rows = csv.DictReader(handle, dialect=dialect)
+        rows = csv.DictReader(handle, **dialect.options())
         cells = [row[column].replace("\r\n", "\n") for row in rows
                  if (row.get(column) or "").strip()]
     yield from parse_text("\n\n".join(cells) + "\n", path, source)
