@@ -21,12 +21,12 @@ from typing import IO, TypeVar
 from rapidfuzz import fuzz
 
 from litreview import parallel
-from litreview.errors import ParseError
+from litreview.errors import NotChunkable, ParseError
 from litreview.importers import detect, file_encoding, file_scan, get_importer
 from litreview.importers.csv import Dialect as CsvDialect
 from litreview.importers.csv import file_dialect
 from litreview.importers.csv import read as read_csv
-from litreview.pubmed.xml import NotChunkable, chunk_documents
+from litreview.pubmed.xml import chunk_documents
 from litreview.records import Record, fold
 from litreview.store import EncodedRecord, Library, encode_record
 from litreview.store.imports import set_run_source

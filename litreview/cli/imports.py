@@ -13,17 +13,11 @@ import click
 
 from litreview.cli._group import Review, cli, pass_review
 from litreview.cli.progress import progress
-from litreview.errors import ParseError
+from litreview.errors import ParseError, Terminated
 from litreview.importers import FORMAT_NAMES
 from litreview.importing import import_file
 
 FORMAT_DEFAULTS = {"RIS", "CSV", "BibTeX", "EndNote", "CSL-JSON"}
-
-
-class Terminated(BaseException):
-    """SIGTERM arrived (a supervisor, `kill PID`): unwinds the import like Ctrl-C does, so its
-    transaction is rolled back and its worker processes stopped, instead of the process
-    vanishing mid-write."""
 
 
 @contextmanager

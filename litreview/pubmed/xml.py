@@ -26,7 +26,7 @@ from typing import IO, Any, BinaryIO, cast
 
 from lxml import etree
 
-from litreview.errors import ParseError
+from litreview.errors import NotChunkable, ParseError
 from litreview.records import (
     AbstractSection,
     Author,
@@ -157,10 +157,6 @@ _ARTICLE_ENDS = (b"</PubmedArticle>", b"</PubmedBookArticle>")
 _COMMENTS = rb"(?:<!--.*?-->\s*)*"
 _PROLOG = re.compile(rb"\s*(<\?xml[^>]*\?>)?\s*" + _COMMENTS + rb"(<!DOCTYPE[^\[>]*>)?\s*" + _COMMENTS, re.S)
 _ENCODING = re.compile(rb"""encoding\s*=\s*["']([^"']*)["']""")
-
-
-class NotChunkable(Exception):
-    """The chunked reading cannot be trusted with this document: read it with iterparse."""
 
 
 def _chunked_records(stream: IO[bytes]) -> Iterator[Record]:
