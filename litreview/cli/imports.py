@@ -14,7 +14,7 @@ import click
 from litreview.cli._group import Review, cli, pass_review
 from litreview.cli.progress import progress
 from litreview.errors import ParseError, Terminated
-from litreview.importers import FORMAT_NAMES
+from litreview.importers import FORMATS
 from litreview.importing import import_file
 
 FORMAT_DEFAULTS = {"RIS", "CSV", "BibTeX", "EndNote", "CSL-JSON"}
@@ -49,7 +49,7 @@ def _parse_map(values: tuple[str, ...]) -> dict[str, str]:
 @cli.command("import")
 @click.argument("files", nargs=-1, required=True,
                 type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["auto", *FORMAT_NAMES]), default="auto",
+@click.option("--format", "fmt", type=click.Choice(["auto", *FORMATS]), default="auto",
               show_default=True, help="File format; auto looks at the content.")
 @click.option("--source", help="Database the records came from (Embase, Scopus, ...) when the"
               " file does not say.")

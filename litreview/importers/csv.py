@@ -22,9 +22,8 @@ from typing import Any, TextIO
 
 from litreview.errors import ParseError
 from litreview.fieldtext import parse_correction, parse_mesh
-from litreview.importers import Importer, check, file_encoding, finish, head_bytes, register
-from litreview.importers.nbib import parse_text
-from litreview.importers.ris import _author
+from litreview.importers import Importer, check, file_encoding, finish, get_importer, head_bytes, register
+from litreview.names import NAME_SUFFIX, parse_name, year_in
 from litreview.records import Author, Record
 
 EXPORT_ONLY = ("day", "date_text", "kind", "publication_status", "publication_types", "issn_print",
@@ -88,7 +87,7 @@ def column_map(header: list[str], overrides: dict[str, str] | None = None) -> di
     return mapping
 
 
-_FAMILY_AND_SUFFIX = re.compile(r"\S+ (?:Jr|Sr|II|III|IV)\.?")
+_FAMILY_AND_SUFFIX = re.compile(rf"\S+ {NAME_SUFFIX.pattern}")
 
 
 def _authors(text: str) -> list[str]:
@@ -153,7 +152,7 @@ def to_record(row: dict[str, str], mapping: dict[str, str]) -> tuple[Record, dic
         if value and field != "ignore":
             values[field] = value
     record = Record(title=values.get("title", ""))
-    record.authors = [_author(a) for a in _authors(values.get("authors", ""))]
+    record.authors = [parse_name(a) for a in _authors(values.get("authors", ""))]
     year = re.search(r"\d{4}", values.get("year", ""))
     record.year = int(year.group(0)) if year else None
     month = values.get("month", "")
@@ -178,8 +177,7 @@ def to_record(row: dict[str, str], mapping: dict[str, str]) -> tuple[Record, dic
             journal = re.match(r"([^.]+)\.", citation)
             record.journal_abbrev = journal.group(1).strip() if journal else None
         if record.year is None:
-            cited_year = re.search(r"\b(1[89]\d\d|20\d\d)\b", citation)
-            record.year = int(cited_year.group(1)) if cited_year else None
+            record.year = year_in(citation)
     return record, values
 
 
@@ -297,7 +295,9 @@ def _read_medline_cells(path: Path, dialect: Dialect, column: str,
         rows = csv.DictReader(handle, **dialect.options())
         cells = [row[column].replace("\r\n", "\n") for row in rows
                  if (row.get(column) or "").strip()]
-    yield from parse_text("\n\n".join(cells) + "\n", path, source)
+    read_text = get_importer("nbib").read_text  # MEDLINE records, whatever holds them
+    assert read_text is not None
+    yield from read_text("\n\n".join(cells) + "\n", path, source)
 
 
 def sniff(head: str) -> bool:
