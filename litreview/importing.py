@@ -31,9 +31,6 @@ from litreview.records import Record, fold
 from litreview.store import EncodedRecord, Library, encode_record
 from litreview.store.imports import set_run_source
 
-FORMAT_ALIASES = {"pubmed": "pubmed-xml", "medline": "nbib", "endnote": "endnote-xml",
-                  "csljson": "csl-json", "bib": "bibtex"}
-
 
 @dataclass
 class ImportResult:
@@ -63,7 +60,6 @@ def open_file(
     a CSV file's, when it is known (csv.file_dialect)."""
     if not path.is_file():
         raise ParseError("no such file", file=str(path))
-    fmt = FORMAT_ALIASES.get(fmt, fmt)
     if fmt == "auto":
         importer, how = detect(path)
     else:
