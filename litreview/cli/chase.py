@@ -9,6 +9,7 @@ import click
 from litreview import chase as ch
 from litreview import dedup
 from litreview.cli._group import Review, cli, pass_review
+from litreview.cli.dedup import dedup_stages
 from litreview.cli.progress import progress
 from litreview.errors import ChaseError
 from litreview.pubmed.client import EntrezClient
@@ -63,7 +64,8 @@ def _run_chase(review: Review, direction: ch.Direction, sources: str, top: int, 
 def _dedup_new(review: Review, new: int, no_dedup: bool) -> None:
     if no_dedup or not new:
         return
-    merged = dedup.run(review.library)
+    with progress() as bar:
+        merged = dedup.run(review.library, progress=dedup_stages(bar))
     click.echo(f"dedup: {merged.compared} new records compared, {merged.merged} merged duplicates, "
                f"{merged.queued} pairs to review")
 

@@ -27,8 +27,8 @@ STAGES = {"normalise": "normalising {:,} records", "score": "scoring {:,} pairs 
           "cluster": "clustering {:,} pairs found alike"}
 
 
-def _stages(bar: Progress) -> dd.Progress:
-    """The stage under way (100,000 records take half a minute)."""
+def dedup_stages(bar: Progress) -> dd.Progress:
+    """Dedup's stage under way, for the progress line (100,000 records take half a minute)."""
     return lambda stage, done, total: bar.show(STAGES[stage].format(total) + "...")
 
 
@@ -51,7 +51,7 @@ def dedup(ctx: click.Context, review: Review, clusters_out: Path | None, full: b
         return
     before = sc.screening_snapshot(review.library)
     with progress() as bar:
-        summary = dd.run(review.library, full=full, progress=_stages(bar))
+        summary = dd.run(review.library, full=full, progress=dedup_stages(bar))
     click.echo(_summary(summary))
     _say_screening_changes(review.library, before, "dedup")
     if clusters_out:

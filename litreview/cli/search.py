@@ -13,6 +13,7 @@ import click
 
 from litreview import dedup, provenance, settings
 from litreview.cli._group import Review, cli, pass_review
+from litreview.cli.dedup import dedup_stages
 from litreview.cli.progress import Progress, progress
 from litreview.errors import LitreviewError
 from litreview.pubmed.client import EntrezClient
@@ -145,7 +146,8 @@ def update_command(review: Review, quiet: bool, no_dedup: bool, no_watch: bool, 
     merged = None
     if not no_dedup and any(s.count_new for s in result.summaries):
         before = sc.screening_snapshot(review.library)
-        merged = dedup.run(review.library)
+        with progress(enabled=not quiet) as bar:
+            merged = dedup.run(review.library, progress=dedup_stages(bar))
         if not quiet:
             click.echo(f"dedup: {merged.compared} new records compared, {merged.merged} merged duplicates "
                        f"in the library, {merged.queued} pairs queued for review")
