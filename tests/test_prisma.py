@@ -111,7 +111,10 @@ def test_box_text_never_breaks_a_count():
     from litreview.prisma.diagram import _fill
 
     text = _fill("Records identified from databases (n = 705):", 36)
-    assert text == "Records identified from databases\n\u00a0\u00a0\u00a0(n = 705):"
+    assert text == "Records identified from databases\n(n = 705):"  # a heading runs on flush
+    item = _fill("\u00a0\u00a0\u00a0Records marked as ineligible by automation tools (n = 0)", 36)
+    assert item == ("\u00a0\u00a0\u00a0Records marked as ineligible by\n"
+                    + "\u00a0" * 6 + "automation tools (n = 0)")  # an item's under it
 
 
 def test_inconsistent_counts_are_reported_not_drawn():
@@ -204,9 +207,10 @@ def test_diagram_layout_grows_with_its_content(databases, other, previous):
     identified = next(b for b in boxes if b.column == "A" and b.row == 1)
     assert identified.text.count("(n = ") == databases + 2  # Databases, each database, Registers
     headers = {b.column: b for b in boxes if b.column.startswith("header")}
-    assert headers["header:database"].text == "Identification of studies via databases and registers"
+    new = "new " if previous else ""  # the template for updated reviews
+    assert headers["header:database"].text == f"Identification of {new}studies via databases and registers"
     if other:
-        assert headers["header:other"].text == "Identification of studies via other methods"
+        assert headers["header:other"].text == f"Identification of {new}studies via other methods"
         assert next(b for b in boxes if b.column == "C" and b.row == 1).y == identified.y
     assert ("header:previous" in headers) == previous
     assert sum(1 for b in boxes if b.column not in headers) == 9 + 5 * other + 2 * previous
@@ -224,8 +228,8 @@ def test_svg_keeps_text_as_text_and_png_is_an_image():
     from litreview.prisma.diagram import draw
 
     svg = draw(_example(12, True, True), "svg").decode()
-    assert ">Identification of studies via other methods</text>" in svg
-    assert ">Studies included in previous</text>" in svg
+    assert ">Identification of new studies via other methods</text>" in svg
+    assert ">Studies included in previous</text>" in svg and ">version of review</text>" in svg
     assert "font-family: &#x27;DejaVu Sans&#x27;" in svg or "font-family: 'DejaVu Sans'" in svg
     assert "<use xlink:href=\"#DejaVuSans" not in svg  # glyphs would be drawn as paths
     assert draw(_example(1, False, False), "png")[:8] == b"\x89PNG\r\n\x1a\n"
@@ -267,7 +271,8 @@ def test_other_methods_and_previous_studies_through_the_cli(runner, library):
     assert (counts["studies_included"], counts["reports_included"]) == (1, 1)
     md = runner.invoke(cli, ["prisma"]).stdout.splitlines()
     assert "- Records identified from registers: 1" in md and "  - ClinicalTrials.gov: 1" in md
-    assert md[md.index("## Identification of studies via other methods") + 2:][:4] == [
+    assert "## Identification of new studies via databases and registers" in md
+    assert md[md.index("## Identification of new studies via other methods") + 2:][:4] == [
         "- Records identified from:", "  - Citation searching: 1", "  - Websites: 0",
         "- Reports sought for retrieval: 1"]
     assert "- Total studies included in review: 13" in md and "- Reports of total included studies: 16" in md

@@ -61,6 +61,10 @@ def _run_chase(review: Review, direction: ch.Direction, sources: str, top: int, 
     _dedup_new(review, len(result.new_records), no_dedup)
 
 
+_no_dedup_option = click.option("--no-dedup", is_flag=True,
+                                help="Do not compare the new records against the library.")
+
+
 def _dedup_new(review: Review, new: int, no_dedup: bool) -> None:
     if no_dedup or not new:
         return
@@ -72,7 +76,7 @@ def _dedup_new(review: Review, new: int, no_dedup: bool) -> None:
 
 @chase.command()
 @_from_option
-@click.option("--no-dedup", is_flag=True, help="Do not compare the new records against the library.")
+@_no_dedup_option
 @pass_review
 def backward(review: Review, sources: str, no_dedup: bool) -> None:
     """The references of the records (ELink pubmed_pubmed_refs and PubMed's reference lists)."""
@@ -81,7 +85,7 @@ def backward(review: Review, sources: str, no_dedup: bool) -> None:
 
 @chase.command()
 @_from_option
-@click.option("--no-dedup", is_flag=True, help="Do not compare the new records against the library.")
+@_no_dedup_option
 @pass_review
 def forward(review: Review, sources: str, no_dedup: bool) -> None:
     """The PubMed records that cite the records (ELink pubmed_pubmed_citedin)."""
@@ -92,7 +96,7 @@ def forward(review: Review, sources: str, no_dedup: bool) -> None:
 @_from_option
 @click.option("--top", type=click.IntRange(1, 500), default=ch.DEFAULT_TOP, show_default=True,
               help="Similar articles kept per record, best score first.")
-@click.option("--no-dedup", is_flag=True, help="Do not compare the new records against the library.")
+@_no_dedup_option
 @pass_review
 def similar(review: Review, sources: str, top: int, no_dedup: bool) -> None:
     """PubMed's similar articles of the records (ELink pubmed_pubmed, neighbor_score)."""
@@ -103,7 +107,7 @@ def similar(review: Review, sources: str, top: int, no_dedup: bool) -> None:
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Only report what matches; store nothing.")
 @click.option("--from", "from_ref", metavar="RECORD", help="The record whose reference list this is.")
-@click.option("--no-dedup", is_flag=True, help="Do not compare the new records against the library.")
+@_no_dedup_option
 @pass_review
 def resolve(review: Review, file: Path, dry_run: bool, from_ref: str | None, no_dedup: bool) -> None:
     """Match a reference list (pasted text, RIS, BibTeX, nbib) to PMIDs and store the matches.

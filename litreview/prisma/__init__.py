@@ -269,7 +269,8 @@ def _retracted(library: Library, included: list[int]) -> list[str]:
 
 def markdown(c: Prisma) -> str:
     """The counts as the template's boxes, in its words."""
-    lines = ["# PRISMA 2020 flow", "", "## Identification of studies via databases and registers", "",
+    new = "new " if c.previous_studies is not None else ""  # the template for updated reviews
+    lines = ["# PRISMA 2020 flow", "", f"## Identification of {new}studies via databases and registers", "",
              f"- Records identified from databases: {sum(c.identified.values())}"]
     lines += [f"  - {k}: {v}" for k, v in c.identified.items()]
     lines += [f"- Records identified from registers: {sum(c.identified_registers.values())}"]
@@ -286,7 +287,8 @@ def markdown(c: Prisma) -> str:
     lines += [f"  - {k}: {v}" for k, v in c.reports_excluded.items()]
     if c.other_methods is not None:
         o = c.other_methods
-        lines += ["", "## Identification of studies via other methods", "", "- Records identified from:"]
+        lines += ["", f"## Identification of {new}studies via other methods", "",
+                  "- Records identified from:"]
         lines += [f"  - {k}: {v}" for k, v in o.identified.items()]
         lines += [f"- Reports sought for retrieval: {o.reports_sought}",
                   f"- Reports not retrieved: {o.reports_not_retrieved}",

@@ -37,6 +37,9 @@ DPI = 200
 DB_HEADER = "Identification of studies via databases and registers"
 OTHER_HEADER = "Identification of studies via other methods"
 PREVIOUS_HEADER = "Previous studies"
+NEW_DB_HEADER = "Identification of new studies via databases and registers"
+NEW_OTHER_HEADER = "Identification of new studies via other methods"
+"""The template for updated reviews (a previous-studies column) says 'new studies'."""
 COLOURS = {"database": "#f6c744", "other": "#d9d9d9", "previous": "#d9d9d9", "phase": "#a9c8e8"}
 
 
@@ -162,13 +165,14 @@ class _Measure:
 
 
 def _fill(line: str, width: int) -> str:
-    """textwrap.fill indenting continuation lines under their item, and keeping '(n = 705)' whole:
-    textwrap breaks only at whitespace, so the count's spaces are NULs while it wraps."""
+    """textwrap.fill indenting an item's continuation lines under it (a heading's run on flush, as
+    the template's do), and keeping '(n = 705)' whole: textwrap breaks only at whitespace, so the
+    count's spaces are NULs while it wraps."""
     indent = line[: len(line) - len(line.lstrip("\u00a0"))]
     unbroken = line.replace("(n = ", "(n\x00=\x00")
     if len(line) <= width:
         return line
-    wrapped = textwrap.fill(unbroken, width, subsequent_indent=indent + INDENT)
+    wrapped = textwrap.fill(unbroken, width, subsequent_indent=indent + INDENT if indent else "")
     return wrapped.replace("\x00", " ")
 
 
@@ -231,9 +235,11 @@ def diagram_note(c: Prisma) -> str | None:
 
 
 def _headers(c: Prisma, columns: dict[str, float], measure: _Measure) -> list[Box]:
-    spans = [("database", DB_HEADER, columns["A"], columns["B"] + BOX_W)]
+    updated = c.previous_studies is not None
+    spans = [("database", NEW_DB_HEADER if updated else DB_HEADER, columns["A"], columns["B"] + BOX_W)]
     if c.other_methods is not None:
-        spans.append(("other", OTHER_HEADER, columns["C"], columns["D"] + BOX_W))
+        spans.append(("other", NEW_OTHER_HEADER if updated else OTHER_HEADER, columns["C"],
+                      columns["D"] + BOX_W))
     if c.previous_studies is not None:
         spans.append(("previous", PREVIOUS_HEADER, columns["P"], columns["P"] + BOX_W))
     headers = []

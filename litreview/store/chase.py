@@ -8,7 +8,7 @@ another included study, gains a row, never a second copy.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from sqlite_utils import Database
@@ -47,34 +47,33 @@ def m002_chase_links(db: Database) -> None:
     db.execute("CREATE INDEX chase_links_from ON chase_links(from_record_id)")
 
 
-def pmid_and_doi(library: Library, record_ids: Iterable[int]) -> dict[int, tuple[str | None, str | None]]:
-    """(pmid, doi) of each record id given; a PMID held by any member of its cluster counts."""
-    wanted = list(dict.fromkeys(record_ids))
-    found: dict[int, tuple[str | None, str | None]] = {}
+def _rows_for(library: Library, sql: str, values: Iterable[Any]) -> Iterator[tuple[Any, ...]]:
+    """`sql` with its `{marks}` filled for each batch of 500 distinct values (SQLite's limit on
+    parameters is far above, but a batch keeps each statement's plan cheap)."""
+    wanted = list(dict.fromkeys(values))
     for start in range(0, len(wanted), 500):
         chunk = wanted[start : start + 500]
-        marks = ",".join("?" * len(chunk))
-        rows = library.db.execute(
-            f"SELECT coalesce(canonical_id, id), pmid, doi FROM records "
-            f"WHERE coalesce(canonical_id, id) IN ({marks}) ORDER BY pmid IS NULL, id", chunk)
-        for cluster, pmid, doi in rows:
-            pmid_held, doi_held = found.get(cluster, (None, None))
-            found[cluster] = (pmid_held or pmid, doi_held or doi)
-    return {i: found.get(i, (None, None)) for i in wanted if i in found}
+        yield from library.db.execute(sql.format(marks=",".join("?" * len(chunk))), chunk)
+
+
+def pmid_and_doi(library: Library, record_ids: Iterable[int]) -> dict[int, tuple[str | None, str | None]]:
+    """(pmid, doi) of each record id given; a PMID held by any member of its cluster counts."""
+    found: dict[int, tuple[str | None, str | None]] = {}
+    for cluster, pmid, doi in _rows_for(
+            library, "SELECT coalesce(canonical_id, id), pmid, doi FROM records "
+            "WHERE coalesce(canonical_id, id) IN ({marks}) ORDER BY pmid IS NULL, id", record_ids):
+        pmid_held, doi_held = found.get(cluster, (None, None))
+        found[cluster] = (pmid_held or pmid, doi_held or doi)
+    return found
 
 
 def records_by_pmid(library: Library, pmids: Iterable[str]) -> dict[str, int]:
     """PMID -> the id of the study (canonical record) that holds it, for PMIDs the library has."""
-    wanted = list(dict.fromkeys(pmids))
     held: dict[str, int] = {}
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start : start + 500]
-        marks = ",".join("?" * len(chunk))
-        rows = library.db.execute(
-            f"SELECT pmid, coalesce(canonical_id, id) FROM records WHERE pmid IN ({marks}) "
-            f"ORDER BY canonical_id IS NOT NULL, id", chunk)
-        for pmid, record_id in rows:
-            held.setdefault(str(pmid), int(record_id))
+    for pmid, record_id in _rows_for(
+            library, "SELECT pmid, coalesce(canonical_id, id) FROM records WHERE pmid IN ({marks}) "
+            "ORDER BY canonical_id IS NOT NULL, id", pmids):
+        held.setdefault(str(pmid), int(record_id))
     return held
 
 
@@ -108,12 +107,5 @@ def provenance(library: Library, record_id: int) -> list[dict[str, Any]]:
 
 
 def known_titles(library: Library, record_ids: Iterable[int]) -> dict[int, str]:
-    wanted = list(dict.fromkeys(record_ids))
-    titles: dict[int, str] = {}
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start : start + 500]
-        marks = ",".join("?" * len(chunk))
-        for record_id, title in library.db.execute(
-                f"SELECT id, title FROM records WHERE id IN ({marks})", chunk):
-            titles[int(record_id)] = str(title or "")
-    return titles
+    return {int(record_id): str(title or "") for record_id, title in _rows_for(
+        library, "SELECT id, title FROM records WHERE id IN ({marks})", record_ids)}
