@@ -310,6 +310,19 @@ def test_catalogue_qualifiers_are_not_part_of_the_journal_name():
     assert "Journal of Clinical and Diagnostic Research, 9(3)" in apa
 
 
+@pytest.mark.parametrize(("catalogue", "apa"), [
+    ("Pathologie-biologie", "Pathologie-Biologie"),  # pandoc printed it so, and APA 7 (6.17)
+    ("Journal of hepato-biliary-pancreatic surgery", "Journal of Hepato-Biliary-Pancreatic Surgery"),
+    ("Telemedicine journal and e-health", "Telemedicine Journal and e-Health"),
+    ("Biochimica et biophysica acta", "Biochimica et Biophysica Acta"),
+    ("Journal of the American Medical Informatics Association : JAMIA",
+     "Journal of the American Medical Informatics Association"),
+])
+def test_apa_journal_names_in_title_case_hyphenated_parts_too(catalogue, apa):
+    text = format_references([_article(journal=catalogue)], "apa")[0].text
+    assert f"A trial. {apa}, 9(3)" in text
+
+
 def test_dois_keep_the_sources_case():
     record = normalise(_article(doi="https://doi.org/10.1109/EMBC.2015.7318381"))
     assert record.doi == "10.1109/EMBC.2015.7318381"
@@ -338,6 +351,9 @@ def test_markdown_and_rtf_carry_italics():
     refs = format_references([_markup_record()], "apa", "md")
     assert render(refs, "md") == ("Smith, J. (2020). When A\\<B and C\\>D & after. *Journal of Tests*, *1*, "
                                   "1–5.\n\n")
+    # '~' and '^' are Markdown's sub- and superscript marks: literal ones are escaped
+    tilde = replace(_markup_record(), title="0~120 ng/mL ~ x^2^")
+    assert "0\\~120 ng/mL \\~ x\\^2\\^." in render(format_references([tilde], "apa", "md"), "md")
     rtf = render(format_references([_markup_record()], "apa", "rtf"), "rtf")
     assert "{\\i Journal of Tests}, {\\i 1}, 1\\u8211?5.\\par" in rtf
     assert render(format_references([_markup_record()], "apa"), "text") == (

@@ -171,6 +171,17 @@ def test_the_rule_samples_then_says_stop_and_the_stop_is_audited(library: Librar
     assert event["parameters"] == {"rule": "hypergeometric", "recall": 0.95, "confidence": 0.95,
                                    "sample_after": 15}
     assert event["statistic"]["p_value"] == ready.p_value
+    audit = CliRunner().invoke(cli, ["screen", "audit"]).stdout.splitlines()
+    began = next(line for line in audit if "stopping rule: random sample began" in line)
+    assert "title/abstract: rule=hypergeometric, recall=0.95, confidence=0.95, sample_after=15" in began
+    stop_line = next(line for line in audit if "screening stopped on the rule by ana" in line)
+    assert f"p_value={ready.p_value}" in stop_line and f"sample_screened={ready.sample_screened}" in stop_line
+    assert audit.index(began) < audit.index(stop_line)
+    again = CliRunner().invoke(cli, ["screen", "stop", "--reviewer", "ben"])
+    assert again.exit_code == 1 and "already been stopped" in again.output
+    stats = CliRunner().invoke(cli, ["screen", "stats"]).output
+    assert "screening stopped on the rule (recall >= 95% with 95% confidence" in stats
+    assert f"{len(stopped.not_screened)} records not screened" in stats
 
     counts = prisma.compute(library)
     assert counts.marked_ineligible_by_automation == len(stopped.not_screened) > 0

@@ -34,6 +34,7 @@ from litreview import settings as settings_registry
 from litreview.errors import RecordNotFound
 from litreview.errors import ScreeningError as ScreeningError  # re-exported: callers use sc.ScreeningError
 from litreview.store import Library
+from litreview.store import ranking as ranking_store
 from litreview.store import screening as store
 
 
@@ -814,8 +815,25 @@ def _log_changes(library: Library, changes: ClusterChanges, after: dict[int, tup
 
 
 def audit_events(library: Library, ref: str | int | None = None) -> list[dict[str, Any]]:
-    """Screening events (merges, splits, forced re-decisions), of one study or all."""
-    return store.events(library, None if ref is None else library.resolve(ref))
+    """Screening events (merges, splits, forced re-decisions), of one study or all; of all, the
+    stopping rule's events too (its random sample began; the reviewers stopped screening), each
+    with the rule, its parameters and its statistic, oldest first."""
+    if ref is not None:
+        return store.events(library, library.resolve(ref))
+    rule_events = [_stopping_event(e) for e in ranking_store.stopping_events(library)]
+    return sorted(store.events(library) + rule_events, key=lambda e: str(e["created_at"]))
+
+
+def _stopping_event(event: dict[str, Any]) -> dict[str, Any]:
+    what = ("stopping rule: random sample began" if event["event"] == "sample"
+            else "screening stopped on the rule")
+    stage = STAGE_NAMES.get(event["stage"], event["stage"])
+    parameters = ", ".join(f"{k}={v}" for k, v in event["parameters"].items() if v is not None)
+    statistic = ", ".join(f"{k}={v}" for k, v in event["statistic"].items())
+    return {"id": event["id"], "event": what, "record_id": None, "reviewer": event["reviewer"],
+            "detail": f"{stage}: {parameters}; statistic: {statistic}",
+            "created_at": event["created_at"], "stage": event["stage"],
+            "parameters": event["parameters"], "statistic": event["statistic"]}
 
 
 # -- exchange --------------------------------------------------------------------------------

@@ -1,0 +1,140 @@
+"""Issue 19 through the command line: the order before there is anything to learn, the terminal
+screener that never waits for the model, blinding in dual screening, the stopping rule in the
+audit trail, and settings refused when they do not parse."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from litreview.cli import cli
+from litreview.screening import decisions as sc
+from litreview.screening import ranking as rk
+from litreview.store import Library
+from tests.test_ranking import _library_from_labelled
+
+
+def run(*args: str, input: str | None = None) -> Result:
+    return CliRunner().invoke(cli, list(args), input=input)
+
+
+def _next(reviewer: str, n: int = 200) -> tuple[list[int], str]:
+    result = run("screen", "next", "--reviewer", reviewer, "--n", str(n))
+    assert result.exit_code == 0, result.output
+    return [int(x) for x in result.stdout.split()], result.stderr
+
+
+def test_screen_next_is_the_stable_random_order_until_an_include_and_an_exclude(library: Library) -> None:
+    truth = _library_from_labelled(library)
+    random_order = sc.screening_order(library, "ana", "ta", "random")
+    library.close()
+    first, said = _next("ana")
+    assert first == random_order == _next("ana")[0]  # stable: the same on every call
+    assert "random order: the model needs at least one include and one exclude (so far 0 includes" in said
+
+    # excludes only: one class, no model; the order stays the random one and says so
+    excluded = [i for i in random_order if not truth[i]][:2]
+    for record_id in excluded:
+        assert run("decide", str(record_id), "exclude", "--reviewer", "ana").exit_code == 0
+    after, said = _next("ana")
+    assert after == [i for i in random_order if i not in excluded]
+    assert "random order" in said and "so far 0 includes, 2 excludes" in said
+
+    included = next(i for i in random_order if truth[i])
+    assert run("decide", str(included), "include", "--reviewer", "ana").exit_code == 0
+    ranked, said = _next("ana")
+    assert "priority order from a model trained on 1 includes and 2 excludes" in said
+    rest = [i for i in random_order if i not in excluded and i != included]
+    assert sorted(ranked) == sorted(rest) and ranked != rest
+    assert sum(truth[i] for i in ranked[:20]) > sum(truth[i] for i in rest[:20])
+
+
+def test_another_reviewers_votes_never_move_my_order_until_settled(library: Library) -> None:
+    truth = _library_from_labelled(library)
+    library.set_setting("screening.reviewers", "2")
+    ids = sorted(truth)
+    includes, excludes = [i for i in ids if truth[i]], [i for i in ids if not truth[i]]
+    library.close()
+    for record_id, decision in ((includes[0], "include"), (excludes[0], "exclude")):
+        assert run("decide", str(record_id), decision, "--reviewer", "ana").exit_code == 0
+    before, _ = _next("ana")
+    # ben votes, against the truth, on ten records ana has not seen: open votes, blinded from ana
+    for record_id in includes[1:6] + excludes[1:6]:
+        decision = "exclude" if truth[record_id] else "include"
+        assert run("decide", str(record_id), decision, "--reviewer", "ben").exit_code == 0
+    assert _next("ana")[0] == before
+    # ben's own order learns from ben's votes
+    ben, said = _next("ben")
+    assert "trained on 5 includes and 5 excludes" in said
+    # once a study is settled (both agree), it trains everyone's model
+    assert run("decide", str(excludes[1]), "include", "--reviewer", "ana").exit_code == 0
+    with Library("library.db") as again:
+        assert rk.training_labels(again, "ana", "ta") == {includes[0]: 1, excludes[0]: 0, excludes[1]: 1}
+    assert "trained on 2 includes and 1 excludes" in _next("ana")[1]
+
+
+def test_the_terminal_screener_shows_records_while_the_model_trains(
+        library: Library, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The screener starts in the random order at once; while the (re)training runs in the
+    background key presses are answered from the order held; the model's order replaces the rest
+    of the list once it is ready."""
+    truth = _library_from_labelled(library)
+    ids = sorted(truth)
+    sc.decide(library, next(i for i in ids if truth[i]), "include", "ta", "ana")
+    sc.decide(library, next(i for i in ids if not truth[i]), "exclude", "ta", "ana")
+    random_order = sc.screening_order(library, "ana", "ta", "random")
+    titles = {i: library.get(i).title or "" for i in ids}
+    library.close()
+
+    release = threading.Event()
+    real = rk.priority_order_with_state
+
+    def slow_model(db_path: Path, reviewer: str, stage: str = "ta") -> rk.PriorityOrder:
+        assert release.wait(20), "the test never released the model"
+        return real(db_path, reviewer, stage)
+
+    monkeypatch.setattr(rk, "priority_order_with_state", slow_model)
+    presses: list[str] = []
+
+    def getchar(*_: Any, **__: Any) -> str:
+        presses.append("s")
+        if len(presses) == 4:  # three records shown and skipped while the model was still training
+            release.set()
+            for thread in threading.enumerate():
+                if thread.name == "litreview-ranking":
+                    thread.join(20)
+        return "s" if len(presses) < 6 else "q"
+
+    monkeypatch.setattr("click.getchar", getchar)
+    result = run("screen", "--order", "priority", "--reviewer", "ana")
+    assert result.exit_code == 0, result.output
+    shown = [line for line in result.output.splitlines() if any(line.strip() == titles[i] for i in ids)]
+    assert len(shown) == 6
+    assert [s.strip() for s in shown[:4]] == [titles[i] for i in random_order[:4]]
+    assert "(priority order from a model trained on 1 includes and 1 excludes)" in result.output
+    with Library("library.db") as again:
+        ranked = [i for i in rk.priority_order(again, "ana", "ta").ids if i not in random_order[:4]]
+    assert [s.strip() for s in shown[4:]] == [titles[i] for i in ranked[:2]]
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("recall=0.95,confidence=1", "confidence='1'; expected a number between 0 and 1"),
+    ("recall=95%", "recall='95%'; expected a number between 0 and 1"),
+    ("recall=0.95;confidence=0.95", "expected a number between 0 and 1"),
+    ("recall", "'recall' is not key=value"),
+    ("rule=magic", "unknown rule 'magic'"),
+    ("recall=0.95,n=100", "unknown key(s) n for rule hypergeometric"),
+    ("rule=consecutive-excludes,n=0", "n='0'; expected a whole number of records"),
+])
+def test_stopping_settings_that_do_not_parse_are_refused(library: Library, value: str, expected: str) -> None:
+    library.close()
+    assert run("settings", "set", "screening.stopping", "recall=0.9,confidence=0.9").exit_code == 0
+    result = run("settings", "set", "screening.stopping", value)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert expected in result.output
+    shown = run("settings", "show").output
+    assert "recall=0.9,confidence=0.9" in shown  # the refused value changed nothing
