@@ -134,6 +134,7 @@ def _store_items(
     with _fewer_collections(), library.transaction():
         run_id = library.start_run("import", source or name, name=path.name, file=str(path.resolve()))
         batch: list[Record | EncodedRecord] = []
+        keys_seen: Counter[tuple[str, str]] = Counter()
 
         def flush() -> None:
             added = library.add_records(batch, run_id)
@@ -154,7 +155,7 @@ def _store_items(
                 result.skipped.append(item)
                 continue
             counts[item.source_db or ""] += 1
-            batch.append(item)
+            batch.append(_own_key(item, keys_seen))
             if len(batch) >= batch_size:
                 flush()
         if batch:
@@ -171,6 +172,24 @@ def _store_items(
                            count_new=result.added)
     result.run_id = run_id
     return result
+
+
+def _own_key(item: Record | EncodedRecord, keys_seen: Counter[tuple[str, str]]) -> Record | EncodedRecord:
+    """Within one file every record is a record: PRISMA counts what the database returned, and
+    finding duplicates is dedup's work, counted as such. A key the file has given before (an
+    EndNote library's exact copies, whose keys come from their content; two versions of an
+    article under one accession number) gets the occurrence number, 'KEY#2', in file order: the
+    same on every import of the file, so importing it again still adds nothing."""
+    key = (item.source_db or "", item.source_key or "")
+    keys_seen[key] += 1
+    occurrence = keys_seen[key]
+    if occurrence == 1:
+        return item
+    distinct = f"{key[1]}#{occurrence}"
+    if isinstance(item, EncodedRecord):
+        return item.with_key(distinct)
+    item.source_key = distinct
+    return item
 
 
 FILE_LOCAL_KEYS = frozenset({"csv", "bibtex", "csl-json"})

@@ -109,7 +109,7 @@ def import_(review: Review, files: tuple[Path, ...], fmt: str, source: str | Non
         dbs = ", ".join(f"{db} {n}" for db, n in sorted(result.databases.items()))
         line = f"{path.name}: {result.read} records read{f' ({dbs})' if dbs else ''}, {result.added} added"
         if result.already_held:
-            line += f", {result.already_held} already held (in the library or repeated in the file)"
+            line += f", {result.already_held} already held (in the library)"
         if result.skipped:
             line += f", {len(result.skipped)} invalid skipped"
         click.echo(line)

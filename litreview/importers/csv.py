@@ -11,7 +11,7 @@ import csv
 import json
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TextIO
 
@@ -183,11 +183,80 @@ def read(path: Path, source: str | None, overrides: dict[str, str] | None = None
     head = head_bytes(path)
     encoding = file_encoding(path)
     with open(path, encoding=encoding, errors="replace", newline="") as handle:
-        yield from _read_rows(handle, head.decode(encoding, errors="replace"), path, source,
+        lines = _WatchedLines(handle)
+        yield from _read_rows(lines, head.decode(encoding, errors="replace"), path, source,
                               overrides)
+        lines.check_whole(path)
 
 
-def _read_rows(handle: TextIO, text: str, path: Path, source: str | None,
+class _WatchedLines:
+    """The file's lines as the csv module reads them, watched for a file cut off mid-row: its
+    last row ends inside a quoted cell, or has fewer cells than the header (where no other row
+    does) and no line end. The csv module reads either silently as a short last record; the
+    README promises all or nothing."""
+
+    def __init__(self, handle: TextIO) -> None:
+        self.handle = handle
+        self.delimiter = ","
+        self.row: list[str] = []
+        self.last_row = ""
+        self.lines = 0
+        self.short_rows = 0
+        self.rows = 0
+        self.last_row_short = False
+        self.read_to_the_end = False
+
+    def __iter__(self) -> Iterator[str]:
+        for line in self.handle:
+            self.lines += 1
+            self.row.append(line)
+            yield line
+        self.read_to_the_end = True
+
+    def row_read(self, short: bool) -> None:
+        """The csv reader has given a row: the lines since the last one are its text."""
+        self.last_row = "".join(self.row)
+        self.row.clear()
+        self.last_row_short = short
+        self.short_rows += short
+        self.rows += 1
+
+    def check_whole(self, path: Path) -> None:
+        if not self.read_to_the_end:  # read another way (a MEDLINE column)
+            return
+        if _ends_in_quotes(self.last_row, self.delimiter):
+            raise ParseError("the file ends inside a quoted cell: cut off?", file=str(path),
+                             line=self.lines, record=self.rows)
+        if self.last_row_short and self.short_rows == 1 and \
+                not self.last_row.endswith(("\n", "\r")):
+            raise ParseError("the file ends in the middle of its last row (fewer cells than the"
+                             " header, no line end): cut off?", file=str(path), line=self.lines,
+                             record=self.rows)
+
+
+def _ends_in_quotes(row: str, delimiter: str) -> bool:
+    """Whether the text of a row ends inside a quoted cell, read as the csv module reads it: a
+    quote opens a quoted cell only as a cell's first character ('5" disk' is a literal quote),
+    and inside one a doubled quote is a quote."""
+    quoted = False
+    cell_start = True
+    at, end = 0, len(row)
+    while at < end:
+        char = row[at]
+        if quoted:
+            if char == '"':
+                if at + 1 < end and row[at + 1] == '"':
+                    at += 1
+                else:
+                    quoted = False
+        elif char == '"' and cell_start:
+            quoted = True
+        cell_start = not quoted and char in (delimiter, "\n", "\r")
+        at += 1
+    return quoted
+
+
+def _read_rows(handle: Iterable[str], text: str, path: Path, source: str | None,
                overrides: dict[str, str] | None) -> Iterator[Record | ParseError]:
     """`text` is the head of the file (for the dialect and the search-history check)."""
     csv.field_size_limit(sys.maxsize)
@@ -195,6 +264,8 @@ def _read_rows(handle: TextIO, text: str, path: Path, source: str | None,
     dialect: type[csv.Dialect] = (
         csv.excel_tab if path.suffix.lower() == ".tsv" or first.count("\t") > first.count(",")
         else csv.excel)
+    if isinstance(handle, _WatchedLines):
+        handle.delimiter = dialect.delimiter
     reader = csv.DictReader(handle, dialect=dialect)
     header = [h for h in (reader.fieldnames or []) if h is not None]
     if not header:
@@ -222,6 +293,8 @@ def _read_rows(handle: TextIO, text: str, path: Path, source: str | None,
         default_db = "PubMed" if "id" not in mapping.values() else None
     try:
         for number, row in enumerate(reader, start=1):
+            if isinstance(handle, _WatchedLines):
+                handle.row_read(None in row.values())
             if None in row and not any((c or "").strip() for c in row[None]):
                 del row[None]  # PubMed's CSV ends every row with a comma
             if None in row:
