@@ -271,6 +271,9 @@ def normalise(record: Record) -> Record:
     if is_pii(record.article_number):
         record.extra.setdefault("pii", record.article_number)
         record.article_number = None
+    if is_pii(record.pages):  # an article in press whose pages a source filled with its PII
+        record.extra.setdefault("pii", str(record.pages).strip())
+        record.pages = None
     for name in ("journal", "journal_abbrev", "volume", "issue", "pages", "vernacular_title",
                  "publisher", "place", "book_title"):
         setattr(record, name, clean_text(getattr(record, name)))
