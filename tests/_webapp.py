@@ -66,8 +66,8 @@ def add_script_record(library: Library) -> int:
 class LiveServer:
     """The real app served by waitress on 127.0.0.1 and a free port, in a thread."""
 
-    def __init__(self, db_path: Path, queries_dir: Path) -> None:
-        self.served = server.bind(db_path, queries_dir, "127.0.0.1", 0)
+    def __init__(self, db_path: Path, queries_dir: Path, order: str = "random") -> None:
+        self.served = server.bind(db_path, queries_dir, "127.0.0.1", 0, order)
         self.thread = threading.Thread(target=self.served.run, daemon=True)
         self.db_path = db_path
 
@@ -85,8 +85,8 @@ class LiveServer:
 
 
 @contextmanager
-def live_server(db_path: Path, queries_dir: Path) -> Iterator[LiveServer]:
-    with LiveServer(db_path, queries_dir) as live:
+def live_server(db_path: Path, queries_dir: Path, order: str = "random") -> Iterator[LiveServer]:
+    with LiveServer(db_path, queries_dir, order) as live:
         yield live
 
 

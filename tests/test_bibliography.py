@@ -2,6 +2,7 @@
 each style's published examples (AMA Manual of Style 11th ed.; APA Publication Manual 7th ed.;
 NLM's Citing Medicine for Vancouver; Elsevier's Vancouver example in its Guide for Authors)."""
 
+import io
 from dataclasses import replace
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from litreview.bibliography import StyleNotFound, expand_pages, format_references, render, style_path
 from litreview.bibliography.items import journal_name
 from litreview.cli import cli
+from litreview.exporters import export
 from litreview.pubmed.xml import parse_pubmed_xml
 from litreview.records import Author, Correction, Record, normalise, normalise_doi
 from tests.conftest import OWN_CUTS, SHARED_DATA
@@ -298,6 +300,18 @@ def test_a_pii_is_neither_an_article_number_nor_pages():
     assert record.article_number is None and record.extra["pii"] == "S0019-0578(13)00159-6"
     for style in ("apa", "ama", "vancouver"):
         assert "S0019" not in format_references([record], style)[0].text
+    # a source that put the PII in the pages (an article in press): not pages either, nor in CSV
+    in_pages = normalise(_article(pages="S0019-0578(13)00159-6", doi=None, source_key="2"))
+    assert in_pages.pages is None and in_pages.extra["pii"] == "S0019-0578(13)00159-6"
+    for style in ("apa", "ama", "vancouver"):
+        assert "S0019" not in format_references([in_pages], style)[0].text
+    out = io.StringIO()
+    export("csv", [in_pages], out)
+    assert "S0019" not in out.getvalue()
+    out = io.StringIO()
+    export("nbib", [in_pages], out)  # MEDLINE's own place for it
+    assert "LID - S0019-0578(13)00159-6 [pii]\n" in out.getvalue()
+    assert normalise(_article(pages="S12-9")).pages == "S12-9"  # a supplement's pages stay
 
 
 def test_catalogue_qualifiers_are_not_part_of_the_journal_name():
@@ -308,6 +322,19 @@ def test_catalogue_qualifiers_are_not_part_of_the_journal_name():
     assert journal_name("Nature reviews. Cancer") == "Nature reviews. Cancer"
     apa = format_references([_article()], "apa")[0].text
     assert "Journal of Clinical and Diagnostic Research, 9(3)" in apa
+
+
+@pytest.mark.parametrize(("catalogue", "apa"), [
+    ("Pathologie-biologie", "Pathologie-Biologie"),  # pandoc printed it so, and APA 7 (6.17)
+    ("Journal of hepato-biliary-pancreatic surgery", "Journal of Hepato-Biliary-Pancreatic Surgery"),
+    ("Telemedicine journal and e-health", "Telemedicine Journal and e-Health"),
+    ("Biochimica et biophysica acta", "Biochimica et Biophysica Acta"),
+    ("Journal of the American Medical Informatics Association : JAMIA",
+     "Journal of the American Medical Informatics Association"),
+])
+def test_apa_journal_names_in_title_case_hyphenated_parts_too(catalogue, apa):
+    text = format_references([_article(journal=catalogue)], "apa")[0].text
+    assert f"A trial. {apa}, 9(3)" in text
 
 
 def test_dois_keep_the_sources_case():
@@ -338,6 +365,9 @@ def test_markdown_and_rtf_carry_italics():
     refs = format_references([_markup_record()], "apa", "md")
     assert render(refs, "md") == ("Smith, J. (2020). When A\\<B and C\\>D & after. *Journal of Tests*, *1*, "
                                   "1–5.\n\n")
+    # '~' and '^' are Markdown's sub- and superscript marks: literal ones are escaped
+    tilde = replace(_markup_record(), title="0~120 ng/mL ~ x^2^")
+    assert "0\\~120 ng/mL \\~ x\\^2\\^." in render(format_references([tilde], "apa", "md"), "md")
     rtf = render(format_references([_markup_record()], "apa", "rtf"), "rtf")
     assert "{\\i Journal of Tests}, {\\i 1}, 1\\u8211?5.\\par" in rtf
     assert render(format_references([_markup_record()], "apa"), "text") == (

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
+import io
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from litreview.bibliography import styles
 from litreview.csl import from_csl, to_csl
+from litreview.exporters import export
 from litreview.records import Author, Record
 
 
@@ -130,3 +140,50 @@ def test_medline_date_range_is_a_csl_date_range() -> None:
 def test_a_pii_is_not_an_article_number() -> None:
     record = Record(title="T", article_number="S0019-0578(13)00159-6", year=2013)
     assert "number" not in to_csl(record)
+
+
+def _pandoc() -> str | None:
+    """pandoc from LITREVIEW_PANDOC, pypandoc_binary (not a project dependency), ../peer-venv-pandoc
+    (where bench_bibliography finds it) or PATH."""
+    if os.environ.get("LITREVIEW_PANDOC"):
+        return os.environ["LITREVIEW_PANDOC"]
+    try:
+        import pypandoc  # type: ignore[import-not-found]
+        return str(pypandoc.get_pandoc_path())
+    except (ImportError, OSError):
+        pass
+    peer = Path(__file__).resolve().parents[2] / "peer-venv-pandoc"
+    return next((str(p) for p in peer.glob("lib/python3*/site-packages/pypandoc/files/pandoc")),
+                shutil.which("pandoc"))
+
+
+def test_exported_csl_json_reads_as_intended_in_pandoc(tmp_path: Path) -> None:
+    """A second reader of our CSL-JSON: pandoc's citeproc, with the APA style. The language is
+    BCP 47 ('en'), so APA title-cases an English journal's catalogue name and leaves a German
+    one alone; a season or a MedlineDate range keeps its year; text with '<' stays text."""
+    pandoc = _pandoc()
+    if pandoc is None:
+        pytest.skip("pandoc not found (pip install pypandoc_binary, or set LITREVIEW_PANDOC)")
+    base = {"authors": [Author(family="Smith", given="Jane", initials="J")], "volume": "39",
+            "pages": "80-1", "source_db": "PubMed"}
+    records = [
+        Record(title="A winter issue", journal="Health devices", year=2010, date_text="2010 Winter",
+               languages=["eng"], source_key="winter", **base),  # type: ignore[arg-type]
+        Record(title="Eine Studie", journal="Zeitschrift fur orthopadie", year=2001, languages=["ger"],
+               source_key="german", **base),  # type: ignore[arg-type]
+        Record(title="When A<B and C>D", journal="Journal of tests", year=1998,
+               date_text="1998 Dec-1999 Jan", languages=["eng"], source_key="range", **base),  # type: ignore[arg-type]
+    ]
+    out = io.StringIO()
+    export("csl-json", records, out)
+    (tmp_path / "refs.json").write_text(out.getvalue(), encoding="utf-8")
+    (tmp_path / "apa.csl").write_text(styles.source(styles.style_path("apa")), encoding="utf-8")
+    (tmp_path / "doc.md").write_text("---\nnocite: '@*'\n---\n", encoding="utf-8")
+    text = subprocess.run([pandoc, "doc.md", "--citeproc", "--bibliography", "refs.json", "--csl", "apa.csl",
+                           "-t", "plain", "--wrap=none"], cwd=tmp_path, capture_output=True, text=True,
+                          check=True).stdout
+    by_title = {title: next(line for line in text.split("\n\n") if title in line)
+                for title in ("A winter issue", "Eine Studie", "When A<B and C>D")}
+    assert "(2010" in by_title["A winter issue"] and "Health Devices, 39" in by_title["A winter issue"]
+    assert "Zeitschrift fur orthopadie, 39" in by_title["Eine Studie"]
+    assert "(1998" in by_title["When A<B and C>D"] and "Journal of Tests, 39" in by_title["When A<B and C>D"]

@@ -630,3 +630,167 @@ def test_our_own_jsonl_export_imports_again(runner: CliRunner, tmp_path: Path) -
     assert cut.exit_code == 1
     assert f"Error: {export}, line 2, record 2: not a JSON object:" in cut.output
     assert "(the file ends inside it: truncated?)" in cut.output
+
+
+def test_a_semicolon_csv_read_by_workers_is_read_as_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each chunk is read with the dialect sniffed from the whole file's head."""
+    path = tmp_path / "european.csv"
+    rows = "".join(f'{n};"Title {n}, with a comma; and a semicolon";20{n % 25:02d};"{n},5"\n'
+                   for n in range(400))
+    path.write_text("id;title;year;cost\n" + rows, encoding="utf-8")
+    here, by_workers, pools = _import_both_ways(tmp_path / "csv", monkeypatch, path)
+    assert pools == [2] and here == by_workers and here[1] == 400
+
+
+def _bytes_read() -> int:
+    """Bytes this process has read by system calls so far (Linux's /proc/self/io rchar)."""
+    for line in Path("/proc/self/io").read_text().splitlines():
+        if line.startswith("rchar:"):
+            return int(line.split()[1])
+    raise AssertionError("no rchar")
+
+
+@pytest.mark.skipif(not Path("/proc/self/io").exists(), reason="needs Linux's /proc/self/io")
+def test_an_import_reads_its_file_twice_not_three_times(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Once for the encoding and the checksum together (importers.file_scan), once to parse it:
+    the checksum is not a third read. (Read here: a worker's records come back through a pipe,
+    which the same counter counts; the file is read the same way for them.)"""
+    path = tmp_path / "big.ris"
+    path.write_text("".join(GOOD_RIS.replace("First", f"First {n}").replace("Second", f"Second {n}")
+                            for n in range(12_000)), encoding="utf-8")
+    size = path.stat().st_size
+    monkeypatch.setattr(importing, "WORKERS_MIN_BYTES", 1 << 62)
+    warm = tmp_path / "warm.ris"
+    warm.write_text(GOOD_RIS, encoding="utf-8")
+    import_file(Library(tmp_path / "warm.db"), warm)  # modules loaded, caches warm
+    library = Library(tmp_path / "library.db")
+    before = _bytes_read()
+    result = import_file(library, path)
+    read = _bytes_read() - before
+    assert result.added == 24_000 and size > 1_000_000
+    assert 2 * size <= read < 2.5 * size, f"{read / size:.2f} times the file's size"
+
+
+# -- within one file every record is a record (#16) ------------------------------------------
+
+
+def _prisma(runner: CliRunner) -> dict[str, Any]:
+    import json
+
+    result = runner.invoke(cli, ["prisma", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    return dict(json.loads(result.output))
+
+
+def test_two_versions_of_one_article_in_one_file_are_two_records(runner: CliRunner) -> None:
+    """An EBSCO export holding an article's online-first and issue versions (same DOI, same
+    title, year, pages: the same content key) was folded at import, 2 of 3 added: the copy
+    vanished from 'identified' and from 'duplicates removed'. Dedup finds it and counts it."""
+    path = TEST_DATA / "ebsco_two_versions.ris"
+    first = runner.invoke(cli, ["import", str(path)])
+    assert first.exit_code == 0, first.output
+    assert "ebsco_two_versions.ris: 3 records read (Environment Index 3), 3 added" in first.output
+    with Library(Path("library.db")) as library:
+        assert library.count() == 3
+    again = runner.invoke(cli, ["import", str(path)])
+    assert again.exit_code == 0, again.output
+    assert "3 records read (Environment Index 3), 0 added, 3 already held (in the library)" \
+        in again.output
+    assert _prisma(runner)["identified"] == {"Environment Index": 3}
+    assert runner.invoke(cli, ["dedup"]).exit_code == 0
+    counts = _prisma(runner)
+    assert (counts["identified"], counts["duplicates_removed"]) == ({"Environment Index": 3}, 1)
+
+
+def test_exact_copies_in_an_endnote_library_are_all_records(runner: CliRunner, tmp_path: Path) -> None:
+    """EndNote XML records carry no id: their key comes from their content, so an EndNote
+    library's exact copies had one key and all but the first were dropped as 'already held'."""
+    text = (OWN_CUTS / "exports/fixtures/jabref/EndnoteXmlImporterTestArticle.xml").read_text(
+        encoding="utf-8")
+    start, end = text.index("<record>"), text.rindex("</record>") + len("</record>")
+    path = tmp_path / "copies.xml"
+    path.write_text(text[:end] + text[start:end] * 2 + text[end:], encoding="utf-8")
+    held = text.count("<record>")
+    result = runner.invoke(cli, ["import", "--source", "Embase", str(path)])
+    assert result.exit_code == 0, result.output
+    assert f"{3 * held} records read (Embase {3 * held}), {3 * held} added" in result.output
+    again = runner.invoke(cli, ["import", "--source", "Embase", str(path)])
+    assert f"0 added, {3 * held} already held" in again.output
+    with Library(Path("library.db")) as library:
+        keys = [r.source_key or "" for r in library.records()]
+    assert len(set(keys)) == 3 * held and sum(k.endswith("#3") for k in keys) == held
+
+
+@pytest.mark.shared_data
+def test_the_respiratory_endnote_library_imports_all_1988_records(runner: CliRunner) -> None:
+    """sra_respiratory's EndNote XML: 1,988 records (the same data as records.csv). Folding at
+    import reported '1636 added, 352 already held' in an empty library."""
+    path = SHARED_DATA / "dedup/sra_respiratory/raw/Respiratory.xml"
+    result = runner.invoke(cli, ["import", "--source", "EndNote", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "Respiratory.xml: 1988 records read (EndNote 1988), 1988 added" in result.output
+    again = runner.invoke(cli, ["import", "--source", "EndNote", str(path)])
+    assert "1988 records read (EndNote 1988), 0 added, 1988 already held" in again.output
+    assert _prisma(runner)["identified"] == {"EndNote": 1988}
+
+
+def test_a_repeated_key_is_numbered_alike_when_read_by_workers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    path = tmp_path / "many.ris"
+    path.write_text((TEST_DATA / "ebsco_two_versions.ris").read_text(encoding="utf-8") * 20,
+                    encoding="utf-8")
+    here, by_workers, pools = _import_both_ways(tmp_path / "both", monkeypatch, path)
+    assert here == by_workers and pools
+    assert isinstance(here, tuple) and here[:2] == (60, 60)
+
+
+@pytest.mark.parametrize("text,where", [
+    ('id,title,abstract\n1,"A title","An ab\nstract"\n2,Second,"cut off in the mid', "line 4, record 2"),
+    ('id,title,abstract\n1,One,x\n2,Second,"cut off\n', "line 3, record 2"),
+])
+def test_a_csv_cut_inside_a_quoted_cell_is_an_error(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, where: str,
+) -> None:
+    """The csv module reads a file that ends inside a quoted cell as a short last record: a
+    download cut off was imported as a partial last record. All or nothing, here and by workers."""
+    path = tmp_path / "cut.csv"
+    path.write_text(text, encoding="utf-8")
+    result = runner.invoke(cli, ["import", "--source", "X", str(path)])
+    assert result.exit_code == 1
+    assert f"Error: {path}, {where}: the file ends inside a quoted cell: cut off?" in result.output
+    with Library(Path("library.db")) as library:
+        assert library.count() == 0
+    here, by_workers, _ = _import_both_ways(tmp_path / "both", monkeypatch, path)
+    assert here == by_workers
+    assert isinstance(here, tuple) and "ends inside a quoted cell" in str(here[0])
+
+
+def test_a_csv_whose_last_row_stops_short_without_a_line_end_is_an_error(
+    runner: CliRunner, tmp_path: Path,
+) -> None:
+    path = tmp_path / "cut.csv"
+    path.write_text("id,title,journal\n1,One,J A\n2,Two,J B\n3,Thr", encoding="utf-8")
+    result = runner.invoke(cli, ["import", "--source", "X", str(path)])
+    assert result.exit_code == 1
+    assert f"Error: {path}, line 4, record 3: the file ends in the middle of its last row" \
+        in result.output
+
+
+@pytest.mark.parametrize("text,count", [
+    ('id,title,journal\n1,A 5" disk,J\n2,Two,"J ""B"""', 2),  # a literal quote; a doubled one
+    ("id,title,journal\n1,One\n2,Two", 2),  # every row short: the file's way, not a cut
+    ("id,title,journal\n1,One,J A\n2,Two\n", 2),  # a short last row with its line end
+])
+def test_whole_csv_files_are_not_taken_for_cut_ones(
+    runner: CliRunner, tmp_path: Path, text: str, count: int,
+) -> None:
+    path = tmp_path / "whole.csv"
+    path.write_text(text, encoding="utf-8")
+    result = runner.invoke(cli, ["import", "--source", "X", str(path)])
+    assert result.exit_code == 0, result.output
+    assert f"{count} records read (X {count}), {count} added" in result.output

@@ -20,12 +20,20 @@ from litreview.bibliography import FLAGS, format_references, render
 from litreview.exporters import export, get_exporter, holds
 from litreview.fieldtext import mesh_text
 from litreview.importing import read_file
-from litreview.names import expand_pages
+from litreview.names import NAME_SUFFIX, expand_pages
 from litreview.pubmed.xml import parse_pubmed_xml
-from litreview.records import NAME_SUFFIX, AbstractSection, Author, Correction, MeshHeading, Record, normalise
+from litreview.records import (
+    AbstractSection,
+    Author,
+    Correction,
+    MeshHeading,
+    Record,
+    is_retracted,
+    normalise,
+)
 from tests.conftest import SHARED_DATA
 
-FORMATS = ("ris", "bibtex", "csl-json", "nbib", "csv")
+FORMATS = ("ris", "bibtex", "csl-json", "nbib", "csv", "jsonl")
 NOT_COMPARED = {"id", "run_id", "added_at", "is_new", "canonical_id", "extra"}
 """Set by the store, or the source's raw leftovers (extra), not part of the exchanged record."""
 
@@ -96,13 +104,11 @@ def round_trip(fmt: str, records: list[Record], tmp_path: Path) -> tuple[list[Re
     return back, unwritten
 
 
-@pytest.fixture(scope="module")
-def pubmed_records() -> list[Record]:
-    if not SHARED_DATA.is_dir():
-        pytest.skip(f"shared data not found at {SHARED_DATA}")
+def _shared_pubmed_xml() -> list[Record]:
+    """Every PubMed record of ../shared's XML files (DTDs of 2008 to 2025, gzipped too), once."""
     records, seen = [], set()
-    for path in sorted((SHARED_DATA / "pubmed_xml").rglob("*.xml")):
-        if SYNTHETIC in str(path) or path.name.startswith("einfo"):
+    for path in sorted((SHARED_DATA / "pubmed_xml").rglob("*.xml*")):
+        if SYNTHETIC in str(path) or path.name.startswith("einfo") or not path.is_file():
             continue
         for record in parse_pubmed_xml(path):
             if record.pmid not in seen:  # a key appears once per exported file
@@ -110,6 +116,31 @@ def pubmed_records() -> list[Record]:
                 records.append(record)
     assert len(records) > 400
     return records
+
+
+def _shared_nbib() -> list[Record]:
+    """Every record of ../shared's PubMed MEDLINE (nbib) exports, once."""
+    records, seen = [], set()
+    folder = SHARED_DATA / "exports" / "nbib" / "p1m"
+    for path in sorted([*folder.glob("*_medline.txt"), *folder.glob("*.nbib")]):
+        read, skipped, name, _ = read_file(path)
+        assert name == "nbib" and skipped == [], path
+        for record in read:
+            if record.pmid not in seen:
+                seen.add(record.pmid)
+                records.append(record)
+    assert len(records) > 100
+    return records
+
+
+SOURCES = {"pubmed-xml": _shared_pubmed_xml, "nbib": _shared_nbib}
+
+
+@pytest.fixture(scope="module", params=sorted(SOURCES))
+def pubmed_records(request: pytest.FixtureRequest) -> list[Record]:
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"shared data not found at {SHARED_DATA}")
+    return SOURCES[request.param]()
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
@@ -126,7 +157,8 @@ def test_shared_pubmed_records_survive_their_own_round_trip(fmt: str, pubmed_rec
     cannot = get_exporter(fmt).cannot_hold
     held = [f for f in cannot if any(holds(r, f) for r in pubmed_records)]
     assert unwritten == [f"{cannot[f]} not written to {fmt}" for f in held]
-    assert ("abstract_sections" in held) == (fmt != "csl-json")
+    if any(r.abstract_sections for r in pubmed_records):
+        assert ("abstract_sections" in held) == (fmt not in ("csl-json", "jsonl"))
 
 
 def _own_records() -> list[Record]:
@@ -203,3 +235,45 @@ def test_what_a_format_cannot_hold_is_said_once(tmp_path: Path) -> None:
     assert unwritten == ["abstract sections (labels, categories and line breaks) not written to nbib"]
     records[0].abstract_sections = []
     assert export("csv", records, io.StringIO())[1] == []
+
+
+def _linked_records() -> list[Record]:
+    """Issue 23's retraction and erratum links, as PubMed gives them: retracted by publication type
+    alone, by a RetractionIn link alone, and a notice with the other kinds of link."""
+    def article(key: str, **fields: object) -> Record:
+        return normalise(Record(title=f"Study {key}", pmid=key, source_db="PubMed", source_key=key,
+                                authors=[Author(family="Lee", given="Ann", initials="A")],
+                                journal="Journal of tests", journal_abbrev="J Tests", year=2019,
+                                volume="3", pages="10-9", languages=["eng"], **fields))  # type: ignore[arg-type]
+    return [
+        article("51", publication_types=["Journal Article", "Retracted Publication"]),
+        article("52", publication_types=["Journal Article"],
+                corrections=[Correction("RetractionIn", "J Tests. 2020;4:1", "60"),
+                             Correction("ExpressionOfConcernIn", "J Tests. 2019;3:99", "61")]),
+        article("53", publication_types=["Retraction of Publication"],
+                corrections=[Correction("RetractionOf", "J Tests. 2018;2:5", "62"),
+                             Correction("CommentIn", "Lancet. 2020;395:1", "63"),
+                             Correction("ErratumIn", "J Tests. 2020;4:2", None),
+                             Correction("ErratumFor", "J Tests. 2018;2:6", "64"),
+                             Correction("CommentOn", "BMJ. 2018;360:k1", "65"),
+                             Correction("UpdateIn", "J Tests. 2021;5:3", "66")]),
+    ]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_retraction_and_erratum_links_survive_every_format(fmt: str, tmp_path: Path) -> None:
+    """Every format here has a place for them (RIS and CSV notes, BibTeX fields, CSL-JSON's custom,
+    MEDLINE's RIN/EIN/CIN... tags, JSONL), so none is on a can't-hold list, and the [RETRACTED]
+    flags, the screener's banner and PRISMA's count (records.is_retracted) come back."""
+    originals = _linked_records()
+    back, unwritten = round_trip(fmt, originals, tmp_path)
+    assert unwritten == []
+    assert [is_retracted(r) for r in back] == [True, True, False]
+    for before, after in zip(originals, back, strict=True):
+        assert after.publication_types == before.publication_types
+        by_kind = sorted(before.corrections, key=lambda c: c.type)
+        assert sorted(after.corrections, key=lambda c: c.type) == by_kind
+    ids = [replace(r, id=i) for i, r in enumerate(back)]
+    flags = {ref.record_id: ref.flags for ref in format_references(ids, "vancouver")}
+    assert flags == {0: ["Retracted"], 1: ["Retracted", "Expression of concern"],
+                     2: ["corrected (erratum published)"]}

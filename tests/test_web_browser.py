@@ -7,6 +7,8 @@ download is not used). Each test saves a screenshot of every page it visits unde
 from __future__ import annotations
 
 import re
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,9 +16,10 @@ from typing import Any
 import pytest
 
 from litreview import dedup
-from litreview.records import Author, Record
+from litreview.records import Author, Correction, Record
 from litreview.screening import decisions as sc
 from litreview.store import Library
+from litreview.web import tokens
 from tests._webapp import CHROMIUM, CHROMIUM_ARGS, SCRIPT_TITLE, add_script_record, live_server, seed
 
 playwright_api = pytest.importorskip("playwright.sync_api",
@@ -41,9 +44,17 @@ def page(browser: Any) -> Iterator[Any]:
     context.close()
 
 
+SHOTS = Path(tempfile.gettempdir()) / "web-shots"
+"""A copy of every screenshot, by page name, for a person to look at after the run."""
+
+
 def shot(page: Any, tmp_path: Path, name: str) -> Path:
+    """The page as a reviewer sees it (the window, not the whole scroll), under the test's tmp
+    folder and copied to SHOTS."""
     path = tmp_path / "screenshots" / f"{name}.png"
     page.screenshot(path=str(path), full_page=False)
+    SHOTS.mkdir(exist_ok=True)
+    shutil.copyfile(path, SHOTS / path.name)
     return path
 
 
@@ -120,6 +131,8 @@ def test_blinding_conflicts_and_overview(tmp_path: Path, page: Any) -> None:
         page.wait_for_selector(f"#conflict-{ids[1]}")
         assert "wrong design" in page.inner_text(f"#conflict-{ids[1]}")
         assert page.locator(f"#conflict-{ids[0]}").count() == 0
+        page.click(f"#conflict-{ids[1]} summary")
+        assert "Radiotherapy relieved compression" in page.inner_text(f"#conflict-{ids[1]} details")
         shot(page, tmp_path, "conflicts")
         page.select_option(f"#conflict-{ids[1]} select", "wrong design")
         page.click(f"#conflict-{ids[1]} button.exc")
@@ -131,6 +144,8 @@ def test_blinding_conflicts_and_overview(tmp_path: Path, page: Any) -> None:
         page.wait_for_selector("img[alt^='PRISMA']")
         assert page.evaluate("document.querySelector(\"img[alt^='PRISMA']\").decode().then(() => true)")
         assert page.locator("#kappa-ta").count() == 1
+        log = page.inner_text("#search-log")
+        assert "seed.xml" in log and "PubMed" in log
         shot(page, tmp_path, "overview")
 
 
@@ -145,6 +160,17 @@ def test_script_in_a_title_does_not_run(tmp_path: Path, page: Any) -> None:
         assert page.inner_text("#title") == SCRIPT_TITLE
         assert page.evaluate("window.pwned") is None
         shot(page, tmp_path, "planted-script")
+        # Reached with the keyboard, the page is swapped in by the page's script: still inert.
+        page.goto(live.link("ana").rstrip("/") + "/screen/ta")
+        page.wait_for_selector("#record")
+        for _ in range(2):  # at least one key press, the planted record reached by one
+            shown = page.get_attribute("#record", "data-record")
+            page.keyboard.press("s")
+            page.wait_for_selector(f"#record:not([data-record='{shown}'])")
+            if page.get_attribute("#record", "data-record") == str(planted):
+                break
+        assert page.inner_text("#title") == SCRIPT_TITLE
+        assert page.evaluate("window.pwned") is None
 
 
 def test_missing_or_wrong_token_is_refused(tmp_path: Path, page: Any) -> None:
@@ -154,7 +180,12 @@ def test_missing_or_wrong_token_is_refused(tmp_path: Path, page: Any) -> None:
     with live_server(db, tmp_path / "queries") as live:
         good = live.link("ana")
         base = good.split("/r/")[0]
-        for url in (base + "/", base + "/r/" + "x" * 32 + "/screen/ta", good.replace(good[-6:-1], "AAAAA")):
+        revoked = live.link("ben")
+        assert page.goto(revoked).status == 200 and "haematopoiesis" in page.content()
+        with Library(db) as library:
+            tokens.revoke(library, "ben")
+        for url in (base + "/", base + "/r/" + "x" * 32 + "/screen/ta", good.replace(good[-6:-1], "AAAAA"),
+                    revoked, revoked + "overview"):
             response = page.goto(url)
             assert response.status == 403
             assert "haematopoiesis" not in page.content()
@@ -212,3 +243,85 @@ def test_duplicates_side_by_side(tmp_path: Path, page: Any) -> None:
         page.wait_for_selector("text=The review queue is empty")
     with Library(db) as library:
         assert library.resolve(str(b)) == library.resolve(str(a))
+
+
+def test_a_full_text_exclusion_needs_a_reason(tmp_path: Path, page: Any) -> None:
+    """With no reasons listed the picker asks for one in words: at full text, Enter on an empty
+    reason decides nothing (and the server refuses such a POST too)."""
+    db = tmp_path / "library.db"
+    with Library(db) as library:
+        ids = seed(library, 2, reasons="")
+        sc.decide(library, ids[0], "include", "ta", "ana")
+        sc.record_fulltext(library, ids[0], True, "https://example.org/haidar.pdf", "ana")
+    with live_server(db, tmp_path / "queries") as live:
+        page.goto(live.link("ana").rstrip("/") + "/screen/ft")
+        page.wait_for_selector(f"#record[data-record='{ids[0]}']")
+        assert "https://example.org/haidar.pdf" in page.inner_text(".side")
+        page.keyboard.press("e")
+        page.wait_for_selector("#reason-input:focus")
+        page.keyboard.press("Enter")
+        page.wait_for_timeout(300)
+        assert _votes(db, ids[0], "ft") == {}
+        assert page.evaluate("document.querySelector('#reason-input').validity.valueMissing")
+        page.keyboard.type("dose not reported")
+        shot(page, tmp_path, "screen-ft-typed-reason")
+        page.keyboard.press("Enter")
+        page.wait_for_selector("text=Nothing left for you at full text")
+        assert _votes(db, ids[0], "ft") == {"ana": ("exclude", "dose not reported")}
+
+
+def test_a_retracted_record_carries_a_banner(tmp_path: Path, page: Any) -> None:
+    """As in the terminal screener: PubMed's retraction mark, with a link to the notice."""
+    db = tmp_path / "library.db"
+    with Library(db) as library:
+        plain = seed(library, 1)[0]
+        run = library.start_run("search", "PubMed")
+        retracted = library.add_records([Record(
+            title="Hydroxyurea for extramedullary haematopoiesis: a randomised trial", pmid="300",
+            source_db="PubMed", source_key="300", year=2013, journal="Blood",
+            authors=[Author(family="Taher", given="Ali T", initials="AT")],
+            abstract="We randomised 40 patients to hydroxyurea or placebo.",
+            publication_types=["Journal Article", "Retracted Publication"],
+            corrections=[Correction("RetractionIn", "Blood. 2015;125(3):601", "301")])], run).added_ids[0]
+    with live_server(db, tmp_path / "queries") as live:
+        link = live.link("ana").rstrip("/")
+        page.goto(f"{link}/screen/ta/{retracted}")
+        banner = page.inner_text("#retracted")
+        assert banner.startswith("RETRACTED: PubMed marks this record as retracted")
+        assert "Blood. 2015;125(3):601" in banner
+        assert page.get_attribute("#retracted a", "href") == "https://pubmed.ncbi.nlm.nih.gov/301/"
+        shot(page, tmp_path, "screen-retracted")
+        page.goto(f"{link}/screen/ta/{plain}")
+        page.wait_for_selector("#record")
+        assert page.locator("#retracted").count() == 0
+
+
+def test_priority_order_and_the_stopping_rule(tmp_path: Path, page: Any) -> None:
+    """serve --order priority: the model's state and the stopping rule's above the record, the
+    order rebuilt as the reviewer decides."""
+    db = tmp_path / "library.db"
+    with Library(db) as library:
+        ids = seed(library, 12)
+        library.set_setting("screening.stopping", "recall=0.95,confidence=0.95")
+        sc.decide(library, ids[0], "include", "ta", "ana")
+        sc.decide(library, ids[1], "exclude", "ta", "ana", "wrong design")
+    with live_server(db, tmp_path / "queries", order="priority") as live:
+        link = live.link("ana").rstrip("/")
+        page.goto(link + "/screen/ta")
+        page.wait_for_selector("#record")
+        note = page.inner_text("#order-note")
+        assert "priority order from a model trained on 1 includes and 1 excludes" in note
+        assert "2 of 12 records screened" in note and "ranked phase" in note
+        shot(page, tmp_path, "screen-priority")
+        for _ in range(5):
+            shown = _record_id(page)
+            page.keyboard.press("e")
+            page.wait_for_selector("#picker:not([hidden])")
+            page.keyboard.press("1")
+            page.wait_for_selector(f"#record:not([data-record='{shown}'])")
+        for _ in range(100):
+            page.goto(link + "/screen/ta")
+            if "1 includes and 6 excludes" in page.inner_text("#order-note"):
+                break
+            page.wait_for_timeout(100)
+        assert "7 of 12 records screened" in page.inner_text("#order-note")

@@ -147,7 +147,7 @@ def _convert(text: str, column: int, escape: Any) -> str:
 
 
 def _md_escape(text: str) -> str:
-    return re.sub(r"([\\*_`\[\]<>])", r"\\\1", text)
+    return re.sub(r"([\\*_`\[\]<>~^])", r"\\\1", text)  # ~ and ^: pandoc's sub/superscript
 
 
 def _rtf_escape(text: str) -> str:

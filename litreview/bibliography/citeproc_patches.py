@@ -244,13 +244,15 @@ def _title_case(text: str, stop_words: list[str]) -> str:
     """CSL title case (citeproc-py's rule: lower-case words capitalised unless a stop word not after
     a colon or period), with the parts of a hyphenated word capitalised too, as APA and citeproc-js
     do: 'Journal of Hepato-Biliary-Pancreatic Surgery', 'European Journal of Cardio-Thoracic
-    Surgery', 'Telemedicine Journal and e-Health' (a one-letter first part stays)."""
+    Surgery', 'Telemedicine Journal and e-Health' (a one-letter first part stays). The lower-case
+    parts of a word that is not all lower case are capitalised as well: PubMed's catalogue title
+    'Pathologie-biologie' is 'Pathologie-Biologie' (pandoc and citeproc-js print it so)."""
     output, previous = [], ":"
     for word in text.split():
-        if word.islower() and (word not in stop_words or previous in (":", ".")):
+        if not word.islower() or word not in stop_words or previous in (":", "."):
             parts = word.split("-")
             word = "-".join(part[:1].upper() + part[1:]
-                            if (index or len(part) > 1 or len(parts) == 1)
+                            if part.islower() and (index or len(part) > 1 or len(parts) == 1)
                             and (index == 0 or part not in stop_words) else part
                             for index, part in enumerate(parts))
         output.append(word)

@@ -33,6 +33,7 @@ RECORD_COLUMNS = tuple(
     f for f in Record.__dataclass_fields__ if f not in STORE_FIELDS
 )
 _TITLE = RECORD_COLUMNS.index("title")
+_SOURCE_KEY = RECORD_COLUMNS.index("source_key")
 
 
 def utcnow() -> str:
@@ -339,6 +340,12 @@ class EncodedRecord:
     source_db: str
     source_key: str
     values: list[Any]
+
+    def with_key(self, source_key: str) -> EncodedRecord:
+        """The same record under another key (a file's second record with one id: importing)."""
+        values = list(self.values)
+        values[_SOURCE_KEY] = source_key
+        return EncodedRecord(self.source_db, source_key, values)
 
 
 def encode_record(record: Record) -> EncodedRecord:

@@ -10,7 +10,6 @@ or an imported CSV)?
 
 from __future__ import annotations
 
-import importlib
 import threading
 import time
 from collections import deque
@@ -27,21 +26,34 @@ RERANK_EVERY = 5
 
 
 def ordered_ids(library: Library, reviewer: str, stage: str, order_name: str) -> tuple[list[int], str | None]:
-    """The records the reviewer has still to decide, in order, and what to tell them about it.
-
-    Priority order comes from screening.ranking (the model) with the stopping rule's state when
-    that module offers them; every other order from decisions.screening_order, as in the terminal."""
+    """The records the reviewer has still to decide, in order, and how the order was made (priority
+    order: from screening.ranking, the model's state; every other order from
+    decisions.screening_order, as in the terminal, and nothing to say)."""
     if order_name == PRIORITY:
-        ranking = importlib.import_module("litreview.screening.ranking")
-        if hasattr(ranking, "priority_order"):
-            ranked = ranking.priority_order(library, reviewer, stage)
-            notes = [getattr(ranked, "message", None), getattr(ranked, "stopping", None)]
-            stopping = importlib.import_module("litreview.screening.stopping")
-            if hasattr(stopping, "state") and not notes[1]:
-                now = stopping.state(library, stage)
-                notes[1] = now.message() if getattr(now, "rule", None) is not None else None
-            return list(ranked.ids), "; ".join(n for n in notes if n) or None
+        from litreview.screening import ranking  # scikit-learn loads only when asked for
+
+        ranked = ranking.priority_order(library, reviewer, stage)
+        return list(ranked.ids), ranked.message
     return sc.screening_order(library, reviewer, stage, order_name), None
+
+
+@dataclass
+class StoppingNote:
+    """The stopping rule's state at a stage, as the terminal screener says it, and its phase
+    (for the page's colour: keep screening, may stop, stopped)."""
+
+    phase: str
+    message: str
+
+
+def stopping_note(library: Library, stage: str) -> StoppingNote | None:
+    """The rule's state, or None when the review has no rule and has not stopped."""
+    from litreview.screening import stopping
+
+    now = stopping.state(library, stage)
+    if now.rule is None:
+        return None
+    return StoppingNote(str(now.phase), now.message())
 
 
 @dataclass
@@ -56,8 +68,9 @@ class ReviewerOrder:
     position: dict[int, int]
     decided_before: int
     note: str | None = None
-    """How the order was made, where the reviewer should know (priority screening's model, the
-    stopping rule's state)."""
+    """How the order was made, where the reviewer should know (priority screening's model)."""
+    stopping: StoppingNote | None = None
+    """The stopping rule's state when the order was made (priority order only)."""
 
 
 def _still_open(library: Library, record_id: int, reviewer: str, stage: str,
@@ -118,7 +131,8 @@ class ScreeningQueues:
         decided_before = store.decided_count(library, reviewer, stage)
         ids, note = ordered_ids(library, reviewer, stage, self.order_name)
         position = {record_id: at for at, record_id in enumerate(ids)}
-        return ReviewerOrder(reviewer, stage, version, ids, position, decided_before, note)
+        rule = stopping_note(library, stage) if self.learns else None
+        return ReviewerOrder(reviewer, stage, version, ids, position, decided_before, note, rule)
 
     def _rebuild_in_background(self, reviewer: str, stage: str) -> None:
         """Re-rank in a thread of its own (with its own connection); pages keep the old order

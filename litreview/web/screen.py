@@ -8,8 +8,9 @@ from flask import Blueprint, abort, g, redirect, render_template, request, url_f
 from werkzeug.wrappers import Response
 
 from litreview.errors import LitreviewError, RecordNotFound
+from litreview.records import Record, is_retracted
 from litreview.screening import decisions as sc
-from litreview.store import Library
+from litreview.store import Library, catalogue
 from litreview.store import screening as screening_store
 from litreview.store import web as web_store
 from litreview.web import text
@@ -83,16 +84,29 @@ def _render(library: Library, stage: str, record_id: int, error: str | None = No
         "abstract": text.marked(record.abstract, include, exclude),
         "venue": text.venue(record), "links": text.links(record),
         "own_vote": own, "progress": _progress(library, stage), "reasons": settings.reasons,
-        "order_note": _order(library, stage).note,
+        "order_note": _order(library, stage).note, "stopping": _order(library, stage).stopping,
         "tags": sc.tags(library, record_id),
         # Blinding: only this reviewer's notes and earlier decisions, never a colleague's.
         "notes": [t for who, t in sc.notes(library, record_id) if who == g.reviewer],
         "earlier": [d for d in sc.earlier_decisions(library, record_id)
                     if d["stage"] == stage and d["reviewer"] == g.reviewer],
         "merged_into": record.canonical_id,
+        "retraction": _retraction(library, record),
         "fulltext": screening_store.latest_fulltext(library, record_id) if stage == "ft" else None,
     }
     return render_template("screen.html", **context), status
+
+
+def _retraction(library: Library, record: Record) -> text.Retraction | None:
+    """The banner's content when PubMed marks the record, or another copy of the study, as
+    retracted (as the terminal screener and `litreview show` say it)."""
+    canonical = record.canonical_id or record.id or 0
+    copies = [record] + [library.get(i) for i in catalogue.cluster_members(library, canonical)
+                         if i != record.id]
+    if record.canonical_id:
+        copies.append(library.get(record.canonical_id))
+    marked = [copy for copy in copies if is_retracted(copy)]
+    return text.retraction(marked) if marked else None
 
 
 def decide(stage: str, record_id: int) -> Any:

@@ -93,3 +93,28 @@ def differing(a: dict[str, str], b: dict[str, str]) -> set[str]:
     def fold(value: str) -> str:
         return re.sub(r"[\W_]+", "", value.lower())
     return {k for k in a if fold(a[k]) != fold(b.get(k, ""))}
+
+
+@dataclass
+class Retraction:
+    """What the Screen page's banner says: the terminal screener's words, and the notice(s)."""
+
+    message: str
+    notices: list[Link]
+
+
+def retraction(copies: list[Record]) -> Retraction:
+    """The banner for a study PubMed marks as retracted; `copies` are its records so marked.
+    Each RetractionIn link becomes a notice: its citation, linked to PubMed when it has a PMID."""
+    from litreview.screening.screener import RETRACTED_BANNER
+
+    notices: list[Link] = []
+    for copy in copies:
+        for link in copy.corrections:
+            if link.type != "RetractionIn":
+                continue
+            label = link.ref or (f"PMID {link.pmid}" if link.pmid else "retraction notice")
+            url = PUBMED_URL.format(link.pmid) if link.pmid and link.pmid.isdigit() else ""
+            if all(n.label != label for n in notices):
+                notices.append(Link(label, url))
+    return Retraction(RETRACTED_BANNER, notices)
