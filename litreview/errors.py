@@ -5,6 +5,8 @@
     |   +-- SettingError           a review setting (`settings set`) is unknown or its value unusable
     +-- QueryFileError             a saved search in queries/ cannot be read
     +-- RecordNotFound             a record reference (id, pmid:, doi:) matches nothing
+    +-- LibraryFileError           the library file cannot be opened (or there is none)
+    |   +-- LibraryReadOnly        a change asked of a library the user cannot write
     +-- LockHeld                   another update holds the library's lock
     +-- ParseError                 an input file is malformed (carries file, line/record)
     +-- EntrezError                E-utilities failed after retries, or answered nonsense
@@ -47,6 +49,11 @@ class RecordNotFound(LitreviewError):
 
 class LibraryFileError(LitreviewError):
     """Raised when the library file cannot be opened: a missing folder, or not an SQLite file."""
+
+
+class LibraryReadOnly(LibraryFileError):
+    """Raised when a change is asked of a library opened read-only (the file or its folder cannot
+    be written: a read-only mount, `chattr +i`, no permission). Reading it works."""
 
 
 class LockHeld(LitreviewError):
