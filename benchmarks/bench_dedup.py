@@ -66,7 +66,28 @@ def ours(records_csv: Path, workdir: Path) -> tuple[Path, float, dict]:
         writer.writerow(["id", "cluster_id"])
         writer.writerows(dedup.clusters_table(library))
     library.close()
-    return out, seconds, {"queued": summary.queued}
+    return out, seconds, {"queued": summary.queued, "queue": queued_pairs(workdir / "library.db")}
+
+
+def queued_pairs(library_db: Path) -> list[tuple[str, str]]:
+    """The review queue's pairs, by the records' ids in records.csv (their source keys)."""
+    from litreview import dedup
+    from litreview.store import Library
+
+    library = Library(library_db)
+    key = {row["id"]: row["source_key"] for row in dedup.store.rows_to_compare(library)}
+    pairs = [(key[a], key[b]) for a, b in dedup.store.pairs(library, dedup.Decision.UNCERTAIN)]
+    library.close()
+    return pairs
+
+
+def useful_queue(truth: Path, queue: list[tuple[str, str]]) -> str:
+    """'queued:duplicates': how many queued pairs the truth calls one publication (issue 22: the
+    queue stays small and useful)."""
+    with truth.open(newline="") as handle:
+        cluster_of = {row["id"]: row["cluster_id"] for row in csv.DictReader(handle)}
+    same = sum(1 for a, b in queue if cluster_of.get(a, a) == cluster_of.get(b, b))
+    return f"{len(queue)}:{same}"
 
 
 def peer_python() -> str | None:
@@ -139,7 +160,7 @@ def accuracy(with_bibdedupe: bool) -> None:
             adjusted = adjusted_truth(name, folder / "truth.csv", Path(tmp))
             results = []
             out, seconds, extra = ours(folder / "records.csv", Path(tmp))
-            results.append(("litreview", out, seconds, extra["queued"]))
+            results.append(("litreview", out, seconds, extra["queue"]))
             if with_bibdedupe:
                 try:
                     out, seconds = bibdedupe(folder / "records.csv", Path(tmp))
@@ -147,16 +168,19 @@ def accuracy(with_bibdedupe: bool) -> None:
                 except Exception as exc:  # report, do not hide, a peer that fails
                     print(f"{name:<16} bib-dedupe failed: {type(exc).__name__}: {str(exc)[:120]}")
             for truth, mark in ((folder / "truth.csv", ""), (adjusted, "*")):
-                for tool, clusters, tool_seconds, queued in results if truth else []:
+                for tool, clusters, tool_seconds, queue in results if truth else []:
+                    queued = useful_queue(truth, queue) if isinstance(queue, list) else queue
                     _row(name, tool + mark, score(truth, clusters), tool_seconds, queued)
             if name in TITLED_ONLY:
                 keep = records_with_title_or_authors(folder / "records.csv")
                 truth = restricted(adjusted or folder / "truth.csv", keep, Path(tmp) / "truth_titled.csv")
-                for tool, clusters, tool_seconds, queued in results:
+                for tool, clusters, tool_seconds, queue in results:
                     mine = restricted(clusters, keep, Path(tmp) / f"{tool}_titled.csv")
+                    queued = useful_queue(truth, queue) if isinstance(queue, list) else queue
                     _row(name, tool + "*+", score(truth, mine), tool_seconds, queued)
     print("* against the truth with benchmarks/truth_adjustments.csv applied (issue 6's definition)")
     print("+ only the records that carry a title or authors (the team's target for misq_mixed)")
+    print("queued N:D: N pairs in litreview's review queue, D of them one publication by that row's truth")
 
 
 TITLED_ONLY = ("misq_mixed",)

@@ -2,6 +2,7 @@
 each style's published examples (AMA Manual of Style 11th ed.; APA Publication Manual 7th ed.;
 NLM's Citing Medicine for Vancouver; Elsevier's Vancouver example in its Guide for Authors)."""
 
+import io
 from dataclasses import replace
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from litreview.bibliography import StyleNotFound, expand_pages, format_references, render, style_path
 from litreview.bibliography.items import journal_name
 from litreview.cli import cli
+from litreview.exporters import export
 from litreview.pubmed.xml import parse_pubmed_xml
 from litreview.records import Author, Correction, Record, normalise, normalise_doi
 from tests.conftest import OWN_CUTS, SHARED_DATA
@@ -298,6 +300,18 @@ def test_a_pii_is_neither_an_article_number_nor_pages():
     assert record.article_number is None and record.extra["pii"] == "S0019-0578(13)00159-6"
     for style in ("apa", "ama", "vancouver"):
         assert "S0019" not in format_references([record], style)[0].text
+    # a source that put the PII in the pages (an article in press): not pages either, nor in CSV
+    in_pages = normalise(_article(pages="S0019-0578(13)00159-6", doi=None, source_key="2"))
+    assert in_pages.pages is None and in_pages.extra["pii"] == "S0019-0578(13)00159-6"
+    for style in ("apa", "ama", "vancouver"):
+        assert "S0019" not in format_references([in_pages], style)[0].text
+    out = io.StringIO()
+    export("csv", [in_pages], out)
+    assert "S0019" not in out.getvalue()
+    out = io.StringIO()
+    export("nbib", [in_pages], out)  # MEDLINE's own place for it
+    assert "LID - S0019-0578(13)00159-6 [pii]\n" in out.getvalue()
+    assert normalise(_article(pages="S12-9")).pages == "S12-9"  # a supplement's pages stay
 
 
 def test_catalogue_qualifiers_are_not_part_of_the_journal_name():

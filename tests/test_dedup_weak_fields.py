@@ -135,6 +135,16 @@ def test_an_article_number_is_not_a_page(number, printed):
     assert merged(a, b)
 
 
+@pytest.mark.parametrize("named", ["Article 171", "Art. no. 171", "Article Number: 171"])
+def test_an_article_number_named_as_one_is_not_a_page(named):
+    """Ovid Embase writes the article number as 'SP  - Article 171' (colandr_ovid, Frontiers in
+    Psychiatry 4, 2013); the publisher's PDF paginates the article 1-9."""
+    fields = dict(journal="Frontiers in Psychiatry", year=2013, volume="4")
+    assert merged(_row(1, pages=named, issue="DEC", **fields), _row(2, pages="1-9", **fields))
+    # the same number without its name is a page, like the abstract page below
+    assert dedup.signature(_row(3, pages="171", **fields)).article_number is False
+
+
 def test_a_meeting_abstract_page_still_tells_the_abstract_from_its_article():
     """Negative: Am J Respir Crit Care Med numbers its meeting abstracts 'A4912'; the same title
     as a full article on pages 1120-1128 is another publication (issue 6's definition)."""

@@ -131,6 +131,8 @@ def test_blinding_conflicts_and_overview(tmp_path: Path, page: Any) -> None:
         page.wait_for_selector(f"#conflict-{ids[1]}")
         assert "wrong design" in page.inner_text(f"#conflict-{ids[1]}")
         assert page.locator(f"#conflict-{ids[0]}").count() == 0
+        page.click(f"#conflict-{ids[1]} summary")
+        assert "Radiotherapy relieved compression" in page.inner_text(f"#conflict-{ids[1]} details")
         shot(page, tmp_path, "conflicts")
         page.select_option(f"#conflict-{ids[1]} select", "wrong design")
         page.click(f"#conflict-{ids[1]} button.exc")

@@ -1,5 +1,6 @@
-"""Several reviewers' browsers, a terminal `decide` and a big import at once, against a real
-`litreview serve` process, which is then killed mid-request: every acknowledged decision is kept."""
+"""Several reviewers' browsers, terminal `decide`s, a cron `update` (PubMed, from the E-utilities
+stand-in) and a big import at once, against a real `litreview serve` process, which is then killed
+mid-request: every acknowledged decision is kept."""
 
 from __future__ import annotations
 
@@ -11,13 +12,27 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import date, timedelta
 from pathlib import Path
 
 from litreview.screening import decisions as sc
 from litreview.store import Library
 from tests._webapp import csrf_of, fetch, seed
+from tests.eutils_server import Corpus, EutilsServer, StandIn
 
 REVIEWERS = ("ana", "ben", "cat")
+TERM = '"Hematopoiesis, Extramedullary"[Mesh] AND thalassemia'
+PUBMED_NEW = 1500
+
+
+def _pubmed(count: int) -> EutilsServer:
+    """The stand-in with `count` articles the saved search finds (what tonight's update fetches)."""
+    corpus = Corpus()
+    pmids = [str(31_000_000 + i) for i in range(count)]
+    for i, pmid in enumerate(pmids):
+        corpus.add(pmid, date(2020, 1, 1) + timedelta(days=i % 900))
+    corpus.terms[TERM] = pmids
+    return EutilsServer(StandIn(corpus)).start()
 
 
 def _ris(path: Path, count: int) -> None:
@@ -68,8 +83,12 @@ def test_nothing_acknowledged_is_lost(tmp_path: Path) -> None:
     with Library(db) as library:
         ids = seed(library, 80)
     _ris(tmp_path / "update.ris", 3000)
+    (tmp_path / "queries").mkdir()
+    (tmp_path / "queries" / "emh.toml").write_text(f"name = 'emh'\nterm = '''{TERM}'''\n")
+    pubmed = _pubmed(PUBMED_NEW)
     process, links = _serve(tmp_path)
-    env = {**os.environ, "LITREVIEW_DB": str(db)}
+    env = {**os.environ, "LITREVIEW_DB": str(db), "LITREVIEW_EUTILS_URL": pubmed.base_url,
+           "NCBI_EMAIL": "reviewer@example.org"}
     acknowledged: list[tuple[str, int]] = []
     stop = threading.Event()
     try:
@@ -77,13 +96,15 @@ def test_nothing_acknowledged_is_lost(tmp_path: Path) -> None:
                     for n in REVIEWERS]
         for thread in browsers:
             thread.start()
-        update = subprocess.Popen([sys.executable, "-m", "litreview", "import", "update.ris"], cwd=tmp_path,
-                                  env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        writers = [subprocess.Popen([sys.executable, "-m", "litreview", *command], cwd=tmp_path, env=env,
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                   for command in (["update", "--quiet"], ["import", "update.ris"])]
         terminal = [subprocess.run([sys.executable, "-m", "litreview", "decide", str(record), "exclude",
                                     "--reviewer", "dan", "--reason", "wrong design"], cwd=tmp_path, env=env,
                                    capture_output=True, text=True) for record in ids[-5:]]
-        _, update_errors = update.communicate(timeout=120)
-        assert update.returncode == 0, update_errors
+        for writer in writers:
+            _, errors = writer.communicate(timeout=300)
+            assert writer.returncode == 0, errors
         for thread in browsers:
             thread.join(timeout=120)
         assert all(r.returncode == 0 for r in terminal), [r.stderr for r in terminal]
@@ -98,10 +119,13 @@ def test_nothing_acknowledged_is_lost(tmp_path: Path) -> None:
         stop.set()
         process.kill()
         process.communicate(timeout=10)
+        pubmed.stop()
     with Library(db) as library:
         for name, record in acknowledged:
             assert name in sc.record_state(library, record, "ta").votes, (name, record)
         for record in ids[-5:]:
             assert sc.record_state(library, record, "ta").votes["dan"] == ("exclude", "wrong design")
         assert library.count("source_db = 'RIS'") == 3000
+        assert library.count("source_db = 'PubMed'") == 80 + PUBMED_NEW
+        assert [run["status"] for run in library.runs() if run["kind"] == "search"] == ["complete"]
     assert len(acknowledged) > 3 * 15

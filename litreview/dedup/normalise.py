@@ -322,14 +322,16 @@ def leading_number(value: str | None) -> str | None:
     return found.group(1).lstrip("0") or "0" if found else None
 
 
-ARTICLE_NUMBER = re.compile(r"^\s*(?:article\s*(?:no\.?|number)?\s*)?(?:[eE]\d{3,}|a\d{3,}|\d{6,})\s*$")
+ARTICLE_NUMBER = re.compile(r"^\s*(?:(?i:art(?:icle|\.)?\s*(?:no\.?|nr\.?|number)?)\s*:?\s*[eE]?\d+"
+                            r"|[eE]\d{3,}|a\d{3,}|\d{6,})\s*$")
 
 
 def is_article_number(pages: str | None) -> bool:
-    """An electronic article number in the pages field ('e20431', 'a2210', '104567'): another
-    numbering than printed pages, so it says nothing against a printed range ('1-9', '512-515').
-    An upper-case 'A4912' is a page of a meeting's abstracts (Am J Respir Crit Care Med), which
-    does tell an abstract from the article it became."""
+    """An electronic article number in the pages field ('e20431', 'a2210', '104567', or named as
+    one: Ovid Embase writes 'Article 171' for Frontiers in Psychiatry 4:171, others 'Art. no.
+    20431', 'Article Number: e0154321'): another numbering than printed pages, so it says nothing
+    against a printed range ('1-9', '512-515'). An upper-case 'A4912' is a page of a meeting's
+    abstracts (Am J Respir Crit Care Med), which does tell an abstract from the article it became."""
     return bool(pages) and ARTICLE_NUMBER.match(pages or "") is not None
 
 

@@ -42,6 +42,8 @@ def fields(record: Record) -> Iterator[tuple[str, str | None]]:
     yield "PG", record.pages
     if record.article_number and not record.pages:
         yield "LID", f"{record.article_number} [pii]"
+    elif record.extra.get("pii"):  # the publisher's PII, as PubMed's MEDLINE files give it
+        yield "LID", f"{record.extra['pii']} [pii]"
     if record.doi:
         yield "LID", f"{record.doi} [doi]"
     yield "AB", record.abstract
