@@ -96,6 +96,16 @@ def test_nightly_update_with_a_pubmed_copy_of_an_included_study(eutils, clock, r
     assert "Extramedullary hematopoiesis case 19000000" in bib(runner)
     assert "no included studies" not in bib(runner)
     assert run(runner, "screen", "conflicts").stdout == ""
+    for stage in ("ta", "ft"):  # the screener offers the study to nobody, at either stage
+        for reviewer in ("ana", "ben", "cy"):
+            shown = runner.invoke(cli, ["screen", "--stage", stage, "--reviewer", reviewer], input="q" * 5)
+            assert shown.exit_code == 0, shown.output
+            assert "Extramedullary hematopoiesis case 19000000" not in shown.output
+            assert "Earlier decision" not in shown.output
+    first = runner.invoke(cli, ["screen", "--reviewer", "cy"], input="q").output
+    assert "[1 of 3] title/abstract · cy" in first  # the two Scopus records left and the new PubMed one
+    assert runner.invoke(cli, ["screen", "--stage", "ft", "--reviewer", "ben"]).output.strip() == (
+        "0 decisions this session; 0 left")
     with Library(tmp_path / "library.db") as library:
         for reviewer in ("ana", "ben", "cy"):  # decided: offered to nobody again
             assert pubmed not in sc.screening_order(library, reviewer, "ta")
@@ -138,6 +148,10 @@ def test_merging_an_included_and_an_excluded_copy_is_a_conflict(runner, tmp_path
     scopus = include_the_study(runner, tmp_path)
     embase = import_copy_decided_otherwise(runner, tmp_path)
     assert screened_and_included(runner) == (3, 1)
+    assert "Extramedullary hematopoiesis case 19000000" in bib(runner)
+    stats = json.loads(run(runner, "screen", "stats", "--format", "json").stdout)["ta"]
+    assert stats["counts"] == {"include": 2, "exclude": 4, "maybe": 0}
+    assert stats["n_both"] == 3 and stats["agreement"] == 1.0
 
     result = run(runner, "dedup")
     assert "2 screened records merged into clusters; decisions carried over" in result.output
@@ -148,11 +162,16 @@ def test_merging_an_included_and_an_excluded_copy_is_a_conflict(runner, tmp_path
 
     canonical = record_id(tmp_path, STUDY)
     assert canonical in (scopus, embase)
+    assert screened_and_included(runner) == (1, 0)
     conflicts = run(runner, "screen", "conflicts").stdout
     assert conflicts.startswith(f"record {canonical}: copies of the study decided differently: ")
     assert f"ana include on record {scopus}" in conflicts
     assert f"ana exclude (wrong design) on record {embase}" in conflicts
     assert "no included studies" in run(runner, "bib").output
+    # screen stats count every vote on every copy, each compared on the copy it was made on
+    after = json.loads(run(runner, "screen", "stats", "--format", "json").stdout)["ta"]
+    assert (after["counts"], after["n_both"], after["agreement"]) == (stats["counts"], 3, 1.0)
+    assert after["outcomes"] == {"conflict": 1, "decided": 1, "awaiting": 2}
     with Library(tmp_path / "library.db") as library:
         events = [e["event"] for e in sc.audit_events(library)]
     assert events.count("merged") == 2 and "conflict" in events and "counts" in events
@@ -189,6 +208,10 @@ def test_split_after_merge_leaves_decisions_where_they_were_made(eutils, clock, 
     serve_pubmed_copy(eutils, tmp_path)
     run(runner, "update", "--quiet")
     pubmed = record_id(tmp_path, "pmid:19000000")
+    before = prisma(runner)
+    assert (before["screened"], before["studies_included"], before["duplicates_removed"]) == (2, 1, 1)
+    listed = bib(runner)
+    assert "Extramedullary hematopoiesis case 19000000" in listed
 
     result = run(runner, "dedup", "split", pubmed)
     assert (f"1 record taken out of screened clusters now await screening (records {pubmed}); "
@@ -197,6 +220,12 @@ def test_split_after_merge_leaves_decisions_where_they_were_made(eutils, clock, 
     counts = prisma(runner)
     assert (counts["screened"], counts["studies_included"]) == (2, 1)
     assert counts["duplicates_removed"] == 0 and counts["awaiting_screening"] == 4
+    assert {k: v for k, v in counts.items() if k not in ("duplicates_removed", "awaiting_screening")} == {
+        k: v for k, v in before.items() if k not in ("duplicates_removed", "awaiting_screening")}
+    # still the one included study, now cited from the Scopus record its decisions were made on
+    assert listed.startswith("1. Haidar R. Extramedullary hematopoiesis case 19000000. Eur Spine J.")
+    assert bib(runner) == ("1. Haidar R, Musallam KM. Extramedullary hematopoiesis case 19000000. "
+                           "European Spine Journal. 2005;6(2):101-9. doi:10.9999/test.19000000\n")
     assert record_id(tmp_path, STUDY) in (scopus, pubmed)
     with Library(tmp_path / "library.db") as library:
         assert sc.record_state(library, scopus, "ft").outcome == "include"
@@ -229,6 +258,34 @@ def test_reimporting_an_export_keeps_a_title_abstract_conflict(runner, tmp_path)
     counts = prisma(runner)
     assert counts["duplicates_removed"] == 4 and counts["screened"] == 0
     assert counts["awaiting_screening"] == 4
+
+
+@pytest.mark.parametrize("fmt", ["nbib", "ris", "csv", "jsonl", "bibtex"])
+def test_reimporting_an_export_of_an_included_study_changes_no_box(runner, tmp_path, fmt):
+    """An export of the whole library imported back and deduplicated: the formats that name
+    their database come back as records already held; nbib's come back as PubMed copies, merge
+    into their studies and take the canonical place, the decisions counting as before."""
+    include_the_study(runner, tmp_path)
+    before, listed = prisma(runner), bib(runner)
+    assert (before["screened"], before["studies_included"], before["excluded_screening"]) == (2, 1, 1)
+    run(runner, "export", "--format", fmt, "-o", f"back.{fmt}")
+    imported = run(runner, "import", f"back.{fmt}").output
+    result = run(runner, "dedup")
+    after = prisma(runner)
+    if fmt == "nbib":
+        assert "4 added" in imported
+        assert "2 screened records merged into clusters; decisions carried over" in result.output
+        assert record_id(tmp_path, STUDY) == record_id(tmp_path, "doi:10.9999/test.19000000")
+        with Library(tmp_path / "library.db") as library:
+            assert library.get(record_id(tmp_path, STUDY)).source_db == "PubMed"
+        assert after["identified"] == {"PubMed": 4, "Scopus": 4} and after["duplicates_removed"] == 4
+        after = {**after, "identified": before["identified"], "duplicates_removed": 0}
+    else:
+        assert "0 added, 4 already held" in imported
+    assert "screening counts changed" not in result.output
+    assert after == before
+    assert bib(runner) == listed
+    assert run(runner, "screen", "conflicts").stdout == ""
 
 
 @pytest.fixture

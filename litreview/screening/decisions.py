@@ -594,13 +594,14 @@ def stats(library: Library) -> dict[str, Any]:
     settings = load_settings(library)
     for stage in STAGES:
         states = stage_states(library, stage, settings)
-        counts = Counter(d for s in states.values() for d, _ in s.votes.values())
+        counts = Counter(vote[2] for s in states.values() for vote in s.member_votes)
         by_pair: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
         for state in states.values():
-            names = sorted(state.votes)
-            for i, a in enumerate(names):
-                for b in names[i + 1:]:
-                    by_pair[(a, b)].append((state.votes[a][0], state.votes[b][0]))
+            for item in _compared_items(state):
+                names = sorted(item)
+                for i, a in enumerate(names):
+                    for b in names[i + 1:]:
+                        by_pair[(a, b)].append((item[a], item[b]))
         everyone = [p for ps in by_pair.values() for p in ps]
         overall = cohen_kappa(everyone)
         result[stage] = {
@@ -610,6 +611,22 @@ def stats(library: Library) -> dict[str, Any]:
             "pairs": {f"{a}|{b}": _agreement_dict(cohen_kappa(ps)) for (a, b), ps in by_pair.items()},
         }
     return result
+
+
+def _compared_items(state: StageState) -> list[dict[str, str]]:
+    """What two reviewers' agreement is measured on: the study, each reviewer's one vote on it
+    (made on whichever copy); where a reviewer voted on several copies of it, each copy on its
+    own, so that no vote is dropped or paired with a vote on another copy."""
+    by_reviewer: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for record_id, reviewer, decision, _ in state.member_votes:
+        by_reviewer[reviewer].append((record_id, decision))
+    if all(len(votes) == 1 for votes in by_reviewer.values()):
+        return [{reviewer: votes[0][1] for reviewer, votes in by_reviewer.items()}]
+    by_record: dict[int, dict[str, str]] = defaultdict(dict)
+    for reviewer, votes in by_reviewer.items():
+        for record_id, decision in votes:
+            by_record[record_id][reviewer] = decision
+    return [by_record[record_id] for record_id in sorted(by_record)]
 
 
 def _agreement_dict(agreement: Agreement) -> dict[str, Any]:
