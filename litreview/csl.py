@@ -170,7 +170,7 @@ def to_csl(record: Record) -> dict[str, Any]:
     if issns:
         item["ISSN"] = issns[0] if len(issns) == 1 else ", ".join(issns)
     if record.languages:
-        item["language"] = languages.bcp47(record.languages[0])
+        _put(item, "language", languages.bcp47(record.languages[0]))
     _put(item, "abstract", record.abstract)
     _put(item, "publisher", record.publisher)
     _put(item, "publisher-place", record.place)
