@@ -5,38 +5,19 @@ from __future__ import annotations
 import signal
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
 from litreview.cli._group import Review, cli, pass_review
-from litreview.errors import ParseError
-from litreview.importers import FORMAT_NAMES
+from litreview.cli.progress import progress
+from litreview.errors import ParseError, Terminated
+from litreview.importers import FORMATS
 from litreview.importing import import_file
 
 FORMAT_DEFAULTS = {"RIS", "CSV", "BibTeX", "EndNote", "CSL-JSON"}
-
-
-def _progress(path: Path) -> Callable[[int], None] | None:
-    """A running count of stored records on a terminal (big files take seconds)."""
-    if not sys.stderr.isatty():
-        return None
-    done = 0
-
-    def report(count: int) -> None:
-        nonlocal done
-        done += count
-        click.echo(f"\r{path.name}: {done:,} records stored...", err=True, nl=False)
-
-    return report
-
-
-class Terminated(BaseException):
-    """SIGTERM arrived (a supervisor, `kill PID`): unwinds the import like Ctrl-C does, so its
-    transaction is rolled back and its worker processes stopped, instead of the process
-    vanishing mid-write."""
 
 
 @contextmanager
@@ -68,7 +49,7 @@ def _parse_map(values: tuple[str, ...]) -> dict[str, str]:
 @cli.command("import")
 @click.argument("files", nargs=-1, required=True,
                 type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["auto", *FORMAT_NAMES]), default="auto",
+@click.option("--format", "fmt", type=click.Choice(["auto", *FORMATS]), default="auto",
               show_default=True, help="File format; auto looks at the content.")
 @click.option("--source", help="Database the records came from (Embase, Scopus, ...) when the"
               " file does not say.")
@@ -88,9 +69,9 @@ def import_(review: Review, files: tuple[Path, ...], fmt: str, source: str | Non
     failed = 0
     for path in files:
         try:
-            with _stopped_by_term():
+            with _stopped_by_term(), progress() as bar:  # a running count: big files take seconds
                 result = import_file(review.library, path, fmt, source, column_map, skip_invalid,
-                                     progress=_progress(path))
+                                     progress=bar.counter(f"{path.name}: records stored"))
         except Terminated:
             click.echo(f"Stopped (SIGTERM): {path}: nothing imported from this file"
                        + ("; the files before it are imported" if path != files[0] else ""), err=True)
@@ -101,8 +82,6 @@ def import_(review: Review, files: tuple[Path, ...], fmt: str, source: str | Non
             click.echo(f"Error: {exc} (nothing imported from this file{way_out if exc.skippable else ''})",
                        err=True)
             continue
-        if sys.stderr.isatty():
-            click.echo("\r\033[K", err=True, nl=False)
         click.echo(result.how, err=True)
         for problem in result.skipped:
             click.echo(f"  skipped: {problem}", err=True)
