@@ -302,7 +302,7 @@ def test_priority_order_and_the_stopping_rule(tmp_path: Path, page: Any) -> None
     db = tmp_path / "library.db"
     with Library(db) as library:
         ids = seed(library, 12)
-        library.set_setting("screening.stopping", "recall=0.95,confidence=0.95")
+        library.set_setting("screening.stopping", "recall=0.95,confidence=0.95,sample_after=3")
         sc.decide(library, ids[0], "include", "ta", "ana")
         sc.decide(library, ids[1], "exclude", "ta", "ana", "wrong design")
     with live_server(db, tmp_path / "queries", order="priority") as live:
@@ -312,6 +312,7 @@ def test_priority_order_and_the_stopping_rule(tmp_path: Path, page: Any) -> None
         note = page.inner_text("#order-note")
         assert "priority order from a model trained on 1 includes and 1 excludes" in note
         assert "2 of 12 records screened" in note and "ranked phase" in note
+        assert page.inner_text("#stopping .state") == "ranked"
         shot(page, tmp_path, "screen-priority")
         for _ in range(5):
             shown = _record_id(page)
@@ -324,4 +325,9 @@ def test_priority_order_and_the_stopping_rule(tmp_path: Path, page: Any) -> None
             if "1 includes and 6 excludes" in page.inner_text("#order-note"):
                 break
             page.wait_for_timeout(100)
-        assert "7 of 12 records screened" in page.inner_text("#order-note")
+        note = page.inner_text("#order-note")
+        # Three excludes in a row after an include: the rule's random sample of the rest has begun.
+        assert "7 of 12 records screened" in note and "random sample: 0 of 5 records screened" in note
+        assert "then the stopping rule's random sample (5 records left in it)" in note
+        assert page.inner_text("#stopping .state") == "sampling"
+        shot(page, tmp_path, "screen-priority-sampling")
