@@ -211,8 +211,17 @@ def test_full_text_and_duplicates_pages(tmp_path: Path, page: Any) -> None:
         shot(page, tmp_path, "screen-ft-reasons")
         page.keyboard.press("1")
         page.wait_for_selector("text=Nothing left for you at full text")
+        shot(page, tmp_path, "screen-ft-done")
         with Library(db) as library:
             assert sc.record_state(library, ids[0], "ft").votes == {"ana": ("exclude", "wrong population")}
+        page.keyboard.press("u")  # the last decision can be taken back from the done page too
+        page.wait_for_selector(f"#record[data-record='{ids[0]}']")
+        assert _votes(db, ids[0], "ft") == {}
+        page.keyboard.press("e")
+        page.wait_for_selector("#picker:not([hidden])")
+        page.keyboard.press("1")
+        page.wait_for_selector("text=Nothing left for you at full text")
+        assert _votes(db, ids[0], "ft") == {"ana": ("exclude", "wrong population")}
         page.click("text=Duplicates")
         page.wait_for_selector("h1:has-text('Duplicates')")
         shot(page, tmp_path, "duplicates-empty")
