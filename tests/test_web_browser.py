@@ -234,7 +234,8 @@ def test_duplicates_side_by_side(tmp_path: Path, page: Any) -> None:
         run = library.start_run("import", "Lens")
         thesis = {"authors": [Author(family="Haidar", given="Rachid")], "year": 2014}
         a, b = library.add_records([
-            Record(title=title, source_db="Lens", source_key="1-a", **thesis),
+            Record(title=title, source_db="Lens", source_key="1-a", abstract="Thesis on iron overload.",
+                   **thesis),
             Record(title=title + " - eScholarship", source_db="Lens", source_key="1-b", **thesis),
         ], run).added_ids
         dedup.run(library)
@@ -243,7 +244,8 @@ def test_duplicates_side_by_side(tmp_path: Path, page: Any) -> None:
         page.goto(live.link("ana").rstrip("/") + "/duplicates")
         page.wait_for_selector("#pair")
         differing = page.locator("#pair .f.diff").all_inner_texts()
-        assert [name.lower() for name in differing] == ["title"]
+        assert [name.lower() for name in differing] == ["title", "abstract"]
+        assert "Thesis on iron overload." in page.inner_text("#pair")
         assert "why queued: similar titles" in page.inner_text("main")
         shot(page, tmp_path, "duplicates")
         page.keyboard.press("s")
