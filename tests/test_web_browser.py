@@ -62,6 +62,15 @@ def _record_id(page: Any) -> int:
     return int(page.get_attribute("#record", "data-record"))
 
 
+def _tab_to(page: Any, selector: str) -> None:
+    """Press Tab until the element has the focus, as a keyboard user does."""
+    for _ in range(40):
+        if page.evaluate("s => document.activeElement === document.querySelector(s)", selector):
+            return
+        page.keyboard.press("Tab")
+    raise AssertionError(f"Tab never reaches {selector}")
+
+
 def _votes(db: Path, record_id: int, stage: str = "ta") -> dict[str, tuple[str, str | None]]:
     with Library(db) as library:
         return sc.record_state(library, record_id, stage).votes
@@ -134,8 +143,12 @@ def test_blinding_conflicts_and_overview(tmp_path: Path, page: Any) -> None:
         page.click(f"#conflict-{ids[1]} summary")
         assert "Radiotherapy relieved compression" in page.inner_text(f"#conflict-{ids[1]} details")
         shot(page, tmp_path, "conflicts")
-        page.select_option(f"#conflict-{ids[1]} select", "wrong design")
-        page.click(f"#conflict-{ids[1]} button.exc")
+        # With the keyboard alone: Tab to the reason, type its first letters, Tab to the button.
+        _tab_to(page, f"#conflict-{ids[1]} select")
+        page.keyboard.type("wrong d")
+        assert page.input_value(f"#conflict-{ids[1]} select") == "wrong design"
+        _tab_to(page, f"#conflict-{ids[1]} button.exc")
+        page.keyboard.press("Enter")
         page.wait_for_selector("text=No conflicts")
         with Library(db) as library:
             state = sc.record_state(library, ids[1], "ta")
@@ -199,8 +212,9 @@ def test_full_text_and_duplicates_pages(tmp_path: Path, page: Any) -> None:
         sc.decide(library, ids[0], "include", "ta", "ana")
     with live_server(db, tmp_path / "queries") as live:
         page.goto(live.link("ana").rstrip("/") + "/fulltext")
-        page.fill(f"#ft-{ids[0]} input[name=location]", "pdfs/haidar.pdf")
-        page.click(f"#ft-{ids[0]} >> text=Retrieved")
+        _tab_to(page, f"#ft-{ids[0]} input[name=location]")
+        page.keyboard.type("pdfs/haidar.pdf")
+        page.keyboard.press("Enter")
         page.wait_for_selector(f"#ft-{ids[0]} >> text=pdfs/haidar.pdf")
         shot(page, tmp_path, "fulltext")
         page.click(f"#ft-{ids[0]} >> text=Assess")
