@@ -40,19 +40,40 @@ class Terminated(BaseException):
 
 
 @contextmanager
-def _stopped_by_term() -> Iterator[None]:
+def _stopped_by_term() -> Iterator[Callable[[], None]]:
+    """SIGTERM raises Terminated in the main thread, and the yielded check raises it again at the
+    next batch: a signal that lands inside an interpreter callback has its exception swallowed
+    ('Exception ignored in _releaseLock', seen when it arrives while a worker is forked), and the
+    import must stop all the same."""
+    requested = threading.Event()
+
+    def check() -> None:
+        if requested.is_set():
+            raise Terminated
+
     if threading.current_thread() is not threading.main_thread():  # only the main thread may
-        yield
+        yield check
         return
 
     def stop(signum: int, frame: object) -> None:
+        requested.set()
         raise Terminated
 
     before = signal.signal(signal.SIGTERM, stop)
     try:
-        yield
+        yield check
     finally:
         signal.signal(signal.SIGTERM, before)
+
+
+def _checked(progress: Callable[[int], None] | None,
+             check: Callable[[], None]) -> Callable[[int], None]:
+    def each_batch(count: int) -> None:
+        check()
+        if progress:
+            progress(count)
+
+    return each_batch
 
 
 def _parse_map(values: tuple[str, ...]) -> dict[str, str]:
@@ -88,9 +109,9 @@ def import_(review: Review, files: tuple[Path, ...], fmt: str, source: str | Non
     failed = 0
     for path in files:
         try:
-            with _stopped_by_term():
+            with _stopped_by_term() as check:
                 result = import_file(review.library, path, fmt, source, column_map, skip_invalid,
-                                     progress=_progress(path))
+                                     progress=_checked(_progress(path), check))
         except Terminated:
             click.echo(f"Stopped (SIGTERM): {path}: nothing imported from this file"
                        + ("; the files before it are imported" if path != files[0] else ""), err=True)
