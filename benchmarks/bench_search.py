@@ -1,7 +1,7 @@
 """A full `litreview search` against the local E-utilities stand-in: records/s and peak memory.
 
 The stand-in (tests/eutils_server.py) serves N real-shaped PubMed records on 127.0.0.1 and enforces
-NCBI's 3 requests/s; the real client (Bio.Entrez rate limiting, history server, efetch batches,
+NCBI's 3 requests/s; the real client (NCBI rate limiting, history server, efetch batches,
 streaming parse, one transaction per batch) runs the search through the CLI in a subprocess.
 
     python benchmarks/bench_search.py [--n 20000]

@@ -53,6 +53,10 @@ addEventListener('DOMContentLoaded', () => {
 });
 """
 
+KEYS = [("i",), ("e", "2"), ("i",), ("m",), ("e", "1")]
+"""What the reviewer presses, in turn: include, exclude with a reason (number key), maybe."""
+
+
 def prepare(path: Path, n: int) -> list[int]:
     library = build(path, n)
     ids = [r[0] for r in library.db.execute("SELECT id FROM records ORDER BY id")]
@@ -63,6 +67,7 @@ def prepare(path: Path, n: int) -> list[int]:
             "UPDATE records SET canonical_id = ? WHERE id = ?",
             [(ids[i - 1], ids[i]) for i in range(1, len(ids), 10)])
     library.set_setting("screening.include_keywords", "thalass,haemat")
+    library.set_setting("screening.reasons", "wrong population,wrong design,not in English")
     library.close()
     return ids
 
@@ -105,10 +110,14 @@ def browser_presses(link: str, presses: int, chromium: str) -> tuple[float, list
         page.wait_for_selector("#record")
         first = (time.perf_counter() - start) * 1000
         times = []
-        for _ in range(presses):
+        for press in range(presses):
             shown = page.get_attribute("#record", "data-record")
             page.evaluate("window.__keyToRecord = null")
-            page.keyboard.press("i")
+            keys = KEYS[press % len(KEYS)]
+            for key in keys[:-1]:  # e opens the reason picker: timed from the reason's key
+                page.keyboard.press(key)
+                page.wait_for_selector("#picker:not([hidden])")
+            page.keyboard.press(keys[-1])
             page.wait_for_selector(f"#record:not([data-record='{shown}'])")
             value = None
             while value is None:
@@ -145,7 +154,8 @@ def main() -> None:
             process.terminate()
             process.communicate(timeout=30)
         print(f"browser: first page (builds the reviewer's order) {first:.0f} ms")
-        print(f"browser: key press -> next record on screen, {args.presses} presses: {summary(times)}"
+        print(f"browser: key press -> next record on screen, {args.presses} presses (i, e+reason, m in "
+              f"turn): {summary(times)}"
               " (target < 100 ms)")
         print(f"terminal screener, same library, per key: {summary(terminal_peer(path, args.presses))}")
 

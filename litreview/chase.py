@@ -10,7 +10,7 @@ by which run. A chase is stored whole or not at all, and repeating it adds only 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -92,8 +92,16 @@ def sources_for(library: Library, client: EntrezClient,
     return sources, skipped
 
 
+Progress = Callable[[str, int, int], None]
+"""progress(step, done, total): what a chase is doing, for a command to show."""
+
+
+def _no_progress(step: str, done: int, total: int) -> None:
+    pass
+
+
 def chase(library: Library, client: EntrezClient, direction: Direction, record_ids: Iterable[int],
-          top: int = DEFAULT_TOP) -> ChaseResult:
+          top: int = DEFAULT_TOP, progress: Progress | None = None) -> ChaseResult:
     """Chase one direction from the given records; stores what is new, links what is held."""
     wanted = list(dict.fromkeys(record_ids))
     if not wanted:
@@ -109,7 +117,7 @@ def chase(library: Library, client: EntrezClient, direction: Direction, record_i
                 "top": top if direction is Direction.SIMILAR else None})
     result = ChaseResult(run_id, direction, sources, skipped)
     try:
-        _chase(library, client, result, top)
+        _chase(library, client, result, top, progress or _no_progress)
     except LitreviewError as exc:
         library.finish_run(run_id, "failed", error=str(exc))
         raise
@@ -119,10 +127,13 @@ def chase(library: Library, client: EntrezClient, direction: Direction, record_i
     return result
 
 
-def _chase(library: Library, client: EntrezClient, result: ChaseResult, top: int) -> None:
+def _chase(library: Library, client: EntrezClient, result: ChaseResult, top: int,
+           progress: Progress) -> None:
+    progress(f"asking PubMed for {result.direction.value} links", 0, len(result.sources))
     links = _links(client, result, top)
     stored = store_found(library, client, result.run_id, result.direction.value,
-                         {source: found for source, found in _by_record(result, links).items()})
+                         {source: found for source, found in _by_record(result, links).items()},
+                         progress)
     result.found, result.already_held = stored.found, stored.already_held
     result.new_records, result.links_added = stored.new_records, stored.links_added
     result.not_fetched = stored.not_fetched
@@ -138,13 +149,16 @@ class Stored:
 
 
 def store_found(library: Library, client: EntrezClient, run_id: int, direction: str,
-                found_by_source: dict[int | None, list[Link]]) -> Stored:
+                found_by_source: dict[int | None, list[Link]], progress: Progress | None = None) -> Stored:
     """Fetch the PMIDs found that the library does not hold, store them and every provenance link
     in one transaction, and close the run. A record links to each record it was found from."""
     found = list(dict.fromkeys(link.pmid for links in found_by_source.values() for link in links))
     held = store.records_by_pmid(library, found)
     wanted = [pmid for pmid in found if pmid not in held]
-    fetched = [record for batch in client.fetch(wanted) for record in batch]
+    fetched: list[Record] = []
+    for batch in client.fetch(wanted):
+        fetched += batch
+        (progress or _no_progress)("records fetched", len(fetched), len(wanted))
     stored = Stored(found=len(found), already_held=len(held))
     with library.transaction():
         new_ids = _store_new(library, run_id, fetched)
@@ -298,10 +312,15 @@ def _citation_of(number: int, record: Record) -> Citation:
         first_page=(record.pages or "").split("-")[0].strip(), doi=record.doi, pmid=record.pmid)
 
 
-def resolve_citations(client: EntrezClient, citations: list[Citation]) -> list[Resolution]:
+def resolve_citations(client: EntrezClient, citations: list[Citation],
+                      progress: Progress | None = None) -> list[Resolution]:
     """Match each citation to a PMID: one in the text, then its DOI, then ECitMatch
     (journal|year|volume|first page|author), then a title-word search with author and year."""
-    resolutions = {c.number: _direct(client, c) for c in citations}
+    report = progress or _no_progress
+    resolutions: dict[int, Resolution] = {}
+    for done, citation in enumerate(citations):
+        report("references matched by PMID or DOI", done, len(citations))
+        resolutions[citation.number] = _direct(client, citation)
     open_ = [c for c in citations if resolutions[c.number].outcome is Outcome.NOT_FOUND
              and c.is_reference and c.journal and c.year and (c.volume or c.first_page)]
     queries = [CitationQuery(str(c.number), c.journal, c.year, c.volume, c.first_page, c.first_author)
@@ -311,7 +330,8 @@ def resolve_citations(client: EntrezClient, citations: list[Citation]) -> list[R
         if match.pmid:
             resolutions[citation_number] = Resolution(resolutions[citation_number].citation,
                                                       Outcome.MATCHED, match.pmid, "ECitMatch")
-    for citation in citations:
+    for done, citation in enumerate(citations):
+        report("references searched by title", done, len(citations))
         if resolutions[citation.number].outcome is Outcome.NOT_FOUND and citation.title and citation.year:
             resolutions[citation.number] = _by_title(client, citation)
     return [resolutions[c.number] for c in citations]
@@ -346,10 +366,10 @@ def _by_title(client: EntrezClient, citation: Citation) -> Resolution:
 
 
 def resolve(library: Library, client: EntrezClient, path: Path, *, dry_run: bool = False,
-            from_record: int | None = None) -> ResolveResult:
+            from_record: int | None = None, progress: Progress | None = None) -> ResolveResult:
     """Resolve a reference file to PMIDs; unless dry_run, store the matched records as a chase."""
     citations = read_citations(path)
-    result = ResolveResult(resolve_citations(client, citations))
+    result = ResolveResult(resolve_citations(client, citations, progress))
     matched = [r.pmid for r in result.resolutions if r.outcome is Outcome.MATCHED and r.pmid]
     if dry_run or not matched:
         return result
@@ -361,7 +381,7 @@ def resolve(library: Library, client: EntrezClient, path: Path, *, dry_run: bool
                 "not_found": result.count(Outcome.NOT_FOUND)})
     try:
         result.stored = store_found(library, client, result.run_id, "resolved",
-                                    {from_record: [Link(p) for p in dict.fromkeys(matched)]})
+                                    {from_record: [Link(p) for p in dict.fromkeys(matched)]}, progress)
     except BaseException as exc:
         library.finish_run(result.run_id, "failed", error=str(exc))
         raise

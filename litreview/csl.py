@@ -24,7 +24,7 @@ import re
 from typing import Any
 
 from litreview import languages
-from litreview.names import MONTH_NAMES, SEASON_NAMES, SEASONS, month_number
+from litreview.names import MONTH_NAMES, SEASON_NAMES, SEASONS, YEAR, month_number
 from litreview.records import Author, Record, fold, initials_of, is_pii
 
 KIND_TO_CSL = {
@@ -43,7 +43,6 @@ CSL_TO_KIND.update({"article-magazine": "article", "article-newspaper": "article
                     "review": "article", "entry-encyclopedia": "chapter"})
 
 _INITIALS_AS_GIVEN = re.compile(r"[A-Z]{1,4}|(?:[A-Z]\.[\s-]*){1,4}")
-_YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b")
 
 
 def _author_to_csl(author: Author) -> dict[str, Any]:
@@ -129,7 +128,7 @@ def _text_date(text: str, year: int | None) -> dict[str, Any]:
         issued["date-parts"] = [[int(season.group(1))]]
         issued["season"] = SEASONS[season.group(2).lower()]
         return issued
-    found = _YEAR.search(text)
+    found = YEAR.search(text)
     if found or year:
         issued["date-parts"] = [[int(found.group(1)) if found else int(year or 0)]]
     return issued
@@ -171,7 +170,7 @@ def to_csl(record: Record) -> dict[str, Any]:
     if issns:
         item["ISSN"] = issns[0] if len(issns) == 1 else ", ".join(issns)
     if record.languages:
-        item["language"] = languages.bcp47(record.languages[0])
+        _put(item, "language", languages.bcp47(record.languages[0]))
     _put(item, "abstract", record.abstract)
     _put(item, "publisher", record.publisher)
     _put(item, "publisher-place", record.place)
@@ -296,7 +295,7 @@ def _read_issued(record: Record, issued: Any) -> None:
     if literal and not (isinstance(parts, list) and len(parts) > 1 and record.month):
         record.date_text = literal
         if record.year is None:
-            match = _YEAR.search(literal)
+            match = YEAR.search(literal)
             if match:
                 record.year = int(match.group(1))
     if isinstance(parts, list) and len(parts) > 1:  # a range: the start is the record's date

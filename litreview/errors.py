@@ -5,8 +5,10 @@
     |   +-- SettingError           a review setting (`settings set`) is unknown or its value unusable
     +-- QueryFileError             a saved search in queries/ cannot be read
     +-- RecordNotFound             a record reference (id, pmid:, doi:) matches nothing
+    +-- LibraryFileError           the library file cannot be opened (missing folder, not SQLite)
     +-- LockHeld                   another update holds the library's lock
     +-- ParseError                 an input file is malformed (carries file, line/record)
+    +-- PrismaInconsistent         the PRISMA boxes do not add up (a bug or a hand-edited library)
     +-- EntrezError                E-utilities failed after retries, or answered nonsense
     +-- IncompleteRunError         a search finished but records PubMed reported are missing
     +-- ChaseError                 a chase, reference list or search check cannot run as asked
@@ -20,6 +22,12 @@
 
 The CLI turns any LitreviewError into a one-line "Error: ..." and a non-zero exit;
 anything else is a bug and keeps its traceback.
+
+Two more are not errors but signals between parts of the program, and never reach a user:
+
+    NotChunkable (Exception)       PubMed XML the chunked reading cannot be trusted with: read it
+                                   with the streaming parser instead (pubmed.xml, importing)
+    Terminated (BaseException)     SIGTERM arrived during an import: unwinds it like Ctrl-C
 """
 
 from __future__ import annotations
@@ -94,6 +102,10 @@ def _fmt(label: str, value: int | str | None) -> str | None:
     return None if value is None else f"{label} {value}"
 
 
+class PrismaInconsistent(LitreviewError):
+    """Raised when the PRISMA boxes do not add up (a bug or a hand-edited library)."""
+
+
 class EntrezError(LitreviewError):
     """Raised when E-utilities still fail after retries, or return something unreadable."""
 
@@ -136,3 +148,16 @@ class RankingError(LitreviewError):
 
 class StoppingError(LitreviewError):
     """Raised when the stopping-rule setting does not parse, or a stop is asked for without a rule."""
+
+
+class NotChunkable(Exception):
+    """The chunked reading of PubMed XML cannot be trusted with this document (an odd prolog, a
+    root other than PubmedArticleSet, XML that is not well-formed): read it with iterparse, which
+    reports any error with the document's own line numbers."""
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived (a supervisor, `kill PID`): unwinds an import like Ctrl-C does, so its
+    transaction is rolled back and its worker processes stopped, instead of the process
+    vanishing mid-write. A BaseException, like KeyboardInterrupt, so no `except Exception`
+    swallows it."""

@@ -21,15 +21,15 @@ from typing import IO, TypeVar
 from rapidfuzz import fuzz
 
 from litreview import parallel
-from litreview.errors import ParseError
+from litreview.errors import NotChunkable, ParseError
 from litreview.importers import detect, file_encoding, file_scan, get_importer
-from litreview.pubmed.xml import NotChunkable, chunk_documents
+from litreview.importers.csv import Dialect as CsvDialect
+from litreview.importers.csv import file_dialect
+from litreview.importers.csv import read as read_csv
+from litreview.pubmed.xml import chunk_documents
 from litreview.records import Record, fold
 from litreview.store import EncodedRecord, Library, encode_record
 from litreview.store.imports import set_run_source
-
-FORMAT_ALIASES = {"pubmed": "pubmed-xml", "medline": "nbib", "endnote": "endnote-xml",
-                  "csljson": "csl-json", "bib": "bibtex"}
 
 
 @dataclass
@@ -54,20 +54,18 @@ def checksum(path: Path) -> str:
 
 def open_file(
     path: Path, fmt: str = "auto", source: str | None = None,
-    column_map: dict[str, str] | None = None,
+    column_map: dict[str, str] | None = None, dialect: CsvDialect | None = None,
 ) -> tuple[Iterator[Record | ParseError], str, str]:
-    """(stream of records and bad-record errors, format name, how it was chosen)."""
+    """(stream of records and bad-record errors, format name, how it was chosen). `dialect` is
+    a CSV file's, when it is known (csv.file_dialect)."""
     if not path.is_file():
         raise ParseError("no such file", file=str(path))
-    fmt = FORMAT_ALIASES.get(fmt, fmt)
     if fmt == "auto":
         importer, how = detect(path)
     else:
         importer, how = get_importer(fmt), f"{path.name}: read as {fmt} (--format)"
     if importer.name == "csv":
-        from litreview.importers.csv import read as read_csv
-
-        return read_csv(path, source, column_map), importer.name, how
+        return read_csv(path, source, column_map, dialect), importer.name, how
     if column_map:
         raise ParseError("--map applies to CSV files only", file=str(path))
     return importer.read(path, source), importer.name, how
@@ -264,6 +262,8 @@ class _Chunk:
     column_map: dict[str, str] | None
     text: str
     header: str = ""
+    dialect: CsvDialect | None = None
+    """A CSV file's dialect, sniffed once from the whole file's head (not from each chunk's)."""
 
 
 @dataclass
@@ -322,7 +322,7 @@ def _read_chunk(chunk: _Chunk) -> _Read:
         piece = Path(folder) / chunk.path.name
         piece.write_text(chunk.header + chunk.text, encoding="utf-8")
         try:
-            items, name, _ = open_file(piece, chunk.fmt, chunk.source, chunk.column_map)
+            items, name, _ = open_file(piece, chunk.fmt, chunk.source, chunk.column_map, chunk.dialect)
             for item in _guarded(items, piece, name):
                 read.items.append(_as_read_here(item, chunk.path)
                                   if isinstance(item, ParseError) else encode_record(item))
@@ -344,6 +344,7 @@ def _text_chunks(path: Path, fmt: str, source: str | None,
     """The file's text cut into chunks of whole records (see above)."""
     header = ""
     carry = ""
+    dialect = file_dialect(path) if fmt == "csv" else None
     with open(path, encoding=file_encoding(path), errors="replace", newline="") as handle:
         while block := handle.read(CHUNK_CHARACTERS):
             carry += block
@@ -354,10 +355,10 @@ def _text_chunks(path: Path, fmt: str, source: str | None,
                 header, carry = carry[:cut], carry[cut:]
             cut = _after_csv_row(carry) if fmt == "csv" else _before_last_record(carry, fmt)
             if cut:
-                yield _Chunk(fmt, path, source, column_map, carry[:cut], header)
+                yield _Chunk(fmt, path, source, column_map, carry[:cut], header, dialect)
                 carry = carry[cut:]
     if carry.strip():
-        yield _Chunk(fmt, path, source, column_map, carry, header)
+        yield _Chunk(fmt, path, source, column_map, carry, header, dialect)
 
 
 def _before_last_record(text: str, fmt: str) -> int:

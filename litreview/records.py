@@ -221,21 +221,6 @@ def normalise_pmid(value: str | int | None) -> str | None:
     return digits.lstrip("0") or None if digits else None
 
 
-NAME_SUFFIX = re.compile(r"(?:Jr|Sr|II|III|IV|2nd|3rd|4th)\.?")
-
-
-def split_suffix(words: list[str], initials_follow: bool = True) -> tuple[list[str], str | None]:
-    """The words of a name before a trailing generational suffix ('Ward GW Jr', 'Johnson JA 3rd',
-    'Sprague Jr.'), and the suffix without its dot. Where initials may follow the family name,
-    'II', 'III' and 'IV' right after it are initials ('Buynevich IV' is Ilya V.), so they are a
-    suffix only after a third word; not so before the comma of 'Hunter III, S. David'."""
-    if len(words) > 1 and NAME_SUFFIX.fullmatch(words[-1]):
-        suffix = words[-1].rstrip(".")
-        if len(words) > 2 or not suffix.startswith("I") or not initials_follow:
-            return words[:-1], suffix
-    return words, None
-
-
 def initials_of(given: str | None) -> str | None:
     """'Maria Domenica' -> 'MD'; 'J.-P.' -> 'JP'."""
     if not given:

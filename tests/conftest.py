@@ -116,15 +116,12 @@ class FakeClock:
 
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
-    """Virtual time for Bio.Entrez's rate limiter and our backoff: nothing really sleeps."""
-    import Bio.Entrez
-
+    """Virtual time for the client's rate limit and backoff: nothing really sleeps."""
     import litreview.pubmed.client
 
     fake = FakeClock()
-    monkeypatch.setattr(Bio.Entrez, "time", fake)
     monkeypatch.setattr(litreview.pubmed.client, "time", fake)
-    monkeypatch.setattr(Bio.Entrez._open, "previous", 0, raising=False)
+    monkeypatch.setattr(litreview.pubmed.client.NCBI_RATE, "_previous", float("-inf"))
     return fake
 
 

@@ -419,3 +419,14 @@ def test_chase_api_refuses_an_empty_source_list(library):
 
     with pytest.raises(ChaseError, match="nothing to chase from"):
         chase(library, EntrezClient(), Direction.FORWARD, [])
+
+
+def test_resolve_reports_its_steps_to_a_progress_callback(eutils, clock, library):
+    _seed_haidar_references(eutils.corpus)
+    steps = []
+    result = resolve(library, EntrezClient(), TEST_DATA / "haidar_2010_references.txt",
+                     progress=lambda step, done, total: steps.append((step, done, total)))
+    assert [s for s in steps if s[0] == "references matched by PMID or DOI"] == [
+        ("references matched by PMID or DOI", n, 5) for n in range(5)]
+    fetched = [s for s in steps if s[0] == "records fetched"]
+    assert fetched and fetched[-1][1] == fetched[-1][2] == len(result.stored.new_records) > 0

@@ -6,6 +6,7 @@ import io
 import os
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ import pytest
 from litreview.bibliography import styles
 from litreview.csl import from_csl, to_csl
 from litreview.exporters import export
+from litreview.importing import read_file
 from litreview.records import Author, Record
 
 
@@ -187,3 +189,27 @@ def test_exported_csl_json_reads_as_intended_in_pandoc(tmp_path: Path) -> None:
     assert "(2010" in by_title["A winter issue"] and "Health Devices, 39" in by_title["A winter issue"]
     assert "Zeitschrift fur orthopadie, 39" in by_title["Eine Studie"]
     assert "(1998" in by_title["When A<B and C>D"] and "Journal of Tests, 39" in by_title["When A<B and C>D"]
+
+
+def test_language_is_a_bcp47_tag_or_absent() -> None:
+    """Every language on MEDLINE's list becomes a BCP 47 tag; a code BCP 47 does not have is left
+    out of 'language' (CSL-JSON's custom object keeps the record's own list)."""
+    medline = ("afr", "alb", "amh", "ara", "arm", "aze", "baq", "ben", "bos", "bul", "bur", "cat",
+               "chi", "cze", "dan", "dut", "eng", "epo", "est", "fin", "fre", "geo", "ger", "gla",
+               "gle", "gre", "heb", "hin", "hrv", "hun", "ice", "ind", "ita", "jpn", "kin", "kor",
+               "lat", "lav", "lit", "mac", "mal", "mao", "may", "mlt", "nep", "nor", "per", "pol",
+               "por", "pus", "rum", "rus", "san", "sin", "slo", "slv", "spa", "srp", "swa", "swe",
+               "tam", "tel", "tha", "tib", "tur", "ukr", "urd", "uzb", "vie", "wel")
+    tags = {code: to_csl(Record(title="T", languages=[code]))["language"] for code in medline}
+    assert all(len(tag) == 2 and tag.isalpha() and tag.islower() for tag in tags.values()), tags
+    assert (tags["ger"], tags["baq"], tags["mao"], tags["tib"]) == ("de", "eu", "mi", "bo")
+    assert to_csl(Record(title="T", languages=["mul"]))["language"] == "mul"
+    assert to_csl(Record(title="T", languages=["en-GB"]))["language"] == "en"
+    assert to_csl(Record(title="T", languages=["ht"]))["language"] == "ht"
+    odd = Record(title="T", languages=["xyz", "eng"])
+    assert "language" not in to_csl(odd)
+    out = io.StringIO()
+    export("csl-json", [odd], out)
+    path = Path(tempfile.mkdtemp()) / "odd.json"
+    path.write_text(out.getvalue(), encoding="utf-8")
+    assert read_file(path)[0][0].languages == ["xyz", "eng"]

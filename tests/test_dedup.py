@@ -402,10 +402,14 @@ def test_no_false_merges_on_labelled_sets(runner, tmp_path, name):
 
 def test_cli_shows_the_stage_on_a_terminal_only(capsys, monkeypatch):
     from litreview.cli import dedup as cli_dedup
+    from litreview.cli.progress import progress
 
-    assert cli_dedup._stages() is None  # stderr captured, not a terminal: no progress lines
+    with progress() as bar:  # stderr captured, not a terminal: no progress lines
+        cli_dedup.dedup_stages(bar)("score", 0, 1_065_214)
+    assert capsys.readouterr().err == ""
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
-    cli_dedup._stages()("score", 0, 1_065_214)
+    with progress() as bar:
+        cli_dedup.dedup_stages(bar)("score", 0, 1_065_214)
     assert "scoring 1,065,214 pairs of records..." in capsys.readouterr().err
 
 

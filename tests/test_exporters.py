@@ -12,7 +12,7 @@ from litreview.cli import cli
 from litreview.exporters import get_exporter
 from litreview.importing import read_file
 from litreview.names import expand_pages
-from litreview.records import Author, Record, normalise
+from litreview.records import AbstractSection, Author, Record, normalise
 from litreview.selection import filter_for
 from litreview.store import Library
 
@@ -183,3 +183,25 @@ def test_exported_bibtex_parses_without_errors() -> None:
     assert not library.failed_blocks
     assert [e.entry_type for e in library.entries] == ["article", "article", "incollection"]
     assert library.entries[2]["booktitle"] == "Handbook of Things"
+
+
+def test_export_says_once_what_the_format_cannot_hold(runner: CliRunner, tmp_path: Path) -> None:
+    """Three records with labelled abstracts to nbib: one note for the kind of data, on stderr,
+    none for CSL-JSON, which holds it."""
+    lib = Library(tmp_path / "library.db")
+    run = lib.start_run("import", "test")
+    records = []
+    for number in range(3):
+        record = _records()[0]
+        record.source_key, record.pmid, record.doi = f"K{number}", str(900 + number), None
+        record.abstract_sections = [AbstractSection("Background.", "BACKGROUND", "BACKGROUND"),
+                                    AbstractSection("Results.", "RESULTS", "RESULTS")]
+        records.append(record)
+    lib.add_records(records, run)
+    lib.close()
+    result = runner.invoke(cli, ["export", "--format", "nbib", "-o", str(tmp_path / "out.nbib")])
+    assert result.exit_code == 0, result.output
+    note = "note: Abstract sections (labels, categories and line breaks) not written to nbib"
+    assert result.stderr.splitlines() == ["exported 3 records as nbib", note]
+    result = runner.invoke(cli, ["export", "--format", "csl-json", "-o", str(tmp_path / "out.json")])
+    assert result.stderr.splitlines() == ["exported 3 records as csl-json"]

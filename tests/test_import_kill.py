@@ -125,7 +125,8 @@ def test_a_term_whose_exception_was_swallowed_still_stops_at_the_next_batch() ->
     """The interpreter swallows an exception raised by a signal handler inside some callbacks
     (logging's after-fork lock release: 'Exception ignored in _releaseLock'); the import checks
     between batches, so the TERM is not lost."""
-    from litreview.cli.imports import Terminated, _stopped_by_term
+    from litreview.cli.imports import _stopped_by_term
+    from litreview.errors import Terminated
 
     with _stopped_by_term() as check:
         check()  # nothing asked yet

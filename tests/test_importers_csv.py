@@ -149,3 +149,47 @@ def test_windows_1252_is_read_as_such_wherever_its_first_accent_is(tmp_path: Pat
     late.write_bytes(b"id,title\n" + b"".join(b"%d,Plain title %d\n" % (i, i) for i in range(5000))
                      + b"9999,Caf\xe9 \x93quoted\x94\n")
     assert read_file(late, source="X")[0][-1].title == "Café “quoted”"
+
+
+EUROPEAN_EXCEL = (
+    "Title;Authors;Year;DOI;Kosten\r\n"
+    '"Kosten, Nutzen; und Folgen";"Müller, H; Weiß, A";2019;10.1000/eu.1;"1,5"\r\n'
+    '"Ein ""zitierter"" Titel";Schmidt, K;2020;10.1000/eu.2;2,25\r\n'
+)
+
+
+def test_a_semicolon_separated_european_excel_csv_imports(tmp_path: Path) -> None:
+    """Excel where the decimal mark is a comma writes ';' between cells (and Windows-1252): this
+    file was sniffed as CSV, read with commas and failed with 'no title, DOI or PMID column'."""
+    path = tmp_path / "export.csv"
+    path.write_bytes(EUROPEAN_EXCEL.encode("cp1252"))
+    records, skipped, fmt, how = read_file(path, source="Embase")
+    assert fmt == "csv" and "by content" in how and skipped == []
+    assert [r.title for r in records] == ["Kosten, Nutzen; und Folgen", 'Ein "zitierter" Titel']
+    assert [a.family for a in records[0].authors] == ["Müller", "Weiß"]
+    assert [(r.year, r.doi) for r in records] == [(2019, "10.1000/eu.1"), (2020, "10.1000/eu.2")]
+
+
+@pytest.mark.parametrize(("text", "suffix", "delimiter"), [
+    ("id,title,year\n1,A title; with a semicolon,2001\n2,Another,2002\n", ".csv", ","),
+    ("id;title;year\n1;A title, with a comma;2001\n2;Another;2002\n", ".csv", ";"),
+    ("id\ttitle\tyear\n1\tA title, with a comma\t2001\n2\tAnother\t2002\n", ".txt", "\t"),
+    ("id|title|year\n1|A title, with a comma|2001\n2|Another|2002\n", ".csv", "|"),
+    ("title\nOne column only\n", ".csv", ","),
+    ("title\nOne column only\n", ".tsv", "\t"),
+])
+def test_the_delimiter_is_sniffed(text: str, suffix: str, delimiter: str) -> None:
+    from litreview.importers.csv import sniff_dialect
+
+    assert sniff_dialect(text, suffix).delimiter == delimiter
+
+
+def test_a_doubled_quote_after_the_sniffed_head_is_still_one_quote(tmp_path: Path) -> None:
+    """The Sniffer says doublequote=False when its sample holds no doubled quote; a cell far
+    down the file with one must still read as Excel wrote it."""
+    path = tmp_path / "late_quote.csv"
+    rows = "".join(f'{n};"Plain title {n}";2001\n' for n in range(3000))
+    path.write_text("id;title;year\n" + rows + '9999;"A ""quoted"" word; and more";2002\n',
+                    encoding="utf-8")
+    records = read_file(path, source="X")[0]
+    assert len(records) == 3001 and records[-1].title == 'A "quoted" word; and more'

@@ -177,7 +177,7 @@ def test_jabref_corrupted_and_stress_files_name_the_line() -> None:
 ])
 def test_generational_suffix_wherever_the_comma_puts_it(written: str, given: str | None, suffix: str | None
                                                         ) -> None:
-    from litreview.importers.ris import _author
+    from litreview.names import parse_name
 
-    author = _author(written)
+    author = parse_name(written)
     assert (author.given, author.suffix) == (given, suffix)

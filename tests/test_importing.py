@@ -632,6 +632,49 @@ def test_our_own_jsonl_export_imports_again(runner: CliRunner, tmp_path: Path) -
     assert "(the file ends inside it: truncated?)" in cut.output
 
 
+def test_a_semicolon_csv_read_by_workers_is_read_as_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each chunk is read with the dialect sniffed from the whole file's head."""
+    path = tmp_path / "european.csv"
+    rows = "".join(f'{n};"Title {n}, with a comma; and a semicolon";20{n % 25:02d};"{n},5"\n'
+                   for n in range(400))
+    path.write_text("id;title;year;cost\n" + rows, encoding="utf-8")
+    here, by_workers, pools = _import_both_ways(tmp_path / "csv", monkeypatch, path)
+    assert pools == [2] and here == by_workers and here[1] == 400
+
+
+def _bytes_read() -> int:
+    """Bytes this process has read by system calls so far (Linux's /proc/self/io rchar)."""
+    for line in Path("/proc/self/io").read_text().splitlines():
+        if line.startswith("rchar:"):
+            return int(line.split()[1])
+    raise AssertionError("no rchar")
+
+
+@pytest.mark.skipif(not Path("/proc/self/io").exists(), reason="needs Linux's /proc/self/io")
+def test_an_import_reads_its_file_twice_not_three_times(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Once for the encoding and the checksum together (importers.file_scan), once to parse it:
+    the checksum is not a third read. (Read here: a worker's records come back through a pipe,
+    which the same counter counts; the file is read the same way for them.)"""
+    path = tmp_path / "big.ris"
+    path.write_text("".join(GOOD_RIS.replace("First", f"First {n}").replace("Second", f"Second {n}")
+                            for n in range(12_000)), encoding="utf-8")
+    size = path.stat().st_size
+    monkeypatch.setattr(importing, "WORKERS_MIN_BYTES", 1 << 62)
+    warm = tmp_path / "warm.ris"
+    warm.write_text(GOOD_RIS, encoding="utf-8")
+    import_file(Library(tmp_path / "warm.db"), warm)  # modules loaded, caches warm
+    library = Library(tmp_path / "library.db")
+    before = _bytes_read()
+    result = import_file(library, path)
+    read = _bytes_read() - before
+    assert result.added == 24_000 and size > 1_000_000
+    assert 2 * size <= read < 2.5 * size, f"{read / size:.2f} times the file's size"
+
+
 # -- within one file every record is a record (#16) ------------------------------------------
 
 

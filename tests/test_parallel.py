@@ -90,3 +90,18 @@ def test_ordered_map_reads_its_items_only_a_few_ahead_and_raises_where_the_error
 def test_ordered_map_without_fork_runs_here(monkeypatch):
     monkeypatch.setattr(parallel, "can_fork", lambda: False)
     assert list(parallel.ordered_map(_pid_and_square, [1, 2], 2)) == [(os.getpid(), 1), (os.getpid(), 4)]
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="children are forked on Linux only")
+def test_the_work_reaches_the_workers_through_the_pool_not_a_global_set_here():
+    """map_slices hands the function and list to the pool's initializer; nothing is left in (or
+    read from) a module global of this process, before, during or after."""
+    seen = []
+
+    def spy(items):
+        seen.append(parallel._work)
+        return _tagged(items)
+
+    results = parallel.map_slices(spy, list(range(9)), 3)
+    assert len(results) == 3, "no fork: is a thread left running by another test?"
+    assert seen == [None] and parallel._work is None  # the slice run here saw no global

@@ -4,6 +4,8 @@ audit trail, and settings refused when they do not parse."""
 
 from __future__ import annotations
 
+import functools
+import os
 import threading
 from pathlib import Path
 from typing import Any
@@ -12,6 +14,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from litreview.cli import cli
+from litreview.errors import RankingError
 from litreview.screening import decisions as sc
 from litreview.screening import ranking as rk
 from litreview.store import Library
@@ -81,7 +84,8 @@ def test_the_terminal_screener_shows_records_while_the_model_trains(
         library: Library, monkeypatch: pytest.MonkeyPatch) -> None:
     """The screener starts in the random order at once; while the (re)training runs in the
     background key presses are answered from the order held; the model's order replaces the rest
-    of the list once it is ready."""
+    of the list once it is ready. (In a thread here, so the test can hold the model back; the
+    worker process the screener uses is tested below.)"""
     truth = _library_from_labelled(library)
     ids = sorted(truth)
     sc.decide(library, next(i for i in ids if truth[i]), "include", "ta", "ana")
@@ -98,6 +102,7 @@ def test_the_terminal_screener_shows_records_while_the_model_trains(
         return real(db_path, reviewer, stage)
 
     monkeypatch.setattr(rk, "priority_order_with_state", slow_model)
+    monkeypatch.setattr("litreview.cli.screen.RANKER_PROCESS", False)
     presses: list[str] = []
 
     def getchar(*_: Any, **__: Any) -> str:
@@ -138,3 +143,47 @@ def test_stopping_settings_that_do_not_parse_are_refused(library: Library, value
     assert expected in result.output
     shown = run("settings", "show").output
     assert "recall=0.9,confidence=0.9" in shown  # the refused value changed nothing
+
+
+def test_the_screeners_worker_process_computes_the_same_order(library: Library) -> None:
+    truth = _library_from_labelled(library)
+    ids = sorted(truth)
+    sc.decide(library, next(i for i in ids if truth[i]), "include", "ta", "ana")
+    sc.decide(library, next(i for i in ids if not truth[i]), "exclude", "ta", "ana")
+    expected = rk.priority_order(library, "ana", "ta")
+    ranker = rk.BackgroundRanker(functools.partial(rk.priority_order_with_state, library.path, "ana", "ta"),
+                                 every=2, process=True)
+    try:
+        assert ranker.poll() is None and not ranker.busy
+        ranker.decided()
+        assert not ranker.busy  # one decision of two
+        ranker.decided()
+        assert ranker.busy
+        ranker.decided()  # busy: no second computation queued
+        order = ranker.wait(120)
+        assert order is not None and order.ids == expected.ids and order.trained
+        assert not ranker.busy and ranker.poll() is None
+    finally:
+        ranker.close()
+
+
+def test_a_failure_in_the_worker_process_reaches_the_screener() -> None:
+    ranker = rk.BackgroundRanker(functools.partial(int, "not a number"), process=True)
+    try:
+        ranker.start()
+        with pytest.raises(ValueError, match="not a number"):
+            ranker.wait(120)
+    finally:
+        ranker.close()
+
+
+def test_a_worker_process_that_dies_is_reported_once_and_screening_goes_on() -> None:
+    ranker = rk.BackgroundRanker(functools.partial(os._exit, 3), process=True)
+    try:
+        ranker.start()
+        with pytest.raises(RankingError, match="ended unexpectedly"):
+            ranker.wait(120)
+        ranker.start()  # no process to send to: nothing happens, nothing is raised
+        assert not ranker.busy and ranker.poll() is None
+    finally:
+        ranker.close()

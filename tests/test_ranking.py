@@ -62,6 +62,19 @@ def test_the_model_ranks_what_resembles_the_includes_first() -> None:
     assert set(rk.rank(scores, np.array([2, 3, 4, 5]))[:2].tolist()) == {2, 4}
 
 
+@pytest.mark.parametrize("ensemble", ["nb", "lr", "nb+lr"])
+def test_an_ensemble_averages_the_models_rankings(ensemble: str) -> None:
+    texts = ["nudge default order set physicians", "mouse liver enzyme", "nudge reminder nurses",
+             "zebrafish enzyme", "default nudge prescribing", "liver mouse kinase"]
+    features = rk.tfidf(rk.count_matrix(texts))
+    settings = rk.ModelSettings(ensemble=ensemble)
+    scores = rk.relevance_scores(features, np.array([0, 1]), np.array([1, 0]), settings)
+    assert scores is not None
+    # ranks 1..6 summed over 1 + (number of other models): a sum of rankings, not of margins
+    assert sorted(scores) == pytest.approx([r * (2 + ensemble.count("+")) for r in range(1, 7)])
+    assert set(rk.rank(scores, np.array([2, 3, 4, 5]))[:2].tolist()) == {2, 4}
+
+
 def test_metrics_follow_the_teams_definitions() -> None:
     labels = np.array([1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1])  # n 20, 4 includes
     figures = sm.metrics(labels)

@@ -20,10 +20,9 @@ from litreview.bibliography import FLAGS, format_references, render
 from litreview.exporters import export, get_exporter, holds
 from litreview.fieldtext import mesh_text
 from litreview.importing import read_file
-from litreview.names import expand_pages
+from litreview.names import NAME_SUFFIX, expand_pages
 from litreview.pubmed.xml import parse_pubmed_xml
 from litreview.records import (
-    NAME_SUFFIX,
     AbstractSection,
     Author,
     Correction,

@@ -232,3 +232,65 @@ def test_records_imported_while_serving_are_offered(review: dict[str, Any]) -> N
         page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert offered == set(review["ids"]) | set(added)
     assert "Nothing left for you" in page
+
+
+STATE_CHANGES = [
+    ("/screen/ta/{id}/decide", {"decision": "include"}),
+    ("/screen/ta/undo", {}),
+    ("/records/{id}/note", {"text": "a note", "stage": "ta"}),
+    ("/records/{id}/tag", {"name": "a tag", "stage": "ta"}),
+    ("/conflicts/ta/{id}", {"decision": "include"}),
+    ("/fulltext/{id}", {"retrieved": "1", "location": "a.pdf"}),
+    ("/duplicates/{id}/{other}", {"same": "1"}),
+    ("/duplicates/apply", {}),
+]
+
+
+@pytest.mark.parametrize("path,form", STATE_CHANGES)
+def test_every_state_change_needs_a_post_with_the_form_token(review: dict[str, Any], path: str,
+                                                             form: dict[str, str]) -> None:
+    """No state changes by GET (405: the route takes POSTs only) or by a POST without this link's
+    form token (403); the library is unchanged either way."""
+    client, ana, (first, second) = review["client"], review["ana"], review["ids"][:2]
+    url = f"/r/{ana}" + path.format(id=first, other=second)
+    with Library(review["db"]) as library:
+        dump = "\n".join(library.db.conn.iterdump())
+    query = "&".join(f"{k}={v}" for k, v in form.items())
+    assert client.get(f"{url}?{query}").status_code in (403, 405)
+    assert client.post(url, data=form).status_code == 403
+    assert client.post(url, data={**form, "csrf": "f" * 40}).status_code == 403
+    ben_form = csrf_of(client.get(f"/r/{review['ben']}/screen/ta").get_data(as_text=True))
+    assert client.post(url, data={**form, "csrf": ben_form}).status_code == 403
+    with Library(review["db"]) as library:
+        assert "\n".join(library.db.conn.iterdump()) == dump
+
+
+def test_serve_on_the_network_says_so_and_links_a_reachable_address(tmp_path: Path) -> None:
+    """--host 0.0.0.0: the links carry this machine's network address (not 127.0.0.1, which a
+    colleague's machine cannot use, unless this one has no other) and the app says who can connect."""
+    import os
+    import subprocess
+    import sys
+
+    from litreview.web.server import lan_address
+    from tests._webapp import fetch
+
+    with Library(tmp_path / "library.db") as library:
+        seed(library, 1)
+    env = {**os.environ, "LITREVIEW_DB": str(tmp_path / "library.db")}
+    command = [sys.executable, "-m", "litreview", "serve", "--host", "0.0.0.0", "--port", "0",
+               "--reviewer", "ana"]
+    process = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+    try:
+        assert process.stdout is not None and process.stderr is not None
+        name, url = process.stdout.readline().split()
+        said = process.stderr.readline()
+        assert name == "ana" and url.startswith(f"http://{lan_address()}:")
+        assert "anyone on your network with a link can open it" in said
+        status, body = fetch(url + "screen/ta")
+        assert status == 200 and "haematopoiesis" in body
+        assert fetch(url.split("/r/")[0] + "/screen/ta")[0] == 403
+    finally:
+        process.terminate()
+        process.communicate(timeout=10)

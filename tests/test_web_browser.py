@@ -256,7 +256,7 @@ def test_a_full_text_exclusion_needs_a_reason(tmp_path: Path, page: Any) -> None
     with live_server(db, tmp_path / "queries") as live:
         page.goto(live.link("ana").rstrip("/") + "/screen/ft")
         page.wait_for_selector(f"#record[data-record='{ids[0]}']")
-        assert "https://example.org/haidar.pdf" in page.inner_text(".side")
+        assert page.get_attribute("#fulltext-link", "href") == "https://example.org/haidar.pdf"
         page.keyboard.press("e")
         page.wait_for_selector("#reason-input:focus")
         page.keyboard.press("Enter")

@@ -9,6 +9,8 @@ import click
 from litreview import chase as ch
 from litreview import dedup
 from litreview.cli._group import Review, cli, pass_review
+from litreview.cli.dedup import dedup_stages
+from litreview.cli.progress import progress
 from litreview.errors import ChaseError
 from litreview.pubmed.client import EntrezClient
 from litreview.screening.decisions import ids_with_status
@@ -41,7 +43,9 @@ def _chase_from(review: Review, sources: str) -> list[int]:
 def _run_chase(review: Review, direction: ch.Direction, sources: str, top: int, no_dedup: bool) -> None:
     record_ids = _chase_from(review, sources)
     with review.library.update_lock():
-        result = ch.chase(review.library, EntrezClient(), direction, record_ids, top=top)
+        with progress() as bar:
+            result = ch.chase(review.library, EntrezClient(), direction, record_ids, top=top,
+                              progress=bar.show)
     for record_id, why in result.skipped:
         click.echo(f"skipped record {record_id}: {why}", err=True)
     if result.unknown:
@@ -64,7 +68,8 @@ _no_dedup_option = click.option("--no-dedup", is_flag=True,
 def _dedup_new(review: Review, new: int, no_dedup: bool) -> None:
     if no_dedup or not new:
         return
-    merged = dedup.run(review.library)
+    with progress() as bar:
+        merged = dedup.run(review.library, progress=dedup_stages(bar))
     click.echo(f"dedup: {merged.compared} new records compared, {merged.merged} merged duplicates, "
                f"{merged.queued} pairs to review")
 
@@ -111,8 +116,9 @@ def resolve(review: Review, file: Path, dry_run: bool, from_ref: str | None, no_
     page, author), then a search on its title words with author and year.
     """
     from_record = review.library.resolve(from_ref) if from_ref else None
-    with review.library.update_lock():
-        result = ch.resolve(review.library, EntrezClient(), file, dry_run=dry_run, from_record=from_record)
+    with review.library.update_lock(), progress() as bar:
+        result = ch.resolve(review.library, EntrezClient(), file, dry_run=dry_run, from_record=from_record,
+                            progress=bar.show)
     for r in result.resolutions:
         click.echo(_resolution_line(r))
     counts = ", ".join(f"{result.count(o)} {o.value}" for o in ch.Outcome if result.count(o))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import itertools
-import sys
 import textwrap
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import click
 
 from litreview import dedup as dd
 from litreview.cli._group import Review, cli, pass_review
+from litreview.cli.progress import Progress, progress
 from litreview.records import Record
 from litreview.screening import decisions as sc
 from litreview.store import Library
@@ -27,12 +27,9 @@ STAGES = {"normalise": "normalising {:,} records", "score": "scoring {:,} pairs 
           "cluster": "clustering {:,} pairs found alike"}
 
 
-def _stages() -> dd.Progress | None:
-    """The stage under way, on a terminal (100,000 records take half a minute)."""
-    if not sys.stderr.isatty():
-        return None
-    return lambda stage, done, total: click.echo(f"\r\033[K{STAGES[stage].format(total)}...",
-                                                 err=True, nl=False)
+def dedup_stages(bar: Progress) -> dd.Progress:
+    """Dedup's stage under way, for the progress line (100,000 records take half a minute)."""
+    return lambda stage, done, total: bar.show(STAGES[stage].format(total) + "...")
 
 
 def _pair(text: str) -> tuple[int, int]:
@@ -53,9 +50,8 @@ def dedup(ctx: click.Context, review: Review, clusters_out: Path | None, full: b
     if ctx.invoked_subcommand is not None:
         return
     before = sc.screening_snapshot(review.library)
-    summary = dd.run(review.library, full=full, progress=_stages())
-    if sys.stderr.isatty():
-        click.echo("\r\033[K", err=True, nl=False)
+    with progress() as bar:
+        summary = dd.run(review.library, full=full, progress=dedup_stages(bar))
     click.echo(_summary(summary))
     _say_screening_changes(review.library, before, "dedup")
     if clusters_out:

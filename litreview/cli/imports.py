@@ -12,31 +12,12 @@ from pathlib import Path
 import click
 
 from litreview.cli._group import Review, cli, pass_review
-from litreview.errors import ParseError
-from litreview.importers import FORMAT_NAMES
+from litreview.cli.progress import progress
+from litreview.errors import ParseError, Terminated
+from litreview.importers import FORMATS
 from litreview.importing import import_file
 
 FORMAT_DEFAULTS = {"RIS", "CSV", "BibTeX", "EndNote", "CSL-JSON"}
-
-
-def _progress(path: Path) -> Callable[[int], None] | None:
-    """A running count of stored records on a terminal (big files take seconds)."""
-    if not sys.stderr.isatty():
-        return None
-    done = 0
-
-    def report(count: int) -> None:
-        nonlocal done
-        done += count
-        click.echo(f"\r{path.name}: {done:,} records stored...", err=True, nl=False)
-
-    return report
-
-
-class Terminated(BaseException):
-    """SIGTERM arrived (a supervisor, `kill PID`): unwinds the import like Ctrl-C does, so its
-    transaction is rolled back and its worker processes stopped, instead of the process
-    vanishing mid-write."""
 
 
 @contextmanager
@@ -66,12 +47,10 @@ def _stopped_by_term() -> Iterator[Callable[[], None]]:
         signal.signal(signal.SIGTERM, before)
 
 
-def _checked(progress: Callable[[int], None] | None,
-             check: Callable[[], None]) -> Callable[[int], None]:
+def _checked(progress: Callable[[int], None], check: Callable[[], None]) -> Callable[[int], None]:
     def each_batch(count: int) -> None:
         check()
-        if progress:
-            progress(count)
+        progress(count)
 
     return each_batch
 
@@ -89,7 +68,7 @@ def _parse_map(values: tuple[str, ...]) -> dict[str, str]:
 @cli.command("import")
 @click.argument("files", nargs=-1, required=True,
                 type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["auto", *FORMAT_NAMES]), default="auto",
+@click.option("--format", "fmt", type=click.Choice(["auto", *FORMATS]), default="auto",
               show_default=True, help="File format; auto looks at the content.")
 @click.option("--source", help="Database the records came from (Embase, Scopus, ...) when the"
               " file does not say.")
@@ -109,9 +88,10 @@ def import_(review: Review, files: tuple[Path, ...], fmt: str, source: str | Non
     failed = 0
     for path in files:
         try:
-            with _stopped_by_term() as check:
+            with _stopped_by_term() as check, progress() as bar:  # a count: big files take seconds
                 result = import_file(review.library, path, fmt, source, column_map, skip_invalid,
-                                     progress=_checked(_progress(path), check))
+                                     progress=_checked(bar.counter(f"{path.name}: records stored"),
+                                                       check))
         except Terminated:
             click.echo(f"Stopped (SIGTERM): {path}: nothing imported from this file"
                        + ("; the files before it are imported" if path != files[0] else ""), err=True)
@@ -122,8 +102,6 @@ def import_(review: Review, files: tuple[Path, ...], fmt: str, source: str | Non
             click.echo(f"Error: {exc} (nothing imported from this file{way_out if exc.skippable else ''})",
                        err=True)
             continue
-        if sys.stderr.isatty():
-            click.echo("\r\033[K", err=True, nl=False)
         click.echo(result.how, err=True)
         for problem in result.skipped:
             click.echo(f"  skipped: {problem}", err=True)

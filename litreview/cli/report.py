@@ -6,14 +6,18 @@ import csv
 import io
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
 
 from litreview import bibliography, prisma
 from litreview.cli._group import Review, cli, pass_review
+from litreview.cli.progress import Progress, progress
+from litreview.records import Record
 from litreview.screening.decisions import screening_flow
 from litreview.selection import select
+from litreview.store import Library
 
 
 def _write(data: str | bytes, output: Path | None) -> None:
@@ -55,6 +59,15 @@ def prisma_command(review: Review, fmt: str, output: Path | None) -> None:
         _write(prisma.markdown(counts), output)
 
 
+def _read_showing(library: Library, ids: list[int], style: str, bar: Progress) -> Iterator[Record]:
+    """The records, read one by one while the count is shown; then the formatting step's name
+    (citeproc formats the whole list in one call)."""
+    for done, record_id in enumerate(ids):
+        bar.show("records read", done, len(ids))
+        yield library.get(record_id)
+    bar.show(f"formatting {len(ids):,} references ({style})...")
+
+
 @cli.command("bib")
 @click.option("--style", default="vancouver", show_default=True,
               help="CSL style: vancouver, ama, apa, harvard, nature, any CSL repository name, "
@@ -77,7 +90,9 @@ def bib_command(review: Review, style: str, status: str, fmt: str, output: Path 
         ids = sorted(reasons)
     else:
         ids = [r.id for r in select(library, "unique") if r.id is not None]
-    references = bibliography.format_references((library.get(i) for i in ids), style, fmt, reasons)
+    with progress() as bar:
+        references = bibliography.format_references(_read_showing(library, ids, style, bar), style, fmt,
+                                                    reasons)
     if not references:
         click.echo(f"no {'unique' if status == 'all' else status} studies to list", err=True)
     _write(bibliography.render(references, fmt), output)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import os
@@ -14,7 +15,7 @@ from typing import Any
 import click
 
 from litreview.cli._group import Review, cli, pass_review
-from litreview.errors import ScreeningError
+from litreview.errors import RankingError, ScreeningError
 from litreview.screening import decisions as sc
 from litreview.screening.screener import KEYS, render, search_words
 from litreview.screening.stopping import StoppingRule, parse_rule
@@ -101,54 +102,58 @@ def _interactive(review: Review, stage: str, reviewer: str | None, order: str) -
     # priority: start at once in the random order; the model's order replaces the rest of the
     # list whenever a (re)training in the background finishes, so no key press waits for it
     ranker = _start_ranker(review.db_path, reviewer, stage) if order == "priority" else None
-    todo = sc.screening_order(library, reviewer, stage, "random" if ranker else order)
-    total, done, started = len(todo), 0, time.monotonic()
-    style = sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    position = 0
-    history: list[int] = []
-    while position < len(todo):
-        if ranker is not None:
-            todo = _take_new_order(ranker, todo, position)
-            total = len(todo)
-            if position >= len(todo):
-                break
-        record = library.get(todo[position])
-        pace = f"{done / ((time.monotonic() - started) / 60):.1f}/min" if done else "-"
-        marks = " · NEW since " + (record.added_at or "")[:10] if record.is_new else ""
-        extras = sc.tags(library, record.id or 0)
-        marks += f" · tags: {', '.join(extras)}" if extras else ""
-        header = f"[{position + 1} of {total}] {sc.STAGE_NAMES[stage]} · {reviewer} · pace {pace}{marks}"
-        # decisions on merged copies count for the study (a reviewer who made one is not offered
-        # it again); other reviewers' stay hidden: screening is blinded until resolved
-        own_notes = [text for who, text in sc.notes(library, record.id or 0) if who == reviewer]
-        click.echo("\n" + render(record, include, exclude, header, [], style=style, notes=own_notes))
-        key = _key()
-        if key == "q":
-            break
-        if key == "s":
-            position += 1
-        elif key == "u":
-            try:
-                row = sc.undo(library, reviewer, stage)
-            except ScreeningError as exc:
-                click.echo(str(exc))
-                continue
-            if history:
-                position, done = history.pop(), done - 1
-            else:
-                todo.insert(position, row["record_id"])
-                total += 1
-            click.echo(f"undone: {row['decision']} on record {row['record_id']}")
-        elif key == "n":
-            sc.add_note(library, record.id or 0, click.prompt("note"), reviewer)
-        elif key in KEYS:
-            reason = _pick_reason(settings, stage) if key == "e" else None
-            sc.decide(library, record.id or 0, KEYS[key], stage, reviewer, reason)
-            history.append(position)
-            position += 1
-            done += 1
+    try:
+        todo = sc.screening_order(library, reviewer, stage, "random" if ranker else order)
+        total, done, started = len(todo), 0, time.monotonic()
+        style = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+        position = 0
+        history: list[int] = []
+        while position < len(todo):
             if ranker is not None:
-                ranker.decided()
+                todo = _take_new_order(ranker, todo, position)
+                total = len(todo)
+                if position >= len(todo):
+                    break
+            record = library.get(todo[position])
+            pace = f"{done / ((time.monotonic() - started) / 60):.1f}/min" if done else "-"
+            marks = " · NEW since " + (record.added_at or "")[:10] if record.is_new else ""
+            extras = sc.tags(library, record.id or 0)
+            marks += f" · tags: {', '.join(extras)}" if extras else ""
+            header = f"[{position + 1} of {total}] {sc.STAGE_NAMES[stage]} · {reviewer} · pace {pace}{marks}"
+            # decisions on merged copies count for the study (a reviewer who made one is not offered
+            # it again); other reviewers' stay hidden: screening is blinded until resolved
+            own_notes = [text for who, text in sc.notes(library, record.id or 0) if who == reviewer]
+            click.echo("\n" + render(record, include, exclude, header, [], style=style, notes=own_notes))
+            key = _key()
+            if key == "q":
+                break
+            if key == "s":
+                position += 1
+            elif key == "u":
+                try:
+                    row = sc.undo(library, reviewer, stage)
+                except ScreeningError as exc:
+                    click.echo(str(exc))
+                    continue
+                if history:
+                    position, done = history.pop(), done - 1
+                else:
+                    todo.insert(position, row["record_id"])
+                    total += 1
+                click.echo(f"undone: {row['decision']} on record {row['record_id']}")
+            elif key == "n":
+                sc.add_note(library, record.id or 0, click.prompt("note"), reviewer)
+            elif key in KEYS:
+                reason = _pick_reason(settings, stage) if key == "e" else None
+                sc.decide(library, record.id or 0, KEYS[key], stage, reviewer, reason)
+                history.append(position)
+                position += 1
+                done += 1
+                if ranker is not None:
+                    ranker.decided()
+    finally:
+        if ranker is not None:
+            ranker.close()
     click.echo(f"\n{done} decisions this session; {max(total - position, 0)} left")
 
 
@@ -156,20 +161,26 @@ RETRAIN_EVERY = 5
 """Decisions between two retrainings of the priority model (each runs in the background)."""
 
 
+RANKER_PROCESS = True
+"""Retrain in a worker process (not a thread): key presses never share the GIL with the model."""
+
+
 def _start_ranker(db_path: Path, reviewer: str, stage: str) -> Any:
     from litreview.screening import ranking  # scikit-learn loads only when asked for
 
-    def compute() -> ranking.PriorityOrder:
-        return ranking.priority_order_with_state(db_path, reviewer, stage)
-
-    ranker = ranking.BackgroundRanker(compute, every=RETRAIN_EVERY)
+    compute = functools.partial(ranking.priority_order_with_state, db_path, reviewer, stage)
+    ranker = ranking.BackgroundRanker(compute, every=RETRAIN_EVERY, process=RANKER_PROCESS)
     ranker.start()
     return ranker
 
 
 def _take_new_order(ranker: Any, todo: list[int], position: int) -> list[int]:
     """The records already shown stay; the rest follow the newest order (if one is ready)."""
-    new = ranker.poll()
+    try:
+        new = ranker.poll()
+    except RankingError as exc:  # the session goes on in the order held
+        click.echo(f"(priority order not updated: {exc})")
+        return todo
     if new is None:
         return todo
     shown = set(todo[:position])

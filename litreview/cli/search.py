@@ -5,9 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +13,8 @@ import click
 
 from litreview import dedup, provenance, settings
 from litreview.cli._group import Review, cli, pass_review
+from litreview.cli.dedup import dedup_stages
+from litreview.cli.progress import Progress, progress
 from litreview.errors import LitreviewError
 from litreview.pubmed.client import EntrezClient
 from litreview.queries import SavedSearch, find_query, load_queries, save_query, validate
@@ -41,28 +41,8 @@ def _echo_warnings(summary: RunSummary) -> None:
         click.echo(f"{summary.name}: PubMed: {warning}", err=True)
 
 
-@contextmanager
-def _progress(enabled: bool) -> Iterator[Callable[[str, int, int], None]]:
-    """A progress bar on a terminal; nothing in cron or with --quiet."""
-    if not enabled or not sys.stderr.isatty():
-        yield lambda name, done, total: None
-        return
-    bars: dict[str, Any] = {}
-    shown: dict[str, int] = {}
-
-    def report(name: str, done: int, total: int) -> None:
-        if name not in bars:
-            bars[name] = click.progressbar(length=max(total, 1), label=name, file=sys.stderr)
-            bars[name].__enter__()
-            shown[name] = 0
-        bars[name].update(done - shown[name])
-        shown[name] = done
-
-    try:
-        yield report
-    finally:
-        for bar in bars.values():
-            bar.__exit__(None, None, None)
+def _fetched(bar: Progress) -> Callable[[str, int, int], None]:
+    return lambda name, done, total: bar.show(f"{name}: records fetched", done, total)
 
 
 def _warn_without_email(quiet: bool) -> None:
@@ -125,8 +105,8 @@ def search(review: Review, name: str | None, checked: str | None, term: str | No
         for warning in found.warnings:
             click.echo(f"{saved.name}: PubMed: {warning}", err=True)
         return
-    with review.library.update_lock(), _progress(not quiet) as progress:
-        summary = run_search(review.library, saved, EntrezClient(), progress)
+    with review.library.update_lock(), progress(enabled=not quiet) as bar:
+        summary = run_search(review.library, saved, EntrezClient(), _fetched(bar))
     if not quiet:
         click.echo(_summary_line(summary))
         _echo_warnings(summary)
@@ -155,8 +135,8 @@ def update_command(review: Review, quiet: bool, no_dedup: bool, no_watch: bool, 
         raise LitreviewError(f"no saved searches in {review.queries_dir}/ (one TOML file per search)")
     _warn_without_email(quiet)
     client = EntrezClient()
-    with _progress(not quiet) as progress:
-        result = update(review.library, searches, client, progress)
+    with progress(enabled=not quiet) as bar:
+        result = update(review.library, searches, client, _fetched(bar))
     if result.interrupted and not quiet:
         click.echo(f"{result.interrupted} interrupted earlier run(s) marked; resuming", err=True)
     for summary in result.summaries:
@@ -166,7 +146,8 @@ def update_command(review: Review, quiet: bool, no_dedup: bool, no_watch: bool, 
     merged = None
     if not no_dedup and any(s.count_new for s in result.summaries):
         before = sc.screening_snapshot(review.library)
-        merged = dedup.run(review.library)
+        with progress(enabled=not quiet) as bar:
+            merged = dedup.run(review.library, progress=dedup_stages(bar))
         if not quiet:
             click.echo(f"dedup: {merged.compared} new records compared, {merged.merged} merged duplicates "
                        f"in the library, {merged.queued} pairs queued for review")

@@ -19,7 +19,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TextIO, TypeVar
 
-from litreview.records import NAME_SUFFIX, Record, initials_of
+from litreview.names import NAME_SUFFIX
+from litreview.records import Record, initials_of
 
 Writer = Callable[..., int]
 """write(records, out) -> records written; with screening=True also write(records, out, states)."""

@@ -18,12 +18,14 @@ from typing import TextIO
 
 from litreview.exporters import exporter
 from litreview.fieldtext import correction_text, mesh_text
+from litreview.names import MONTH_NAMES
 from litreview.records import Author, Record, fold
 
 TYPES = {"article": "article", "book": "book", "chapter": "incollection",
          "conference": "inproceedings", "thesis": "phdthesis", "report": "techreport",
          "dataset": "misc", "webpage": "misc"}
-MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+MONTHS = tuple(name.lower() for name in MONTH_NAMES)
+"""BibTeX's month macros."""
 _SPECIAL = re.compile(r"([&%#$_])")
 LIST_SEPARATOR = " || "
 """Between the values of mesh, pubtype and corrections (a MeSH heading or a citation may hold ';')."""

@@ -1,10 +1,17 @@
 """Import formats, one module each, chosen by name, by suffix, or by sniffing the content.
 
-An importer module registers `Importer(name, suffixes, read, sniff, default_db)`:
+FORMATS lists every format once, in the order sniffing tries them; the module of format 'x-y'
+is `litreview.importers.x_y`, and it registers `Importer(name, suffixes, read, sniff,
+default_db)`:
 - `read(path, source)` yields `Record`s, or `ParseError`s for single bad records (so that
   `--skip-invalid` can skip them); it raises ParseError when the file as a whole is unreadable;
-- `sniff(head)` says whether the first bytes of a file look like this format.
-Every record leaves `read` normalised and with source_db and source_key set.
+- `sniff(head)` says whether the first bytes of a file look like this format;
+- `read_text(text, path, source)`, for a format whose records may come as text held elsewhere
+  (MEDLINE records in the cells of a CSV), reads them from that text.
+Every record leaves `read` normalised and with source_db and source_key set. Importers share
+what they have in common through `litreview.names` (names, suffixes, group authors, months,
+years, database names) and this module (encodings, provenance, checks), never each other's
+modules: one format reading another's records asks the registry (`get_importer`).
 """
 
 from __future__ import annotations
@@ -13,7 +20,6 @@ import codecs
 import functools
 import hashlib
 import importlib
-import pkgutil
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -23,8 +29,11 @@ from litreview.errors import ParseError
 from litreview.records import Record, fold
 
 Reader = Callable[[Path, "str | None"], Iterator["Record | ParseError"]]
+TextReader = Callable[[str, Path, "str | None"], Iterator["Record | ParseError"]]
 
-FORMAT_NAMES = ("ris", "nbib", "pubmed-xml", "bibtex", "csv", "endnote-xml", "csl-json", "wos", "jsonl")
+FORMATS = ("pubmed-xml", "endnote-xml", "jsonl", "csl-json", "wos", "nbib", "ris", "bibtex", "csv")
+"""Every import format, in the order sniffing tries them: the most specific first (a CSV header
+can look like anything)."""
 
 
 @dataclass(frozen=True)
@@ -34,19 +43,23 @@ class Importer:
     read: Reader
     sniff: Callable[[str], bool]
     default_db: str
+    read_text: TextReader | None = None
 
 
 IMPORTERS: dict[str, Importer] = {}
 
 
 def register(importer: Importer) -> Importer:
+    if importer.name not in FORMATS:
+        raise ValueError(f"importer {importer.name!r} is not in importers.FORMATS")
     IMPORTERS[importer.name] = importer
     return importer
 
 
 def _load_all() -> None:
-    for info in pkgutil.iter_modules(__path__):
-        importlib.import_module(f"{__name__}.{info.name}")
+    for name in FORMATS:
+        if name not in IMPORTERS:
+            importlib.import_module(f"{__name__}.{name.replace('-', '_')}")
 
 
 def get_importer(name: str) -> Importer:
@@ -54,7 +67,7 @@ def get_importer(name: str) -> Importer:
     try:
         return IMPORTERS[name]
     except KeyError:
-        known = ", ".join(FORMAT_NAMES)
+        known = ", ".join(FORMATS)
         raise ParseError(f"unknown import format {name!r} (known: {known})") from None
 
 
@@ -130,10 +143,6 @@ def _decodes(decoder: codecs.IncrementalDecoder, block: bytes, final: bool = Fal
     return True
 
 
-# Order matters: the most specific sniffers first.
-_SNIFF_ORDER = ("pubmed-xml", "endnote-xml", "jsonl", "csl-json", "wos", "nbib", "ris", "bibtex", "csv")
-
-
 def detect(path: Path) -> tuple[Importer, str]:
     """The importer for `path` by content, with a sentence saying why it was picked."""
     _load_all()
@@ -141,17 +150,18 @@ def detect(path: Path) -> tuple[Importer, str]:
     if not head.strip():
         raise ParseError("the file is empty", file=str(path))
     _reject_unsupported(path, head)
-    for name in _SNIFF_ORDER:
+    for name in FORMATS:
         importer = IMPORTERS[name]
         if importer.sniff(head):
             return importer, f"{path.name}: read as {name} (by content)"
     suffix = path.suffix.lower()
-    for importer in IMPORTERS.values():
+    for name in FORMATS:
+        importer = IMPORTERS[name]
         if suffix in importer.suffixes:
             return importer, f"{path.name}: read as {importer.name} (by suffix {suffix})"
     raise ParseError(
         "cannot tell the format from the content or the suffix; give --format "
-        f"({', '.join(FORMAT_NAMES)})", file=str(path),
+        f"({', '.join(FORMATS)})", file=str(path),
     )
 
 

@@ -22,18 +22,14 @@ from bibtexparser.model import Block, Entry, Field, ParsingFailedBlock
 from litreview.errors import ParseError
 from litreview.fieldtext import parse_correction, parse_mesh
 from litreview.importers import Importer, check, file_encoding, finish, register
-from litreview.importers.ris import _GROUP
+from litreview.names import NAME_SUFFIX_ANY_CASE as SUFFIX
+from litreview.names import is_group_name, month_number
 from litreview.records import Author, Record
 
 KINDS = {"article": "article", "book": "book", "inbook": "chapter", "incollection": "chapter",
          "inproceedings": "conference", "conference": "conference", "phdthesis": "thesis",
          "mastersthesis": "thesis", "techreport": "report", "misc": "article",
          "online": "webpage", "dataset": "dataset"}
-_MONTHS = {m: i for i, m in enumerate(
-    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)}
-
-
-GENERATION = re.compile(r"(?:Jr|Sr|II|III|IV)\.?", re.I)
 
 
 def _names(value: object) -> list[Author]:
@@ -46,11 +42,11 @@ def _names(value: object) -> list[Author]:
             if _LITERAL in whole:  # a name given whole in braces (protect_braced_names)
                 authors.append(Author(collective=whole.replace(_LITERAL, "").replace(_SPACE, " ").strip()))
                 continue
-            if (not given and " " in family) or _GROUP.search(whole.lower()):
+            if (not given and " " in family) or is_group_name(whole):
                 authors.append(Author(collective=whole.replace("{", "").replace("}", "")))
                 continue
             suffix = " ".join(name.jr).strip().rstrip(".") or None  # 'Sprague, Jr., Ralph H.'
-            if suffix and GENERATION.fullmatch(given) and not GENERATION.fullmatch(suffix):
+            if suffix and SUFFIX.fullmatch(given) and not SUFFIX.fullmatch(suffix):
                 given, suffix = suffix, given.rstrip(".")  # Scopus: 'Faggion, C.M., Jr.'
             author = Author(family=family or None, given=given or None, suffix=suffix)
             if given and re.fullmatch(r"(?:[A-Z]\.?[\s-]*){1,4}", given):
@@ -115,9 +111,7 @@ def to_record(entry: Entry) -> Record:
     date = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", _field(entry, "date") or "")
     if date:
         record.day = int(date.group(3))
-    month = (_field(entry, "month") or "").lower()[:3]
-    record.month = _MONTHS.get(month) or (int(month) if month.isdigit() and
-                                          1 <= int(month) <= 12 else None)
+    record.month = month_number((_field(entry, "month") or "")[:3])
     record.doi = _field(entry, "doi")
     record.pmid = _field(entry, "pmid", "pubmed_id")  # Scopus writes pubmed_id
     record.pmcid = _field(entry, "pmcid")

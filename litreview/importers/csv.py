@@ -1,6 +1,10 @@
 """CSV: a header mapping for PubMed's CSV export (old and new), Rayyan, Covidence, ASReview,
 Zotero, the dedup sets' `id,title,authors,...,source_db` layout, plus `--map column=field`.
 
+The dialect (delimiter and quote character) is the standard library's `csv.Sniffer`'s guess from
+the file's first lines: commas, tabs, or the semicolons European Excel writes where the decimal
+mark is a comma.
+
 A CSV whose cells hold whole MEDLINE records (a PubMed export pasted into a spreadsheet)
 is read with the nbib reader, one record per row.
 """
@@ -12,14 +16,14 @@ import json
 import re
 import sys
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from litreview.errors import ParseError
 from litreview.fieldtext import parse_correction, parse_mesh
-from litreview.importers import Importer, check, file_encoding, finish, head_bytes, register
-from litreview.importers.nbib import parse_text
-from litreview.importers.ris import _author
+from litreview.importers import Importer, check, file_encoding, finish, get_importer, head_bytes, register
+from litreview.names import NAME_SUFFIX, parse_name, year_in
 from litreview.records import Author, Record
 
 EXPORT_ONLY = ("day", "date_text", "kind", "publication_status", "publication_types", "issn_print",
@@ -83,7 +87,7 @@ def column_map(header: list[str], overrides: dict[str, str] | None = None) -> di
     return mapping
 
 
-_FAMILY_AND_SUFFIX = re.compile(r"\S+ (?:Jr|Sr|II|III|IV)\.?")
+_FAMILY_AND_SUFFIX = re.compile(rf"\S+ {NAME_SUFFIX.pattern}")
 
 
 def _authors(text: str) -> list[str]:
@@ -148,7 +152,7 @@ def to_record(row: dict[str, str], mapping: dict[str, str]) -> tuple[Record, dic
         if value and field != "ignore":
             values[field] = value
     record = Record(title=values.get("title", ""))
-    record.authors = [_author(a) for a in _authors(values.get("authors", ""))]
+    record.authors = [parse_name(a) for a in _authors(values.get("authors", ""))]
     year = re.search(r"\d{4}", values.get("year", ""))
     record.year = int(year.group(0)) if year else None
     month = values.get("month", "")
@@ -173,19 +177,60 @@ def to_record(row: dict[str, str], mapping: dict[str, str]) -> tuple[Record, dic
             journal = re.match(r"([^.]+)\.", citation)
             record.journal_abbrev = journal.group(1).strip() if journal else None
         if record.year is None:
-            cited_year = re.search(r"\b(1[89]\d\d|20\d\d)\b", citation)
-            record.year = int(cited_year.group(1)) if cited_year else None
+            record.year = year_in(citation)
     return record, values
 
 
-def read(path: Path, source: str | None, overrides: dict[str, str] | None = None
-         ) -> Iterator[Record | ParseError]:
+@dataclass(frozen=True)
+class Dialect:
+    """How a CSV file separates and quotes its cells (picklable, unlike the Sniffer's class)."""
+
+    delimiter: str = ","
+    quotechar: str = '"'
+    skipinitialspace: bool = False
+
+    def options(self) -> dict[str, Any]:
+        # a quote inside a quoted cell is written twice by every spreadsheet; the Sniffer says
+        # so only when its sample happens to hold one, so that part of its guess is not taken
+        return {"delimiter": self.delimiter, "quotechar": self.quotechar, "doublequote": True,
+                "skipinitialspace": self.skipinitialspace}
+
+
+DELIMITERS = ",;\t|"
+
+
+def sniff_dialect(text: str, suffix: str = "") -> Dialect:
+    """The dialect of a CSV file from its first characters (`text`), by csv.Sniffer: comma, tab,
+    semicolon (European Excel) or bar. Only whole lines are given to the Sniffer (the last line
+    of `text` may be cut). Where it cannot tell (one column, one line), a comma, or a tab for a
+    .tsv file."""
+    lines = text.splitlines(keepends=True)
+    sample = "".join(lines[:-1]) if len(lines) > 1 else text
+    try:
+        found = csv.Sniffer().sniff(sample, delimiters=DELIMITERS)
+    except csv.Error:
+        return Dialect("\t" if suffix.lower() == ".tsv" else ",")
+    quote = found.quotechar if found.quotechar in ('"', "'") else '"'
+    return Dialect(found.delimiter, quote, bool(found.skipinitialspace))
+
+
+def file_dialect(path: Path) -> Dialect:
+    """The dialect of the CSV file at `path` (sniff_dialect over its first 64 KB)."""
+    head = head_bytes(path).decode(file_encoding(path), errors="replace")
+    return sniff_dialect(head.lstrip("\ufeff"), path.suffix)
+
+
+def read(path: Path, source: str | None, overrides: dict[str, str] | None = None,
+         dialect: Dialect | None = None) -> Iterator[Record | ParseError]:
+    """The file's records. `dialect` is sniffed from the file unless given (a chunk of a big
+    file is read with the whole file's dialect)."""
     head = head_bytes(path)
     encoding = file_encoding(path)
+    text = head.decode(encoding, errors="replace")
+    dialect = dialect or sniff_dialect(text.lstrip("\ufeff"), path.suffix)
     with open(path, encoding=encoding, errors="replace", newline="") as handle:
-        lines = _WatchedLines(handle)
-        yield from _read_rows(lines, head.decode(encoding, errors="replace"), path, source,
-                              overrides)
+        lines = _WatchedLines(handle, dialect)
+        yield from _read_rows(lines, text, dialect, path, source, overrides)
         lines.check_whole(path)
 
 
@@ -195,9 +240,9 @@ class _WatchedLines:
     does) and no line end. The csv module reads either silently as a short last record; the
     README promises all or nothing."""
 
-    def __init__(self, handle: TextIO) -> None:
+    def __init__(self, handle: TextIO, dialect: Dialect) -> None:
         self.handle = handle
-        self.delimiter = ","
+        self.dialect = dialect
         self.row: list[str] = []
         self.last_row = ""
         self.lines = 0
@@ -224,7 +269,7 @@ class _WatchedLines:
     def check_whole(self, path: Path) -> None:
         if not self.read_to_the_end:  # read another way (a MEDLINE column)
             return
-        if _ends_in_quotes(self.last_row, self.delimiter):
+        if _ends_in_quotes(self.last_row, self.dialect.delimiter, self.dialect.quotechar):
             raise ParseError("the file ends inside a quoted cell: cut off?", file=str(path),
                              line=self.lines, record=self.rows)
         if self.last_row_short and self.short_rows == 1 and \
@@ -234,7 +279,7 @@ class _WatchedLines:
                              record=self.rows)
 
 
-def _ends_in_quotes(row: str, delimiter: str) -> bool:
+def _ends_in_quotes(row: str, delimiter: str, quote: str = '"') -> bool:
     """Whether the text of a row ends inside a quoted cell, read as the csv module reads it: a
     quote opens a quoted cell only as a cell's first character ('5" disk' is a literal quote),
     and inside one a doubled quote is a quote."""
@@ -244,29 +289,23 @@ def _ends_in_quotes(row: str, delimiter: str) -> bool:
     while at < end:
         char = row[at]
         if quoted:
-            if char == '"':
-                if at + 1 < end and row[at + 1] == '"':
+            if char == quote:
+                if at + 1 < end and row[at + 1] == quote:
                     at += 1
                 else:
                     quoted = False
-        elif char == '"' and cell_start:
+        elif char == quote and cell_start:
             quoted = True
         cell_start = not quoted and char in (delimiter, "\n", "\r")
         at += 1
     return quoted
 
 
-def _read_rows(handle: Iterable[str], text: str, path: Path, source: str | None,
+def _read_rows(handle: Iterable[str], text: str, dialect: Dialect, path: Path, source: str | None,
                overrides: dict[str, str] | None) -> Iterator[Record | ParseError]:
-    """`text` is the head of the file (for the dialect and the search-history check)."""
+    """`text` is the head of the file (for the search-history check)."""
     csv.field_size_limit(sys.maxsize)
-    first = text.split("\n", 1)[0]
-    dialect: type[csv.Dialect] = (
-        csv.excel_tab if path.suffix.lower() == ".tsv" or first.count("\t") > first.count(",")
-        else csv.excel)
-    if isinstance(handle, _WatchedLines):
-        handle.delimiter = dialect.delimiter
-    reader = csv.DictReader(handle, dialect=dialect)
+    reader = csv.DictReader(handle, **dialect.options())
     header = [h for h in (reader.fieldnames or []) if h is not None]
     if not header:
         raise ParseError("empty CSV (no header row)", file=str(path))
@@ -321,13 +360,15 @@ def _medline_column(reader: csv.DictReader[str], header: list[str]) -> str | Non
     return first if first.strip().upper() in {"MEDLINE", "PUBMED"} else None
 
 
-def _read_medline_cells(path: Path, dialect: type[csv.Dialect], column: str,
+def _read_medline_cells(path: Path, dialect: Dialect, column: str,
                         source: str | None) -> Iterator[Record | ParseError]:
     with open(path, encoding=file_encoding(path), errors="replace", newline="") as handle:
-        rows = csv.DictReader(handle, dialect=dialect)
+        rows = csv.DictReader(handle, **dialect.options())
         cells = [row[column].replace("\r\n", "\n") for row in rows
                  if (row.get(column) or "").strip()]
-    yield from parse_text("\n\n".join(cells) + "\n", path, source)
+    read_text = get_importer("nbib").read_text  # MEDLINE records, whatever holds them
+    assert read_text is not None
+    yield from read_text("\n\n".join(cells) + "\n", path, source)
 
 
 def sniff(head: str) -> bool:

@@ -9,7 +9,7 @@ from lxml import etree
 
 from litreview.errors import ParseError
 from litreview.importers import Importer, check, finish, register
-from litreview.importers.ris import _author, database_name
+from litreview.names import database_name, parse_name
 from litreview.records import Record
 
 KINDS = {"Journal Article": "article", "Book": "book", "Edited Book": "book",
@@ -29,9 +29,9 @@ def to_record(el: etree._Element) -> Record:
     ref_type = el.find("ref-type")
     kind = KINDS.get(ref_type.get("name", "") if ref_type is not None else "", "article")
     record = Record(kind=kind, title=_t(el.find("titles/title")) or "")
-    record.authors = [_author(a) for a in (_t(x) for x in el.iterfind(
+    record.authors = [parse_name(a) for a in (_t(x) for x in el.iterfind(
         "contributors/authors/author")) if a]
-    record.editors = [_author(a) for a in (_t(x) for x in el.iterfind(
+    record.editors = [parse_name(a) for a in (_t(x) for x in el.iterfind(
         "contributors/secondary-authors/author")) if a]
     secondary = _t(el.find("titles/secondary-title"))
     if kind == "chapter":

@@ -13,10 +13,9 @@ from Bio import Medline
 from litreview.errors import ParseError
 from litreview.fieldtext import CORRECTION_TAGS, parse_mesh
 from litreview.importers import Importer, check, file_encoding, finish, register
-from litreview.records import Author, Correction, Record, split_suffix
+from litreview.names import month_number, split_suffix
+from litreview.records import Author, Correction, Record
 
-_MONTHS = {m: i for i, m in enumerate(
-    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)}
 _FIELD_LINE = re.compile(r"^[A-Z][A-Z0-9 ]{3}- ", re.M)
 
 
@@ -62,7 +61,7 @@ def _date(text: str | None, record: Record) -> None:
     match = re.match(r"(\d{4})(?:\s+([A-Za-z]{3})[a-z]*)?(?:\s+(\d{1,2}))?$", text.strip())
     if match:
         record.year = int(match.group(1))
-        month = _MONTHS.get((match.group(2) or "").lower())
+        month = month_number(match.group(2))
         if month:
             record.month = month
             if match.group(3):
@@ -197,4 +196,4 @@ def sniff(head: str) -> bool:
         re.search(r"^(PMID- ?\d|FAU - |OWN - |STAT- |PT  - )", head, re.M))
 
 
-register(Importer("nbib", (".nbib", ".medline"), read, sniff, "PubMed"))
+register(Importer("nbib", (".nbib", ".medline"), read, sniff, "PubMed", read_text=parse_text))

@@ -19,7 +19,8 @@ from rispy import RisParser
 from litreview.errors import ParseError
 from litreview.fieldtext import read_notes
 from litreview.importers import Importer, check, file_encoding, finish, head_bytes, register
-from litreview.records import NAME_SUFFIX, Author, Record, split_suffix
+from litreview.names import database_name, parse_name, year_in
+from litreview.records import Record
 
 _RECORD_LINE = re.compile(r"^(?:TY|ER)  ?-( |$)", re.M)
 """A record's first or last line: a file with neither has no RIS records (MEDLINE shares the
@@ -35,14 +36,6 @@ KINDS = {
     "CONF": "conference", "CPAPER": "conference",
     "THES": "thesis", "RPRT": "report", "DATA": "dataset", "ELEC": "webpage",
 }
-
-# EBSCO writes its database codes in DB; the common ones get their usual names.
-EBSCO_DB = {
-    "psyh": "PsycINFO", "ecn": "EconLit", "egh": "Environment Index", "8gh": "GreenFILE",
-    "cmedm": "MEDLINE", "mdc": "MEDLINE", "rzh": "CINAHL", "c8h": "CINAHL", "eric": "ERIC",
-    "a9h": "Academic Search Complete", "bth": "Business Source Complete",
-}
-
 
 # Ovid's database segment codes (D=... in its links), by prefix.
 OVID_DB = (("med", "MEDLINE"), ("prem", "MEDLINE"), ("mesx", "MEDLINE"), ("ppez", "MEDLINE"),
@@ -62,25 +55,6 @@ class _Lines(RisParser):
 
 
 _LINE_PARSER = _Lines()
-
-
-def database_name(raw: str | None) -> str | None:
-    """A database name for PRISMA counts from what a DB/DP tag says."""
-    if not raw:
-        return None
-    text = raw.strip()
-    low = text.lower()
-    if low in EBSCO_DB:
-        return EBSCO_DB[low]
-    if "ovid" in low or "<" in low:
-        for needle, name in (("medline", "MEDLINE"), ("embase", "Embase"),
-                             ("psycinfo", "PsycINFO"), ("central", "CENTRAL"),
-                             ("cochrane", "CENTRAL"), ("ebm reviews", "CENTRAL")):
-            if needle in low:
-                return name
-    if low in {"ebscohost", "nlm"}:
-        return None  # a platform, not a database
-    return text
 
 
 def iter_raw(path: Path) -> Iterator[tuple[int, dict[str, list[str]]] | ParseError]:
@@ -177,88 +151,14 @@ def _first(raw: dict[str, list[str]], *tags: str) -> str | None:
 
 
 # Matched against the lower-cased name: twice as fast as re.I on this hot path.
-_GROUP = re.compile(r"\b(group|consortium|collaborat\w*|committee|investigators|society|"
-                    r"association|network|team|trial|study|council|organi[sz]ation|"
-                    r"working party|panel|task force|"
-                    r"inc|ltd|llc|gmbh|plc|corp|corporation|pharmaceuticals?|laboratories|"
-                    r"university|institute|foundation|ministry|agency|department|hospital)\b")
-"""Words that make an author a group: a team, or an organisation ('Alexion Pharmaceuticals, Inc'
-is not Inc Alexion Pharmaceuticals; 'European Medicines Agency' is not E. M. Agency)."""
 
 
-_INITIALS = re.compile(r"(?:[A-Z]\.?\s*){1,4}")
-_DOTTED_INITIALS = re.compile(r"(?:[A-Z]\.-?){1,4}")
+
 _YMD = re.compile(r"\s*(\d{4})(?:[/-](\d{1,2}))?(?:[/-](\d{1,2}))?")
-_YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b")
 _DATE_WORDS = re.compile(r"^\s*\d{4}\s+[A-Za-z]")
 _SN_SPLIT = re.compile(r"[;,]\s*|\s+(?=\d)")
 _PARENTHESES = re.compile(r"\s*\(.*?\)")
 _ISSN = re.compile(r"\d{4}-?\d{3}[\dXx]")
-
-
-def _author(value: str, groups_without_comma: bool = False) -> Author:
-    """A name as RIS sources write it. `groups_without_comma`: the record writes people as
-    'Family, Given' (Zotero, EndNote, litreview), so a name without a comma is a group's."""
-    value = value.strip()
-    if value.endswith(",") and "," not in value[:-1] and value[:-1].strip():  # 'Basappa,': one name
-        return Author(family=value[:-1].strip())
-    value = value.rstrip(",")
-    if _GROUP.search(value.lower()) or (groups_without_comma and "," not in value and " " in value):
-        return Author(collective=value)
-    family, comma, given = value.partition(",")
-    if comma:
-        author = _family_comma_given(family, given)
-    else:
-        words, suffix = split_suffix(value.split())  # 'Ward GW Jr', 'Sprague Jr.'
-        if suffix and len(words) == 1:
-            return Author(family=words[0], suffix=suffix)
-        author = _name_words(words, value)
-        author.suffix = suffix if author.family else None
-    return author
-
-
-def _family_comma_given(family: str, given: str) -> Author:
-    """'Smith, John', 'Smith, J.A.', 'Smith, John, Jr.', 'Sprague Jr., Ralph H.', 'Sprague, Jr.,
-    Ralph H.' (BibTeX's order), 'Dengah, H. J. François 2nd'."""
-    family, suffix = family.strip(), None
-    if family.endswith(_SUFFIX_ENDINGS):  # a cheap first test: most names have no suffix
-        family_words, suffix = split_suffix(family.split(), initials_follow=False)
-        family = " ".join(family_words)
-    given = given.strip()
-    if "," in given:
-        raw = [part.strip() for part in given.split(",")]
-        parts = [part for part in raw if part]
-        if len(raw) == 2 and not raw[0] and raw[1] and not suffix:  # 'Middle, , Suf': no first name
-            parts, suffix = [], raw[1].rstrip(".")
-        if len(parts) > 1 and NAME_SUFFIX.fullmatch(parts[0]) and not suffix:  # 'Sprague, Jr., Ralph H.'
-            suffix = parts.pop(0).rstrip(".")
-        given = parts[0] if parts else ""
-        if not suffix and len(parts) > 1 and (NAME_SUFFIX.fullmatch(parts[-1]) or len(parts) == 2):
-            suffix = parts[-1].rstrip(".")  # RIS: 'Last, First, Suffix'
-    if given.endswith(_SUFFIX_ENDINGS):
-        given_words, given_suffix = split_suffix(given.split())
-        given, suffix = " ".join(given_words), suffix or given_suffix
-    if given.isupper() and _INITIALS.fullmatch(given):  # isupper: a cheap first test
-        return Author(family=family, initials=given.replace(".", "").replace(" ", ""), suffix=suffix)
-    return Author(family=family, given=given or None, suffix=suffix)
-
-
-_SUFFIX_ENDINGS = ("Jr", "Jr.", "Sr", "Sr.", "II", "III", "IV", "II.", "III.", "IV.", "2nd", "3rd", "4th")
-
-
-def _capitals(word: str) -> bool:
-    """Initials as PubMed writes them: 'JA', 'LÅ', 'ÜSN'."""
-    return len(word) <= 4 and word.isalpha() and word.isupper()
-
-
-def _name_words(words: list[str], value: str) -> Author:
-    if len(words) >= 2 and _capitals(words[-1]):  # PubMed style 'Smith JA', 'Batel Marques F'
-        return Author(family=" ".join(words[:-1]), initials=words[-1])
-    if len(words) > 1 and _DOTTED_INITIALS.fullmatch(words[-1]):  # Embase 'Van der Berg J.-P.'
-        return Author(family=" ".join(words[:-1]), initials=words[-1].replace(".", ""))
-    if len(words) > 1 and not any(w.isupper() and len(w) > 4 for w in words):
-        return Author(family=words[-1], given=" ".join(words[:-1]))
-    return Author(collective=value)
 
 
 def _date(raw: dict[str, list[str]], record: Record) -> None:
@@ -283,9 +183,9 @@ def _date(raw: dict[str, list[str]], record: Record) -> None:
         return
     for tag in ("PY", "Y1", "DA", "Y2"):
         for value in raw.get(tag, []):
-            year = _YEAR.search(value)
+            year = year_in(value)
             if year:
-                record.year = int(year.group(1))
+                record.year = year
                 record.date_text = value.strip()
                 return
 
@@ -376,9 +276,9 @@ def to_record(raw: dict[str, list[str]]) -> Record:
         record.title = _first(raw, "BT", "T2") or ""
     names = [a for a in raw.get("_authors", []) if a.strip()]
     comma_names = any("," in a for a in names)  # people as 'Family, Given': the rest are groups
-    record.authors = [_author(a, comma_names) for a in names]
+    record.authors = [parse_name(a, comma_names) for a in names]
     editor_tags = ("A2", "ED", "A3") if kind in {"chapter", "book"} else ("ED",)
-    record.editors = [_author(a) for tag in editor_tags for a in raw.get(tag, []) if a.strip()]
+    record.editors = [parse_name(a) for tag in editor_tags for a in raw.get(tag, []) if a.strip()]
     if kind == "chapter":
         record.book_title = _first(raw, "T2", "BT", "T1" if raw.get("TI") else "")
     elif kind == "book":

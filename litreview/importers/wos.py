@@ -17,15 +17,13 @@ from typing import TextIO
 
 from litreview.errors import ParseError
 from litreview.importers import Importer, check, file_encoding, finish, head_bytes, register
-from litreview.importers.ris import _author
+from litreview.names import month_number, parse_name
 from litreview.records import Author, Record
 
 DATABASE = "Web of Science"
 _FIELD = re.compile(r"([A-Z][A-Z0-9])(?: (.*))?$")
 _CONTINUATION = "   "
 KINDS = {"J": "article", "B": "book", "S": "chapter", "P": "report"}
-_MONTHS = {m: i for i, m in enumerate(
-    ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"], 1)}
 
 
 _WOS_TAG = re.compile(r"^(?:FN|PT|AU|AF|TI|SO|PY|UT) (?=[^ \n-])", re.M)
@@ -161,14 +159,14 @@ def _people(fields: dict[str, list[str]], full: str, short: str) -> list[Author]
     names = _items(fields, full)
     if not names or len(names) != len(_items(fields, short)):
         names = _items(fields, short)
-    return [_author(name) for name in names]
+    return [parse_name(name) for name in names]
 
 
 def _date(record: Record, published: str | None) -> None:
     """PD: 'FEB 2011', 'JAN 15 2011', 'FEB-MAR 2011', '2011'. A season ('SPR 2011') is no month:
     it stays in date_text only."""
     words = re.findall(r"[A-Z]{3}|\d+", (published or "").upper())
-    months = [_MONTHS.get(w) for w in words if w.isalpha()]
+    months = [month_number(w) for w in words if w.isalpha()]
     if months and months[0]:
         record.month = months[0]
         days = [w for w in words if w.isdigit() and len(w) <= 2]

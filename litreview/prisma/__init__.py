@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from litreview import settings
-from litreview.errors import LitreviewError
+from litreview.errors import PrismaInconsistent
 from litreview.records import is_retracted
 from litreview.screening.decisions import ScreeningFlow, screening_flow
 from litreview.store import Library, reporting
@@ -38,10 +38,6 @@ settings.declare("prisma.previous_reports",
 FLOW_BOXES = ("screened", "excluded_screening", "awaiting_screening", "reports_sought",
               "reports_not_retrieved", "awaiting_retrieval", "reports_assessed", "awaiting_assessment")
 """The screening boxes of one arm, as ScreeningFlow names them (plus reports_excluded, included)."""
-
-
-class PrismaInconsistent(LitreviewError):
-    """Raised when the PRISMA boxes do not add up (a bug or a hand-edited library)."""
 
 
 @dataclass

@@ -1,13 +1,16 @@
 """PubMed through NCBI E-utilities: the only module that talks to NCBI.
 
-Bio.Entrez builds the requests (tool, email, api_key, POST for long id lists) and keeps NCBI's
-rate limit (3 requests/s, 10 with an API key) in `Entrez._open`. Its own retry loop is turned off
-(`Entrez.max_tries = 1`: it retries 429s without waiting) and replaced by `_with_retries`, which
-backs off on 429/5xx, timeouts, dropped connections and truncated or malformed XML. Bio.Entrez's
-public functions hard-code NCBI's address, so requests are built with `Entrez._build_request` on
-`{LITREVIEW_EUTILS_URL}/esearch.fcgi` and `/efetch.fcgi`; that is how tests and mirrors point the
-same code elsewhere. efetch bytes go to our streaming parser (Bio.Entrez.read holds ~75 KB a record
-and Bio.Entrez.parse cannot stream today's PubMed DTD).
+Requests are built here (`build_request`: tool, email and api_key with every request, ids joined
+by commas, POST for long queries or 200 ids and more) on `{LITREVIEW_EUTILS_URL}/esearch.fcgi`,
+`/efetch.fcgi`, ...: that is how tests and mirrors point the same code elsewhere. They are sent
+through the client's `opener` (urllib's by default, with the client's timeout on each request; a
+test or another transport injects its own, as httpx tests inject a transport), after waiting for
+NCBI's rate limit (3 requests/s, 10 with an API key; one `RateLimit` shared by every client of
+the process unless one is given). `_with_retries` backs off on 429/5xx, timeouts, dropped
+connections and truncated or malformed XML. Nothing process-wide is set: not the socket default
+timeout, not Bio.Entrez's module settings. esearch answers are read by Bio.Entrez.read; efetch
+bytes go to our streaming parser (Bio.Entrez.read holds ~75 KB a record and Bio.Entrez.parse
+cannot stream today's PubMed DTD).
 """
 
 from __future__ import annotations
@@ -15,14 +18,15 @@ from __future__ import annotations
 import http.client
 import io
 import re
-import socket
+import threading
 import time
-import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
 from urllib.error import HTTPError, URLError
+from urllib.parse import urlencode
+from urllib.request import Request, build_opener
 
 from Bio import Entrez
 
@@ -62,6 +66,68 @@ class SearchResult:
     """What PubMed said it did not search ('term not found in PubMed, left out: extramedulary')."""
 
 
+Opener = Callable[[Request, float], IO[bytes]]
+"""Sends a request with a timeout in seconds and returns the response's body; raises
+urllib.error.HTTPError for an HTTP error status, URLError/OSError when the connection fails."""
+
+
+def urllib_opener() -> Opener:
+    """urllib's opener (proxies from the environment, redirects, HTTPError for 4xx/5xx)."""
+    director = build_opener()
+    return lambda request, timeout: director.open(request, timeout=timeout)  # type: ignore[no-any-return]
+
+
+class RateLimit:
+    """NCBI's limit: a request at most every 0.37 s (3/s; 1/3 s exactly is sometimes answered
+    429), every 0.1 s with an API key. Thread-safe; waits with `time.sleep`."""
+
+    SPACING = 0.37
+    SPACING_WITH_KEY = 0.1
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._previous = float("-inf")
+
+    def wait(self, with_key: bool) -> None:
+        with self._lock:
+            spacing = self.SPACING_WITH_KEY if with_key else self.SPACING
+            now = time.time()
+            wait = self._previous + spacing - now
+            if wait > 0:
+                time.sleep(wait)
+                now += wait
+            self._previous = now
+
+
+NCBI_RATE = RateLimit()
+"""The rate limit every client of this process shares by default (NCBI counts per user)."""
+
+ID_POST = 200
+"""NCBI asks for POST from about 200 ids."""
+
+
+def build_request(url: str, params: dict[str, Any], settings: NcbiSettings, *, post: bool | None = None,
+                  join_ids: bool = True, keep_bars: bool = False) -> Request:
+    """The request for an E-utility at `url`: `params` with tool, email and api_key (when set),
+    a list of ids joined by commas (unless `join_ids` is False: repeated id parameters, as elink
+    wants for one link set per id), '|' left unescaped for ecitmatch (`keep_bars`). POST when
+    `post`, or (when None) for a query over 1,000 characters or 200 ids and more."""
+    query = {**params, "tool": settings.tool, "email": settings.email, "api_key": settings.api_key}
+    query = {key: value for key, value in query.items() if value is not None}
+    ids = query.get("id")
+    if join_ids and ids is not None and not isinstance(ids, str):
+        query["id"] = ",".join(map(str, ids))
+    text = urlencode(query, doseq=True)
+    if keep_bars:
+        text = text.replace("%7C", "|")
+    if post is None:
+        joined = query.get("id")
+        post = len(text) > 1000 or (isinstance(joined, str) and joined.count(",") + 1 >= ID_POST)
+    if post:
+        return Request(url, data=text.encode("utf-8"), method="POST")
+    return Request(f"{url}?{text}", method="GET")
+
+
 def redact(text: str, secret: str | None) -> str:
     """Remove an API key from text (URLs in error messages carry it)."""
     text = re.sub(r"api_key=[^&\s'\"]+", "api_key=REDACTED", text)
@@ -81,6 +147,8 @@ class EntrezClient:
         timeout: float = 120.0,
         sleep: Callable[[float], None] | None = None,
         ceiling: int = ESEARCH_CEILING,
+        opener: Opener | None = None,
+        rate: RateLimit | None = None,
     ) -> None:
         self.settings = settings or ncbi_settings()
         self.fetch_batch = fetch_batch
@@ -89,39 +157,22 @@ class EntrezClient:
         self.timeout = timeout
         self.sleep = sleep or _sleep
         self.ceiling = ceiling
+        self.opener = opener or urllib_opener()
+        self.rate = rate or NCBI_RATE
         self.requests = 0
 
     # -- transport -------------------------------------------------------------------------
 
-    def _configure(self) -> None:
-        Entrez.email = self.settings.email  # type: ignore[assignment]
-        Entrez.api_key = self.settings.api_key  # type: ignore[assignment]
-        Entrez.tool = self.settings.tool
-        Entrez.max_tries = 1
-
     def _get(self, util: str, params: dict[str, Any], post: bool | None = None, *,
              join_ids: bool = True) -> bytes:
-        self._configure()
-        with warnings.catch_warnings():
-            # Without an email Bio.Entrez warns on stderr with a 15-line text every run; the
-            # CLI says it once in one line ("set NCBI_EMAIL"), and cron mails stderr nightly.
-            warnings.filterwarnings("ignore", message=r"\s*Email address is not specified",
-                                    category=UserWarning)
-            script = "ecitmatch.cgi" if util == "ecitmatch" else f"{util}.fcgi"
-            request = Entrez._build_request(f"{self.settings.eutils_url}/{script}", params, post=post,
-                                            ecitmatch=util == "ecitmatch", join_ids=join_ids)
-        previous = socket.getdefaulttimeout()
-        socket.setdefaulttimeout(self.timeout)
-        try:
-            self.requests += 1
-            handle = Entrez._open(request)
-            try:
-                data = handle.read()
-            finally:
-                handle.close()
-        finally:
-            socket.setdefaulttimeout(previous)
-        return data.encode("utf-8") if isinstance(data, str) else data
+        """One request to an E-utility (no retries: see _with_retries), its body as bytes."""
+        script = "ecitmatch.cgi" if util == "ecitmatch" else f"{util}.fcgi"
+        request = build_request(f"{self.settings.eutils_url}/{script}", params, self.settings, post=post,
+                                join_ids=join_ids, keep_bars=util == "ecitmatch")
+        self.rate.wait(with_key=bool(self.settings.api_key))
+        self.requests += 1
+        with self.opener(request, self.timeout) as handle:
+            return handle.read()
 
     def _with_retries(self, what: str, attempt_once: Callable[[], T]) -> T:
         """Run one request+parse, retrying transient failures with exponential backoff."""

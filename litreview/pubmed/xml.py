@@ -26,7 +26,8 @@ from typing import IO, Any, BinaryIO, cast
 
 from lxml import etree
 
-from litreview.errors import ParseError
+from litreview.errors import NotChunkable, ParseError
+from litreview.names import month_number, year_in
 from litreview.records import (
     AbstractSection,
     Author,
@@ -41,18 +42,6 @@ ARTICLE_TAGS = ("PubmedArticle", "PubmedBookArticle")
 _EVENT_TAGS = (*ARTICLE_TAGS, "MedlineCitation")
 STREAM_NAME = "<stream>"
 
-_MONTHS = {
-    name: number
-    for number, names in enumerate(
-        [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"),
-         ("may",), ("jun", "june"), ("jul", "july"), ("aug", "august"),
-         ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
-         ("dec", "december")],
-        start=1,
-    )
-    for name in names
-}
-_YEAR = re.compile(r"\b(1[5-9]\d\d|2\d\d\d)\b")
 _ORCID = re.compile(r"(\d{4})-?(\d{4})-?(\d{4})-?(\d{3}[\dXx])")
 
 Element = Any  # lxml's _Element; typed loosely because lxml ships no stubs by default
@@ -157,10 +146,6 @@ _ARTICLE_ENDS = (b"</PubmedArticle>", b"</PubmedBookArticle>")
 _COMMENTS = rb"(?:<!--.*?-->\s*)*"
 _PROLOG = re.compile(rb"\s*(<\?xml[^>]*\?>)?\s*" + _COMMENTS + rb"(<!DOCTYPE[^\[>]*>)?\s*" + _COMMENTS, re.S)
 _ENCODING = re.compile(rb"""encoding\s*=\s*["']([^"']*)["']""")
-
-
-class NotChunkable(Exception):
-    """The chunked reading cannot be trusted with this document: read it with iterparse."""
 
 
 def _chunked_records(stream: IO[bytes]) -> Iterator[Record]:
@@ -717,24 +702,15 @@ def _fill_date(record: Record, date: Element | None) -> None:
     year_text, medline_date = parts.get("Year"), parts.get("MedlineDate")
     if year_text and year_text.isdigit():
         record.year = int(year_text)
-        record.month = _month(parts.get("Month"))
+        record.month = month_number(parts.get("Month"))
         day = parts.get("Day")
         record.day = int(day) if day and day.isdigit() and record.month else None
         season = parts.get("Season")
         if season:
             record.date_text = f"{year_text} {season}"
     elif medline_date:
-        match = _YEAR.search(medline_date)
-        record.year = int(match.group(1)) if match else None
+        record.year = year_in(medline_date)
         record.date_text = medline_date
-
-
-def _month(value: str | None) -> int | None:
-    text = (value or "").strip().lower()
-    if text.isdigit():
-        number = int(text)
-        return number if 1 <= number <= 12 else None
-    return _MONTHS.get(text.rstrip("."))
 
 
 def _text(element: Element | None) -> str | None:

@@ -56,6 +56,8 @@ class ModelSettings:
     max_df: float = 0.95
     use_keywords: bool = False
     keywords_as_terms: bool = True
+    ensemble: str = ""
+    """Other models whose rankings are averaged with the SVM's ('nb', 'lr', 'nb+lr'); '' for none."""
 
 
 DEFAULT_MODEL = ModelSettings()
@@ -88,18 +90,26 @@ def count_matrix(texts: Sequence[str]) -> sp.csr_matrix:
 
 def tfidf(counts: sp.csr_matrix, max_df: float = DEFAULT_MODEL.max_df) -> sp.csr_matrix:
     """Sublinear tf x smooth idf, l2-normalised rows, over the columns that occur (as sklearn's
-    TfidfVectorizer(sublinear_tf=True, max_df=...) would give, up to hash collisions)."""
-    counts = sp.csr_matrix(counts, dtype=np.float64)
+    TfidfVectorizer(sublinear_tf=True, max_df=...) would give, up to hash collisions).
+
+    Computed on the arrays of the sparse matrix (O(non-zeros) numpy, no sparse products or column
+    indexing): at 50,000 records this is ~1 s instead of ~10 s."""
+    counts = sp.csr_matrix(counts)
+    counts.sum_duplicates()
     n = counts.shape[0]
     df = np.bincount(counts.indices, minlength=counts.shape[1])
-    keep = np.flatnonzero((df > 0) & (df <= max(1.0, max_df * n)))
-    matrix = sp.csr_matrix(counts[:, keep])
-    matrix.data = 1.0 + np.log(matrix.data)
-    idf = np.log((1.0 + n) / (1.0 + df[keep])) + 1.0
-    matrix = sp.csr_matrix(matrix @ sp.diags(idf))
-    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+    keep = (df > 0) & (df <= max(1.0, max_df * n))
+    column = np.cumsum(keep) - 1
+    held = keep[counts.indices]
+    row_of = np.repeat(np.arange(n), np.diff(counts.indptr))[held]
+    indices = column[counts.indices[held]].astype(np.int32)
+    idf = np.log((1.0 + n) / (1.0 + df)) + 1.0
+    data = (1.0 + np.log(counts.data[held].astype(np.float64))) * idf[counts.indices[held]]
+    norms = np.sqrt(np.bincount(row_of, weights=data * data, minlength=n))
     norms[norms == 0] = 1.0
-    return sp.csr_matrix(sp.diags(1.0 / norms) @ matrix)
+    data /= norms[row_of]
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(row_of, minlength=n))])
+    return sp.csr_matrix((data, indices, indptr), shape=(n, int(keep.sum())))
 
 
 # -- the model -----------------------------------------------------------------------------------
@@ -119,7 +129,28 @@ def relevance_scores(features: sp.csr_matrix, rows: np.ndarray, labels: np.ndarr
         return None
     model = LinearSVC(C=settings.C, loss="squared_hinge")
     model.fit(features[rows], labels, sample_weight=sample_weights(labels, settings.include_weight_ratio))
-    return np.asarray(model.decision_function(features))
+    scores = np.asarray(model.decision_function(features))
+    if not settings.ensemble:
+        return scores
+    from scipy.stats import rankdata
+
+    combined = rankdata(scores)
+    for name in settings.ensemble.split("+"):
+        if name == "nb":
+            from sklearn.naive_bayes import MultinomialNB
+
+            nb = MultinomialNB(alpha=3.822)
+            nb.fit(features[rows], labels, sample_weight=sample_weights(labels, 1.2))
+            other = nb.predict_log_proba(features)
+            combined += rankdata(other[:, 1] - other[:, 0])
+        elif name == "lr":
+            from sklearn.linear_model import LogisticRegression
+
+            lr = LogisticRegression(C=1.0, max_iter=1000)
+            weights = sample_weights(labels, settings.include_weight_ratio)
+            lr.fit(features[rows], labels, sample_weight=weights)
+            combined += rankdata(lr.decision_function(features))
+    return np.asarray(combined)
 
 
 def rank(scores: np.ndarray, candidates: np.ndarray) -> np.ndarray:
@@ -250,21 +281,38 @@ def require_known(value: Any, known: Sequence[str], what: str) -> None:
 
 
 class BackgroundRanker:
-    """Retrains in a thread and hands over the new order when it is ready, so a key press never
-    waits for the model. `compute` is called with no arguments in the thread and returns the
-    order; it must open its own library connection (SQLite connections stay in their thread)."""
+    """Retrains in the background and hands over the new order when it is ready, so a key press
+    never waits for the model. `compute` is called with no arguments and returns the order; it
+    must open its own library connection (SQLite connections stay in their thread).
 
-    def __init__(self, compute: Any, every: int = 5) -> None:
+    With `process=True` it runs in a worker process of its own (spawned once, kept warm): the
+    retraining then shares neither the screener's CPU time slices under the GIL nor its memory
+    churn, which at 50,000 records made a key press wait up to ~0.3 s while a thread retrained
+    (benchmarks/bench_screener.py --order priority). `compute` must then be picklable (e.g. a
+    functools.partial of a module-level function)."""
+
+    def __init__(self, compute: Any, every: int = 5, process: bool = False) -> None:
         self._compute = compute
         self.every = every
         self._since = 0
         self._thread: threading.Thread | None = None
+        self._worker: _Worker | None = _Worker() if process else None
+        self._pending = False
         self._result: PriorityOrder | None = None
         self._error: BaseException | None = None
         self._lock = threading.Lock()
 
     def start(self) -> None:
         """Begin a retraining unless one is running."""
+        if self._worker is not None:
+            if not self._pending and self._worker.alive:
+                self._since = 0
+                try:
+                    self._worker.submit(self._compute)
+                except OSError:  # the process is gone (poll() reports it once); go on without
+                    return
+                self._pending = True
+            return
         if self._thread is not None and self._thread.is_alive():
             return
         self._since = 0
@@ -281,6 +329,13 @@ class BackgroundRanker:
         with self._lock:
             self._result = result
 
+    @property
+    def busy(self) -> bool:
+        """A retraining is under way (or done and not yet handed over by poll())."""
+        if self._worker is not None:
+            return self._pending
+        return self._thread is not None and self._thread.is_alive()
+
     def decided(self) -> None:
         """Count a decision; every `every` decisions a retraining starts."""
         self._since += 1
@@ -289,17 +344,86 @@ class BackgroundRanker:
 
     def poll(self) -> PriorityOrder | None:
         """The newest order if one finished since the last poll (re-raises a failure)."""
+        if self._worker is not None:
+            if not self._pending or not self._worker.ready():
+                return None
+            self._pending = False
+            result: PriorityOrder = self._worker.result()
+            return result
         with self._lock:
             error, self._error = self._error, None
-            result, self._result = self._result, None
+            found, self._result = self._result, None
         if error is not None:
             raise error
-        return result
+        return found
 
     def wait(self, timeout: float | None = None) -> PriorityOrder | None:
+        if self._worker is not None:
+            if self._pending:
+                self._worker.ready(timeout)
+            return self.poll()
         if self._thread is not None:
             self._thread.join(timeout)
         return self.poll()
+
+    def close(self) -> None:
+        """Stop the worker process, if any (a retraining under way is abandoned)."""
+        if self._worker is not None:
+            self._worker.close()
+
+
+class _Worker:
+    """One spawned process that runs the computations sent to it, one at a time."""
+
+    def __init__(self) -> None:
+        import multiprocessing
+
+        context = multiprocessing.get_context("spawn")
+        self._conn, child = context.Pipe()
+        self._process = context.Process(target=_serve, args=(child,), name="litreview-ranking", daemon=True)
+        self._process.start()
+        child.close()
+
+    @property
+    def alive(self) -> bool:
+        return self._process.is_alive()
+
+    def submit(self, compute: Any) -> None:
+        self._conn.send(compute)
+
+    def ready(self, timeout: float | None = 0.0) -> bool:
+        """A result (or the process's end) is there to collect."""
+        try:
+            return bool(self._conn.poll(timeout))
+        except (EOFError, OSError):
+            return True  # result() says what happened
+
+    def result(self) -> Any:
+        try:
+            ok, value = self._conn.recv()
+        except (EOFError, OSError):
+            raise RankingError("the background ranking process ended unexpectedly") from None
+        if not ok:
+            raise value
+        return value
+
+    def close(self) -> None:
+        self._conn.close()
+        self._process.terminate()
+        self._process.join(5)
+
+
+def _serve(conn: Any) -> None:
+    """The worker process's loop: compute what is sent, send back (True, result) or (False, error)."""
+    while True:
+        try:
+            compute = conn.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            conn.send((True, compute()))
+        except BaseException as exc:
+            conn.send((False, exc))
 
 
 # -- the library's order -------------------------------------------------------------------------

@@ -43,7 +43,7 @@ class Served:
     def base_url(self) -> str:
         host = self.host
         if host in ("0.0.0.0", "::", ""):
-            host = socket.gethostbyname(socket.gethostname())
+            host = lan_address()
         if ":" in host:
             host = f"[{host}]"
         return f"http://{host}:{self.port}"
@@ -56,6 +56,26 @@ class Served:
 
     def close(self) -> None:
         self.server.close()
+
+
+def lan_address() -> str:
+    """This machine's address on its network, for links served on every address (0.0.0.0): the
+    address the system would send from (a UDP socket 'connected' to a documentation address sends
+    nothing), else the host name's address; 127.0.0.1 only when the machine has no other."""
+    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        probe.connect(("192.0.2.1", 9))
+        address = str(probe.getsockname()[0])
+        if not ipaddress.ip_address(address).is_loopback:
+            return address
+    except OSError:
+        pass
+    finally:
+        probe.close()
+    try:
+        return socket.gethostbyname(socket.gethostname())
+    except OSError:
+        return "127.0.0.1"
 
 
 def bind(db_path: Path, queries_dir: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
