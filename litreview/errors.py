@@ -6,6 +6,7 @@
     +-- QueryFileError             a saved search in queries/ cannot be read
     +-- RecordNotFound             a record reference (id, pmid:, doi:) matches nothing
     +-- LibraryFileError           the library file cannot be opened (missing folder, not SQLite)
+    |   +-- LibraryReadOnly        a change asked of a library the user cannot write
     +-- LockHeld                   another update holds the library's lock
     +-- ParseError                 an input file is malformed (carries file, line/record)
     +-- PrismaInconsistent         the PRISMA boxes do not add up (a bug or a hand-edited library)
@@ -55,6 +56,11 @@ class RecordNotFound(LitreviewError):
 
 class LibraryFileError(LitreviewError):
     """Raised when the library file cannot be opened: a missing folder, or not an SQLite file."""
+
+
+class LibraryReadOnly(LibraryFileError):
+    """Raised when a change is asked of a library opened read-only (the file or its folder cannot
+    be written: a read-only mount, `chattr +i`, no permission). Reading it works."""
 
 
 class LockHeld(LitreviewError):

@@ -171,13 +171,13 @@ def test_expand_pages():
     assert expand_pages("e1234") == "e1234"
 
 
-def test_bib_cli_with_nothing_to_list_says_so(runner):
+def test_bib_cli_with_nothing_to_list_says_so(runner, library):  # an empty library
     result = runner.invoke(cli, ["bib", "--status", "included"])
     assert result.exit_code == 0
     assert result.output == "no included studies to list\n"
 
 
-def test_bib_cli_unknown_style(runner):
+def test_bib_cli_unknown_style(runner, library):
     result = runner.invoke(cli, ["bib", "--style", "nonsense-style"])
     assert result.exit_code == 1 and "unknown citation style 'nonsense-style'" in result.output
 

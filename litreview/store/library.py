@@ -13,6 +13,7 @@ import json
 import operator
 import os
 import sqlite3
+import urllib.parse
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, is_dataclass
@@ -23,7 +24,7 @@ from typing import Any
 import orjson
 from sqlite_utils import Database
 
-from litreview.errors import LibraryFileError, LockHeld, RecordNotFound
+from litreview.errors import LibraryFileError, LibraryReadOnly, LockHeld, RecordNotFound
 from litreview.records import DICT_FIELDS, LIST_FIELDS, STORE_FIELDS, Record
 from litreview.store.migrations import apply_all, migration_sets
 
@@ -58,11 +59,20 @@ class Library:
 
     def __init__(self, path: str | Path = "library.db") -> None:
         self.path = Path(path)
+        self.read_only_because = None if str(path) == ":memory:" else _cannot_write(self.path)
+        """Why the library is opened read-only (the file or its folder cannot be written), or
+        None. Reading works; every change raises LibraryReadOnly saying so."""
         try:
-            self.db = Database(self._connect(self.path))
+            conn = (self._connect_read_only(self.path) if self.read_only_because
+                    else self._connect(self.path))
+            self.db = Database(conn)
             self._migrate()
         except sqlite3.DatabaseError as exc:
             raise _unopenable(self.path, exc) from None
+
+    @property
+    def read_only(self) -> bool:
+        return self.read_only_because is not None
 
     @staticmethod
     def _connect(path: Path) -> sqlite3.Connection:
@@ -77,8 +87,32 @@ class Library:
         conn.execute("PRAGMA foreign_keys = ON")
         return conn
 
+    @staticmethod
+    def _connect_read_only(path: Path) -> sqlite3.Connection:
+        """SQLite's read-only mode; on a read-only mount (a WAL library whose -shm file cannot
+        be made beside it) as immutable: nobody can write it there, so nothing can change."""
+        uri = f"file:{urllib.parse.quote(str(path.resolve()))}"
+        for mode in ("mode=ro", "immutable=1"):
+            conn = sqlite3.connect(f"{uri}?{mode}", uri=True, isolation_level=None,
+                                   timeout=BUSY_TIMEOUT_MS / 1000)
+            try:
+                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            except sqlite3.OperationalError:
+                conn.close()
+                if mode == "immutable=1":
+                    raise
+                continue
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute("PRAGMA foreign_keys = ON")
+            return conn
+        raise AssertionError("unreachable")
+
     def _migrate(self) -> None:
         if any(s.pending(self.db) for s in migration_sets()):
+            if self.read_only_because:
+                raise LibraryReadOnly(
+                    f"the library {self.path} was made by an older litreview and must be upgraded"
+                    f" before use, but it is read-only ({self.read_only_because})")
             with self.transaction():
                 apply_all(self.db)
 
@@ -91,9 +125,15 @@ class Library:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def check_writable(self) -> None:
+        """Raise LibraryReadOnly, saying why, if the library was opened read-only."""
+        if self.read_only_because:
+            raise LibraryReadOnly(read_only_message(self.path, self.read_only_because))
+
     @contextmanager
     def transaction(self) -> Iterator[Database]:
         """One write transaction; nested use joins the outer one (sqlite-utils savepoints)."""
+        self.check_writable()
         conn = self.db.conn
         if conn.in_transaction:
             with self.db.atomic():
@@ -111,6 +151,7 @@ class Library:
     @contextmanager
     def update_lock(self) -> Iterator[None]:
         """Exclusive lock so two updates never run at once; released if the process dies."""
+        self.check_writable()
         lock_path = Path(f"{self.path}.lock")
         handle = open(lock_path, "a+")  # noqa: SIM115 - held for the whole block
         try:
@@ -386,6 +427,23 @@ def _decode_run(row: dict[str, Any]) -> dict[str, Any]:
     for name in ("params", "missing", "warnings"):
         row[name] = json.loads(row[name]) if row.get(name) else None
     return row
+
+
+def _cannot_write(path: Path) -> str | None:
+    """Why a library that exists cannot be written (SQLite needs its folder too, for the
+    journal files beside it), or None."""
+    if not path.exists():
+        return None
+    if not os.access(path, os.W_OK):
+        return "the file cannot be written"
+    if not os.access(path.parent, os.W_OK):
+        return f"its folder {path.parent} cannot be written"
+    return None
+
+
+def read_only_message(path: Path | str, why: str) -> str:
+    return (f"the library {path} is read-only ({why}): nothing was changed. Reading it works;"
+            " to change it, make it writable or work on a copy")
 
 
 def _unopenable(path: Path, exc: sqlite3.DatabaseError) -> LibraryFileError:
