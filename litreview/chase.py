@@ -17,7 +17,7 @@ from pathlib import Path
 
 from litreview.errors import ChaseError, LitreviewError, ParseError
 from litreview.importers import get_importer, read_head
-from litreview.prisma import CITATION_SEARCHING
+from litreview.prisma.arms import CITATION_SEARCHING
 from litreview.pubmed.client import EntrezClient
 from litreview.pubmed.links import CitationQuery, Link, LinkName
 from litreview.records import Record
