@@ -120,21 +120,26 @@ def ranking_table(results: Runs, peer: Runs) -> list[str]:
 def stopping_table(results: Runs) -> list[str]:
     lines = [f"stopping rule: {DEFAULT_RULE.describe()}",
              f"{'set':38} {'runs':>4} {'held':>4} {'stopped':>7} {'recall@stop':>11} {'saved':>6} "
-             f"{'min rec':>7}"]
+             f"{'records':>7} {'min rec':>7}"]
     held = total = stopped = 0
-    saved = []
+    saved: list[float] = []
+    records: list[int] = []
     for name, runs in results.items():
         ok = sum(r["recall_at_stop"] >= float(DEFAULT_RULE.recall) for r in runs)
         early = sum(r["stopped_at"] is not None for r in runs)
         held, total, stopped = held + ok, total + len(runs), stopped + early
         saved += [r["work_saved_at_stop"] for r in runs]
+        spared = [r["n"] - (r["stopped_at"] or r["n"]) for r in runs]
+        records += spared
         lines.append(f"{name:38} {len(runs):4d} {ok:4d} {early:7d} {mean(runs, 'recall_at_stop'):11.3f} "
-                     f"{mean(runs, 'work_saved_at_stop'):6.1%} {min(r['recall_at_stop'] for r in runs):7.3f}")
+                     f"{mean(runs, 'work_saved_at_stop'):6.1%} {statistics.fmean(spared):7.0f} "
+                     f"{min(r['recall_at_stop'] for r in runs):7.3f}")
     lines.append(f"recall at stop >= {float(DEFAULT_RULE.recall):.0%} in {held} of {total} runs "
                  f"({held / total:.1%}; claim: >= {float(DEFAULT_RULE.confidence):.0%}): "
                  f"{'met' if held / total >= float(DEFAULT_RULE.confidence) else 'NOT met'}; "
                  f"stopped early in {stopped} runs; work saved at stop: mean {statistics.fmean(saved):.1%}, "
-                 f"median {statistics.median(saved):.1%}")
+                 f"median {statistics.median(saved):.1%}; records not screened: {sum(records)} of "
+                 f"{sum(r['n'] for runs in results.values() for r in runs)} over all runs")
     return lines
 
 

@@ -5,6 +5,7 @@ audit trail, and settings refused when they do not parse."""
 from __future__ import annotations
 
 import functools
+import json
 import os
 import threading
 from pathlib import Path
@@ -187,3 +188,43 @@ def test_a_worker_process_that_dies_is_reported_once_and_screening_goes_on() -> 
         assert not ranker.busy and ranker.poll() is None
     finally:
         ranker.close()
+
+
+def test_screen_stats_json_carries_the_rules_state(library: Library) -> None:
+    truth = _library_from_labelled(library)
+    for record_id in sorted(truth)[:4]:
+        sc.decide(library, record_id, "include" if truth[record_id] else "exclude", "ta", "ana")
+    library.close()
+    before = json.loads(run("screen", "stats", "--format", "json").stdout)["stopping"]
+    assert before["phase"] == "no rule" and before["rule"] is None and before["left"] == 116
+    rule = "recall=0.9,confidence=0.99,sample_after=30"
+    assert run("settings", "set", "screening.stopping", rule).exit_code == 0
+    now = json.loads(run("screen", "stats", "--format", "json").stdout)["stopping"]
+    assert now["phase"] == "ranked"
+    assert now["rule"] == {"rule": "hypergeometric", "recall": 0.9, "confidence": 0.99, "sample_after": 30}
+    assert (now["records"], now["screened"], now["left"]) == (120, 4, 116)
+    assert now["includes"] == sum(truth[i] for i in sorted(truth)[:4])
+    assert "starts after 30 excludes in a row" in now["says"]
+
+
+def test_when_the_rule_says_stop_the_screener_and_screen_next_say_so(
+        library: Library, monkeypatch: pytest.MonkeyPatch) -> None:
+    from litreview.screening import stopping as st
+    from tests.test_stopping import _screen_in_priority_order
+
+    truth = _library_from_labelled(library)
+    library.set_setting(st.SETTING, "recall=0.95,confidence=0.95,sample_after=15")
+    ready = _screen_in_priority_order(library, truth, st.Phase.MAY_STOP)
+    assert ready.phase == st.Phase.MAY_STOP
+    library.close()
+
+    _, said = _next("ana", 3)
+    assert f"stopping rule: {ready.screened} of 120 records screened" in said
+    assert f"p = {ready.p_value:.3f} < 0.05: recall >= 95% with 95% confidence; screening may stop" in said
+
+    monkeypatch.setattr("click.getchar", lambda *a, **k: "q")
+    result = run("screen", "--order", "priority", "--reviewer", "ana")
+    assert result.exit_code == 0, result.output
+    said = next(line for line in result.output.splitlines() if line.startswith("Stopping rule: "))
+    assert f"{ready.screened} of 120 records screened" in said
+    assert said.endswith("screening may stop (litreview screen stop --reviewer NAME)")

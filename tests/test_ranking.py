@@ -275,3 +275,17 @@ def test_keywords_can_be_one_token_per_heading() -> None:
     assert text == "Title Abstract. kw_diabetes_mellitus_type_2 kw_humans"
     assert rk.record_text("T", None, ["Humans"], as_terms=False) == "T Humans"
     assert not rk.DEFAULT_MODEL.use_keywords  # measured: see ModelSettings
+
+
+def test_the_library_texts_hold_keywords_and_mesh_only_when_the_model_uses_them(library: Library) -> None:
+    from litreview.records import MeshHeading
+
+    run = library.start_run("import", "test")
+    with library.transaction():
+        added = library.add_records([Record(title="Nudges", abstract="A trial.", source_db="fixture",
+                                            source_key="1", keywords=["choice architecture"],
+                                            mesh=[MeshHeading(descriptor="Physicians")])], run)
+    record_id = added.added_ids[0]
+    assert rk.texts_of(library)[record_id] == "Nudges A trial."
+    with_terms = rk.texts_of(library, rk.ModelSettings(use_keywords=True))
+    assert with_terms[record_id] == "Nudges A trial. kw_choice_architecture kw_physicians"

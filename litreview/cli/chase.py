@@ -13,6 +13,7 @@ from litreview.cli._group import Review, cli, pass_review
 from litreview.cli.dedup import dedup_stages
 from litreview.cli.progress import progress
 from litreview.errors import ChaseError
+from litreview.screening import decisions as sc
 from litreview.screening.decisions import ids_with_status
 
 
@@ -68,10 +69,13 @@ _no_dedup_option = click.option("--no-dedup", is_flag=True,
 def _dedup_new(review: Review, new: int, no_dedup: bool) -> None:
     if no_dedup or not new:
         return
+    before = sc.screening_snapshot(review.library)
     with progress() as bar:
         merged = dedup.run(review.library, progress=dedup_stages(bar))
     click.echo(f"dedup: {merged.compared} new records compared, {merged.merged} merged duplicates, "
                f"{merged.queued} pairs to review")
+    for line in sc.screening_changes(review.library, before, "chase").lines():
+        click.echo(line)
 
 
 @chase.command()

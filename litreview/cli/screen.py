@@ -102,6 +102,12 @@ def _interactive(review: Review, stage: str, reviewer: str | None, order: str) -
     # priority: start at once in the random order; the model's order replaces the rest of the
     # list whenever a (re)training in the background finishes, so no key press waits for it
     ranker = _start_ranker(review.db_path, reviewer, stage) if order == "priority" else None
+    if ranker is not None:  # what the stopping rule says now; again with every new order
+        from litreview.screening import stopping
+
+        rule_state = stopping.state(library, stage)
+        if rule_state.rule is not None:
+            click.echo(f"Stopping rule: {rule_state.message()}")
     try:
         todo = sc.screening_order(library, reviewer, stage, "random" if ranker else order)
         total, done, started = len(todo), 0, time.monotonic()
@@ -399,10 +405,15 @@ def next_command(review: Review, stage: str, reviewer: str | None, count: int) -
     from litreview.screening import ranking  # scikit-learn loads only when asked for
 
     reviewer = sc.check_reviewer(sc.load_settings(review.library), reviewer)
+    from litreview.screening import stopping
+
     order = ranking.priority_order(review.library, reviewer, stage)
     for record_id in order.ids[:count]:
         click.echo(record_id)
     click.echo(order.message, err=True)
+    rule_state = stopping.state(review.library, stage)
+    if rule_state.rule is not None:
+        click.echo(f"stopping rule: {rule_state.message()}", err=True)
 
 
 @screen.command("stop")

@@ -221,11 +221,13 @@ def undo_command(review: Review, run_id: int) -> None:
     """Remove the records that search or import RUN added (refused once any of them was screened).
     Records a later run found again stay; the run stays in the log, marked undone."""
     with review.library.update_lock():
+        before = sc.screening_snapshot(review.library)
         done = provenance.undo_run(review.library, run_id)
     line = f"run {run_id} undone: {done.removed} records removed"
     if done.freed:
         line += f"; {len(done.freed)} records merged into them stand on their own again (dedup rerun)"
     click.echo(line)
+    _say_screening_changes(sc.screening_changes(review.library, before, f"searches undo {run_id}"), False)
 
 
 def _as_table(rows: list[dict[str, Any]]) -> str:

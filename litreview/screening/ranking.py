@@ -428,14 +428,16 @@ def _serve(conn: Any) -> None:
 
 # -- the library's order -------------------------------------------------------------------------
 
-def texts_of(library: Library) -> dict[int, str]:
-    """id -> what the model reads, for every canonical record (keywords and MeSH descriptors too)."""
+def texts_of(library: Library, settings: ModelSettings = DEFAULT_MODEL) -> dict[int, str]:
+    """id -> what the model reads, for every canonical record (with `use_keywords`, its keywords
+    and MeSH descriptors too; their JSON is not parsed otherwise: 1.7 of 9 s at 50,000 records)."""
     texts = {}
     for record_id, title, abstract, keywords, mesh in ranking_store.model_texts(library):
-        terms = list(orjson.loads(keywords)) if keywords else []
-        terms += [m.get("descriptor") or "" for m in orjson.loads(mesh)] if mesh else []
-        texts[record_id] = record_text(title, abstract, terms if DEFAULT_MODEL.use_keywords else [],
-                                       DEFAULT_MODEL.keywords_as_terms)
+        terms: list[str] = []
+        if settings.use_keywords:
+            terms = list(orjson.loads(keywords)) if keywords else []
+            terms += [m.get("descriptor") or "" for m in orjson.loads(mesh)] if mesh else []
+        texts[record_id] = record_text(title, abstract, terms, settings.keywords_as_terms)
     return texts
 
 
@@ -463,7 +465,7 @@ def library_ranking(library: Library, reviewer: str, stage: str, todo: Sequence[
     """`todo` (in its stable random order) ranked by a model trained on the decisions so far; the
     random order itself until there is an include and an exclude to learn from."""
     cache = FeatureCache.beside(library.path)
-    if cache.update(texts_of(library)):
+    if cache.update(texts_of(library, settings)):
         cache.save()
     labels = training_labels(library, reviewer, stage)
     includes, excludes = check_labels(labels)
