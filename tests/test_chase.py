@@ -153,9 +153,12 @@ def test_chase_backward_and_forward_store_new_records_with_provenance(runner, tm
     ris.write_text("TY  - JOUR\nTI  - Extramedullary hematopoiesis case 30000004\nAU  - Haidar, R\n"
                    "PY  - 2004\nJO  - European spine journal\nDO  - 10.1000/shared.4\nER  - \n")
     assert runner.invoke(cli, ["import", "--source", "Embase", str(ris)]).exit_code == 0
+    decided = runner.invoke(cli, ["decide", "doi:10.1000/shared.4", "include", "--reviewer", "ben"])
+    assert decided.exit_code == 0, decided.output
 
     back = runner.invoke(cli, ["chase", "backward"])
     assert back.exit_code == 0, back.output
+    assert "1 screened record merged into clusters; decisions carried over" in back.output
     # ELink: 1, 2, 3; the reference list in the PubMed XML: 2, 4. 1 is held (the search found it).
     assert "chase backward from 2 records (run 3): 4 found, 3 new, 1 already held" in back.output
     assert ("references only ELink listed: 2; only the records' PubMed reference lists: 1 (both used)"
@@ -179,7 +182,12 @@ def test_chase_backward_and_forward_store_new_records_with_provenance(runner, tm
         assert library.resolve("pmid:30000004") == embase
         counts = prisma.compute(library)
         assert counts.identified_other_methods == {"Citation searching": 3}
-        assert counts.duplicates_removed == 1
+        # the study was found by a database (Embase): it stays in the databases arm, whichever
+        # copy is canonical, and the chased copy is the other-methods arm's duplicate (#16)
+        assert counts.duplicates_removed == 0 and counts.other_methods is not None
+        assert counts.other_methods.duplicates_removed == 1
+        assert embase in counts.boxes["screened"] and embase not in counts.boxes["other_methods:screened"]
+        assert "merged" in [e["event"] for e in sc.audit_events(library, embase)]
 
     forward = runner.invoke(cli, ["chase", "forward"])
     assert forward.exit_code == 0, forward.output

@@ -203,6 +203,49 @@ def test_one_reviewer_deciding_two_copies_differently_is_a_conflict(runner, tmp_
     assert screened_and_included(runner)[0] == 1
 
 
+def test_a_resolution_on_one_copy_counts_for_the_study_and_meets_the_other_copys_decisions(
+        runner, tmp_path):
+    """Dual screening on two copies before dedup: the Scopus copy's conflict resolved (include)
+    by cy, the Embase copy excluded by both. Merged, the resolution did not see the Embase votes:
+    a conflict again, listed as such, until a resolution on the study settles it."""
+    run(runner, "settings", "set", "screening.reviewers", "2")
+    run(runner, "settings", "set", "screening.reasons", "wrong population,wrong design")
+    run(runner, "import", DATA / "scopus_emh.bib")
+    run(runner, "decide", STUDY, "include", "--reviewer", "ana")
+    run(runner, "decide", STUDY, "exclude", "--reviewer", "ben")
+    scopus = record_id(tmp_path, STUDY)
+    run(runner, "screen", "resolve", STUDY, "include", "--reviewer", "cy")
+    embase = import_copy_decided_otherwise(runner, tmp_path)
+    assert screened_and_included(runner) == (2, 0)
+    assert prisma(runner)["reports_sought"] == 1
+
+    result = run(runner, "dedup")
+    assert "1 new conflict between copies of a study decided differently" in result.output
+    assert "screening counts changed: screened 2 -> 0, excluded at title/abstract 1 -> 0, reports sought " \
+           "1 -> 0" in result.output
+    canonical = record_id(tmp_path, STUDY)
+    conflicts = run(runner, "screen", "conflicts").stdout
+    assert conflicts.startswith(f"record {canonical}: resolved include on record {scopus}, but a copy was "
+                                f"decided otherwise: ana exclude (wrong design) on record {embase}")
+    assert [r["record_id"] for r in json.loads(run(runner, "list", "--status", "conflict",
+                                                   "--format", "json").stdout)] == [canonical]
+    shown = run(runner, "show", STUDY).stdout
+    assert (f"Screening: conflict (title/abstract); resolved include on record {scopus}, but a copy was "
+            f"decided otherwise: ana exclude (wrong design) on record {embase}, ben exclude (wrong design) "
+            f"on record {embase}") in shown.splitlines()
+    assert "title/abstract: include by cy (resolution)" in shown
+
+    run(runner, "screen", "resolve", STUDY, "include", "--reviewer", "cy")  # now on the whole study
+    assert run(runner, "screen", "conflicts").stdout == ""
+    counts = prisma(runner)
+    assert (counts["screened"], counts["reports_sought"], counts["awaiting_retrieval"]) == (1, 1, 1)
+    run(runner, "fulltext", STUDY, "--retrieved", "a.pdf")
+    run(runner, "decide", STUDY, "include", "--stage", "ft", "--reviewer", "ana")
+    run(runner, "decide", STUDY, "include", "--stage", "ft", "--reviewer", "ben")
+    assert screened_and_included(runner) == (1, 1)
+    assert "Extramedullary hematopoiesis case 19000000" in bib(runner)
+
+
 def test_split_after_merge_leaves_decisions_where_they_were_made(eutils, clock, runner, tmp_path):
     scopus = include_the_study(runner, tmp_path)
     serve_pubmed_copy(eutils, tmp_path)
@@ -214,7 +257,7 @@ def test_split_after_merge_leaves_decisions_where_they_were_made(eutils, clock, 
     assert "Extramedullary hematopoiesis case 19000000" in listed
 
     result = run(runner, "dedup", "split", pubmed)
-    assert (f"1 record taken out of screened clusters now await screening (records {pubmed}); "
+    assert (f"1 record taken out of screened clusters now awaits screening (records {pubmed}); "
             "the decisions stay with the records they were made on") in result.output
     assert "screening counts changed" not in result.output
     counts = prisma(runner)
@@ -232,6 +275,30 @@ def test_split_after_merge_leaves_decisions_where_they_were_made(eutils, clock, 
         assert sc.record_state(library, pubmed, "ta").status == "awaiting"
         assert pubmed in sc.screening_order(library, "ana", "ta")
         assert [e["event"] for e in sc.audit_events(library, pubmed)] == ["left cluster"]
+
+
+def test_undoing_the_update_that_brought_the_pubmed_copy_keeps_the_study_screened(
+        eutils, clock, runner, tmp_path):
+    scopus = include_the_study(runner, tmp_path)
+    serve_pubmed_copy(eutils, tmp_path)
+    run(runner, "update", "--quiet")
+    before, listed = prisma(runner), bib(runner)
+    run_id = next(r["run_id"] for r in json.loads(run(runner, "searches", "--format", "json").stdout)
+                  if r["name"] == "emh")
+    result = run(runner, "searches", "undo", run_id)
+    assert result.output.splitlines() == [
+        f"run {run_id} undone: 2 records removed; 1 records merged into them stand on their own again "
+        "(dedup rerun)",
+        f"1 screened record taken out of clusters keeps its own decisions (records {scopus})"]
+    after = prisma(runner)
+    assert (after["screened"], after["studies_included"], after["reports_assessed"]) == (2, 1, 1)
+    assert (after["identified"], after["duplicates_removed"]) == ({"Scopus": 4}, 0)
+    assert before["awaiting_screening"] - after["awaiting_screening"] == 1  # the other new record
+    assert record_id(tmp_path, STUDY) == scopus
+    assert "Extramedullary hematopoiesis case 19000000" in listed and "case 19000000" in bib(runner)
+    audit = run(runner, "screen", "audit", STUDY).stdout.splitlines()
+    assert audit[-1].endswith(f"record {scopus}: split: searches undo {run_id}: taken out of its cluster; "
+                              "keeps its own decisions")
 
 
 def test_reimporting_an_export_keeps_a_title_abstract_conflict(runner, tmp_path):
@@ -258,6 +325,76 @@ def test_reimporting_an_export_keeps_a_title_abstract_conflict(runner, tmp_path)
     counts = prisma(runner)
     assert counts["duplicates_removed"] == 4 and counts["screened"] == 0
     assert counts["awaiting_screening"] == 4
+
+
+CHASED_COPY = ("PMID- 19000000\nTI  - Extramedullary hematopoiesis case 19000000.\nFAU - Haidar, R\n"
+               "AU  - Haidar R\nFAU - Musallam, K M\nAU  - Musallam KM\nJT  - European Spine Journal\n"
+               "TA  - Eur Spine J\nDP  - 2005\nVI  - 6\nIP  - 2\nPG  - 101-9\n"
+               "LID - 10.9999/test.19000000 [doi]\nAB  - Paraspinal masses in thalassemia.\n\n")
+ARM_BOXES = ("screened", "excluded_screening", "awaiting_screening", "reports_sought", "reports_assessed",
+             "reports_excluded", "studies_included", "reports_included", "identified")
+
+
+def test_a_chased_copy_never_moves_a_screened_study_out_of_the_databases_arm(runner, tmp_path):
+    """Citation searching finds the PubMed record of a study screened in from Scopus; dedup makes
+    it canonical (it has the PMID). The study was found by a database: it stays in that arm."""
+    scopus = include_the_study(runner, tmp_path)
+    before, listed = prisma(runner), bib(runner)
+    (tmp_path / "chased.nbib").write_text(CHASED_COPY, encoding="utf-8")
+    run(runner, "import", "chased.nbib", "--source", "Citation searching")
+    result = run(runner, "dedup")
+    assert "1 screened record merged into clusters; decisions carried over" in result.output
+    assert "screening counts changed" not in result.output
+    canonical = record_id(tmp_path, STUDY)
+    with Library(tmp_path / "library.db") as library:
+        assert canonical != scopus and library.get(canonical).source_db == "Citation searching"
+    after = prisma(runner)
+    assert {k: after[k] for k in ARM_BOXES} == {k: before[k] for k in ARM_BOXES}
+    assert (after["screened"], after["reports_assessed"], after["studies_included"]) == (2, 1, 1)
+    assert after["duplicates_removed"] == 0
+    other = after["other_methods"]
+    assert other["identified"] == {"Citation searching": 1} and other["duplicates_removed"] == 1
+    assert (other["screened"], other["awaiting_screening"], other["reports_included"]) == (0, 0, 0)
+    rows = run(runner, "prisma", "--format", "csv").stdout.splitlines()
+    assert f"other_methods:duplicates_removed,{canonical}" in rows
+    assert f"screened,{canonical}" in rows and f"other_methods:screened,{canonical}" not in rows
+    assert "Extramedullary hematopoiesis case 19000000" in listed and "Extramedullary" in bib(runner)
+
+
+def test_a_study_found_by_other_methods_and_then_by_a_database_moves_arm_and_says_so(
+        eutils, clock, runner, tmp_path):
+    """A study found on a website, screened in; the nightly update then finds it in PubMed. The
+    template counts it under databases from then on: the update says which boxes moved."""
+    run(runner, "settings", "set", "prisma.other_methods", "Websites")
+    (tmp_path / "site.ris").write_text(
+        "TY  - JOUR\nTI  - Extramedullary hematopoiesis case 19000000\nAU  - Haidar, R.\n"
+        "JO  - European Spine Journal\nPY  - 2005\nVL  - 6\nIS  - 2\nSP  - 101\nEP  - 109\n"
+        "DO  - 10.9999/test.19000000\nID  - w1\nER  - \n", encoding="utf-8")
+    run(runner, "import", "site.ris", "--source", "Websites")
+    run(runner, "decide", STUDY, "include", "--reviewer", "ana")
+    run(runner, "fulltext", STUDY, "--retrieved", "a.pdf")
+    run(runner, "decide", STUDY, "include", "--stage", "ft", "--reviewer", "ana")
+    before = prisma(runner)
+    assert before["other_methods"]["reports_included"] == 1 and before["reports_sought"] == 0
+    serve_pubmed_copy(eutils, tmp_path)
+    quiet = runner.invoke(cli, ["update", "--quiet"])
+    assert quiet.exit_code == 0, quiet.output
+    assert quiet.stdout == ""
+    assert quiet.stderr.splitlines()[-1] == (
+        "screening counts changed: screened 0 -> 1, reports sought 0 -> 1, reports assessed 0 -> 1, "
+        "other methods: screened 1 -> 0, other methods: reports sought 1 -> 0, other methods: reports "
+        "assessed 1 -> 0 (studies found by other methods were found by a database search too: they "
+        "count in the databases arm)")
+    after = prisma(runner)
+    assert (after["screened"], after["reports_assessed"], after["studies_included"]) == (1, 1, 1)
+    assert after["other_methods"]["reports_included"] == 0
+    assert after["other_methods"]["duplicates_removed"] == 1  # the website's copy
+    assert "Extramedullary hematopoiesis case 19000000" in bib(runner)
+    with Library(tmp_path / "library.db") as library:
+        events = [e["detail"] for e in sc.audit_events(library) if e["event"] == "counts"]
+    assert events == ["update: screened 0 -> 1, reports sought 0 -> 1, reports assessed 0 -> 1, other "
+                      "methods: screened 1 -> 0, other methods: reports sought 1 -> 0, other methods: "
+                      "reports assessed 1 -> 0"]
 
 
 @pytest.mark.parametrize("fmt", ["nbib", "ris", "csv", "jsonl", "bibtex"])
@@ -338,6 +475,9 @@ def test_two_exclusion_reasons_are_a_conflict(runner, two_stage):
 
 
 def test_a_decided_record_is_not_offered_to_a_second_reviewer(runner, tmp_path, two_stage):
+    shown = runner.invoke(cli, ["screen", "--reviewer", "ben"], input="q")
+    assert shown.exit_code == 0 and "[1 of 3] title/abstract · ben" in shown.output
+    assert "Extramedullary hematopoiesis case 19000000" not in shown.output
     with Library(tmp_path / "library.db") as library:
         study = library.resolve(STUDY)
         assert study not in sc.screening_order(library, "ben", "ta")

@@ -119,3 +119,21 @@ def test_term_stops_the_whole_import_cleanly(tmp_path: Path) -> None:
     assert "Traceback" not in err and out == ""
     _library_as_before(db)
     assert not (tmp_path / "library.db-journal").exists()  # rolled back by the import, not left hot
+
+
+def test_a_term_whose_exception_was_swallowed_still_stops_at_the_next_batch() -> None:
+    """The interpreter swallows an exception raised by a signal handler inside some callbacks
+    (logging's after-fork lock release: 'Exception ignored in _releaseLock'); the import checks
+    between batches, so the TERM is not lost."""
+    from litreview.cli.imports import _stopped_by_term
+    from litreview.errors import Terminated
+
+    with _stopped_by_term() as check:
+        check()  # nothing asked yet
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(1)
+        except Terminated:
+            pass  # as if swallowed where it landed
+        with pytest.raises(Terminated):
+            check()

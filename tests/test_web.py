@@ -294,3 +294,29 @@ def test_serve_on_the_network_says_so_and_links_a_reachable_address(tmp_path: Pa
     finally:
         process.terminate()
         process.communicate(timeout=10)
+
+
+def test_the_retraction_banner_follows_the_study(review: dict[str, Any]) -> None:
+    """PubMed's copy is marked retracted, the study's other copy (from an RIS file) is not: the
+    banner shows on either, as the study is retracted whichever copy is on screen."""
+    from litreview import dedup
+    from litreview.records import Correction, Record
+
+    title = "Hydroxyurea in thalassaemia intermedia: a randomised trial"
+    with Library(review["db"]) as library:
+        ris = library.add_records([Record(title=title, source_db="RIS", source_key="r1", year=2013)],
+                                  library.start_run("import", "RIS")).added_ids[0]
+        pubmed = library.add_records([Record(
+            title=title, pmid="300", source_db="PubMed", source_key="300", year=2013,
+            publication_types=["Journal Article", "Retracted Publication"],
+            corrections=[Correction("RetractionIn", "Blood. 2015;125(3):601", "301")])],
+            library.start_run("search", "PubMed")).added_ids[0]
+        dedup.record_decision(library, ris, pubmed, same=True)
+        dedup.recluster(library)
+        assert library.resolve(str(ris)) == library.resolve(str(pubmed))
+    for record in (ris, pubmed):
+        body = review["client"].get(f"/r/{review['ana']}/screen/ta/{record}").get_data(as_text=True)
+        assert "RETRACTED: PubMed marks this record as retracted" in body, record
+        assert 'href="https://pubmed.ncbi.nlm.nih.gov/301/"' in body
+    other = review["client"].get(f"/r/{review['ana']}/screen/ta/{review['ids'][0]}").get_data(as_text=True)
+    assert "RETRACTED" not in other

@@ -62,6 +62,15 @@ def _record_id(page: Any) -> int:
     return int(page.get_attribute("#record", "data-record"))
 
 
+def _tab_to(page: Any, selector: str) -> None:
+    """Press Tab until the element has the focus, as a keyboard user does."""
+    for _ in range(40):
+        if page.evaluate("s => document.activeElement === document.querySelector(s)", selector):
+            return
+        page.keyboard.press("Tab")
+    raise AssertionError(f"Tab never reaches {selector}")
+
+
 def _votes(db: Path, record_id: int, stage: str = "ta") -> dict[str, tuple[str, str | None]]:
     with Library(db) as library:
         return sc.record_state(library, record_id, stage).votes
@@ -134,8 +143,12 @@ def test_blinding_conflicts_and_overview(tmp_path: Path, page: Any) -> None:
         page.click(f"#conflict-{ids[1]} summary")
         assert "Radiotherapy relieved compression" in page.inner_text(f"#conflict-{ids[1]} details")
         shot(page, tmp_path, "conflicts")
-        page.select_option(f"#conflict-{ids[1]} select", "wrong design")
-        page.click(f"#conflict-{ids[1]} button.exc")
+        # With the keyboard alone: Tab to the reason, type its first letters, Tab to the button.
+        _tab_to(page, f"#conflict-{ids[1]} select")
+        page.keyboard.type("wrong d")
+        assert page.input_value(f"#conflict-{ids[1]} select") == "wrong design"
+        _tab_to(page, f"#conflict-{ids[1]} button.exc")
+        page.keyboard.press("Enter")
         page.wait_for_selector("text=No conflicts")
         with Library(db) as library:
             state = sc.record_state(library, ids[1], "ta")
@@ -199,8 +212,9 @@ def test_full_text_and_duplicates_pages(tmp_path: Path, page: Any) -> None:
         sc.decide(library, ids[0], "include", "ta", "ana")
     with live_server(db, tmp_path / "queries") as live:
         page.goto(live.link("ana").rstrip("/") + "/fulltext")
-        page.fill(f"#ft-{ids[0]} input[name=location]", "pdfs/haidar.pdf")
-        page.click(f"#ft-{ids[0]} >> text=Retrieved")
+        _tab_to(page, f"#ft-{ids[0]} input[name=location]")
+        page.keyboard.type("pdfs/haidar.pdf")
+        page.keyboard.press("Enter")
         page.wait_for_selector(f"#ft-{ids[0]} >> text=pdfs/haidar.pdf")
         shot(page, tmp_path, "fulltext")
         page.click(f"#ft-{ids[0]} >> text=Assess")
@@ -211,8 +225,17 @@ def test_full_text_and_duplicates_pages(tmp_path: Path, page: Any) -> None:
         shot(page, tmp_path, "screen-ft-reasons")
         page.keyboard.press("1")
         page.wait_for_selector("text=Nothing left for you at full text")
+        shot(page, tmp_path, "screen-ft-done")
         with Library(db) as library:
             assert sc.record_state(library, ids[0], "ft").votes == {"ana": ("exclude", "wrong population")}
+        page.keyboard.press("u")  # the last decision can be taken back from the done page too
+        page.wait_for_selector(f"#record[data-record='{ids[0]}']")
+        assert _votes(db, ids[0], "ft") == {}
+        page.keyboard.press("e")
+        page.wait_for_selector("#picker:not([hidden])")
+        page.keyboard.press("1")
+        page.wait_for_selector("text=Nothing left for you at full text")
+        assert _votes(db, ids[0], "ft") == {"ana": ("exclude", "wrong population")}
         page.click("text=Duplicates")
         page.wait_for_selector("h1:has-text('Duplicates')")
         shot(page, tmp_path, "duplicates-empty")
@@ -225,7 +248,8 @@ def test_duplicates_side_by_side(tmp_path: Path, page: Any) -> None:
         run = library.start_run("import", "Lens")
         thesis = {"authors": [Author(family="Haidar", given="Rachid")], "year": 2014}
         a, b = library.add_records([
-            Record(title=title, source_db="Lens", source_key="1-a", **thesis),
+            Record(title=title, source_db="Lens", source_key="1-a", abstract="Thesis on iron overload.",
+                   **thesis),
             Record(title=title + " - eScholarship", source_db="Lens", source_key="1-b", **thesis),
         ], run).added_ids
         dedup.run(library)
@@ -234,7 +258,8 @@ def test_duplicates_side_by_side(tmp_path: Path, page: Any) -> None:
         page.goto(live.link("ana").rstrip("/") + "/duplicates")
         page.wait_for_selector("#pair")
         differing = page.locator("#pair .f.diff").all_inner_texts()
-        assert [name.lower() for name in differing] == ["title"]
+        assert [name.lower() for name in differing] == ["title", "abstract"]
+        assert "Thesis on iron overload." in page.inner_text("#pair")
         assert "why queued: similar titles" in page.inner_text("main")
         shot(page, tmp_path, "duplicates")
         page.keyboard.press("s")
@@ -302,7 +327,7 @@ def test_priority_order_and_the_stopping_rule(tmp_path: Path, page: Any) -> None
     db = tmp_path / "library.db"
     with Library(db) as library:
         ids = seed(library, 12)
-        library.set_setting("screening.stopping", "recall=0.95,confidence=0.95")
+        library.set_setting("screening.stopping", "recall=0.95,confidence=0.95,sample_after=3")
         sc.decide(library, ids[0], "include", "ta", "ana")
         sc.decide(library, ids[1], "exclude", "ta", "ana", "wrong design")
     with live_server(db, tmp_path / "queries", order="priority") as live:
@@ -312,6 +337,7 @@ def test_priority_order_and_the_stopping_rule(tmp_path: Path, page: Any) -> None
         note = page.inner_text("#order-note")
         assert "priority order from a model trained on 1 includes and 1 excludes" in note
         assert "2 of 12 records screened" in note and "ranked phase" in note
+        assert page.inner_text("#stopping .state") == "ranked"
         shot(page, tmp_path, "screen-priority")
         for _ in range(5):
             shown = _record_id(page)
@@ -324,4 +350,9 @@ def test_priority_order_and_the_stopping_rule(tmp_path: Path, page: Any) -> None
             if "1 includes and 6 excludes" in page.inner_text("#order-note"):
                 break
             page.wait_for_timeout(100)
-        assert "7 of 12 records screened" in page.inner_text("#order-note")
+        note = page.inner_text("#order-note")
+        # Three excludes in a row after an include: the rule's random sample of the rest has begun.
+        assert "7 of 12 records screened" in note and "random sample: 0 of 5 records screened" in note
+        assert "then the stopping rule's random sample (5 records left in it)" in note
+        assert page.inner_text("#stopping .state") == "sampling"
+        shot(page, tmp_path, "screen-priority-sampling")

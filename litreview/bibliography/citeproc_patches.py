@@ -36,10 +36,11 @@ _ROOTS: dict[int, tuple[object, object]] = {}
 _FORMATTERS: dict[int, tuple[object, object]] = {}
 _OPTIONS: dict[tuple[int, str], tuple[object, object]] = {}
 _WORDS: dict[int, tuple[object, list[str]]] = {}
+_LOCALE: dict[tuple[object, ...], tuple[object, object]] = {}
 
 
 def clear_caches() -> None:
-    for cache in (_XPATH, _CALLS, _REFERENCES, _ROOTS, _FORMATTERS, _OPTIONS, _WORDS):
+    for cache in (_XPATH, _CALLS, _REFERENCES, _ROOTS, _FORMATTERS, _OPTIONS, _WORDS, _LOCALE):
         cache.clear()
 
 
@@ -108,6 +109,28 @@ def apply() -> bool:
             hit = _OPTIONS[key] = (self, original_style_option(self, name))
         return hit[1]
 
+    original_locale_option = model.CitationStylesElement.get_locale_option
+    original_term = model.CitationStylesElement.get_term
+
+    def cached_locale_option(self: Any, name: str) -> object:
+        """A locale option ('punctuation-in-quote', asked for each quoted title) is the style's."""
+        root = self.get_root()
+        key = ("option", id(root), name)
+        hit = _LOCALE.get(key)
+        if hit is None:
+            hit = _LOCALE[key] = (root, original_locale_option(self, name))
+        return hit[1]
+
+    def cached_term(self: Any, name: str, form: object = None, fallback_locale: bool = True,
+                    zero_padded: bool = False) -> object:
+        """A term ('open-quote', 'editor', a month) is the style's locales', whoever asks."""
+        root = self.get_root()
+        key = ("term", id(root), name, form, fallback_locale, zero_padded)
+        hit = _LOCALE.get(key)
+        if hit is None:
+            hit = _LOCALE[key] = (root, original_term(self, name, form, fallback_locale, zero_padded))
+        return hit[1]
+
     def words(self: Any, attribute: str) -> list[str]:
         hit = _WORDS.get(id(self))
         if hit is None:
@@ -127,6 +150,8 @@ def apply() -> bool:
 
     model.TextCased.case = case  # type: ignore[method-assign]
     model.Style.get_option = cached_style_option  # type: ignore[method-assign]
+    model.CitationStylesElement.get_locale_option = cached_locale_option  # type: ignore[method-assign]
+    model.CitationStylesElement.get_term = cached_term  # type: ignore[method-assign]
     model.If._type = cached_type  # type: ignore[method-assign]
     model.CitationStylesElement.get_root = cached_root  # type: ignore[method-assign]
     model.CitationStylesElement.get_formatter = cached_formatter  # type: ignore[method-assign]

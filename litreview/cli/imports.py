@@ -5,7 +5,7 @@ from __future__ import annotations
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -21,19 +21,38 @@ FORMAT_DEFAULTS = {"RIS", "CSV", "BibTeX", "EndNote", "CSL-JSON"}
 
 
 @contextmanager
-def _stopped_by_term() -> Iterator[None]:
+def _stopped_by_term() -> Iterator[Callable[[], None]]:
+    """SIGTERM raises Terminated in the main thread, and the yielded check raises it again at the
+    next batch: a signal that lands inside an interpreter callback has its exception swallowed
+    ('Exception ignored in _releaseLock', seen when it arrives while a worker is forked), and the
+    import must stop all the same."""
+    requested = threading.Event()
+
+    def check() -> None:
+        if requested.is_set():
+            raise Terminated
+
     if threading.current_thread() is not threading.main_thread():  # only the main thread may
-        yield
+        yield check
         return
 
     def stop(signum: int, frame: object) -> None:
+        requested.set()
         raise Terminated
 
     before = signal.signal(signal.SIGTERM, stop)
     try:
-        yield
+        yield check
     finally:
         signal.signal(signal.SIGTERM, before)
+
+
+def _checked(progress: Callable[[int], None], check: Callable[[], None]) -> Callable[[int], None]:
+    def each_batch(count: int) -> None:
+        check()
+        progress(count)
+
+    return each_batch
 
 
 def _parse_map(values: tuple[str, ...]) -> dict[str, str]:
@@ -69,9 +88,10 @@ def import_(review: Review, files: tuple[Path, ...], fmt: str, source: str | Non
     failed = 0
     for path in files:
         try:
-            with _stopped_by_term(), progress() as bar:  # a running count: big files take seconds
+            with _stopped_by_term() as check, progress() as bar:  # a count: big files take seconds
                 result = import_file(review.library, path, fmt, source, column_map, skip_invalid,
-                                     progress=bar.counter(f"{path.name}: records stored"))
+                                     progress=_checked(bar.counter(f"{path.name}: records stored"),
+                                                       check))
         except Terminated:
             click.echo(f"Stopped (SIGTERM): {path}: nothing imported from this file"
                        + ("; the files before it are imported" if path != files[0] else ""), err=True)

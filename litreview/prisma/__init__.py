@@ -3,10 +3,12 @@
 Identification: records per source (runs and imports set each record's source_db). Sources named
 in the setting `prisma.registers` (e.g. "ClinicalTrials.gov,ICTRP") are registers; sources named
 in `prisma.other_methods` (e.g. "Citation searching,Websites") form the other-methods arm, the
-right-hand column of the template; every other source is a database. Duplicates removed: records
-merged into another (canonical_id set). Screening and retrieval: `screening.screening_flow`, split
-by the arm of each record's own source. Every box is a list of record ids; each box must equal the
-sum of what flows out of it, and a library where they do not is reported, not drawn.
+right-hand column of the template; every other source is a database. A study counts in the
+databases arm when any copy of it came from a database or register (`arms`). Duplicates removed:
+records merged into another (canonical_id set), in the arm of their own source. Screening and
+retrieval: `screening.screening_flow`, split by each study's arm. Every box is a list of record
+ids; each box must equal the sum of what flows out of it, and a library where they do not is
+reported, not drawn.
 """
 
 from __future__ import annotations
@@ -141,6 +143,53 @@ def register_sources(library: Library) -> set[str]:
     return _names(library, "prisma.registers")
 
 
+def other_sources(library: Library) -> set[str]:
+    """The other-methods arm's sources: `prisma.other_methods`, and citation searching whenever
+    the library holds records it found."""
+    other = other_method_sources(library)
+    if reporting.records_per_source(library).get(CITATION_SEARCHING):
+        other = other | {CITATION_SEARCHING}
+    return other
+
+
+@dataclass
+class Arms:
+    """Which arm each study counts in, and the duplicates removed in each."""
+    other_studies: set[int] = field(default_factory=set)
+    """Canonical records of the studies found by other methods only."""
+    duplicates: list[int] = field(default_factory=list)
+    other_duplicates: list[int] = field(default_factory=list)
+
+
+def arms(library: Library, other: set[str]) -> Arms:
+    """A study counts in the databases-and-registers arm when any copy of it came from a database
+    or register (the template's other-methods arm holds what the searches did not find), else in
+    the other-methods arm: whichever copy dedup made canonical, so a chased copy never moves a
+    study out of the databases arm. In its arm a study counts as one record, its canonical record
+    or, when that came by other methods, its first database copy; every other record is a
+    duplicate removed, in the arm of its own source."""
+    rows = reporting.cluster_sources(library)
+    by_database = {study for _, study, source in rows if source not in other}
+    counted: dict[int, int] = {}
+    for record_id, study, source in rows:
+        if study in by_database and source in other:
+            continue
+        if record_id == study or study not in counted:
+            counted[study] = record_id
+    kept = set(counted.values())
+    result = Arms(other_studies={study for study in counted if study not in by_database})
+    for record_id, _, source in rows:
+        if record_id not in kept:
+            (result.other_duplicates if source in other else result.duplicates).append(record_id)
+    return result
+
+
+def other_method_studies(library: Library) -> set[int]:
+    """Canonical records of the studies counted in the other-methods arm (none without one)."""
+    other = other_sources(library)
+    return arms(library, other).other_studies if other else set()
+
+
 def _split_flow(flow: ScreeningFlow, in_arm: Callable[[int], bool]) -> ScreeningFlow:
     """The part of the flow whose records satisfy in_arm."""
     part = ScreeningFlow()
@@ -169,30 +218,27 @@ def _boxes(flow: ScreeningFlow, duplicates: list[int], prefix: str = "") -> dict
 def compute(library: Library) -> Prisma:
     """Every PRISMA 2020 box from the records; raises PrismaInconsistent if they do not add up."""
     counts = Prisma()
-    other, registers = other_method_sources(library), register_sources(library)
+    other, registers = other_sources(library), register_sources(library)
     by_source = sorted(reporting.records_per_source(library).items())
-    if CITATION_SEARCHING in dict(by_source):
-        other = other | {CITATION_SEARCHING}
     counts.identified = {k: v for k, v in by_source if k not in other and k not in registers}
     counts.identified_registers = {k: v for k, v in by_source if k in registers}
     counts.identified_other_methods = {k: dict(by_source).get(k, 0) for k in sorted(other)}
     flow = screening_flow(library)
     duplicates = reporting.merged_duplicates(library)
     if other:
-        source_of = reporting.source_of_records(library)
+        split = arms(library, other)
 
-        def is_other(record_id: int) -> bool:
-            return source_of[record_id] in other
+        def is_other(study: int) -> bool:
+            return study in split.other_studies
 
         arm = OtherMethods(identified=counts.identified_other_methods)
         arm_flow = _split_flow(flow, is_other)
         _fill_counts(arm, arm_flow)
-        arm_duplicates = [i for i in duplicates if is_other(i)]
-        arm.duplicates_removed = len(arm_duplicates)
+        arm.duplicates_removed = len(split.other_duplicates)
         counts.other_methods = arm
-        counts.boxes.update(_boxes(arm_flow, arm_duplicates, "other_methods:"))
+        counts.boxes.update(_boxes(arm_flow, split.other_duplicates, "other_methods:"))
         flow = _split_flow(flow, lambda i: not is_other(i))
-        duplicates = [i for i in duplicates if not is_other(i)]
+        duplicates = split.duplicates
     _take_stopped(library, counts, flow)
     counts.boxes.update(_boxes(flow, duplicates))
     _fill_counts(counts, flow)

@@ -288,7 +288,10 @@ def tag(library: Library, ref: str | int, name: str, reviewer: str | None = None
     record_id = library.resolve(ref)
     with library.transaction():
         if remove:
-            store.remove_tag(library, record_id, name.strip())
+            if not store.remove_tag(library, record_id, name.strip()):
+                held = store.tags_of(library, record_id)
+                raise ScreeningError(f"record {record_id} has no tag {name.strip()!r} (its tags: "
+                                     f"{', '.join(repr(t) for t in held) or 'none'}): nothing removed")
         else:
             store.add_tag(library, record_id, name.strip(), reviewer)
     return record_id
@@ -695,7 +698,7 @@ class ClusterChanges:
 
     @property
     def lowered(self) -> bool:
-        return any(self.after[k] < self.before[k] for k in self.before)
+        return any(self.after.get(k, 0) < n for k, n in self.before.items())
 
     def lines(self) -> list[str]:
         """What a person needs to hear, one line each (nothing when nothing changed)."""
@@ -704,21 +707,27 @@ class ClusterChanges:
             out.append(f"{_count(self.carried, 'screened record')} merged into clusters; decisions carried "
                        f"over (records {_ids(self.carried)})")
         if self.kept_apart:
-            out.append(f"{_count(self.kept_apart, 'screened record')} taken out of clusters keep their own "
+            keeps = "keeps its" if len(self.kept_apart) == 1 else "keep their"
+            out.append(f"{_count(self.kept_apart, 'screened record')} taken out of clusters {keeps} own "
                        f"decisions (records {_ids(self.kept_apart)})")
         if self.left:
-            out.append(f"{_count(self.left, 'record')} taken out of screened clusters now await screening "
+            awaits = "awaits" if len(self.left) == 1 else "await"
+            out.append(f"{_count(self.left, 'record')} taken out of screened clusters now {awaits} screening "
                        f"(records {_ids(self.left)}); the decisions stay with the records they were made on")
         if self.new_conflicts:
             where = ", ".join(f"record {cid} ({STAGE_NAMES[stage]})" for stage, cid in self.new_conflicts)
             out.append(f"{_count(self.new_conflicts, 'new conflict')} between copies of a study decided "
                        f"differently: {where}; see litreview screen conflicts")
-        if self.before != self.after:
-            change = ", ".join(f"{name} {self.before[name]} -> {self.after[name]}"
-                               for name in self.before if self.before[name] != self.after[name])
-            why = ("a study in conflict awaits screening until resolved" if self.new_conflicts
-                   else "copies of one study count once")
-            out.append(f"screening counts changed: {change} ({why})")
+        change = _changed(self.before, self.after)
+        if change:
+            if self.new_conflicts:
+                why = "a study in conflict awaits screening until resolved"
+            elif any(self.after.get(k, 0) < n for k, n in self.before.items() if k.startswith(OTHER_ARM)):
+                why = ("studies found by other methods were found by a database search too: "
+                       "they count in the databases arm")
+            else:
+                why = "copies of one study count once"
+            out.append(f"screening counts changed: {', '.join(change)} ({why})")
         return out
 
 
@@ -745,11 +754,35 @@ COUNTED_BOXES = ("screened", "excluded_screening", "reports_sought", "reports_no
 _BOX_NAMES = {"excluded_screening": "excluded at title/abstract", "included": "studies included"}
 
 
+OTHER_ARM = "other methods: "
+"""Prefix of the other-methods arm's boxes (the databases arm's have none)."""
+
+
 def _counts(library: Library) -> dict[str, int]:
+    """The counted boxes of each PRISMA arm (studies included: both arms, as the template's)."""
+    from litreview.prisma import other_method_studies  # prisma builds on this module
+
     flow = screening_flow(library)
-    counts = {_BOX_NAMES.get(box, box.replace("_", " ")): len(getattr(flow, box)) for box in COUNTED_BOXES}
-    counts["reports excluded"] = sum(len(ids) for ids in flow.reports_excluded.values())
+    other = other_method_studies(library)
+    counts: dict[str, int] = {}
+    for prefix, in_arm in (("", lambda i: i not in other), (OTHER_ARM, lambda i: i in other)):
+        if prefix and not other:
+            continue
+        for box in COUNTED_BOXES:
+            if box != "included":
+                name = prefix + _BOX_NAMES.get(box, box.replace("_", " "))
+                counts[name] = sum(1 for i in getattr(flow, box) if in_arm(i))
+        counts[prefix + "reports excluded"] = sum(1 for ids in flow.reports_excluded.values()
+                                                  for i in ids if in_arm(i))
+    counts["studies included"] = len(flow.included)
     return counts
+
+
+def _changed(before: dict[str, int], after: dict[str, int]) -> list[str]:
+    """'screened 3 -> 1', for every box that changed (a box one side lacks counts 0)."""
+    names = list(before) + [k for k in after if k not in before]
+    return [f"{k} {before.get(k, 0)} -> {after.get(k, 0)}" for k in names
+            if before.get(k, 0) != after.get(k, 0)]
 
 
 def _records_in_conflict(library: Library, members: dict[int, tuple[int, bool]]) -> dict[str, set[int]]:
@@ -769,7 +802,11 @@ def screening_changes(library: Library, before: ScreeningSnapshot, command: str)
         return changes
     after = store.screened_cluster_members(library)
     was, now = _copies(before.members), _copies(after)
+    outside = [r for r in before.members if r not in after]
+    removed = set(outside) - store.existing_ids(library, outside)  # by an undone run
     for record_id, (_, held) in sorted(before.members.items()):
+        if record_id in removed:
+            continue
         if not held:
             if record_id not in after:
                 changes.left.append(record_id)
@@ -809,9 +846,9 @@ def _log_changes(library: Library, changes: ClusterChanges, after: dict[int, tup
         for stage, cluster in changes.new_conflicts:
             store.insert_event(library, Event.CONFLICT, cluster, None,
                                f"{changes.command}: copies decided differently at {STAGE_NAMES[stage]}")
-        if changes.before != changes.after:
+        if _changed(changes.before, changes.after):
             store.insert_event(library, Event.COUNTS, None, None, f"{changes.command}: " + ", ".join(
-                f"{k} {changes.before[k]} -> {changes.after[k]}" for k in changes.before))
+                _changed(changes.before, changes.after)))
 
 
 def audit_events(library: Library, ref: str | int | None = None) -> list[dict[str, Any]]:

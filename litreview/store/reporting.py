@@ -17,6 +17,7 @@ def merged_duplicates(library: Library) -> list[int]:
     return [r[0] for r in rows]
 
 
-def source_of_records(library: Library) -> dict[int, str]:
-    """Record id -> the source it came from (which PRISMA arm it counts in)."""
-    return {r: s for r, s in library.db.execute("SELECT id, source_db FROM records")}
+def cluster_sources(library: Library) -> list[tuple[int, int, str | None]]:
+    """(record id, the canonical record of its study, its source) for every record, by id."""
+    return [(r, c, s) for r, c, s in library.db.execute(
+        "SELECT id, coalesce(canonical_id, id), source_db FROM records ORDER BY id")]

@@ -243,6 +243,16 @@ def screened_cluster_members(library: Library) -> dict[int, tuple[int, bool]]:
     return {r: (c, bool(h)) for r, c, h in rows}
 
 
+def existing_ids(library: Library, ids: list[int]) -> set[int]:
+    """Those of ids still in the library (an undone run removes records)."""
+    found: set[int] = set()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        found.update(r[0] for r in library.db.execute(
+            f"SELECT id FROM records WHERE id IN ({','.join('?' * len(chunk))})", chunk))
+    return found
+
+
 def record_identifiers(library: Library) -> dict[int, tuple[Any, ...]]:
     """id -> (source_db, source_key, pmid, doi): what another library can match a record by."""
     rows = library.db.execute("SELECT id, source_db, source_key, pmid, doi FROM records")

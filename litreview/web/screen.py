@@ -48,7 +48,8 @@ def next_record(stage: str) -> Any:
     library = site().library()
     record_id = site().queues.next_record(library, _order(library, stage), _after())
     if record_id is None:
-        return render_template("done.html", stage=stage, progress=_progress(library, stage), page="screen")
+        return render_template("done.html", stage=stage, progress=_progress(library, stage),
+                               page=f"screen-{stage}")
     return _render(library, stage, record_id)
 
 

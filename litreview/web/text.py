@@ -78,13 +78,15 @@ def venue(record: Record) -> str:
 
 
 COMPARED_FIELDS = ("title", "authors", "journal", "year", "volume", "issue", "pages", "doi", "pmid",
-                   "kind", "source_db")
+                   "kind", "source_db", "abstract")
 
 
 def comparable(record: Record) -> dict[str, str]:
     """The fields a person compares to tell duplicates apart, as text."""
     values = {name: getattr(record, name) for name in COMPARED_FIELDS}
     values["authors"] = record.authors_short()
+    values["abstract"] = record.abstract or " ".join(
+        f"{a.label}: {a.text}" if a.label else a.text for a in record.abstract_sections) or None
     return {k: "" if v is None else str(v) for k, v in values.items()}
 
 
