@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
-import shutil
 import subprocess
 import tempfile
 from pathlib import Path
@@ -16,6 +14,7 @@ from litreview.csl import from_csl, to_csl
 from litreview.exporters import export
 from litreview.importing import read_file
 from litreview.records import Author, Record
+from tests._pandoc import find_pandoc
 
 
 def _article() -> Record:
@@ -144,26 +143,11 @@ def test_a_pii_is_not_an_article_number() -> None:
     assert "number" not in to_csl(record)
 
 
-def _pandoc() -> str | None:
-    """pandoc from LITREVIEW_PANDOC, pypandoc_binary (not a project dependency), ../peer-venv-pandoc
-    (where bench_bibliography finds it) or PATH."""
-    if os.environ.get("LITREVIEW_PANDOC"):
-        return os.environ["LITREVIEW_PANDOC"]
-    try:
-        import pypandoc  # type: ignore[import-not-found]
-        return str(pypandoc.get_pandoc_path())
-    except (ImportError, OSError):
-        pass
-    peer = Path(__file__).resolve().parents[2] / "peer-venv-pandoc"
-    return next((str(p) for p in peer.glob("lib/python3*/site-packages/pypandoc/files/pandoc")),
-                shutil.which("pandoc"))
-
-
 def test_exported_csl_json_reads_as_intended_in_pandoc(tmp_path: Path) -> None:
     """A second reader of our CSL-JSON: pandoc's citeproc, with the APA style. The language is
     BCP 47 ('en'), so APA title-cases an English journal's catalogue name and leaves a German
     one alone; a season or a MedlineDate range keeps its year; text with '<' stays text."""
-    pandoc = _pandoc()
+    pandoc = find_pandoc()
     if pandoc is None:
         pytest.skip("pandoc not found (pip install pypandoc_binary, or set LITREVIEW_PANDOC)")
     base = {"authors": [Author(family="Smith", given="Jane", initials="J")], "volume": "39",

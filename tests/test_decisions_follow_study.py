@@ -203,6 +203,49 @@ def test_one_reviewer_deciding_two_copies_differently_is_a_conflict(runner, tmp_
     assert screened_and_included(runner)[0] == 1
 
 
+def test_a_resolution_on_one_copy_counts_for_the_study_and_meets_the_other_copys_decisions(
+        runner, tmp_path):
+    """Dual screening on two copies before dedup: the Scopus copy's conflict resolved (include)
+    by cy, the Embase copy excluded by both. Merged, the resolution did not see the Embase votes:
+    a conflict again, listed as such, until a resolution on the study settles it."""
+    run(runner, "settings", "set", "screening.reviewers", "2")
+    run(runner, "settings", "set", "screening.reasons", "wrong population,wrong design")
+    run(runner, "import", DATA / "scopus_emh.bib")
+    run(runner, "decide", STUDY, "include", "--reviewer", "ana")
+    run(runner, "decide", STUDY, "exclude", "--reviewer", "ben")
+    scopus = record_id(tmp_path, STUDY)
+    run(runner, "screen", "resolve", STUDY, "include", "--reviewer", "cy")
+    embase = import_copy_decided_otherwise(runner, tmp_path)
+    assert screened_and_included(runner) == (2, 0)
+    assert prisma(runner)["reports_sought"] == 1
+
+    result = run(runner, "dedup")
+    assert "1 new conflict between copies of a study decided differently" in result.output
+    assert "screening counts changed: screened 2 -> 0, excluded at title/abstract 1 -> 0, reports sought " \
+           "1 -> 0" in result.output
+    canonical = record_id(tmp_path, STUDY)
+    conflicts = run(runner, "screen", "conflicts").stdout
+    assert conflicts.startswith(f"record {canonical}: resolved include on record {scopus}, but a copy was "
+                                f"decided otherwise: ana exclude (wrong design) on record {embase}")
+    assert [r["record_id"] for r in json.loads(run(runner, "list", "--status", "conflict",
+                                                   "--format", "json").stdout)] == [canonical]
+    shown = run(runner, "show", STUDY).stdout
+    assert (f"Screening: conflict (title/abstract); resolved include on record {scopus}, but a copy was "
+            f"decided otherwise: ana exclude (wrong design) on record {embase}, ben exclude (wrong design) "
+            f"on record {embase}") in shown.splitlines()
+    assert "title/abstract: include by cy (resolution)" in shown
+
+    run(runner, "screen", "resolve", STUDY, "include", "--reviewer", "cy")  # now on the whole study
+    assert run(runner, "screen", "conflicts").stdout == ""
+    counts = prisma(runner)
+    assert (counts["screened"], counts["reports_sought"], counts["awaiting_retrieval"]) == (1, 1, 1)
+    run(runner, "fulltext", STUDY, "--retrieved", "a.pdf")
+    run(runner, "decide", STUDY, "include", "--stage", "ft", "--reviewer", "ana")
+    run(runner, "decide", STUDY, "include", "--stage", "ft", "--reviewer", "ben")
+    assert screened_and_included(runner) == (1, 1)
+    assert "Extramedullary hematopoiesis case 19000000" in bib(runner)
+
+
 def test_split_after_merge_leaves_decisions_where_they_were_made(eutils, clock, runner, tmp_path):
     scopus = include_the_study(runner, tmp_path)
     serve_pubmed_copy(eutils, tmp_path)
@@ -432,6 +475,9 @@ def test_two_exclusion_reasons_are_a_conflict(runner, two_stage):
 
 
 def test_a_decided_record_is_not_offered_to_a_second_reviewer(runner, tmp_path, two_stage):
+    shown = runner.invoke(cli, ["screen", "--reviewer", "ben"], input="q")
+    assert shown.exit_code == 0 and "[1 of 3] title/abstract · ben" in shown.output
+    assert "Extramedullary hematopoiesis case 19000000" not in shown.output
     with Library(tmp_path / "library.db") as library:
         study = library.resolve(STUDY)
         assert study not in sc.screening_order(library, "ben", "ta")

@@ -63,7 +63,8 @@ def _state_line(state: RecordState | None) -> str:
         text += f" of record {state.duplicate_of}"
     if state.stage:
         text += f" ({STAGE_NAMES[state.stage]}{': ' + state.decision if state.decision else ''})"
-    return text + (f", reason: {state.reason}" if state.reason else "")
+    text += f", reason: {state.reason}" if state.reason else ""
+    return text + (f"; {state.conflict}" if state.conflict else "")
 
 
 def _run_line(run: dict[str, Any]) -> str:

@@ -38,6 +38,8 @@ class RecordState:
     decision: str = ""
     """The stage's outcome: include, exclude, maybe ('' while undecided)."""
     reason: str = ""
+    conflict: str = ""
+    """Why a study in conflict is ('reviewers disagree: ...', 'copies of the study decided ...')."""
     duplicate_of: int | None = None
     notes: list[str] = field(default_factory=list)
     """'reviewer: text' (or just the text), oldest first."""
@@ -54,7 +56,8 @@ def record_states(library: Library) -> dict[int, RecordState]:
     flow = screening_flow(library)
     for record_id in flow.awaiting_screening:
         conflict = ta[record_id].in_conflict
-        states[record_id] = RecordState(Status.CONFLICT if conflict else Status.UNSCREENED, "ta")
+        states[record_id] = RecordState(Status.CONFLICT if conflict else Status.UNSCREENED, "ta",
+                                        conflict=ta[record_id].conflict or "")
     for record_id in flow.excluded_screening:
         state = ta[record_id]
         states[record_id] = RecordState(Status.EXCLUDED, "ta", state.outcome or "", state.reason or "")
@@ -64,7 +67,8 @@ def record_states(library: Library) -> dict[int, RecordState]:
         states[record_id] = RecordState(Status.AWAITING_FULL_TEXT, "ft")
     for record_id in flow.awaiting_assessment:
         conflict = ft[record_id].in_conflict
-        states[record_id] = RecordState(Status.CONFLICT if conflict else Status.AWAITING_ASSESSMENT, "ft")
+        states[record_id] = RecordState(Status.CONFLICT if conflict else Status.AWAITING_ASSESSMENT, "ft",
+                                        conflict=ft[record_id].conflict or "")
     for reason, ids in flow.reports_excluded.items():
         for record_id in ids:
             states[record_id] = RecordState(Status.EXCLUDED, "ft", "exclude", ft[record_id].reason or reason)
