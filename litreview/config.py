@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
+import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -70,8 +71,22 @@ def ncbi_settings(config: dict[str, Any] | None = None) -> NcbiSettings:
             # the value itself is not repeated: it may be the key
             raise ConfigError(f"{config_path()}: [ncbi] {name} must be a string in quotes")
     url = os.environ.get("LITREVIEW_EUTILS_URL") or section.get("eutils_url") or DEFAULT_EUTILS_URL
+    if not _http_url(url):
+        where = ("LITREVIEW_EUTILS_URL" if os.environ.get("LITREVIEW_EUTILS_URL")
+                 else f"{config_path()}: [ncbi] eutils_url")
+        raise ConfigError(f"{where} is {url!r}, not an http(s) URL: expected the E-utilities base"
+                          f" URL, e.g. {DEFAULT_EUTILS_URL}")
     return NcbiSettings(
         email=os.environ.get("NCBI_EMAIL") or section.get("email"),
         api_key=os.environ.get("NCBI_API_KEY") or section.get("api_key"),
         eutils_url=url.rstrip("/"),
     )
+
+
+def _http_url(url: str) -> bool:
+    try:
+        parts = urllib.parse.urlsplit(url.strip())
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)

@@ -4,7 +4,8 @@ tests and benchmarks.
 It behaves like PubMed where our client depends on it: the history server (WebEnv/query_key),
 retstart/retmax, the 9,999-id ceiling of esearch, date limits, GET and POST, silently missing ids
 in efetch, 429 for clients faster than 3 requests/s (10 with an api_key), and faults injected for
-the next requests (HTTP 5xx or 429, truncated XML, a dropped connection). esearch understands the
+the next requests (HTTP 5xx or 429, truncated XML, a dropped connection, a stall past the
+client's timeout). esearch understands the
 query shapes our client builds besides the terms a test registers: `(TERM) AND (1[uid] OR 2[uid])`,
 `"10.x/y"[aid]`, and `word[ti] AND 2006[dp] AND Name[au]`. elink answers one LinkSet per `id=`
 (none with no LinkSetDb when a record has no links, an ERROR for PMIDs PubMed no longer has,
@@ -301,6 +302,10 @@ class Handler(BaseHTTPRequestHandler):
         if fault == "drop":
             self.close_connection = True
             return self.wfile.flush()
+        if fault and fault.startswith("stall"):  # 'stall0.5': answer nothing for 0.5 s, then close
+            time.sleep(float(fault[5:] or 1))
+            self.close_connection = True
+            return None
         if util == "esearch.fcgi":
             status, body = stand_in.esearch(params)
         elif util == "efetch.fcgi":

@@ -40,11 +40,32 @@ def test_scopus_pubmed_id_is_a_pmid(shared_data: Path, tmp_path: Path) -> None:
     records = read_file(shared_data / "exports/multi_db/p1m_cited_by/scopus.bib")[0]
     assert records[0].pmid == "30035838" and records[1].pmid is None
     assert sum(1 for r in records if r.pmid) == 6
-    path = tmp_path / "scopus.bib"
-    path.write_text("Scopus\nEXPORT DATE: 2 March 2019\n\n@ARTICLE{Bui20181477,\nauthor={Bui, K.T.A.},\n"
-                    "title={Improving the quality},\njournal={Eur J Neurol},\nyear={2018},\n"
-                    "pubmed_id={30035838},\nsource={Scopus},\n}\n", encoding="utf-8")
-    assert read_file(path)[0][0].pmid == "30035838"
+
+
+def test_a_scopus_pubmed_id_meets_the_pubmed_copy_in_dedup(tmp_path: Path) -> None:
+    """#16, in a bare clone and through the CLI: the Scopus record's pubmed_id is its PMID, so
+    the PubMed copy of the same paper (no DOI in it) is found as its duplicate by the PMID."""
+    from click.testing import CliRunner
+
+    from litreview.cli import cli
+    from litreview.store import Library
+
+    scopus = tmp_path / "scopus.bib"
+    scopus.write_text("Scopus\nEXPORT DATE: 2 March 2019\n\n@ARTICLE{Bui20181477,\n"
+                      "author={Bui, K.T.A.},\ntitle={Improving the quality},\njournal={Eur J Neurol},"
+                      "\nyear={2018},\npubmed_id={30035838},\nsource={Scopus},\n}\n", encoding="utf-8")
+    pubmed = tmp_path / "pubmed.nbib"
+    pubmed.write_text("PMID- 30035838\nTI  - Improving the quality of care.\nAU  - Bui KTA\n"
+                      "DP  - 2018 Dec\nTA  - Eur J Neurol\n", encoding="utf-8")
+    runner = CliRunner()
+    for path in (scopus, pubmed):
+        result = runner.invoke(cli, ["import", str(path)])
+        assert result.exit_code == 0, result.output
+    with Library(tmp_path / "library.db") as library:
+        assert [(r.source_db, r.pmid) for r in library.records()] == [("Scopus", "30035838"),
+                                                                        ("PubMed", "30035838")]
+    merged = runner.invoke(cli, ["dedup"])
+    assert merged.exit_code == 0 and "1 merged as duplicates" in merged.output
 
 
 def test_latex_escapes_in_names_and_titles(tmp_path: Path) -> None:

@@ -8,11 +8,11 @@ import click
 
 from litreview import chase as ch
 from litreview import dedup
+from litreview.cli._entrez import entrez_client
 from litreview.cli._group import Review, cli, pass_review
 from litreview.cli.dedup import dedup_stages
 from litreview.cli.progress import progress
 from litreview.errors import ChaseError
-from litreview.pubmed.client import EntrezClient
 from litreview.screening import decisions as sc
 from litreview.screening.decisions import ids_with_status
 
@@ -45,7 +45,7 @@ def _run_chase(review: Review, direction: ch.Direction, sources: str, top: int, 
     record_ids = _chase_from(review, sources)
     with review.library.update_lock():
         with progress() as bar:
-            result = ch.chase(review.library, EntrezClient(), direction, record_ids, top=top,
+            result = ch.chase(review.library, entrez_client(), direction, record_ids, top=top,
                               progress=bar.show)
     for record_id, why in result.skipped:
         click.echo(f"skipped record {record_id}: {why}", err=True)
@@ -121,7 +121,7 @@ def resolve(review: Review, file: Path, dry_run: bool, from_ref: str | None, no_
     """
     from_record = review.library.resolve(from_ref) if from_ref else None
     with review.library.update_lock(), progress() as bar:
-        result = ch.resolve(review.library, EntrezClient(), file, dry_run=dry_run, from_record=from_record,
+        result = ch.resolve(review.library, entrez_client(), file, dry_run=dry_run, from_record=from_record,
                             progress=bar.show)
     for r in result.resolutions:
         click.echo(_resolution_line(r))

@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from litreview import dedup, provenance, settings
+from litreview.cli._entrez import entrez_client
 from litreview.cli._group import Review, cli, pass_review
 from litreview.cli.dedup import dedup_stages
 from litreview.cli.progress import Progress, progress
@@ -46,7 +47,7 @@ def _fetched(bar: Progress) -> Callable[[str, int, int], None]:
 
 
 def _warn_without_email(quiet: bool) -> None:
-    client = EntrezClient()
+    client = entrez_client()
     if not client.settings.email and not quiet:
         click.echo("Note: NCBI asks for a contact address; set NCBI_EMAIL.", err=True)
 
@@ -83,6 +84,11 @@ def search(review: Review, name: str | None, checked: str | None, term: str | No
                                else f"unexpected argument {checked!r}")
     if term is not None and not term.strip():
         raise click.UsageError("--term is empty: give the PubMed query to run")
+    if save_as is not None and not save_as.strip():
+        raise click.UsageError("--save is empty: give the name to save the search under"
+                               " (queries/NAME.toml)")
+    if save_as is not None and name:
+        raise click.UsageError("--save goes with --term: a saved search is saved already")
     if bool(name) == bool(term):
         raise click.UsageError("give a saved search NAME or --term" + (", not both" if name else ""))
     if name:
@@ -98,7 +104,7 @@ def search(review: Review, name: str | None, checked: str | None, term: str | No
                 click.echo(f"saved as {path}", err=True)
     _warn_without_email(quiet)
     if count_only:
-        found = count_hits(saved, EntrezClient())
+        found = count_hits(saved, entrez_client())
         click.echo(f"{saved.name}: PubMed finds {found.count} records (nothing stored)")
         if found.translation and not quiet:
             click.echo(f"PubMed's translation: {found.translation}")
@@ -106,7 +112,7 @@ def search(review: Review, name: str | None, checked: str | None, term: str | No
             click.echo(f"{saved.name}: PubMed: {warning}", err=True)
         return
     with review.library.update_lock(), progress(enabled=not quiet) as bar:
-        summary = run_search(review.library, saved, EntrezClient(), _fetched(bar))
+        summary = run_search(review.library, saved, entrez_client(), _fetched(bar))
     if not quiet:
         click.echo(_summary_line(summary))
         _echo_warnings(summary)
@@ -134,7 +140,7 @@ def update_command(review: Review, quiet: bool, no_dedup: bool, no_watch: bool, 
     if not searches:
         raise LitreviewError(f"no saved searches in {review.queries_dir}/ (one TOML file per search)")
     _warn_without_email(quiet)
-    client = EntrezClient()
+    client = entrez_client()
     with progress(enabled=not quiet) as bar:
         result = update(review.library, searches, client, _fetched(bar))
     if result.interrupted and not quiet:
@@ -288,7 +294,7 @@ def _check(review: Review, name: str, known: str | None, fmt: str) -> None:
     if not known:
         raise click.UsageError("search check NAME needs --known FILE, RECORD,... or included")
     saved = find_query(review.queries_dir, name)
-    client = EntrezClient()
+    client = entrez_client()
     result = check_search(review.library, client, saved, _known(review, client, known))
     if fmt == "json":
         click.echo(json.dumps(result.as_json(), indent=2, ensure_ascii=False))

@@ -88,6 +88,9 @@ def check_record(library: Library, record_id: int) -> None:
 def detach(library: Library, record_id: int) -> DedupSummary:
     """Take one record out of its cluster: it becomes distinct from every other member."""
     members = cluster_members(library, record_id)
+    if members == [record_id]:
+        raise LitreviewError(f"record {record_id} is in no duplicate cluster: nothing to detach"
+                           " (`litreview dedup` finds duplicates)")
     with library.transaction():
         for other in members:
             if other != record_id:
@@ -98,6 +101,9 @@ def detach(library: Library, record_id: int) -> DedupSummary:
 def split(library: Library, record_id: int) -> DedupSummary:
     """Dissolve the cluster that holds record_id: every member stands alone."""
     members = cluster_members(library, record_id)
+    if members == [record_id]:
+        raise LitreviewError(f"record {record_id} is in no duplicate cluster: nothing to split"
+                           " (`litreview dedup` finds duplicates)")
     with library.transaction():
         for i, a in enumerate(members):
             for b in members[i + 1:]:

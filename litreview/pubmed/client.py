@@ -7,19 +7,25 @@ through the client's `opener` (urllib's by default, with the client's timeout on
 test or another transport injects its own, as httpx tests inject a transport), after waiting for
 NCBI's rate limit (3 requests/s, 10 with an API key; one `RateLimit` shared by every client of
 the process unless one is given). `_with_retries` backs off on 429/5xx, timeouts, dropped
-connections and truncated or malformed XML. Nothing process-wide is set: not the socket default
-timeout, not Bio.Entrez's module settings. esearch answers are read by Bio.Entrez.read; efetch
+connections and truncated or malformed XML; a server that cannot be reached at all (a name that
+does not resolve, a refused connection, no route: offline) fails at once, saying what was tried,
+as retrying it would only add a minute of silence. Nothing process-wide is set: not the socket
+default timeout, not Bio.Entrez's module settings. esearch answers are read by Bio.Entrez.read; efetch
 bytes go to our streaming parser (Bio.Entrez.read holds ~75 KB a record and Bio.Entrez.parse
 cannot stream today's PubMed DTD).
 """
 
 from __future__ import annotations
 
+import errno
 import http.client
 import io
 import re
+import socket
+import ssl
 import threading
 import time
+import urllib.parse
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -149,6 +155,7 @@ class EntrezClient:
         ceiling: int = ESEARCH_CEILING,
         opener: Opener | None = None,
         rate: RateLimit | None = None,
+        on_retry: Callable[[str], None] | None = None,
     ) -> None:
         self.settings = settings or ncbi_settings()
         self.fetch_batch = fetch_batch
@@ -159,6 +166,9 @@ class EntrezClient:
         self.ceiling = ceiling
         self.opener = opener or urllib_opener()
         self.rate = rate or NCBI_RATE
+        self.on_retry = on_retry
+        """Told each retry ('esearch: HTTP 503; retry 2 of 6 in 4 s'): the CLI shows it on a
+        terminal."""
         self.requests = 0
 
     # -- transport -------------------------------------------------------------------------
@@ -185,12 +195,41 @@ class EntrezClient:
                     raise EntrezError(self._clean(f"{what}: HTTP {exc.code} {exc.reason}")) from None
                 last, wait = f"HTTP {exc.code}", self._retry_after(exc, attempt)
             except (URLError, TimeoutError, ConnectionError, http.client.HTTPException) as exc:
-                last, wait = f"{type(exc).__name__}: {exc}", self._delay(attempt)
+                unreachable = self._unreachable(exc)
+                if unreachable:
+                    raise EntrezError(self._clean(unreachable)) from None
+                last, wait = _transient(exc), self._delay(attempt)
             except ParseError as exc:
                 last, wait = f"unreadable XML ({exc.message})", self._delay(attempt)
             if attempt < self.max_attempts:
+                if self.on_retry:
+                    self.on_retry(self._clean(f"{what}: {last}; retry {attempt + 1} of"
+                                              f" {self.max_attempts} in {wait:g} s"))
                 self.sleep(wait)
         raise EntrezError(self._clean(f"{what} failed after {self.max_attempts} attempts: {last}"))
+
+    def _unreachable(self, exc: BaseException) -> str | None:
+        """'cannot reach E-utilities at HOST: ...' when no request got to a server (no retry
+        can help), else None. Timeouts are not among these: a slow server is retried."""
+        reason = exc.reason if isinstance(exc, URLError) else exc
+        if isinstance(reason, (TimeoutError, socket.timeout)):
+            return None
+        if isinstance(reason, socket.gaierror):
+            why = "name not resolved - offline, or a mistyped host?"
+        elif isinstance(reason, ConnectionRefusedError):
+            why = "connection refused - nothing answers on that port"
+        elif isinstance(reason, OSError) and reason.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH,
+                                                              errno.ENETDOWN):
+            why = "network unreachable - offline?"
+        elif isinstance(reason, ssl.SSLError):
+            why = f"TLS failed ({getattr(reason, 'reason', None) or reason})"
+        elif isinstance(exc, URLError) and isinstance(reason, str):
+            why = reason  # 'unknown url type: ...'
+        else:
+            return None
+        parts = urllib.parse.urlsplit(self.settings.eutils_url)
+        return (f"cannot reach E-utilities at {parts.netloc or self.settings.eutils_url}: {why}"
+                f" (tried {self.settings.eutils_url})")
 
     def _delay(self, attempt: int) -> float:
         return float(self.backoff * 2 ** (attempt - 1))
@@ -329,6 +368,13 @@ class EntrezClient:
 
 def _sleep(seconds: float) -> None:
     time.sleep(seconds)
+
+
+def _transient(exc: BaseException) -> str:
+    reason = exc.reason if isinstance(exc, URLError) else exc
+    if isinstance(reason, (TimeoutError, socket.timeout)):
+        return "timed out"
+    return f"{type(reason).__name__}: {reason}"
 
 
 def _read_esearch(data: bytes) -> SearchResult:

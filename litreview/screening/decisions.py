@@ -283,7 +283,10 @@ def tag(library: Library, ref: str | int, name: str, reviewer: str | None = None
     record_id = library.resolve(ref)
     with library.transaction():
         if remove:
-            store.remove_tag(library, record_id, name.strip())
+            if not store.remove_tag(library, record_id, name.strip()):
+                held = store.tags_of(library, record_id)
+                raise ScreeningError(f"record {record_id} has no tag {name.strip()!r} (its tags: "
+                                     f"{', '.join(repr(t) for t in held) or 'none'}): nothing removed")
         else:
             store.add_tag(library, record_id, name.strip(), reviewer)
     return record_id
