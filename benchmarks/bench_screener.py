@@ -115,6 +115,7 @@ def priority(n: int, presses: int, pace: float) -> None:
         begun = time.perf_counter()
         during: list[float] = []
         idle: list[float] = []
+        took: list[float] = []
         for position in range(1, presses + 1):
             time.sleep(pace)
             training = ranker.busy
@@ -131,7 +132,8 @@ def priority(n: int, presses: int, pace: float) -> None:
                 todo = todo[:position] + [i for i in new.ids if i not in shown]
             record = library.get(todo[position])
             render(record, ["thalass"], ["mice"], f"[{position + 1} of {len(todo)}]", [])
-            (during if training else idle).append((time.perf_counter() - started) * 1000)
+            elapsed = (time.perf_counter() - started) * 1000
+            (took if new is not None else during if training else idle).append(elapsed)
         ranker.close()
         library.close()
         where = "a worker process" if RANKER_PROCESS else "a thread"
@@ -141,7 +143,8 @@ def priority(n: int, presses: int, pace: float) -> None:
         if retrains:
             print(f"retrain + rank in the background, {len(retrains)} runs (timed to the press that took "
                   f"the order over): median {statistics.median(retrains):.2f} s, max {max(retrains):.2f} s")
-        for name, times in (("while a retraining ran", during), ("with no retraining running", idle)):
+        for name, times in (("while a retraining ran", during), ("with no retraining running", idle),
+                            ("taking a new order over", took)):
             if times:
                 times.sort()
                 print(f"key press -> next record shown {name}, {len(times)} presses: median "

@@ -16,8 +16,10 @@ in a thread so the screener never waits for the model.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import queue
 import re
 import threading
 from collections.abc import Iterable, Sequence
@@ -48,7 +50,18 @@ class ModelSettings:
     Keywords/MeSH headings (`use_keywords`) were measured on the eight Cohen sets, which hold them
     (benchmarks/bench_ranking.py --keywords, 5 seeds): mean WSS@95 0.379 -> 0.399 as words and
     ~0.40 as one token per heading, but Oral Hypoglycemics fell to 0.121 / 0.145 against ASReview's
-    0.171 (no keywords: 0.163), past the 0.02 a set may lose. So they are off by default."""
+    0.171 (no keywords: 0.163), past the 0.02 a set may lose. So they are off by default.
+    Re-measured 2026-12-07 against ASReview 3.0.8 rerun on every set: one token per heading, Cohen
+    mean 0.390 (without: 0.379; ASReview 0.365), but Oral Hypoglycemics 0.145 (ASReview 0.171) and
+    Skeletal Muscle Relaxants 0.259 (ASReview 0.292): still off.
+
+    Ensembles (`ensemble`, rankings averaged with the SVM's), all 11 sets, 5 seeds: with ASReview
+    3's Naive Bayes (ELAS u3) mean WSS@95 0.447 against 0.445 alone, but Bannach-Brown 0.425
+    (alone 0.468) for Kitchenham 0.714 (0.673): a trade, not a gain; with logistic regression
+    Bannach-Brown 0.459, Kitchenham 0.678 at ~100x the time per run. Off. Retraining every 5
+    decisions after the first 100 (as the screener does) instead of the simulation's growing
+    batches: mean 0.446 against 0.445. Default model: mean 0.445, ASReview 0.432, worst set -0.013
+    (benchmarks/bench_ranking.py)."""
 
     C: float = 0.11
     include_weight_ratio: float = 9.8
@@ -373,7 +386,10 @@ class BackgroundRanker:
 
 
 class _Worker:
-    """One spawned process that runs the computations sent to it, one at a time."""
+    """One spawned process that runs the computations sent to it, one at a time. A thread of the
+    caller's process reads the answers off the pipe as they come, so the caller never waits on the
+    pipe (an order of 50,000 ids is larger than a pipe's buffer: reading it in the screener's
+    thread meant waiting for the low-priority worker to write the rest, up to ~90 ms)."""
 
     def __init__(self) -> None:
         import multiprocessing
@@ -383,6 +399,19 @@ class _Worker:
         self._process = context.Process(target=_serve, args=(child,), name="litreview-ranking", daemon=True)
         self._process.start()
         child.close()
+        self._inbox: queue.Queue[tuple[bool, Any]] = queue.Queue()
+        self._held: tuple[bool, Any] | None = None
+        self._reader = threading.Thread(target=self._receive, name="litreview-ranking-reader", daemon=True)
+        self._reader.start()
+
+    def _receive(self) -> None:
+        while True:
+            try:
+                message = self._conn.recv()
+            except (EOFError, OSError):
+                self._inbox.put((False, RankingError("the background ranking process ended unexpectedly")))
+                return
+            self._inbox.put(message)
 
     @property
     def alive(self) -> bool:
@@ -392,29 +421,36 @@ class _Worker:
         self._conn.send(compute)
 
     def ready(self, timeout: float | None = 0.0) -> bool:
-        """A result (or the process's end) is there to collect."""
-        try:
-            return bool(self._conn.poll(timeout))
-        except (EOFError, OSError):
-            return True  # result() says what happened
+        """An answer (or the process's end) is there to collect; waits up to `timeout` seconds
+        (None: until there is)."""
+        if self._held is None:
+            try:
+                self._held = self._inbox.get(timeout=timeout) if timeout != 0 else self._inbox.get_nowait()
+            except queue.Empty:
+                return False
+        return True
 
     def result(self) -> Any:
-        try:
-            ok, value = self._conn.recv()
-        except (EOFError, OSError):
-            raise RankingError("the background ranking process ended unexpectedly") from None
+        if self._held is None:
+            self._held = self._inbox.get()
+        (ok, value), self._held = self._held, None
         if not ok:
             raise value
         return value
 
     def close(self) -> None:
-        self._conn.close()
         self._process.terminate()
         self._process.join(5)
+        self._reader.join(5)
+        self._conn.close()
 
 
 def _serve(conn: Any) -> None:
-    """The worker process's loop: compute what is sent, send back (True, result) or (False, error)."""
+    """The worker process's loop: compute what is sent, send back (True, result) or (False, error).
+    It runs at a lower CPU priority than the screener, which then gets a core first."""
+    if hasattr(os, "nice"):
+        with contextlib.suppress(OSError):
+            os.nice(10)
     while True:
         try:
             compute = conn.recv()
