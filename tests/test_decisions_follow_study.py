@@ -182,6 +182,31 @@ def test_merging_an_included_and_an_excluded_copy_is_a_conflict(runner, tmp_path
     assert "Extramedullary hematopoiesis case 19000000" in bib(runner)
 
 
+def test_a_reviewer_merging_and_parting_decided_copies_by_hand_is_told_and_logged(runner, tmp_path):
+    scopus = include_the_study(runner, tmp_path)
+    embase = import_copy_decided_otherwise(runner, tmp_path)
+    before, listed = prisma(runner), bib(runner)
+    assert (before["screened"], before["studies_included"]) == (3, 1)
+
+    merged = run(runner, "dedup", "review", "--accept", f"{scopus},{embase}").output
+    assert "2 screened records merged into clusters; decisions carried over" in merged
+    assert "1 new conflict between copies of a study decided differently" in merged
+    assert "screened 3 -> 1" in merged and "studies included 1 -> 0" in merged
+    assert screened_and_included(runner) == (1, 0) and "no included studies" in bib(runner)
+    assert run(runner, "screen", "conflicts").stdout.startswith(f"record {record_id(tmp_path, STUDY)}: "
+                                                                "copies of the study decided differently")
+
+    parted = run(runner, "dedup", "review", "--reject", f"{scopus},{embase}").output
+    assert "2 screened records taken out of clusters keep their own decisions" in parted
+    assert "screening counts changed: screened 1 -> 3" in parted
+    assert prisma(runner) == before and bib(runner) == listed
+    assert run(runner, "screen", "conflicts").stdout == ""
+    with Library(tmp_path / "library.db") as library:
+        details = [e["detail"] for e in sc.audit_events(library)]
+    assert sum(d.startswith("dedup review: merged into the cluster") for d in details) == 2
+    assert sum(d.startswith("dedup review: taken out of its cluster") for d in details) == 2
+
+
 def test_one_reviewer_deciding_two_copies_differently_is_a_conflict(runner, tmp_path):
     run(runner, "import", DATA / "scopus_emh.bib")
     import_copy = tmp_path / "embase.ris"

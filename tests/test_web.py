@@ -320,3 +320,28 @@ def test_the_retraction_banner_follows_the_study(review: dict[str, Any]) -> None
         assert 'href="https://pubmed.ncbi.nlm.nih.gov/301/"' in body
     other = review["client"].get(f"/r/{review['ana']}/screen/ta/{review['ids'][0]}").get_data(as_text=True)
     assert "RETRACTED" not in other
+
+
+def test_duplicates_different_keeps_the_records_apart(review: dict[str, Any]) -> None:
+    from litreview import dedup
+    from litreview.records import Author, Record
+
+    title = "Iron overload and extramedullary hematopoiesis in beta thalassaemia intermedia"
+    with Library(review["db"]) as library:
+        thesis = {"authors": [Author(family="Haidar", given="Rachid")], "year": 2014}
+        a, b = library.add_records([
+            Record(title=title, source_db="Lens", source_key="1-a", **thesis),
+            Record(title=title + " - eScholarship", source_db="Lens", source_key="1-b", **thesis),
+        ], library.start_run("import", "Lens")).added_ids
+        dedup.run(library)
+        assert dedup.review_queue(library) == [(a, b)]
+    client, ana = review["client"], review["ana"]
+    page = client.get(f"/r/{ana}/duplicates").get_data(as_text=True)
+    assert f"record {a}" in page and f"record {b}" in page
+    response = client.post(f"/r/{ana}/duplicates/{a}/{b}", data={"same": "0", "csrf": csrf_of(page)})
+    assert response.status_code == 303
+    assert client.post(f"/r/{ana}/duplicates/apply", data={"csrf": csrf_of(page)}).status_code == 303
+    with Library(review["db"]) as library:
+        assert dedup.review_queue(library) == []
+        assert library.resolve(str(a)) != library.resolve(str(b))
+    assert "The review queue is empty" in client.get(f"/r/{ana}/duplicates").get_data(as_text=True)

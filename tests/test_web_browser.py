@@ -109,6 +109,7 @@ def test_screening_with_the_keyboard(tmp_path: Path, page: Any) -> None:
         page.wait_for_selector(f"#record[data-record='{fourth}']")
         assert _votes(db, fourth) == {}
         assert "2 of 6 decided" in page.inner_text(".progress")
+        assert re.search(r"pace \d+\.\d/min", page.inner_text(".progress"))  # three decisions made here
         page.keyboard.press("n")
         page.keyboard.type("check the dose")
         page.keyboard.press("Enter")
@@ -236,6 +237,13 @@ def test_full_text_and_duplicates_pages(tmp_path: Path, page: Any) -> None:
         page.keyboard.press("1")
         page.wait_for_selector("text=Nothing left for you at full text")
         assert _votes(db, ids[0], "ft") == {"ana": ("exclude", "wrong population")}
+        with Library(db) as library:
+            sc.decide(library, ids[1], "include", "ta", "ana")
+        page.click('nav >> text="Full text"')
+        page.click(f"#ft-{ids[1]} >> text=Not retrieved")
+        page.wait_for_selector(f"#ft-{ids[1]} .pill.exclude")
+        with Library(db) as library:
+            assert sc.screening_flow(library).reports_not_retrieved == [ids[1]]
         page.click("text=Duplicates")
         page.wait_for_selector("h1:has-text('Duplicates')")
         shot(page, tmp_path, "duplicates-empty")
