@@ -303,6 +303,37 @@ def test_split_after_merge_leaves_decisions_where_they_were_made(eutils, clock, 
         assert [e["event"] for e in sc.audit_events(library, pubmed)] == ["left cluster"]
 
 
+def test_a_pubmed_xml_import_and_dedup_over_screened_records_changes_no_box(runner, tmp_path):
+    """The issue's second trial: PubMed's copies of an included and an excluded study, imported
+    as PubMed XML and deduplicated, become the canonical records; nothing is unscreened."""
+    from tests.eutils_server import article_xml
+
+    include_the_study(runner, tmp_path)
+    before = prisma(runner)
+    assert "Extramedullary hematopoiesis case 19000000" in bib(runner)
+    articles = [article_xml("19000000", date(2005, 1, 1), volume="6", pages="101-9"),
+                article_xml("19000002", date(2006, 1, 1), "Spinal cord compression by extramedullary "
+                            "haematopoietic tissue in thalassaemia intermedia", author="Mhaidli", volume="12",
+                            pages="44-50", doi="10.1000/scopus.2")]
+    (tmp_path / "pubmed.xml").write_text("<?xml version=\"1.0\"?>\n<PubmedArticleSet>" + "".join(articles)
+                                         + "</PubmedArticleSet>\n", encoding="utf-8")
+    run(runner, "import", "pubmed.xml")
+    result = run(runner, "dedup")
+    assert "2 merged as duplicates" in result.output
+    assert "2 screened records merged into clusters; decisions carried over" in result.output
+    assert "screening counts changed" not in result.output
+    with Library(tmp_path / "library.db") as library:
+        for ref in (STUDY, "doi:10.1000/scopus.2"):
+            assert library.get(library.resolve(ref)).source_db == "PubMed"
+    after = prisma(runner)
+    assert after["identified"] == {"PubMed": 2, "Scopus": 4} and after["duplicates_removed"] == 2
+    assert {k: v for k, v in after.items() if k not in ("identified", "duplicates_removed")} == {
+        k: v for k, v in before.items() if k not in ("identified", "duplicates_removed")}
+    assert (after["screened"], after["excluded_screening"], after["studies_included"]) == (2, 1, 1)
+    assert bib(runner).startswith("1. Haidar R. Extramedullary hematopoiesis case 19000000. Eur Spine J.")
+    assert run(runner, "screen", "conflicts").stdout == ""
+
+
 def test_undoing_the_update_that_brought_the_pubmed_copy_keeps_the_study_screened(
         eutils, clock, runner, tmp_path):
     scopus = include_the_study(runner, tmp_path)

@@ -51,19 +51,30 @@ def _wait_for(condition: object, seconds: float) -> bool:
     return False
 
 
-def _start_big_import(tmp_path: Path) -> tuple[subprocess.Popen[str], set[int], Path]:
-    """A library with 2 records, and an import of a 4 MB+ PubMed file running in a subprocess,
-    its worker processes started."""
+def _big_ris(count: int) -> str:
+    """RIS records, each its own accession number: read by workers in chunks of text."""
+    return "".join(f"TY  - JOUR\nAN  - {90_000_000 + n}\nTI  - Trial {n} of a drug in adults\n"
+                   f"AU  - Smith, Jane\nPY  - 2020\nJO  - Journal of Trials\nAB  - {'Text. ' * 60}\n"
+                   "ER  - \n\n" for n in range(count))
+
+
+def _start_big_import(tmp_path: Path, kind: str = "xml") -> tuple[subprocess.Popen[str], set[int], Path]:
+    """A library with 2 records, and an import of a 4 MB+ PubMed XML (or 8 MB RIS) file running
+    in a subprocess, its worker processes started."""
     db = tmp_path / "library.db"
     small = tmp_path / "small.ris"
     small.write_text("TY  - JOUR\nTI  - First\nER  - \n\nTY  - JOUR\nTI  - Second\nER  - \n")
     subprocess.run([sys.executable, "-m", "litreview", "--db", str(db), "import", "--source", "X",
                     str(small)], check=True, capture_output=True)
-    big = tmp_path / "big.xml"
-    big.write_bytes(article_set(4000))
+    big = tmp_path / f"big.{kind}"
+    if kind == "xml":
+        big.write_bytes(article_set(4000))
+    else:
+        big.write_text(_big_ris(20_000), encoding="utf-8")
     assert big.stat().st_size >= 4 << 20
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-    process = subprocess.Popen([sys.executable, "-m", "litreview", "--db", str(db), "import", str(big)],
+    process = subprocess.Popen([sys.executable, "-m", "litreview", "--db", str(db), "import", "--source",
+                                "Embase", str(big)],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     workers: set[int] = set()
 
@@ -90,8 +101,9 @@ def _library_as_before(db: Path) -> None:
 
 @pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2 if hasattr(os, "sched_getaffinity") else True,
                     reason="one core: a file is read without workers")
-def test_kill_9_of_an_import_leaves_no_worker_and_the_library_as_it_was(tmp_path: Path) -> None:
-    process, workers, db = _start_big_import(tmp_path)
+@pytest.mark.parametrize("kind", ["xml", "ris"])
+def test_kill_9_of_an_import_leaves_no_worker_and_the_library_as_it_was(tmp_path: Path, kind: str) -> None:
+    process, workers, db = _start_big_import(tmp_path, kind)
     try:
         os.kill(process.pid, signal.SIGKILL)
         process.communicate(timeout=30)  # returns: no worker holds the pipes open
@@ -105,8 +117,9 @@ def test_kill_9_of_an_import_leaves_no_worker_and_the_library_as_it_was(tmp_path
 
 @pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2 if hasattr(os, "sched_getaffinity") else True,
                     reason="one core: a file is read without workers")
-def test_term_stops_the_whole_import_cleanly(tmp_path: Path) -> None:
-    process, workers, db = _start_big_import(tmp_path)
+@pytest.mark.parametrize("kind", ["xml", "ris"])
+def test_term_stops_the_whole_import_cleanly(tmp_path: Path, kind: str) -> None:
+    process, workers, db = _start_big_import(tmp_path, kind)
     try:
         os.kill(process.pid, signal.SIGTERM)
         out, err = process.communicate(timeout=60)
@@ -114,7 +127,7 @@ def test_term_stops_the_whole_import_cleanly(tmp_path: Path) -> None:
         assert not any(_alive(pid) for pid in workers), "the import ended before its workers"
     finally:
         _end_leftovers(process, workers)
-    big = tmp_path / "big.xml"
+    big = tmp_path / f"big.{kind}"
     assert err.splitlines()[-1] == f"Stopped (SIGTERM): {big}: nothing imported from this file"
     assert "Traceback" not in err and out == ""
     _library_as_before(db)

@@ -225,3 +225,11 @@ def test_the_heuristic_says_may_stop_after_its_run(library: Library) -> None:
     now = _screen_in_priority_order(library, truth, st.Phase.MAY_STOP)
     assert now.phase == st.Phase.MAY_STOP
     assert "no statistical guarantee" in now.message()
+
+
+@pytest.mark.parametrize("p, alpha, text", [
+    (0.0123, 0.05, "0.012"), (0.04997, 0.05, "0.04997"), (0.0500004, 0.05, "0.050"),
+    (0.2, 0.05, "0.200"), (0.0, 0.05, "0.000"), (3e-12, 0.05, "3e-12"), (0.0249, 0.025, "0.0249"),
+])
+def test_p_values_are_never_rounded_across_the_level(p: float, alpha: float, text: str) -> None:
+    assert st.p_text(p, alpha) == text

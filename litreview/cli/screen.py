@@ -18,7 +18,7 @@ from litreview.cli._group import Review, cli, pass_review
 from litreview.errors import RankingError, ScreeningError
 from litreview.screening import decisions as sc
 from litreview.screening.screener import KEYS, render, search_words
-from litreview.screening.stopping import StoppingRule, parse_rule
+from litreview.screening.stopping import StoppingRule, p_text, parse_rule
 from litreview.selection import kept_record
 
 reviewer_option = click.option("--reviewer", envvar="LITREVIEW_REVIEWER",
@@ -380,7 +380,7 @@ SIMULATION_KEYS = ("n", "includes", "wss@95", "recall@10%", "screened_to_95%", "
 def _stop_line(figures: dict[str, Any], statistic: dict[str, Any], rule: StoppingRule) -> str:
     if figures["stopped_at"] is None:
         return f"stopping rule ({rule.describe()}): never stopped early; every record screened"
-    p = f", p = {statistic['p_value']:.4f}" if "p_value" in statistic else ""
+    p = f", p = {p_text(statistic['p_value'], rule.alpha)}" if "p_value" in statistic else ""
     return (f"stopping rule ({rule.describe()}): stop after {figures['stopped_at']} records{p}, "
             f"recall then {figures['recall_at_stop']:.1%}, work saved {figures['work_saved_at_stop']:.1%}")
 

@@ -137,6 +137,16 @@ def _count(value: str, key: str) -> int:
 
 # -- the test -------------------------------------------------------------------------------------
 
+def p_text(p: float, alpha: float) -> str:
+    """A p value for people: 3 decimals, more where rounding would carry it across alpha (0.04997
+    is '0.04997', never '0.050' beside 'rejected at the 0.05 level')."""
+    for digits in range(3, 10):
+        text = f"{p:.{digits}f}"
+        if (float(text) < alpha) == (p < alpha) and (float(text) > 0 or p == 0):
+            return text
+    return f"{p:.3g}"
+
+
 def k_target(found_before: int, found_in_sample: np.ndarray | int, recall: Fraction) -> np.ndarray:
     """The fewest includes the urn must have held for recall to be below target (exact arithmetic)."""
     seen = np.asarray(found_before + np.asarray(found_in_sample), dtype=np.int64)
@@ -269,9 +279,9 @@ class StoppingState:
             return (f"ranked phase; the rule's random sample of the unscreened records starts after "
                     f"{rule.sample_trigger(self.records)} excludes in a row")
         sample = (f"random sample: {self.sample_screened} of {self.sample_urn} records screened, "
-                  f"{self.sample_includes} includes, p = {self.p_value:.3f}")
+                  f"{self.sample_includes} includes, p = {p_text(self.p_value or 0.0, rule.alpha)}")
         if self.phase == Phase.MAY_STOP:
-            return (f"{sample} < {rule.alpha:.2f}: recall >= {float(rule.recall):.0%} with "
+            return (f"{sample} < {rule.alpha:g}: recall >= {float(rule.recall):.0%} with "
                     f"{float(rule.confidence):.0%} confidence; screening may stop "
                     "(litreview screen stop --reviewer NAME)")
         return f"{sample}; keep screening the sample"
@@ -428,8 +438,9 @@ def statement(library: Library, stage: str = "ta") -> str | None:
     return (f"Title and abstract screening was done in priority order (a linear SVM on TF-IDF features "
             f"retrained on the screening decisions). Screening stopped when a hypergeometric test on a "
             f"random sample of the unscreened records ({CITATION}) rejected, at the "
-            f"{1 - p['confidence']:.2f} level, the hypothesis that recall was below {p['recall']:.0%}: "
+            f"{1 - p['confidence']:g} level, the hypothesis that recall was below {p['recall']:.0%}: "
             f"{s['sample_screened']} of the {s['sample_urn']} records left after the ranked phase were "
-            f"screened at random and {s['sample_includes']} included (p = {s['p_value']:.3f}). In all, "
+            f"screened at random and {s['sample_includes']} included "
+            f"(p = {p_text(s['p_value'], 1 - p['confidence'])}). In all, "
             f"{s['screened']} of {s['records']} records were screened ({s['includes']} included); "
             f"{len(now.not_screened)} records were not screened.")
