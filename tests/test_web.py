@@ -142,6 +142,47 @@ def test_cli_add_list_revoke(tmp_path: Path, runner: Any) -> None:
     assert result.exit_code == 1 and "Error: 'ana' has no live link to revoke" in result.output
 
 
+def test_cli_serve_prints_a_link_per_reviewer_and_opens_the_first(tmp_path: Path, runner: Any,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """`serve --reviewer ana --reviewer ben --open`: one 'NAME URL' line each on stdout (links that
+    work), which address it serves on stderr, and the browser opened on the first link."""
+    import webbrowser
+
+    from litreview.web import server
+    from tests._webapp import fetch
+
+    with Library(tmp_path / "library.db") as library:
+        seed(library, 2)
+    opened: list[str] = []
+    checked: dict[str, int] = {}
+
+    def serve_once(served: server.Served) -> None:
+        """Instead of serving until Ctrl-C: answer the printed links once, then Ctrl-C."""
+        import threading
+
+        thread = threading.Thread(target=served.server.run, daemon=True)
+        thread.start()
+        for url in opened:
+            checked[url] = fetch(url + "screen/ta")[0]
+        checked["no token"] = fetch(served.base_url() + "/screen/ta")[0]
+        served.stop(thread)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(webbrowser, "open", lambda url, *a, **k: opened.append(url) or True)
+    monkeypatch.setattr(server.Served, "run", serve_once)
+    result = runner.invoke(cli, ["serve", "--reviewer", "ana", "--reviewer", "ben", "--port", "0", "--open"])
+    assert result.exit_code == 0, result.output
+    lines = [line.split() for line in result.stdout.splitlines()]
+    assert [line[0] for line in lines] == ["ana", "ben"] and all(len(line) == 2 for line in lines)
+    port = re.fullmatch(r"http://127\.0\.0\.1:(\d+)/r/[A-Za-z0-9_-]{32}/", lines[0][1])
+    assert port and lines[1][1].startswith(f"http://127.0.0.1:{port.group(1)}/r/")
+    assert lines[0][1] != lines[1][1]
+    assert "only this machine can connect (--host to share it on your network)" in result.stderr
+    assert opened == [lines[0][1]] and checked == {lines[0][1]: 200, "no token": 403}
+    with Library(tmp_path / "library.db") as library:
+        assert tokens.reviewer_for(library, lines[1][1].split("/r/")[1].strip("/")) == "ben"
+
+
 def test_cli_refuses_an_unknown_reviewer_and_a_busy_port(tmp_path: Path, runner: Any) -> None:
     with Library(tmp_path / "library.db") as library:
         seed(library, 1)

@@ -161,6 +161,7 @@ def test_blinding_conflicts_and_overview(tmp_path: Path, page: Any) -> None:
         assert page.locator("#kappa-ta").count() == 1
         log = page.inner_text("#search-log")
         assert "seed.xml" in log and "PubMed" in log
+        assert page.inner_text("#search-log .pill") == "complete"  # the seed's import was finished
         shot(page, tmp_path, "overview")
 
 
