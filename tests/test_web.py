@@ -120,6 +120,31 @@ def test_text_is_escaped(review: dict[str, Any]) -> None:
     assert SCRIPT_TITLE.startswith("Evil <script>")
 
 
+def test_mathml_and_brackets_in_an_imported_title_are_text(review: dict[str, Any]) -> None:
+    """A PubMed title with MathML, <sub> and escaped '<', '&', '>' (tests/data/pubmed_future.xml),
+    imported as `litreview import` does: the page shows the text, and markup left in a record
+    (MathML kept raw by some other source) is shown as characters, never as elements."""
+    from litreview.importing import import_file
+    from litreview.records import Record
+
+    with Library(review["db"]) as library:
+        import_file(library, Path(__file__).parent / "data" / "pubmed_future.xml")
+        energy = next(r.id for r in library.records() if r.pmid == "99000001")
+        run = library.start_run("import", "CSV", file="raw.csv")
+        raw = library.add_records([Record(
+            title="Raw <mml:math><mml:mi>x</mml:mi><mml:mo>&lt;</mml:mo><mml:mn>1</mml:mn></mml:math> kept",
+            source_db="CSV", source_key="raw-1", abstract="p<0.05 & q>1 <math><mi>y</mi></math>")],
+            run).added_ids[0]
+        library.finish_run(run, "complete")
+    body = review["client"].get(f"/r/{review['ana']}/screen/ta/{energy}").get_data(as_text=True)
+    assert "Energy E2 of H2O at p&lt;0.05 &amp; x&gt;1." in body
+    assert "<mml:" not in body and "<sub>" not in body
+    body = review["client"].get(f"/r/{review['ana']}/screen/ta/{raw}").get_data(as_text=True)
+    assert "<mml:" not in body and "<math>" not in body and "<mi>" not in body
+    assert "&lt;mml:math&gt;&lt;mml:mi&gt;x&lt;/mml:mi&gt;" in body
+    assert "p&lt;0.05 &amp; q&gt;1 &lt;math&gt;" in body
+
+
 def test_pages_carry_safe_headers(review: dict[str, Any]) -> None:
     response = review["client"].get(f"/r/{review['ana']}/screen/ta")
     assert response.headers["Referrer-Policy"] == "no-referrer"
