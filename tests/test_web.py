@@ -411,3 +411,12 @@ def test_duplicates_different_keeps_the_records_apart(review: dict[str, Any]) ->
         assert dedup.review_queue(library) == []
         assert library.resolve(str(a)) != library.resolve(str(b))
     assert "The review queue is empty" in client.get(f"/r/{ana}/duplicates").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("minutes,said", [(None, ""), (0.4, "under a minute"), (12.4, "about 12 min"),
+                                          (59.6, "about 1 h"), (200, "about 3 h 20 min"),
+                                          (121, "about 2 h")])
+def test_time_left_is_said_as_a_forecast(minutes: float | None, said: str) -> None:
+    from litreview.web.text import duration
+
+    assert duration(minutes) == said

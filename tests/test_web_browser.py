@@ -110,7 +110,8 @@ def test_screening_with_the_keyboard(tmp_path: Path, page: Any) -> None:
         page.wait_for_selector(f"#record[data-record='{fourth}']")
         assert _votes(db, fourth) == {}
         assert "2 of 6 decided" in page.inner_text(".progress")
-        assert re.search(r"pace \d+\.\d/min", page.inner_text(".progress"))  # three decisions made here
+        # three decisions made here: a pace, and the 4 records left forecast at it
+        assert re.fullmatch(r"pace \d+\.\d/min · under a minute left", page.inner_text("#pace"))
         page.keyboard.press("n")
         page.keyboard.type("check the dose")
         page.keyboard.press("Enter")
