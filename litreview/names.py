@@ -4,8 +4,8 @@ write them: one place for each.
 Importers, exporters and the CSL mapping read and write the same things (a month as 'Jan',
 'January', '1' or 'jan'; a season; a four-digit year inside free text; a person's name as
 'Smith, John', 'Smith JA' or 'Sprague Jr., Ralph H.'; a group author; an EBSCO database code); the
-tables, patterns and readers live here so that every format agrees on them, and no importer
-reaches into another's module for them.
+tables, patterns and readers live here so that every format agrees on them (and dedup's normaliser
+and pasted reference lists with them), and no importer reaches into another's module for them.
 """
 
 from __future__ import annotations
@@ -20,11 +20,18 @@ MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "O
 _MONTHS = {name.lower(): number for number, name in enumerate(MONTH_NAMES, 1)}
 _MONTHS.update({"sept": 9, "june": 6, "july": 7})
 
+MONTH_WORD = re.compile("|".join(MONTH_NAMES), re.I)
+"""A month's abbreviation anywhere in the text ('21-Apr', 'June', 'DEC'): a field that should hold
+numbers (pages) but holds a month was turned into a date by a spreadsheet."""
+
 SEASONS = {"spring": 1, "summer": 2, "fall": 3, "autumn": 3, "winter": 4}
 """CSL's season numbers (1-4) for the season names MEDLINE and others use."""
 SEASON_NAMES = {1: "Spring", 2: "Summer", 3: "Fall", 4: "Winter"}
 
-YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b")
+YEAR_DIGITS = r"(?:1[5-9]\d\d|20\d\d)"
+"""The four digits of a plausible publication year (1500-2099), for patterns that read a year in
+context (a reference's '2006;37:12', a footnote '1' glued to '2014')."""
+YEAR = re.compile(rf"\b({YEAR_DIGITS})\b")
 """A publication year inside free text ('2010 Winter', 'Published 1998 Dec')."""
 
 
@@ -66,6 +73,16 @@ NAME_SUFFIX = re.compile(rf"(?:{'|'.join(SUFFIXES)})\.?")
 NAME_SUFFIX_ANY_CASE = re.compile(NAME_SUFFIX.pattern, re.I)
 """BibTeX's 'jr' part and Scopus's swapped 'C.M., JR.' come in any case."""
 _SUFFIX_ENDINGS = tuple(f"{suffix}{dot}" for suffix in SUFFIXES for dot in ("", "."))
+_FOLDED_SUFFIX_ENDINGS = tuple(f" {suffix.lower()}" for suffix in SUFFIXES)
+_FOLDED_SUFFIXES = re.compile(rf"(?: (?:{'|'.join(s.lower() for s in SUFFIXES)}))+$")
+
+
+def without_folded_suffix(folded: str) -> str:
+    """A folded name (records.fold: lower case, no punctuation) without its trailing generational
+    suffixes: 'sprague jr' -> 'sprague', 'dengah 2nd' -> 'dengah'."""
+    if not folded.endswith(_FOLDED_SUFFIX_ENDINGS):  # a cheap first test: most names have none
+        return folded
+    return _FOLDED_SUFFIXES.sub("", folded)
 
 
 def split_suffix(words: list[str], initials_follow: bool = True) -> tuple[list[str], str | None]:

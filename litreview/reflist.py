@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from litreview.names import YEAR, YEAR_DIGITS
+
 PUBMED_PAGE_SECTIONS = {
     "mesh terms", "substances", "related information", "linkout - more resources", "grants and funding",
     "full text sources", "similar articles", "cited by", "publication types", "supplementary concepts",
@@ -27,12 +29,11 @@ _LINK_TAIL = re.compile(r"(?:\s+-\s+(?:PMC|DOI|PubMed|Google Scholar|Free PMC ar
 _PMID = re.compile(r"\bPMID:?\s*(\d{1,9})\b", re.I)
 _DOI = re.compile(r"\b(?:doi:?\s*|https?://(?:dx\.)?doi\.org/)(10\.\d{4,9}/\S+)", re.I)
 _VANCOUVER_SOURCE = re.compile(
-    r"(?P<year>(?:1[89]|20)\d{2})[^;:.]{0,20};\s*(?P<volume>[A-Za-z]?\d+[A-Za-z]?)?\s*"
+    rf"(?P<year>{YEAR_DIGITS})[^;:.]{{0,20}};\s*(?P<volume>[A-Za-z]?\d+[A-Za-z]?)?\s*"
     r"(?:\((?P<issue>[^)]*)\))?\s*(?::\s*(?P<pages>[A-Za-z]?\d+[A-Za-z]?(?:\s*[-–—]\s*[A-Za-z]?\d+[A-Za-z]?)?))?")
-_APA_YEAR = re.compile(r"\((?P<year>(?:1[89]|20)\d{2})[a-z]?(?:,[^)]*)?\)\.?")
+_APA_YEAR = re.compile(rf"\((?P<year>{YEAR_DIGITS})[a-z]?(?:,[^)]*)?\)\.?")
 _APA_SOURCE = re.compile(
     r",\s*(?P<volume>\d+)\s*(?:\((?P<issue>[^)]*)\))?\s*,\s*(?P<pages>[A-Za-z]?\d+(?:\s*[-–—]\s*[A-Za-z]?\d+)?)")
-_YEAR = re.compile(r"\b(?:1[89]|20)\d{2}\b")
 
 
 @dataclass
@@ -113,7 +114,7 @@ def _entries(block: list[str]) -> list[str]:
 def _looks_whole(line: str) -> bool:
     """A line that starts like an author list and has a year outside any DOI or URL."""
     bare = re.sub(r"\S*(?:10\.\d{4,9}/|https?://)\S*", "", line)
-    return bool(re.match(r"[A-Z][\w'’-]+,?\s", line)) and bool(_YEAR.search(bare))
+    return bool(re.match(r"[A-Z][\w'’-]+,?\s", line)) and bool(YEAR.search(bare))
 
 
 def parse_reference(number: int, text: str) -> Citation:
@@ -128,7 +129,7 @@ def parse_reference(number: int, text: str) -> Citation:
         _read_apa(citation, body, apa)
     else:
         _read_vancouver(citation, body)
-    if not citation.year and (year := _YEAR.search(body)):
+    if not citation.year and (year := YEAR.search(body)):
         citation.year = year.group(0)
     return citation
 

@@ -16,6 +16,7 @@ from operator import attrgetter
 from typing import Any
 
 from litreview import parallel
+from litreview.names import MONTH_WORD, YEAR, YEAR_DIGITS, month_number, without_folded_suffix
 from litreview.records import clean_text, fold, normalise_doi
 from litreview.store import dedup as store
 
@@ -140,7 +141,7 @@ NUMBERED_WORDS = {"type", "phase", "part", "stage", "grade", "class", "wave", "s
                   "report", "paper", "no", "number", "vol", "experiment", "table", "figure", "day", "year"}
 
 
-_LAST_WORD_ONE = re.compile(r"(\d{4}s|[a-z]+) ?1(?: 2)?$|(?<!\d)\b((?:1[5-9]|20)\d\d)1(?: 2)?$")
+_LAST_WORD_ONE = re.compile(rf"(\d{{4}}s|[a-z]+) ?1(?: 2)?$|(?<!\d)\b({YEAR_DIGITS})1(?: 2)?$")
 
 
 def strip_footnote(folded: str) -> str:
@@ -215,9 +216,6 @@ def main_title_key(title: str | None, venue: str, key: str) -> str:
     return main if main != key else ""
 
 
-LABEL_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
-
-
 def unlabelled_title_key(title: str | None, key: str) -> str:
     """The title key after a section label that DBLP writes in front of the title ('Invited
     Article - ', 'SIM Paper Competition - ', 'SIM 1989 Jury Award Paper - '); empty when there is
@@ -228,7 +226,7 @@ def unlabelled_title_key(title: str | None, key: str) -> str:
     if not found or len(text[: found.start()].split()) > 5:
         return ""
     head = fold(text[: found.start()])
-    label = LABEL_YEAR.sub("", head)
+    label = YEAR.sub("", head)
     if not label.strip() or PART_OF.search(label.replace(" ", "")):
         return ""
     head_key = head.replace(" ", "")
@@ -242,25 +240,9 @@ def name_tokens(family: str | None, given: str | None) -> frozenset[str]:
     return frozenset(w for w in words if len(w) >= 2)
 
 
-NAME_SUFFIX = re.compile(r"(?: (?:jr|sr|ii|iii|iv))+$")
-
-
-_SUFFIX_ENDINGS = (" jr", " sr", " ii", " iii", " iv")
-
-
 def family_key(family: str | None) -> str:
     """Folded family name without spaces or a generational suffix ('Sprague Jr.' is 'sprague')."""
-    folded = fold(family)
-    if folded.endswith(_SUFFIX_ENDINGS):
-        folded = NAME_SUFFIX.sub("", folded)
-    return folded.replace(" ", "")
-
-
-MONTHS = re.compile(r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)", re.I)
-
-
-MONTH_NUMBER = {m: n for n, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep",
-                                            "oct", "nov", "dec"), start=1)}
+    return without_folded_suffix(fold(family)).replace(" ", "")
 
 
 SPREADSHEET_DATE = re.compile(r"^\s*(?:(\d{1,2})-([A-Za-z]{3})|([A-Za-z]{3})-(\d{1,2}))\s*$")
@@ -276,11 +258,11 @@ def usable_pages(pages: str | None) -> str | None:
     None for any other page field with a month in it, and for a garbled range (GARBLED_PAGES)."""
     if not pages:
         return None
-    if not MONTHS.search(pages):
+    if not MONTH_WORD.search(pages):
         garbled = pages.lstrip()[:1].isalpha() and GARBLED_PAGES.match(pages)
         return None if garbled else pages
     found = SPREADSHEET_DATE.match(pages)
-    month = MONTH_NUMBER.get((found.group(2) or found.group(3) or "").lower()) if found else None
+    month = month_number(found.group(2) or found.group(3)) if found else None
     if found is None or month is None:
         return None
     day = int(found.group(1) or found.group(4))

@@ -38,8 +38,9 @@ from litreview.dedup.fields import (
     title_then_byline,
     venues_compatible,
 )
-from litreview.dedup.normalise import LABEL_YEAR, PART_OF, Sig
+from litreview.dedup.normalise import PART_OF, Sig
 from litreview.dedup.verdicts import Decision, PairDecision, Rule, Verdict
+from litreview.names import YEAR
 
 
 def hard_conflict(a: Sig, b: Sig) -> Rule | None:
@@ -198,7 +199,7 @@ def title_after_running_head(a: Sig, b: Sig) -> bool:
 
 def _numbers_but_years(sig: Sig) -> tuple[str, ...]:
     """The title's numbers without years, which labels carry ('SIM 1989 Jury Award Paper')."""
-    return tuple(n for n in sig.title_numbers if not LABEL_YEAR.fullmatch(n))
+    return tuple(n for n in sig.title_numbers if not YEAR.fullmatch(n))
 
 
 def same_citation(a: Sig, b: Sig) -> bool:

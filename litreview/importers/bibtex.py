@@ -23,7 +23,7 @@ from litreview.errors import ParseError
 from litreview.fieldtext import parse_correction, parse_mesh
 from litreview.importers import Importer, check, file_encoding, finish, register
 from litreview.names import NAME_SUFFIX_ANY_CASE as SUFFIX
-from litreview.names import is_group_name, month_number
+from litreview.names import is_group_name, month_number, year_in
 from litreview.records import Author, Record
 
 KINDS = {"article": "article", "book": "book", "inbook": "chapter", "incollection": "chapter",
@@ -105,9 +105,8 @@ def to_record(entry: Entry) -> Record:
     record.pages = pages.replace("--", "-").replace("\u2013", "-") if pages else None
     if not record.pages:
         record.article_number = _field(entry, "art_number", "eid", "article-number")
-    year = _field(entry, "year", "date")
-    if year and re.match(r"\d{4}", year):
-        record.year = int(year[:4])
+    if year := year_in(_field(entry, "year", "date")):
+        record.year = year
     date = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", _field(entry, "date") or "")
     if date:
         record.day = int(date.group(3))

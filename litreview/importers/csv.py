@@ -23,7 +23,7 @@ from typing import Any, TextIO
 from litreview.errors import ParseError
 from litreview.fieldtext import parse_correction, parse_mesh
 from litreview.importers import Importer, check, file_encoding, finish, get_importer, head_bytes, register
-from litreview.names import NAME_SUFFIX, parse_name, year_in
+from litreview.names import NAME_SUFFIX, month_number, parse_name, year_in
 from litreview.records import Author, Record
 
 EXPORT_ONLY = ("day", "date_text", "kind", "publication_status", "publication_types", "issn_print",
@@ -153,10 +153,8 @@ def to_record(row: dict[str, str], mapping: dict[str, str]) -> tuple[Record, dic
             values[field] = value
     record = Record(title=values.get("title", ""))
     record.authors = [parse_name(a) for a in _authors(values.get("authors", ""))]
-    year = re.search(r"\d{4}", values.get("year", ""))
-    record.year = int(year.group(0)) if year else None
-    month = values.get("month", "")
-    record.month = int(month) if month.isdigit() and 1 <= int(month) <= 12 else None
+    record.year = year_in(values.get("year"))
+    record.month = month_number(values.get("month"))  # '3', '03', 'Mar', 'March'
     for name in ("journal", "journal_abbrev", "volume", "issue", "pages", "doi", "pmid", "pmcid",
                  "abstract", "url"):
         setattr(record, name, values.get(name))

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import string
-from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -359,7 +358,3 @@ def sniff(head: str) -> bool:
 
 
 register(Importer("ris", (".ris", ".txt"), read, sniff, "RIS"))
-
-
-def databases(records: list[Record]) -> Counter[str]:
-    return Counter(r.source_db or "" for r in records)
