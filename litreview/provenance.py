@@ -78,8 +78,9 @@ def undo_run(library: Library, run_id: int) -> Undone:
         screened = catalogue.screened_among(library, ids)
         if screened:
             shown = ", ".join(map(str, screened[:5])) + (" ..." if len(screened) > 5 else "")
-            raise RunNotUndoable(f"run {run_id} cannot be undone: {len(screened)} of its {len(ids)} records "
-                                 f"carry screening (records {shown})")
+            which, verb = ("record", "carries") if len(screened) == 1 else ("records", "carry")
+            of = "its only record" if len(ids) == 1 else f"{len(screened)} of its {len(ids)} records"
+            raise RunNotUndoable(f"run {run_id} cannot be undone: {of} {verb} screening ({which} {shown})")
         freed = catalogue.remove_run_records(library, run_id, ids)
         if freed:
             dedup_store.mark_stale(library)

@@ -123,10 +123,11 @@ def test_nightly_update_with_a_pubmed_copy_of_an_included_study(eutils, clock, r
 
 
 def test_update_says_what_the_merge_changed(eutils, clock, runner, tmp_path):
-    include_the_study(runner, tmp_path)
+    scopus = include_the_study(runner, tmp_path)
     serve_pubmed_copy(eutils, tmp_path)
     result = run(runner, "update")
-    assert "1 screened record merged into clusters; decisions carried over" in result.output
+    assert f"1 screened record merged into clusters; decisions carried over (record {scopus})\n" \
+        in result.output
     assert "screening counts changed" not in result.output
 
 
@@ -283,7 +284,10 @@ def test_split_after_merge_leaves_decisions_where_they_were_made(eutils, clock, 
     assert "Extramedullary hematopoiesis case 19000000" in listed
 
     result = run(runner, "dedup", "split", pubmed)
-    assert (f"1 record taken out of screened clusters now awaits screening (records {pubmed}); "
+    assert result.output.splitlines()[0] == (
+        f"split: records {min(scopus, pubmed)}, {max(scopus, pubmed)} stand apart, on every later run too")
+    assert result.output.splitlines()[1].startswith("dedup rerun: 6 records, ")
+    assert (f"1 record taken out of screened clusters now awaits screening (record {pubmed}); "
             "the decisions stay with the records they were made on") in result.output
     assert "screening counts changed" not in result.output
     counts = prisma(runner)
@@ -301,6 +305,23 @@ def test_split_after_merge_leaves_decisions_where_they_were_made(eutils, clock, 
         assert sc.record_state(library, pubmed, "ta").status == "awaiting"
         assert pubmed in sc.screening_order(library, "ana", "ta")
         assert [e["event"] for e in sc.audit_events(library, pubmed)] == ["left cluster"]
+
+
+def test_detaching_the_copy_the_decisions_were_made_on_says_so(eutils, clock, runner, tmp_path):
+    scopus = include_the_study(runner, tmp_path)
+    serve_pubmed_copy(eutils, tmp_path)
+    run(runner, "update", "--quiet")
+    pubmed = record_id(tmp_path, "pmid:19000000")
+    result = run(runner, "dedup", "detach", scopus)
+    lines = result.output.splitlines()
+    assert lines[0] == f"detached: record {scopus} stands apart from record {pubmed}, on every later run too"
+    assert lines[1].startswith("dedup rerun: 6 records, ")
+    assert lines[2:] == [
+        f"1 screened record taken out of clusters keeps its own decisions (record {scopus})",
+        f"1 record taken out of screened clusters now awaits screening (record {pubmed}); "
+        "the decisions stay with the records they were made on"]
+    assert screened_and_included(runner) == (2, 1)
+    assert "case 19000000" in bib(runner)
 
 
 def test_a_pubmed_xml_import_and_dedup_over_screened_records_changes_no_box(runner, tmp_path):
@@ -344,9 +365,9 @@ def test_undoing_the_update_that_brought_the_pubmed_copy_keeps_the_study_screene
                   if r["name"] == "emh")
     result = run(runner, "searches", "undo", run_id)
     assert result.output.splitlines() == [
-        f"run {run_id} undone: 2 records removed; 1 records merged into them stand on their own again "
+        f"run {run_id} undone: 2 records removed; 1 record merged into them stands on its own again "
         "(dedup rerun)",
-        f"1 screened record taken out of clusters keeps its own decisions (records {scopus})"]
+        f"1 screened record taken out of clusters keeps its own decisions (record {scopus})"]
     after = prisma(runner)
     assert (after["screened"], after["studies_included"], after["reports_assessed"]) == (2, 1, 1)
     assert (after["identified"], after["duplicates_removed"]) == ({"Scopus": 4}, 0)

@@ -2,7 +2,9 @@
 with a conflict, full text with reasons; every PRISMA box asserted."""
 
 import json
+import re
 from datetime import date
+from xml.etree import ElementTree
 
 import pytest
 
@@ -103,6 +105,9 @@ def test_every_box_of_a_small_review(review, runner, library):
     assert md[:7] == ["# PRISMA 2020 flow", "", "## Identification of studies via databases and registers",
                       "", "- Records identified from databases: 7", "  - Embase: 2", "  - PubMed: 5"]
     assert md[-1] == "In progress: 1 record awaiting screening, 1 report awaiting retrieval."
+    at = md.index("- Reports assessed for eligibility: 2")
+    assert md[at + 1:at + 3] == ["- Reports excluded: 1", "  - wrong design: 1"]
+    assert "- Reports excluded: 0" in prisma.markdown(prisma.Prisma()).splitlines()  # not an empty head
     excluded = runner.invoke(cli, ["bib", "--status", "excluded"]).stdout
     assert "Excluded: wrong design." in excluded
 
@@ -230,7 +235,10 @@ def test_svg_keeps_text_as_text_and_png_is_an_image():
     svg = draw(_example(12, True, True), "svg").decode()
     assert ">Identification of new studies via other methods</text>" in svg
     assert ">Studies included in previous</text>" in svg and ">version of review</text>" in svg
-    assert "font-family: &#x27;DejaVu Sans&#x27;" in svg or "font-family: 'DejaVu Sans'" in svg
+    texts = re.findall(r"<text [^>]*>", svg)
+    assert len(texts) > 50 and all(
+        "font-family: 'DejaVu Sans', Arial, Helvetica, sans-serif" in t for t in texts)  # not a serif
+    ElementTree.fromstring(svg)  # still well-formed
     assert "<use xlink:href=\"#DejaVuSans" not in svg  # glyphs would be drawn as paths
     assert draw(_example(1, False, False), "png")[:8] == b"\x89PNG\r\n\x1a\n"
 

@@ -106,7 +106,7 @@ def test_show_every_field_cluster_decision_note_and_tag(runner: CliRunner, tmp_p
     assert shown == [
         "Record 3: Spinal cord compression by extramedullary hematopoiesis",
         f"Source: Scopus s1 (run 2, import of {tmp_path / 'scopus.ris'}, {NOW}; added {NOW})",
-        "Study: kept record of 2 (Embase e2) (merged duplicates)",
+        "Study: the record kept; its merged duplicates: record 2 (Embase e2)",
         "Screening: awaiting assessment (full text)",
         "Fields:",
         "  title: Spinal cord compression by extramedullary hematopoiesis",
@@ -264,12 +264,15 @@ def test_sources_rename(review: CliRunner, library: Library) -> None:
     assert before["identified"] == {"Scopus": 2} and before["identified_other_methods"] == {"Embase": 2}
     assert _ok(review, "sources").splitlines() == ["       2  Embase", "       2  Scopus"]
     out = _ok(review, "sources", "rename", "Embase", "Citation searching")
-    assert out == "Embase -> Citation searching: 2 records, 1 runs; settings prisma.other_methods updated\n"
+    assert out == "Embase -> Citation searching: 2 records, 1 run; settings prisma.other_methods updated\n"
     after = _prisma(review)
     assert after["identified_other_methods"] == {"Citation searching": 2}
     assert {k: after[k] for k in ("screened", "awaiting_screening")} == {
         k: before[k] for k in ("screened", "awaiting_screening")}
     assert [r["database"] for r in library.runs()] == ["Citation searching", "Scopus"]
+    table = _ok(review, "searches").splitlines()  # a longer name widens its column, not the row
+    assert [line.index(" complete ") for line in table[1:]] == [table[0].index(" status ")] * 2
+    assert table[1][table[0].index(" database ") + 1:].startswith("Citation searching embase.ris")
     unknown = review.invoke(cli, ["sources", "rename", "BibTeX", "Google Scholar"])
     assert unknown.exit_code == 1
     assert unknown.output == ("Error: no records from a source named 'BibTeX' "
@@ -294,7 +297,7 @@ def test_searches_undo_removes_only_what_the_run_added(review: CliRunner, librar
     assert (before["identified"], before["duplicates_removed"], before["awaiting_screening"]) == (
         {"Embase": 2, "Scopus": 2}, 1, 3)
     out = _ok(review, "searches", "undo", "2")
-    assert out == ("run 2 undone: 2 records removed; 1 records merged into them stand on their own again"
+    assert out == ("run 2 undone: 2 records removed; 1 record merged into them stands on its own again"
                    " (dedup rerun)\n")
     after = _prisma(review)
     assert (after["identified"], after["duplicates_removed"], after["awaiting_screening"]) == (
@@ -315,8 +318,8 @@ def test_searches_undo_is_refused_once_a_record_was_screened(review: CliRunner, 
     before = _prisma(review)
     refused = review.invoke(cli, ["searches", "undo", "2"])
     assert refused.exit_code == 1
-    assert refused.output == ("Error: run 2 cannot be undone: 1 of its 2 records carry screening"
-                              " (records 4)\n")
+    assert refused.output == ("Error: run 2 cannot be undone: 1 of its 2 records carries screening"
+                              " (record 4)\n")
     assert _prisma(review) == before and library.count() == 4
 
 

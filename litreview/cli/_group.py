@@ -91,3 +91,8 @@ def cli(ctx: click.Context, db_path: Path, queries_dir: Path) -> None:
                     may_create=ctx.invoked_subcommand in CREATING_COMMANDS)
     ctx.obj = review
     ctx.call_on_close(review.close)
+
+
+def plural(n: int, noun: str) -> str:
+    """'1 record', '2 records'."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

@@ -152,8 +152,10 @@ def split_command(review: Review, record: str) -> None:
     """Dissolve the duplicate cluster that holds RECORD (id, pmid:N or doi:10...)."""
     record_id = _resolve_any(review.library, record)
     before = sc.screening_snapshot(review.library)
+    members = dd.cluster_members(review.library, record_id)
     summary = dd.split(review.library, record_id)
-    click.echo(_summary(summary))
+    click.echo(f"split: records {', '.join(map(str, sorted(members)))} stand apart, on every later run too")
+    click.echo("dedup rerun: " + _summary(summary))
     _say_screening_changes(review.library, before, "dedup split")
 
 
@@ -164,8 +166,12 @@ def detach_command(review: Review, record: str) -> None:
     """Take RECORD out of its duplicate cluster; it is kept apart on every later run."""
     record_id = _resolve_any(review.library, record)
     before = sc.screening_snapshot(review.library)
+    others = [m for m in dd.cluster_members(review.library, record_id) if m != record_id]
     summary = dd.detach(review.library, record_id)
-    click.echo(_summary(summary))
+    which = "record" if len(others) == 1 else "records"
+    click.echo(f"detached: record {record_id} stands apart from {which} "
+               f"{', '.join(map(str, sorted(others)))}, on every later run too")
+    click.echo("dedup rerun: " + _summary(summary))
     _say_screening_changes(review.library, before, "dedup detach")
 
 

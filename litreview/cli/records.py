@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from litreview import provenance
-from litreview.cli._group import Review, cli, pass_review
+from litreview.cli._group import Review, cli, pass_review, plural
 from litreview.record_view import RecordView, record_view
 from litreview.records import STORE_FIELDS, Author, Record
 from litreview.screening.status import RecordState, record_states
@@ -87,8 +87,9 @@ def show_lines(view: RecordView) -> list[str]:
         lines.append(f"Study: merged into record {canonical.id}"
                      f" ({canonical.source_db} {canonical.source_key})")
     elif others:
-        lines.append("Study: kept record of " + ", ".join(
-            f"{m.id} ({m.source_db} {m.source_key})" for m in others) + " (merged duplicates)")
+        lines.append("Study: the record kept; its merged duplicates: "
+                     + ("record " if len(others) == 1 else "records ")
+                     + ", ".join(f"{m.id} ({m.source_db} {m.source_key})" for m in others))
     else:
         lines.append("Study: no duplicates")
     lines.append(_state_line(view.state))
@@ -190,7 +191,7 @@ def list_command(review: Review, status: str, words: str | None, source: str | N
         click.echo(out.getvalue(), nl=False)
     else:
         click.echo(_table(rows), nl=False)
-        click.echo(f"{len(rows)} records", err=True)
+        click.echo(plural(len(rows), 'record'), err=True)
 
 
 @cli.group(invoke_without_command=True)
@@ -212,4 +213,4 @@ def rename(review: Review, old: str, new: str) -> None:
     """Relabel every record and run of source OLD as NEW (e.g. "BibTeX" "Google Scholar")."""
     done = provenance.rename_source(review.library, old, new)
     also = f"; settings {', '.join(done.settings)} updated" if done.settings else ""
-    click.echo(f"{old} -> {new}: {done.records} records, {done.runs} runs{also}")
+    click.echo(f"{old} -> {new}: {plural(done.records, 'record')}, {plural(done.runs, 'run')}{also}")

@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from litreview.cli._group import Review, cli, pass_review
+from litreview.cli._group import Review, cli, pass_review, plural
 from litreview.errors import RankingError, ScreeningError
 from litreview.screening import decisions as sc
 from litreview.screening.screener import KEYS, render, search_words
@@ -241,7 +241,7 @@ def conflicts_command(review: Review, stage: str, fmt: str) -> None:
         return
     for state in rows:
         click.echo(f"record {state.record_id}: {state.conflict}")
-    click.echo(f"{_plural(len(rows), 'conflict')} at {sc.STAGE_NAMES[stage]}", err=True)
+    click.echo(f"{plural(len(rows), 'conflict')} at {sc.STAGE_NAMES[stage]}", err=True)
 
 
 @screen.command("resolve")
@@ -275,7 +275,7 @@ def stats_command(review: Review, fmt: str) -> None:
         return
     for stage, figures in result.items():
         if figures["n_both"]:
-            compared = _plural(figures["n_both"], "pair") + " of decisions on the same record"
+            compared = plural(figures["n_both"], "pair") + " of decisions on the same record"
             click.echo(f"{sc.STAGE_NAMES[stage]}: {_agreement_text(figures, compared)}")
         else:
             click.echo(f"{sc.STAGE_NAMES[stage]}: no record decided by two reviewers")
@@ -283,7 +283,7 @@ def stats_command(review: Review, fmt: str) -> None:
         outcomes = ", ".join(f"{n} {status}" for status, n in sorted(figures["outcomes"].items()))
         click.echo(f"  decisions: {counts}; records: {outcomes or 'none'}")
         for pair, agreement in figures["pairs"].items():
-            both = _plural(agreement["n_both"], "record") + " decided by both"
+            both = plural(agreement["n_both"], "record") + " decided by both"
             click.echo(f"  {' and '.join(pair.split('|'))}: {_agreement_text(agreement, both)}")
     click.echo(f"stopping ({sc.STAGE_NAMES['ta']}): {rule_state.message()}")
 
@@ -295,10 +295,6 @@ def _agreement_text(figures: dict[str, Any], compared: str) -> str:
     ci = figures["kappa_ci"]
     ci_text = f" (95% CI {ci[0]:.2f} to {ci[1]:.2f})" if ci else ""
     return f"{compared}, agreement {figures['agreement']:.0%}, kappa {kappa}{ci_text}"
-
-
-def _plural(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 @screen.command("undo")
@@ -326,7 +322,7 @@ def audit_command(review: Review, record: str | None, fmt: str) -> None:
         where = f"record {event['record_id']}" if event["record_id"] else "library"
         who = f" by {event['reviewer']}" if event["reviewer"] else ""
         click.echo(f"{event['created_at']}  {where}: {event['event']}{who}: {event['detail']}")
-    click.echo(f"{_plural(len(events), 'event')}", err=True)
+    click.echo(f"{plural(len(events), 'event')}", err=True)
 
 
 @screen.command("export")

@@ -13,7 +13,7 @@ import click
 
 from litreview import dedup, provenance, settings
 from litreview.cli._entrez import entrez_client
-from litreview.cli._group import Review, cli, pass_review
+from litreview.cli._group import Review, cli, pass_review, plural
 from litreview.cli.dedup import dedup_stages
 from litreview.cli.progress import Progress, progress
 from litreview.errors import LitreviewError
@@ -223,19 +223,22 @@ def undo_command(review: Review, run_id: int) -> None:
     with review.library.update_lock():
         before = sc.screening_snapshot(review.library)
         done = provenance.undo_run(review.library, run_id)
-    line = f"run {run_id} undone: {done.removed} records removed"
+    line = f"run {run_id} undone: {plural(done.removed, 'record')} removed"
     if done.freed:
-        line += f"; {len(done.freed)} records merged into them stand on their own again (dedup rerun)"
+        merged = ("1 record merged into them stands on its own" if len(done.freed) == 1 else
+                  f"{len(done.freed)} records merged into them stand on their own")
+        line += f"; {merged} again (dedup rerun)"
     click.echo(line)
     _say_screening_changes(sc.screening_changes(review.library, before, f"searches undo {run_id}"), False)
 
 
 def _as_table(rows: list[dict[str, Any]]) -> str:
-    lines = [f"{'run':>4}  {'started (UTC)':<25} {'database':<10} {'name':<28} {'status':<11}"
+    wide = max([10, *(len(r["database"] or "") for r in rows)])  # a renamed source is not cut
+    lines = [f"{'run':>4}  {'started (UTC)':<25} {'database':<{wide}} {'name':<28} {'status':<11}"
              f" {'reported':>8} {'retrieved':>9} {'new':>6}"]
     for r in rows:
         name = r["name"] or r["file"] or ""
-        lines.append(f"{r['run_id']:>4}  {r['started_at']:<25} {r['database']:<10} {name[:28]:<28}"
+        lines.append(f"{r['run_id']:>4}  {r['started_at']:<25} {r['database'] or '':<{wide}} {name[:28]:<28}"
                      f" {r['status']:<11} {_n(r['count_reported']):>8} {_n(r['count_retrieved']):>9}"
                      f" {_n(r['count_new']):>6}")
     return "\n".join(lines) + "\n"

@@ -267,7 +267,7 @@ def markdown(c: Prisma) -> str:
               f"- Reports sought for retrieval: {c.reports_sought}",
               f"- Reports not retrieved: {c.reports_not_retrieved}",
               f"- Reports assessed for eligibility: {c.reports_assessed}",
-              "- Reports excluded:"]
+              f"- Reports excluded: {sum(c.reports_excluded.values())}"]
     lines += [f"  - {k}: {v}" for k, v in c.reports_excluded.items()]
     if c.other_methods is not None:
         o = c.other_methods
@@ -276,7 +276,8 @@ def markdown(c: Prisma) -> str:
         lines += [f"  - {k}: {v}" for k, v in o.identified.items()]
         lines += [f"- Reports sought for retrieval: {o.reports_sought}",
                   f"- Reports not retrieved: {o.reports_not_retrieved}",
-                  f"- Reports assessed for eligibility: {o.reports_assessed}", "- Reports excluded:"]
+                  f"- Reports assessed for eligibility: {o.reports_assessed}",
+                  f"- Reports excluded: {sum(o.reports_excluded.values())}"]
         lines += [f"  - {k}: {v}" for k, v in o.reports_excluded.items()]
     lines += ["", "## Included", ""]
     if c.previous_studies is not None:

@@ -24,6 +24,10 @@ from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Rectangle
 from litreview.prisma import Prisma, awaiting_note
 
 FONT = "DejaVu Sans"  # ships with matplotlib: the same metrics on every machine
+SVG_FALLBACK = "Arial, Helvetica, sans-serif"
+"""Where the SVG is opened without DejaVu Sans (PowerPoint, Illustrator, a journal's system): a
+sans-serif no wider than it, not the viewer's default serif. Written into the SVG's font-family
+after drawing: asked of matplotlib, it would look each one up and warn about the missing ones."""
 FONT_SIZE = 8.0
 HEADER_SIZE = 9.0
 BOX_W = 2.45
@@ -336,6 +340,9 @@ def draw(c: Prisma, fmt: str) -> bytes:
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "litreview-prisma"}):
         figure.savefig(buffer, format=fmt, dpi=DPI, metadata={"Date": None} if fmt == "svg" else None,
                        facecolor="white")
+    if fmt == "svg":
+        return buffer.getvalue().replace(f"font-family: '{FONT}'".encode(),
+                                         f"font-family: '{FONT}', {SVG_FALLBACK}".encode())
     return buffer.getvalue()
 
 

@@ -698,15 +698,15 @@ class ClusterChanges:
         out = []
         if self.carried:
             out.append(f"{_count(self.carried, 'screened record')} merged into clusters; decisions carried "
-                       f"over (records {_ids(self.carried)})")
+                       f"over ({_ids(self.carried)})")
         if self.kept_apart:
             keeps = "keeps its" if len(self.kept_apart) == 1 else "keep their"
             out.append(f"{_count(self.kept_apart, 'screened record')} taken out of clusters {keeps} own "
-                       f"decisions (records {_ids(self.kept_apart)})")
+                       f"decisions ({_ids(self.kept_apart)})")
         if self.left:
             awaits = "awaits" if len(self.left) == 1 else "await"
             out.append(f"{_count(self.left, 'record')} taken out of screened clusters now {awaits} screening "
-                       f"(records {_ids(self.left)}); the decisions stay with the records they were made on")
+                       f"({_ids(self.left)}); the decisions stay with the records they were made on")
         if self.new_conflicts:
             where = ", ".join(f"record {cid} ({STAGE_NAMES[stage]})" for stage, cid in self.new_conflicts)
             out.append(f"{_count(self.new_conflicts, 'new conflict')} between copies of a study decided "
@@ -729,8 +729,10 @@ def _count(items: list[Any], noun: str) -> str:
 
 
 def _ids(ids: list[int], most: int = 10) -> str:
+    """'record 4', 'records 1, 3', 'records 1, ..., 10 and 2 more'."""
     shown = ", ".join(str(i) for i in ids[:most])
-    return shown + (f" and {len(ids) - most} more" if len(ids) > most else "")
+    return ("record " if len(ids) == 1 else "records ") + shown + (
+        f" and {len(ids) - most} more" if len(ids) > most else "")
 
 
 def screening_snapshot(library: Library) -> ScreeningSnapshot:
