@@ -31,28 +31,10 @@ from bench_screener import build  # noqa: E402
 from litreview.screening import decisions as sc  # noqa: E402
 from litreview.screening.screener import render  # noqa: E402
 from litreview.store import screening as screening_store  # noqa: E402
+from tests._webapp import KEY_TO_RECORD_JS as MEASURE  # noqa: E402
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
-MEASURE = """
-addEventListener('keydown', () => {
-  const shown = document.querySelector('#record');
-  sessionStorage.setItem('keyAt', String(performance.timeOrigin + performance.now()));
-  sessionStorage.setItem('keyOn', shown ? shown.dataset.record : '');
-}, true);
-function measure() {
-  const at = sessionStorage.getItem('keyAt'), shown = document.querySelector('#record');
-  if (!at || !shown || shown.dataset.record === sessionStorage.getItem('keyOn')) return;
-  sessionStorage.removeItem('keyAt');
-  requestAnimationFrame(() => requestAnimationFrame(() => {
-    window.__keyToRecord = performance.timeOrigin + performance.now() - Number(at);
-  }));
-}
-addEventListener('DOMContentLoaded', () => {
-  measure();
-  new MutationObserver(measure).observe(document.documentElement, {childList: true, subtree: true});
-});
-"""
 
 KEYS = [("i",), ("e", "2"), ("i",), ("m",), ("e", "1")]
 """What the reviewer presses, in turn: include, exclude with a reason (number key), maybe."""

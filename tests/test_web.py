@@ -120,6 +120,31 @@ def test_text_is_escaped(review: dict[str, Any]) -> None:
     assert SCRIPT_TITLE.startswith("Evil <script>")
 
 
+def test_mathml_and_brackets_in_an_imported_title_are_text(review: dict[str, Any]) -> None:
+    """A PubMed title with MathML, <sub> and escaped '<', '&', '>' (tests/data/pubmed_future.xml),
+    imported as `litreview import` does: the page shows the text, and markup left in a record
+    (MathML kept raw by some other source) is shown as characters, never as elements."""
+    from litreview.importing import import_file
+    from litreview.records import Record
+
+    with Library(review["db"]) as library:
+        import_file(library, Path(__file__).parent / "data" / "pubmed_future.xml")
+        energy = next(r.id for r in library.records() if r.pmid == "99000001")
+        run = library.start_run("import", "CSV", file="raw.csv")
+        raw = library.add_records([Record(
+            title="Raw <mml:math><mml:mi>x</mml:mi><mml:mo>&lt;</mml:mo><mml:mn>1</mml:mn></mml:math> kept",
+            source_db="CSV", source_key="raw-1", abstract="p<0.05 & q>1 <math><mi>y</mi></math>")],
+            run).added_ids[0]
+        library.finish_run(run, "complete")
+    body = review["client"].get(f"/r/{review['ana']}/screen/ta/{energy}").get_data(as_text=True)
+    assert "Energy E2 of H2O at p&lt;0.05 &amp; x&gt;1." in body
+    assert "<mml:" not in body and "<sub>" not in body
+    body = review["client"].get(f"/r/{review['ana']}/screen/ta/{raw}").get_data(as_text=True)
+    assert "<mml:" not in body and "<math>" not in body and "<mi>" not in body
+    assert "&lt;mml:math&gt;&lt;mml:mi&gt;x&lt;/mml:mi&gt;" in body
+    assert "p&lt;0.05 &amp; q&gt;1 &lt;math&gt;" in body
+
+
 def test_pages_carry_safe_headers(review: dict[str, Any]) -> None:
     response = review["client"].get(f"/r/{review['ana']}/screen/ta")
     assert response.headers["Referrer-Policy"] == "no-referrer"
@@ -140,6 +165,47 @@ def test_cli_add_list_revoke(tmp_path: Path, runner: Any) -> None:
     assert result.exit_code == 0 and "1 link(s) revoked" in result.output
     result = runner.invoke(cli, ["serve", "--revoke", "ana"])
     assert result.exit_code == 1 and "Error: 'ana' has no live link to revoke" in result.output
+
+
+def test_cli_serve_prints_a_link_per_reviewer_and_opens_the_first(tmp_path: Path, runner: Any,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """`serve --reviewer ana --reviewer ben --open`: one 'NAME URL' line each on stdout (links that
+    work), which address it serves on stderr, and the browser opened on the first link."""
+    import webbrowser
+
+    from litreview.web import server
+    from tests._webapp import fetch
+
+    with Library(tmp_path / "library.db") as library:
+        seed(library, 2)
+    opened: list[str] = []
+    checked: dict[str, int] = {}
+
+    def serve_once(served: server.Served) -> None:
+        """Instead of serving until Ctrl-C: answer the printed links once, then Ctrl-C."""
+        import threading
+
+        thread = threading.Thread(target=served.server.run, daemon=True)
+        thread.start()
+        for url in opened:
+            checked[url] = fetch(url + "screen/ta")[0]
+        checked["no token"] = fetch(served.base_url() + "/screen/ta")[0]
+        served.stop(thread)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(webbrowser, "open", lambda url, *a, **k: opened.append(url) or True)
+    monkeypatch.setattr(server.Served, "run", serve_once)
+    result = runner.invoke(cli, ["serve", "--reviewer", "ana", "--reviewer", "ben", "--port", "0", "--open"])
+    assert result.exit_code == 0, result.output
+    lines = [line.split() for line in result.stdout.splitlines()]
+    assert [line[0] for line in lines] == ["ana", "ben"] and all(len(line) == 2 for line in lines)
+    port = re.fullmatch(r"http://127\.0\.0\.1:(\d+)/r/[A-Za-z0-9_-]{32}/", lines[0][1])
+    assert port and lines[1][1].startswith(f"http://127.0.0.1:{port.group(1)}/r/")
+    assert lines[0][1] != lines[1][1]
+    assert "only this machine can connect (--host to share it on your network)" in result.stderr
+    assert opened == [lines[0][1]] and checked == {lines[0][1]: 200, "no token": 403}
+    with Library(tmp_path / "library.db") as library:
+        assert tokens.reviewer_for(library, lines[1][1].split("/r/")[1].strip("/")) == "ben"
 
 
 def test_cli_refuses_an_unknown_reviewer_and_a_busy_port(tmp_path: Path, runner: Any) -> None:
@@ -388,3 +454,12 @@ def test_applying_a_merge_of_decided_copies_says_what_it_did_and_logs_it(review:
             "its decisions count for that study") in events
     again = client.post(f"/r/{ana}/duplicates/apply", data={"csrf": csrf_of(page)})
     assert again.status_code == 303  # nothing changed: nothing to say
+
+
+@pytest.mark.parametrize("minutes,said", [(None, ""), (0.4, "under a minute"), (12.4, "about 12 min"),
+                                          (59.6, "about 1 h"), (200, "about 3 h 20 min"),
+                                          (121, "about 2 h")])
+def test_time_left_is_said_as_a_forecast(minutes: float | None, said: str) -> None:
+    from litreview.web.text import duration
+
+    assert duration(minutes) == said

@@ -110,7 +110,8 @@ def test_screening_with_the_keyboard(tmp_path: Path, page: Any) -> None:
         page.wait_for_selector(f"#record[data-record='{fourth}']")
         assert _votes(db, fourth) == {}
         assert "2 of 6 decided" in page.inner_text(".progress")
-        assert re.search(r"pace \d+\.\d/min", page.inner_text(".progress"))  # three decisions made here
+        # three decisions made here: a pace, and the 4 records left forecast at it
+        assert re.fullmatch(r"pace \d+\.\d/min · under a minute left", page.inner_text("#pace"))
         page.keyboard.press("n")
         page.keyboard.type("check the dose")
         page.keyboard.press("Enter")
@@ -161,6 +162,7 @@ def test_blinding_conflicts_and_overview(tmp_path: Path, page: Any) -> None:
         assert page.locator("#kappa-ta").count() == 1
         log = page.inner_text("#search-log")
         assert "seed.xml" in log and "PubMed" in log
+        assert page.inner_text("#search-log .pill") == "complete"  # the seed's import was finished
         shot(page, tmp_path, "overview")
 
 
@@ -365,3 +367,76 @@ def test_priority_order_and_the_stopping_rule(tmp_path: Path, page: Any) -> None
         assert "then the stopping rule's random sample (5 records left in it)" in note
         assert page.inner_text("#stopping .state") == "sampling"
         shot(page, tmp_path, "screen-priority-sampling")
+
+
+MEASURED_RECORDS = 50_000
+
+
+def test_key_to_next_record_is_measured_in_the_browser_at_50000_records(
+        tmp_path: Path, browser: Any, record_property: Any) -> None:
+    """The issue's 100 ms, measured where a reviewer sees it: in Chromium, from the key's keydown
+    to the frame showing the next record, at 50,000 records (half already screened by a colleague).
+    The figures are printed and kept in the test report; the target itself is checked by
+    benchmarks/bench_web.py (timings on a shared CI machine belong there, not in a pass/fail)."""
+    import statistics
+
+    from tests._webapp import KEY_TO_RECORD_JS, records
+
+    db = tmp_path / "library.db"
+    with Library(db) as library:
+        ids = seed(library, 0)
+        run = library.start_run("search", "PubMed", name="emh")
+        made = records(MEASURED_RECORDS)
+        for start in range(0, MEASURED_RECORDS, 5000):
+            ids += library.add_records(made[start:start + 5000], run).added_ids
+        library.finish_run(run, "complete", count_retrieved=MEASURED_RECORDS, count_new=len(ids))
+        with library.transaction():
+            for record_id in ids[: MEASURED_RECORDS // 2]:
+                screening_store.insert_decision(library, record_id, "ta", "ben", "exclude", None)
+    keys = [("i",), ("e", "2"), ("m",), ("e", "1"), ("i",)]
+    context = browser.new_context(viewport={"width": 1360, "height": 900})
+    page = context.new_page()
+    page.add_init_script(KEY_TO_RECORD_JS)
+    times: list[float] = []
+    seen: list[tuple[int, str]] = []
+    try:
+        with live_server(db, tmp_path / "queries") as live:
+            page.goto(live.link("ana"))
+            page.wait_for_selector("#record")
+            # one reviewer a record (the default): the colleague's half is closed, not offered
+            assert f"0 of {MEASURED_RECORDS // 2:,} decided" in page.inner_text(".progress")
+            for press in range(30):
+                shown = _record_id(page)
+                page.evaluate("window.__keyToRecord = null")
+                for key in keys[press % len(keys)][:-1]:
+                    page.keyboard.press(key)
+                    page.wait_for_selector("#picker:not([hidden])")
+                page.keyboard.press(keys[press % len(keys)][-1])
+                page.wait_for_selector(f"#record:not([data-record='{shown}'])")
+                value = None
+                for _ in range(200):  # two frames after the record (CSP: no wait_for_function)
+                    value = page.evaluate("window.__keyToRecord")
+                    if value is not None:
+                        break
+                    page.wait_for_timeout(10)
+                assert value is not None, "the page never timed the key press"
+                times.append(float(value))
+                seen.append((shown, keys[press % len(keys)][-1]))
+            assert f"30 of {MEASURED_RECORDS // 2:,} decided" in page.inner_text(".progress")
+            shot(page, tmp_path, "screen-ta-50000")
+    finally:
+        context.close()
+    expected = {"i": ("include", None), "m": ("maybe", None), "1": ("exclude", "wrong population"),
+                "2": ("exclude", "wrong design")}
+    with Library(db) as library:
+        for record_id, key in seen:
+            assert sc.record_state(library, record_id, "ta").votes["ana"] == expected[key]
+    assert len({record_id for record_id, _ in seen}) == 30 and all(t > 0 for t in times)
+    ordered = sorted(times)
+    figures = (f"key -> next record on screen at {MEASURED_RECORDS:,} records, {len(times)} presses: "
+               f"median {statistics.median(times):.1f} ms, 95th percentile "
+               f"{ordered[int(len(ordered) * 0.95)]:.1f} ms, max {ordered[-1]:.1f} ms (target < 100 ms)")
+    print(figures)
+    record_property("key_to_next_record", figures)
+    each = " ".join(f"{t:.1f}" for t in times)
+    (tmp_path / "key_to_next_record.txt").write_text(f"{figures}\n{each}\n")

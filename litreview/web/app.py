@@ -25,7 +25,7 @@ from litreview.screening import decisions as sc
 from litreview.screening.screener import search_words
 from litreview.store import Library
 from litreview.store import web as web_store
-from litreview.web import tokens
+from litreview.web import text, tokens
 from litreview.web.queue import ScreeningQueues
 
 T = TypeVar("T")
@@ -142,6 +142,7 @@ def create_app(db_path: Path, queries_dir: Path, order: str = "random") -> Flask
     pages.register(reviewer_pages)
     app.register_blueprint(reviewer_pages)
     app.jinja_env.globals.update(stage_labels=STAGE_LABELS, stages=sc.STAGES)
+    app.jinja_env.filters["duration"] = text.duration
     return app
 
 

@@ -91,6 +91,13 @@ class Progress:
     def percent(self) -> float:
         return 100.0 * self.decided / self.total if self.total else 100.0
 
+    @property
+    def minutes_left(self) -> float | None:
+        """At the pace shown, how long the records still to decide take; None without a pace."""
+        if not self.pace_per_min:
+            return None
+        return max(0, self.total - self.decided) / self.pace_per_min
+
 
 @dataclass
 class ScreeningQueues:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -56,6 +57,18 @@ class Served:
 
     def close(self) -> None:
         self.server.close()
+
+    def stop(self, running: threading.Thread, timeout: float = 10) -> None:
+        """Stop the server that `running` runs: its own loop closes every socket and so ends
+        (closed from this thread, a socket could vanish under the loop's select: EBADF)."""
+        def close_all() -> None:
+            for channel in list(self.server._map.values()):
+                channel.close()
+
+        self.server.trigger.pull_trigger(close_all)
+        running.join(timeout)
+        if running.is_alive():
+            raise WebError(f"the server on port {self.port} did not stop within {timeout:.0f} s")
 
 
 def lan_address() -> str:

@@ -120,3 +120,16 @@ def retraction(copies: list[Record]) -> Retraction:
             if all(n.label != label for n in notices):
                 notices.append(Link(label, url))
     return Retraction(RETRACTED_BANNER, notices)
+
+
+def duration(minutes: float | None) -> str:
+    """'about 3 h 20 min', 'about 12 min', 'under a minute' (a forecast, so rounded), '' for None."""
+    if minutes is None:
+        return ""
+    if minutes < 1:
+        return "under a minute"
+    whole = round(minutes)
+    if whole < 60:
+        return f"about {whole} min"
+    hours, rest = divmod(round(minutes / 5) * 5, 60)
+    return f"about {hours} h {rest} min" if rest else f"about {hours} h"
