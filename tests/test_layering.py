@@ -241,3 +241,33 @@ def test_the_readme_layout_names_every_module() -> None:
         if not re.search(rf"(?<![\w.]){re.escape(wanted)}\b", layout):
             missing.append(str(relative))
     assert missing == []
+
+
+def _layout_tree(layout: str) -> set[str]:
+    """The paths the Layout section's tree draws ('litreview/dedup/rules.py'), read from the
+    indentation of its lines."""
+    paths: set[str] = set()
+    stack: list[tuple[int, str]] = []
+    for line in layout.splitlines():
+        words = line.split()
+        if not line.startswith("    ") or not words or not re.fullmatch(r"[\w.]+/|[\w.]+\.py", words[0]):
+            continue
+        indent = len(line) - len(line.lstrip())
+        while stack and stack[-1][0] >= indent:
+            stack.pop()
+        path = "/".join([*(name for _, name in stack), words[0].rstrip("/")])
+        paths.add(path)
+        if words[0].endswith("/"):
+            stack.append((indent, words[0].rstrip("/")))
+    return paths
+
+
+def test_the_readme_layout_names_no_module_that_is_not_there() -> None:
+    """The other way round: every package and module the tree draws exists where it is drawn."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    layout = readme[readme.index("## Layout"):]
+    layout = layout[: layout.find("\n## ", 1)] if "\n## " in layout[1:] else layout
+    drawn = {path for path in _layout_tree(layout) if path.startswith("litreview/")}
+    assert "litreview/dedup/rules.py" in drawn and "litreview/cli" in drawn
+    assert sorted(path for path in drawn if not (ROOT / path).exists()) == []
+
