@@ -230,3 +230,32 @@ def test_when_the_rule_says_stop_the_screener_and_screen_next_say_so(
     said = next(line for line in result.output.splitlines() if line.startswith("Stopping rule: "))
     assert f"{ready.screened} of 120 records screened" in said
     assert said.endswith("screening may stop (litreview screen stop --reviewer NAME)")
+
+
+def test_a_failed_retraining_is_said_and_the_screener_goes_on_in_the_order_held(
+        library: Library, monkeypatch: pytest.MonkeyPatch) -> None:
+    truth = _library_from_labelled(library)
+    random_order = sc.screening_order(library, "ana", "ta", "random")
+    titles = {i: library.get(i).title or "" for i in truth}
+    library.close()
+
+    def broken(db_path: Path, reviewer: str, stage: str = "ta") -> rk.PriorityOrder:
+        raise ValueError("the model broke")  # not a RankingError: any failure of the background work
+
+    monkeypatch.setattr(rk, "priority_order_with_state", broken)
+    monkeypatch.setattr("litreview.cli.screen.RANKER_PROCESS", False)
+    presses: list[str] = []
+
+    def getchar(*_: Any, **__: Any) -> str:
+        for thread in threading.enumerate():
+            if thread.name == "litreview-ranking":
+                thread.join(20)
+        presses.append("s")
+        return "s" if len(presses) < 3 else "q"
+
+    monkeypatch.setattr("click.getchar", getchar)
+    result = run("screen", "--order", "priority", "--reviewer", "ana")
+    assert result.exit_code == 0, result.output
+    assert "(priority order not updated: the model broke)" in result.output
+    shown = [line.strip() for line in result.output.splitlines() if line.strip() in titles.values()]
+    assert shown == [titles[i] for i in random_order[:3]]

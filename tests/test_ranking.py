@@ -291,3 +291,73 @@ def test_the_library_texts_hold_keywords_and_mesh_only_when_the_model_uses_them(
     assert rk.texts_of(library)[record_id] == "Nudges A trial."
     with_terms = rk.texts_of(library, rk.ModelSettings(use_keywords=True))
     assert with_terms[record_id] == "Nudges A trial. kw_choice_architecture kw_physicians"
+
+
+def test_no_model_is_trained_on_records_without_a_term() -> None:
+    features = rk.tfidf(rk.count_matrix(["A", "b", "", "c d"]))  # one-letter words are no terms
+    assert features.shape[1] == 0
+    assert rk.relevance_scores(features, np.array([0, 1]), np.array([1, 0])) is None
+
+
+def test_records_without_a_term_stay_in_the_random_order_and_it_says_why(library: Library) -> None:
+    run = library.start_run("import", "test")
+    with library.transaction():
+        added = library.add_records([Record(title=t, source_db="fixture", source_key=t)
+                                     for t in "ABCDE"], run)
+    sc.decide(library, added.added_ids[0], "include", "ta", "ana")
+    sc.decide(library, added.added_ids[1], "exclude", "ta", "ana")
+    random_order = sc.screening_order(library, "ana", "ta", "random")
+    library.close()
+    result = CliRunner().invoke(cli, ["screen", "next", "--reviewer", "ana", "--n", "5"])
+    assert result.exit_code == 0, result.output
+    assert [int(x) for x in result.stdout.split()] == random_order
+    assert ("random order: the model cannot be trained on 1 includes and 1 excludes: the records' "
+            "titles and abstracts hold no term to learn from") in result.stderr
+
+
+def test_a_labelled_set_without_a_term_is_replayed_at_random_and_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "letters.csv"
+    path.write_text("title,abstract,label_included\nA,,1\nB,,0\nC,,1\nD,,0\nE,,0\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["screen", "simulate", str(path), "--seed", "1"])
+    assert result.exit_code == 0, result.output
+    assert "letters.csv: random order: the model cannot be trained" in result.output
+    figures = json.loads(result.output.strip().splitlines()[-1])
+    assert (figures["n"], figures["includes"]) == (5, 2)
+    assert not sm.simulate(sm.read_labelled(path), seed=1).trained
+    assert sm.simulate(sm.read_labelled(LABELLED), seed=1).trained
+
+
+def test_a_labelled_set_without_excludes_gets_a_clear_message(tmp_path: Path) -> None:
+    path = tmp_path / "all.csv"
+    path.write_text("title,label_included\nnudging trial,1\nnudging cohort,1\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["screen", "simulate", str(path)])
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: {path}: asked for 1 prior includes and 1 prior excludes; "
+                                    "the set has 2 and 0")
+
+
+def test_records_added_to_the_library_are_the_only_ones_counted(
+        library: Library, monkeypatch: pytest.MonkeyPatch) -> None:
+    truth = _library_from_labelled(library)
+    ids = sorted(truth)
+    sc.decide(library, next(i for i in ids if truth[i]), "include", "ta", "ana")
+    sc.decide(library, next(i for i in ids if not truth[i]), "exclude", "ta", "ana")
+    rk.priority_order(library, "ana", "ta")  # the first ranking counts all 120
+    counted: list[int] = []
+    real = rk.count_matrix
+
+    def counting(texts: list[str]) -> object:
+        counted.append(len(texts))
+        return real(texts)
+
+    monkeypatch.setattr(rk, "count_matrix", counting)
+    rk.priority_order(library, "ana", "ta")
+    assert counted == []  # nothing new: read from the cache beside the library
+    run = library.start_run("import", "test")
+    with library.transaction():
+        added = library.add_records([Record(title=f"Nudging clinicians, trial {n}", source_db="fixture",
+                                            source_key=f"new{n}") for n in range(3)], run)
+    order = rk.priority_order(library, "ana", "ta")
+    assert counted == [3]
+    assert set(added.added_ids) <= set(order.ids) and order.trained
+    assert len(rk.FeatureCache.beside(library.path).ids) == 123

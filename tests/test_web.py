@@ -96,6 +96,25 @@ def test_a_bad_decision_is_explained_not_stored(review: dict[str, Any]) -> None:
     assert _votes(review["db"], record) == {}
 
 
+def test_a_full_text_exclusion_without_a_reason_is_refused_by_the_server(review: dict[str, Any]) -> None:
+    """The page's picker will not send it, and the server does not rely on that."""
+    client, ana, record = review["client"], review["ana"], review["ids"][0]
+    with Library(review["db"]) as library:
+        sc.decide(library, record, "include", "ta", "ana")
+        sc.decide(library, record, "include", "ta", "ben")  # two reviewers a record here
+    page = client.get(f"/r/{ana}/screen/ft/{record}").get_data(as_text=True)
+    for reason in ("", "   "):
+        response = client.post(f"/r/{ana}/screen/ft/{record}/decide",
+                               data={"decision": "exclude", "reason": reason, "csrf": csrf_of(page)})
+        assert response.status_code == 400
+        assert "a full-text exclusion needs" in response.get_data(as_text=True)
+    assert _votes(review["db"], record, "ft") == {}
+    response = client.post(f"/r/{ana}/screen/ft/{record}/decide",
+                           data={"decision": "exclude", "reason": "wrong design", "csrf": csrf_of(page)})
+    assert response.status_code == 303
+    assert _votes(review["db"], record, "ft") == {"ana": ("exclude", "wrong design")}
+
+
 def test_blinding_is_enforced_by_the_server(review: dict[str, Any]) -> None:
     client, ids = review["client"], review["ids"]
     with Library(review["db"]) as library:
@@ -412,6 +431,49 @@ def test_duplicates_different_keeps_the_records_apart(review: dict[str, Any]) ->
         assert dedup.review_queue(library) == []
         assert library.resolve(str(a)) != library.resolve(str(b))
     assert "The review queue is empty" in client.get(f"/r/{ana}/duplicates").get_data(as_text=True)
+
+
+def test_applying_a_merge_of_decided_copies_says_what_it_did_and_logs_it(review: dict[str, Any]) -> None:
+    """#16: the browser's Apply merges as `dedup review --accept` does: an included and an excluded
+    copy become one study in conflict, said on the page and written to the audit trail."""
+    from litreview import dedup
+    from litreview.records import Author, Record
+
+    title = "Iron overload and extramedullary hematopoiesis in beta thalassaemia intermedia"
+    with Library(review["db"]) as library:
+        thesis = {"authors": [Author(family="Haidar", given="Rachid")], "year": 2014}
+        a, b = library.add_records([
+            Record(title=title, source_db="Lens", source_key="1-a", **thesis),
+            Record(title=title + " - eScholarship", source_db="Lens", source_key="1-b", **thesis),
+        ], library.start_run("import", "Lens")).added_ids
+        dedup.run(library)
+        assert dedup.review_queue(library) == [(a, b)]
+        for reviewer in ("ana", "ben"):
+            sc.decide(library, a, "include", reviewer=reviewer)
+            sc.decide(library, b, "exclude", reviewer=reviewer)
+    client, ana = review["client"], review["ana"]
+    page = client.get(f"/r/{ana}/duplicates").get_data(as_text=True)
+    same = client.post(f"/r/{ana}/duplicates/{a}/{b}", data={"same": "1", "csrf": csrf_of(page)})
+    assert same.status_code == 303
+    applied = client.post(f"/r/{ana}/duplicates/apply", data={"csrf": csrf_of(page)})
+    assert applied.status_code == 200
+    said = re.search(r'<div class="notice" role="status" id="applied">(.*?)</div>\n',
+                     applied.get_data(as_text=True)).group(1)  # type: ignore[union-attr]
+    assert said.split("<div>")[1:4] == [
+        f"2 screened records merged into clusters; decisions carried over (records {a}, {b})</div>",
+        f"1 new conflict between copies of a study decided differently: record {a} (title/abstract); "
+        "see litreview screen conflicts</div>",
+        "screening counts changed: screened 2 -&gt; 0, excluded at title/abstract 1 -&gt; 0, "
+        "reports sought 1 -&gt; 0 (a study in conflict awaits screening until resolved)</div>"]
+    with Library(review["db"]) as library:
+        assert library.resolve(str(b)) == library.resolve(str(a))
+        events = [(e["event"], e["record_id"], e["detail"]) for e in sc.audit_events(library, a)]
+    assert ("conflict", a, "duplicates applied in the browser by ana: copies decided differently at "
+            "title/abstract") in events
+    assert ("merged", b, f"duplicates applied in the browser by ana: merged into the cluster of record {a}; "
+            "its decisions count for that study") in events
+    again = client.post(f"/r/{ana}/duplicates/apply", data={"csrf": csrf_of(page)})
+    assert again.status_code == 303  # nothing changed: nothing to say
 
 
 @pytest.mark.parametrize("minutes,said", [(None, ""), (0.4, "under a minute"), (12.4, "about 12 min"),

@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from litreview.cli._group import Review, cli, pass_review, plural
-from litreview.errors import RankingError, ScreeningError
+from litreview.errors import ScreeningError
 from litreview.screening import agreement, exchange
 from litreview.screening import decisions as sc
 from litreview.screening.screener import KEYS, render, search_words
@@ -186,7 +186,7 @@ def _take_new_order(ranker: Any, todo: list[int], position: int) -> list[int]:
     """The records already shown stay; the rest follow the newest order (if one is ready)."""
     try:
         new = ranker.poll()
-    except RankingError as exc:  # the session goes on in the order held
+    except Exception as exc:  # a failure in the background: the session goes on in the order held
         click.echo(f"(priority order not updated: {exc})")
         return todo
     if new is None:
@@ -357,6 +357,7 @@ def simulate_command(labelled: Path, label: str, seed: int, prior_included: int,
                      stopping: str, out: Path | None) -> None:
     """Replay LABELLED.csv (title, abstract, a 0/1 label) as if screened in priority order."""
     from litreview.screening import simulation  # scikit-learn loads in a second: only when asked
+    from litreview.screening.ranking import NO_TERMS
 
     rule = parse_rule(stopping)
     data = simulation.read_labelled(labelled, label)
@@ -364,6 +365,8 @@ def simulate_command(labelled: Path, label: str, seed: int, prior_included: int,
     if out is not None:
         _write_order(out, [data.ids[i] for i in result.order], result.labels.tolist())
     figures = simulation.metrics(result.labels, result.stop)
+    if not result.trained:
+        click.echo(f"{data.path.name}: random order: the model cannot be trained: {NO_TERMS}")
     click.echo(f"{data.path.name}: {figures['n']} records, {figures['includes']} includes; "
                f"95% found after {figures['screened_to_95%']}, all after {figures['screened_to_100%']}")
     click.echo(_stop_line(figures, result.stop.statistic, rule))

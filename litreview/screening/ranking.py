@@ -136,9 +136,11 @@ def sample_weights(labels: np.ndarray, ratio: float) -> np.ndarray:
 
 def relevance_scores(features: sp.csr_matrix, rows: np.ndarray, labels: np.ndarray,
                      settings: ModelSettings = DEFAULT_MODEL) -> np.ndarray | None:
-    """Score every row of `features` after training on `rows` with 0/1 `labels`; None when the
-    labels hold one class only (no model can be trained: the caller keeps its random order)."""
-    if labels.min() == labels.max():
+    """Score every row of `features` after training on `rows` with 0/1 `labels`; None when no
+    model can be trained (the caller keeps its random order): the labels hold one class only, or
+    the records hold no term to learn from (titles and abstracts empty, of one-letter words, or
+    every term in more than max_df of the records)."""
+    if labels.min() == labels.max() or features.shape[1] == 0:
         return None
     model = LinearSVC(C=settings.C, loss="squared_hinge")
     model.fit(features[rows], labels, sample_weight=sample_weights(labels, settings.include_weight_ratio))
@@ -279,8 +281,15 @@ def ranked_ids(counts: sp.csr_matrix, ids: np.ndarray, labels: dict[int, int], t
 def order_message(includes: int, excludes: int, trained: bool) -> str:
     if trained:
         return f"priority order from a model trained on {includes} includes and {excludes} excludes"
+    if includes and excludes:
+        return (f"random order: the model cannot be trained on {includes} includes and {excludes} "
+                f"excludes: {NO_TERMS}")
     return (f"random order: the model needs at least one include and one exclude "
             f"(so far {includes} includes, {excludes} excludes)")
+
+
+NO_TERMS = ("the records' titles and abstracts hold no term to learn from (empty, one-letter words, "
+            "or the same words in nearly every record)")
 
 
 def check_labels(labels: dict[int, int]) -> tuple[int, int]:

@@ -114,6 +114,8 @@ class SimulationResult:
     labels: np.ndarray
     """Labels in that order."""
     stop: StopOutcome
+    trained: bool = True
+    """False when no model could be trained: the order is the random one."""
 
 
 def choose_priors(labels: np.ndarray, seed: int, included: int, excluded: int) -> list[int]:
@@ -128,10 +130,12 @@ def choose_priors(labels: np.ndarray, seed: int, included: int, excluded: int) -
 
 def priority_replay(features: sp.csr_matrix, labels: np.ndarray, priors: list[int],
                     schedule: Schedule = Schedule(), settings: ModelSettings = DEFAULT_MODEL,
-                    seed: int = 0) -> np.ndarray:
-    """The order a reviewer following the model would screen in (row indices, priors first).
-    Until both classes are labelled (priors of one class only), records come in random order."""
+                    seed: int = 0) -> tuple[np.ndarray, bool]:
+    """The order a reviewer following the model would screen in (row indices, priors first), and
+    whether a model could be trained at all. While none can (priors of one class only, or records
+    with no term to learn from), records come in random order."""
     n = features.shape[0]
+    trained = False
     order = list(priors)
     screened = np.zeros(n, dtype=bool)
     screened[order] = True
@@ -143,11 +147,12 @@ def priority_replay(features: sp.csr_matrix, labels: np.ndarray, priors: list[in
         if scores is None:
             nxt = [next(i for i in fallback if not screened[i])]
         else:
+            trained = True
             nxt = [int(i) for i in rank(scores, candidates)[: schedule.next_gap(len(order))]]
         for i in nxt:
             order.append(i)
             screened[i] = True
-    return np.asarray(order, dtype=np.int64)
+    return np.asarray(order, dtype=np.int64), trained
 
 
 def simulate(data: LabelledSet, seed: int = 0, prior_included: int = 1, prior_excluded: int = 1,
@@ -155,12 +160,15 @@ def simulate(data: LabelledSet, seed: int = 0, prior_included: int = 1, prior_ex
              schedule: Schedule = Schedule(),
              features: Callable[[list[str]], sp.csr_matrix] | None = None) -> SimulationResult:
     """Replay the set in priority order and the stopping rule on that order."""
-    priors = choose_priors(data.labels, seed, prior_included, prior_excluded)
+    try:
+        priors = choose_priors(data.labels, seed, prior_included, prior_excluded)
+    except RankingError as exc:
+        raise RankingError(f"{data.path}: {exc}") from None
     matrix = features(data.texts) if features else tfidf(count_matrix(data.texts), settings.max_df)
-    order = priority_replay(matrix, data.labels, priors, schedule, settings, seed)
+    order, trained = priority_replay(matrix, data.labels, priors, schedule, settings, seed)
     labels = data.labels[order]
     stop = replay_stop(labels, rule, np.random.default_rng(seed + 1_000_003), len(priors))
-    return SimulationResult(order, labels, stop)
+    return SimulationResult(order, labels, stop, trained)
 
 
 # -- metrics -------------------------------------------------------------------------------------

@@ -103,7 +103,7 @@ def retrieval(record_id: int) -> Any:
 
 # -- duplicates ------------------------------------------------------------------------------
 
-def duplicates(error: str | None = None, status: int = 200) -> Any:
+def duplicates(error: str | None = None, status: int = 200, notice: list[str] | None = None) -> Any:
     """The dedup review queue, one pair at a time, the fields that differ marked."""
     library = site().library()
     queue = dedup.review_queue(library)
@@ -117,7 +117,7 @@ def duplicates(error: str | None = None, status: int = 200) -> Any:
                 "differ": text.differing(fields_a, fields_b),
                 "why": _why_queued(dedup.pair_detail(library, a, b))}
     return render_template("duplicates.html", page="duplicates", pair=pair, at=at, total=len(queue),
-                           fields=text.COMPARED_FIELDS, error=error), status
+                           fields=text.COMPARED_FIELDS, error=error, notice=notice or []), status
 
 
 def _why_queued(detail: dict[str, Any] | None) -> str:
@@ -143,9 +143,21 @@ def decide_pair(a: int, b: int) -> Any:
 
 
 def apply_pairs() -> Any:
-    """Re-cluster with the reviewers' decisions (reads every record: seconds at 100,000)."""
-    retrying(lambda: dedup.recluster(site().library()))
-    return redirect(url_for("r.duplicates"), code=303)
+    """Re-cluster with the reviewers' decisions (reads every record: seconds at 100,000). What
+    that did to screening (copies merged or parted, new conflicts, PRISMA boxes) is said on the
+    page and written to the audit trail, as `dedup review` says and writes it."""
+    library = site().library()
+    command = f"duplicates applied in the browser by {g.reviewer}"
+
+    def apply() -> list[str]:
+        before = sc.screening_snapshot(library)
+        dedup.recluster(library)
+        return sc.screening_changes(library, before, command).lines()
+
+    said = retrying(apply)
+    if not said:
+        return redirect(url_for("r.duplicates"), code=303)
+    return duplicates(notice=said)
 
 
 # -- overview --------------------------------------------------------------------------------
