@@ -95,6 +95,25 @@ def test_a_bad_decision_is_explained_not_stored(review: dict[str, Any]) -> None:
     assert _votes(review["db"], record) == {}
 
 
+def test_a_full_text_exclusion_without_a_reason_is_refused_by_the_server(review: dict[str, Any]) -> None:
+    """The page's picker will not send it, and the server does not rely on that."""
+    client, ana, record = review["client"], review["ana"], review["ids"][0]
+    with Library(review["db"]) as library:
+        sc.decide(library, record, "include", "ta", "ana")
+        sc.decide(library, record, "include", "ta", "ben")  # two reviewers a record here
+    page = client.get(f"/r/{ana}/screen/ft/{record}").get_data(as_text=True)
+    for reason in ("", "   "):
+        response = client.post(f"/r/{ana}/screen/ft/{record}/decide",
+                               data={"decision": "exclude", "reason": reason, "csrf": csrf_of(page)})
+        assert response.status_code == 400
+        assert "a full-text exclusion needs" in response.get_data(as_text=True)
+    assert _votes(review["db"], record, "ft") == {}
+    response = client.post(f"/r/{ana}/screen/ft/{record}/decide",
+                           data={"decision": "exclude", "reason": "wrong design", "csrf": csrf_of(page)})
+    assert response.status_code == 303
+    assert _votes(review["db"], record, "ft") == {"ana": ("exclude", "wrong design")}
+
+
 def test_blinding_is_enforced_by_the_server(review: dict[str, Any]) -> None:
     client, ids = review["client"], review["ids"]
     with Library(review["db"]) as library:

@@ -6,6 +6,7 @@ download is not used). Each test saves a screenshot of every page it visits unde
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import tempfile
@@ -45,8 +46,9 @@ def page(browser: Any) -> Iterator[Any]:
     context.close()
 
 
-SHOTS = Path(tempfile.gettempdir()) / "web-shots"
-"""A copy of every screenshot, by page name, for a person to look at after the run."""
+SHOTS = Path(os.environ.get("LITREVIEW_WEB_SHOTS") or Path(tempfile.gettempdir()) / "web-shots")
+"""A copy of every screenshot, by page name, for a person to look at after the run (set
+LITREVIEW_WEB_SHOTS to a folder of your own where several runs share the machine)."""
 
 
 def shot(page: Any, tmp_path: Path, name: str) -> Path:
@@ -54,7 +56,7 @@ def shot(page: Any, tmp_path: Path, name: str) -> Path:
     folder and copied to SHOTS."""
     path = tmp_path / "screenshots" / f"{name}.png"
     page.screenshot(path=str(path), full_page=False)
-    SHOTS.mkdir(exist_ok=True)
+    SHOTS.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(path, SHOTS / path.name)
     return path
 
@@ -86,6 +88,15 @@ def test_screening_with_the_keyboard(tmp_path: Path, page: Any) -> None:
         page.wait_for_selector("#record")
         shot(page, tmp_path, "screen-ta")
         assert page.locator("mark.inc").count() > 0 and page.locator("mark.exc").count() > 0
+        assert page.locator("#abstract .label").all_inner_texts() == ["BACKGROUND", "METHODS", "RESULTS"]
+        assert page.locator("#keywords mark.inc").all_inner_texts() == ["radiotherapy", "haematopoiesis"]
+        assert page.locator("#keywords mark.exc").all_inner_texts() == ["paediatric"]
+        shown = _record_id(page)
+        with Library(db) as library:
+            pmid, doi = library.get(shown).pmid, library.get(shown).doi
+        assert [(a.inner_text(), a.get_attribute("href")) for a in page.locator(".links a").all()] == [
+            (f"PubMed {pmid}", f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/"),
+            (f"doi:{doi}", f"https://doi.org/{doi}")]
         assert "0 of 6 decided" in page.inner_text(".progress")
         first = _record_id(page)
         page.keyboard.press("i")
@@ -159,7 +170,9 @@ def test_blinding_conflicts_and_overview(tmp_path: Path, page: Any) -> None:
         page.click("text=Overview")
         page.wait_for_selector("img[alt^='PRISMA']")
         assert page.evaluate("document.querySelector(\"img[alt^='PRISMA']\").decode().then(() => true)")
-        assert page.locator("#kappa-ta").count() == 1
+        # ana include, ben exclude on one record: both voted 1, agreement 0%
+        assert page.inner_text("#kappa-ta").split("\t")[:3] == ["title/abstract", "1", "0%"]
+        assert page.locator("#kappa-ft").count() == 1
         log = page.inner_text("#search-log")
         assert "seed.xml" in log and "PubMed" in log
         assert page.inner_text("#search-log .pill") == "complete"  # the seed's import was finished

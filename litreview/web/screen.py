@@ -87,7 +87,7 @@ def _render(library: Library, stage: str, record_id: int, error: str | None = No
         "venue": text.venue(record), "links": text.links(record),
         "own_vote": own, "progress": _progress(library, stage), "reasons": settings.reasons,
         "order_note": _order(library, stage).note, "stopping": _order(library, stage).stopping,
-        "tags": sc.tags(library, record_id),
+        "tags": sc.tags(library, record_id), "include_words": include, "exclude_words": exclude,
         # Blinding: only this reviewer's notes and earlier decisions, never a colleague's.
         "notes": [t for who, t in sc.notes(library, record_id) if who == g.reviewer],
         "earlier": [d for d in sc.earlier_decisions(library, record_id)
