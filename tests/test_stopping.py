@@ -157,10 +157,15 @@ def test_the_rule_samples_then_says_stop_and_the_stop_is_audited(library: Librar
     assert set(sample["urn"]) == {i for i in truth if i not in _decided(library)}
     with pytest.raises(StoppingError, match="does not allow stopping yet"):
         st.stop(library, "ana")
+    assert ranked.recall is None or ranked.recall.lower < 0.95  # not rejected: the bound is short
     ready = _screen_in_priority_order(library, truth, st.Phase.MAY_STOP)
     assert ready.phase == st.Phase.MAY_STOP, ready.message()
     assert ready.p_value is not None and ready.p_value < 0.05
     assert "screening may stop" in ready.message()
+    assert ready.recall is not None and ready.recall.lower >= 0.95
+    estimate = (f"estimated recall {st.percent_text(ready.recall.estimate, 0.95)}, at least "
+                f"{st.percent_text(ready.recall.lower, 0.95)} with 95% confidence")
+    assert estimate in ready.message()
 
     result = CliRunner().invoke(cli, ["screen", "stop", "--reviewer", "ana"])
     assert result.exit_code == 0, result.output
@@ -171,6 +176,11 @@ def test_the_rule_samples_then_says_stop_and_the_stop_is_audited(library: Librar
     assert event["parameters"] == {"rule": "hypergeometric", "recall": 0.95, "confidence": 0.95,
                                    "sample_after": 15}
     assert event["statistic"]["p_value"] == ready.p_value
+    assert event["statistic"]["recall_lower_bound"] == ready.recall.lower
+    # after the stop, the state carries the sample's figures at the stop
+    assert (stopped.p_value, stopped.sample_screened, stopped.recall) == (
+        ready.p_value, ready.sample_screened, ready.recall)
+    assert estimate in stopped.message()
     audit = CliRunner().invoke(cli, ["screen", "audit"]).stdout.splitlines()
     began = next(line for line in audit if "stopping rule: random sample began" in line)
     assert "title/abstract: rule=hypergeometric, recall=0.95, confidence=0.95, sample_after=15" in began
@@ -189,6 +199,7 @@ def test_the_rule_samples_then_says_stop_and_the_stop_is_audited(library: Librar
     md = CliRunner().invoke(cli, ["prisma", "--format", "md"]).output
     assert f"Records marked as ineligible by automation tools: {len(stopped.not_screened)}" in md
     assert "hypergeometric test on a random sample" in md and "Callaghan" in md
+    assert f"the estimated recall was {st.percent_text(ready.recall.estimate, 0.95)}" in md
 
 
 def _decided(library: Library) -> set[int]:
@@ -233,3 +244,43 @@ def test_the_heuristic_says_may_stop_after_its_run(library: Library) -> None:
 ])
 def test_p_values_are_never_rounded_across_the_level(p: float, alpha: float, text: str) -> None:
     assert st.p_text(p, alpha) == text
+
+
+def test_the_recall_estimate_extrapolates_the_samples_share_of_includes() -> None:
+    # 50 found before; 2 includes in a sample of 100 from an urn of 1,000: ~18 more in the 900 left
+    estimate = st.recall_estimate(1000, 50, 100, 2, Fraction(95, 100))
+    assert estimate is not None and estimate.estimate == pytest.approx(52 / 70)
+    assert estimate.lower < estimate.estimate
+    assert st.recall_estimate(1000, 0, 10, 0, Fraction(95, 100)) is None  # nothing found: no recall
+
+
+def test_the_recall_bound_is_the_test_inverted() -> None:
+    """The lower bound is the most includes the unsampled records can hold at the confidence (by
+    brute force), and it reaches the target exactly when the test rejects 'recall < target'."""
+    rng = np.random.default_rng(3)
+    checked = 0
+    for _ in range(300):
+        urn = int(rng.integers(5, 120))
+        sampled = int(rng.integers(1, urn + 1))
+        found = int(rng.integers(0, min(sampled, 6) + 1))
+        before = int(rng.integers(1, 80))
+        cdf = {k: _hypergeometric_cdf(found, urn, k, sampled)
+               for k in range(found, found + urn - sampled + 1)}
+        if any(abs(c - 0.05) < 1e-9 for c in cdf.values()):
+            continue  # floating point at the level itself: either answer is right
+        estimate = st.recall_estimate(urn, before, sampled, found, Fraction(95, 100))
+        assert estimate is not None
+        assert estimate.most_missed == max(k for k, c in cdf.items() if c >= 0.05) - found
+        assert estimate.lower == (before + found) / (before + found + estimate.most_missed)
+        p = st.p_values(urn, before, np.array([sampled]), np.array([found]), Fraction(95, 100))[0]
+        met = Fraction(before + found, before + found + estimate.most_missed) >= Fraction(95, 100)
+        assert met == (p < 0.05)
+        checked += 1
+    assert checked > 250
+
+
+@pytest.mark.parametrize("share, target, text", [
+    (0.9571, 0.95, "95.7%"), (0.94996, 0.95, "94.996%"), (1.0, 0.95, "100.0%"), (0.95, 0.95, "95.0%"),
+])
+def test_percentages_are_never_rounded_across_the_target(share: float, target: float, text: str) -> None:
+    assert st.percent_text(share, target) == text

@@ -168,6 +168,47 @@ def p_values(urn: int, found_before: int, sampled: np.ndarray, found: np.ndarray
     return result
 
 
+@dataclass(frozen=True)
+class RecallEstimate:
+    """What the random sample says of recall so far: a point estimate, and the lower bound the
+    test's confidence allows (the test rejects "recall < target" exactly when lower >= target)."""
+
+    estimate: float
+    lower: float
+    most_missed: int
+    """The most includes the urn's unsampled records can hold at that confidence."""
+
+
+def recall_estimate(urn: int, found_before: int, sampled: int, found: int,
+                    confidence: Fraction) -> RecallEstimate | None:
+    """Recall of the includes found so far (`found_before` before the sample, `found` in a random
+    sample of `sampled` from an urn of `urn` records): the estimate extrapolates the sample's
+    share of includes to the urn's unsampled records; the lower bound is the one-sided bound from
+    the same hypergeometric distribution as the test: the urn held at most K includes, K the
+    largest with P(X <= found) >= 1 - confidence. None before any include (recall undefined)."""
+    from scipy.stats import hypergeom
+
+    seen = found_before + found
+    if seen == 0:
+        return None
+    left = urn - sampled
+    guess = found / sampled * left if sampled else 0.0
+    held = np.arange(found, found + left + 1)  # the includes the urn may have held
+    p = hypergeom.cdf(found, urn, held, sampled) if sampled else np.ones(len(held))
+    most = int(held[p >= float(1 - confidence)].max())  # P(X <= found) = 1 when it held `found`
+    return RecallEstimate(seen / (seen + guess), seen / (found_before + most), most - found)
+
+
+def percent_text(share: float, target: float) -> str:
+    """A share as a percentage for people: one decimal, more where rounding would carry it across
+    the target (a bound of 94.96% is never '95.0%' beside a target of 95%)."""
+    for digits in range(1, 8):
+        text = f"{share * 100:.{digits}f}"
+        if (float(text) / 100 >= target) == (share >= target):
+            return f"{text}%"
+    return f"{share:.6%}"
+
+
 @dataclass
 class StopOutcome:
     """Where the replayed rule stopped (None: it never did; everything was screened)."""
@@ -246,6 +287,8 @@ class StoppingState:
     sample_screened: int = 0
     sample_includes: int = 0
     p_value: float | None = None
+    recall: RecallEstimate | None = None
+    """The sample's estimate of recall so far (from the first sampled record on)."""
     not_screened: list[int] = field(default_factory=list)
     """Records left unscreened because screening stopped on the rule's word."""
 
@@ -256,7 +299,10 @@ class StoppingState:
     def statistic(self) -> dict[str, Any]:
         return {"records": self.records, "screened": self.screened, "includes": self.includes,
                 "sample_urn": self.sample_urn, "sample_screened": self.sample_screened,
-                "sample_includes": self.sample_includes, "p_value": self.p_value}
+                "sample_includes": self.sample_includes, "p_value": self.p_value,
+                "recall_estimate": self.recall.estimate if self.recall else None,
+                "recall_lower_bound": self.recall.lower if self.recall else None,
+                "includes_missed_at_most": self.recall.most_missed if self.recall else None}
 
     def message(self) -> str:
         """One line for a reviewer: counts, and what the rule says."""
@@ -270,7 +316,12 @@ class StoppingState:
             return ("no stopping rule set (litreview settings set screening.stopping "
                     "recall=0.95,confidence=0.95)")
         if self.phase == Phase.STOPPED:
-            return (f"screening stopped on the rule ({rule.describe()}); "
+            at_stop = ""
+            if rule.rule == HYPERGEOMETRIC and self.p_value is not None:
+                at_stop = (f" at {self.sample_screened} of {self.sample_urn} sampled, "
+                           f"{self.sample_includes} includes{self._estimate_text()}, "
+                           f"p = {p_text(self.p_value, rule.alpha)}")
+            return (f"screening stopped on the rule ({rule.describe()}){at_stop}; "
                     f"{len(self.not_screened)} records not screened")
         if rule.rule == CONSECUTIVE_EXCLUDES:
             verdict = "may stop" if self.phase == Phase.MAY_STOP else "keep screening"
@@ -279,12 +330,22 @@ class StoppingState:
             return (f"ranked phase; the rule's random sample of the unscreened records starts after "
                     f"{rule.sample_trigger(self.records)} excludes in a row")
         sample = (f"random sample: {self.sample_screened} of {self.sample_urn} records screened, "
-                  f"{self.sample_includes} includes, p = {p_text(self.p_value or 0.0, rule.alpha)}")
+                  f"{self.sample_includes} includes{self._estimate_text()}, "
+                  f"p = {p_text(self.p_value or 0.0, rule.alpha)}")
         if self.phase == Phase.MAY_STOP:
             return (f"{sample} < {rule.alpha:g}: recall >= {float(rule.recall):.0%} with "
                     f"{float(rule.confidence):.0%} confidence; screening may stop "
                     "(litreview screen stop --reviewer NAME)")
         return f"{sample}; keep screening the sample"
+
+
+    def _estimate_text(self) -> str:
+        if self.recall is None or self.rule is None:
+            return ""
+        target = float(self.rule.recall)
+        return (f"; estimated recall {percent_text(self.recall.estimate, target)}, at least "
+                f"{percent_text(self.recall.lower, target)} with {float(self.rule.confidence):.0%} "
+                "confidence")
 
 
 def review_rule(library: Library) -> StoppingRule | None:
@@ -328,6 +389,14 @@ def state(library: Library, stage: str = "ta") -> StoppingState:
         result.phase = Phase.STOPPED
         result.rule = rule or _rule_of(stopped["parameters"])
         result.not_screened = _still_unscreened(stopped["urn"] or [], unsettled)
+        at_stop = stopped["statistic"]  # the sample's figures when the reviewers stopped
+        result.sample_urn = int(at_stop.get("sample_urn") or 0)
+        result.sample_screened = int(at_stop.get("sample_screened") or 0)
+        result.sample_includes = int(at_stop.get("sample_includes") or 0)
+        result.p_value = at_stop.get("p_value")
+        if at_stop.get("recall_lower_bound") is not None:
+            result.recall = RecallEstimate(at_stop["recall_estimate"], at_stop["recall_lower_bound"],
+                                           int(at_stop["includes_missed_at_most"]))
         return result
     if rule is None:
         return result
@@ -344,6 +413,8 @@ def state(library: Library, stage: str = "ta") -> StoppingState:
     result.sample_urn, result.sample_screened, result.sample_includes = len(urn), len(drawn), sum(drawn)
     result.p_value = float(p_values(len(urn), before, np.array([len(drawn)]), np.array([sum(drawn)]),
                                     rule.recall)[0]) if drawn else 1.0
+    if drawn:
+        result.recall = recall_estimate(len(urn), before, len(drawn), sum(drawn), rule.confidence)
     result.phase = Phase.MAY_STOP if result.p_value < rule.alpha else Phase.SAMPLING
     result.not_screened = [i for i in unsettled if i in set(urn)]
     return result
@@ -441,6 +512,15 @@ def statement(library: Library, stage: str = "ta") -> str | None:
             f"{1 - p['confidence']:g} level, the hypothesis that recall was below {p['recall']:.0%}: "
             f"{s['sample_screened']} of the {s['sample_urn']} records left after the ranked phase were "
             f"screened at random and {s['sample_includes']} included "
-            f"(p = {p_text(s['p_value'], 1 - p['confidence'])}). In all, "
+            f"(p = {p_text(s['p_value'], 1 - p['confidence'])}){_statement_estimate(s, p)}. In all, "
             f"{s['screened']} of {s['records']} records were screened ({s['includes']} included); "
             f"{len(now.not_screened)} records were not screened.")
+
+
+def _statement_estimate(statistic: dict[str, Any], parameters: dict[str, Any]) -> str:
+    if statistic.get("recall_lower_bound") is None:
+        return ""
+    target = float(parameters["recall"])
+    return (f"; the estimated recall was {percent_text(statistic['recall_estimate'], target)}, at least "
+            f"{percent_text(statistic['recall_lower_bound'], target)} with "
+            f"{float(parameters['confidence']):.0%} confidence")
