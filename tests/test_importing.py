@@ -5,6 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
+import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -795,3 +796,51 @@ def test_whole_csv_files_are_not_taken_for_cut_ones(
     result = runner.invoke(cli, ["import", "--source", "X", str(path)])
     assert result.exit_code == 0, result.output
     assert f"{count} records read (X {count}), {count} added" in result.output
+
+
+# Real exports in ../shared that lost records at import before every record of a file was a record
+# (685027e): records read, and what 'added' said then in an empty library.
+FOLDED_AT_IMPORT = [
+    ("dedup/colandr_ovid/raw/0_Ovid_search_results_1001_to_2000.ris", 1000, 997),  # Embase gave 3 twice
+    ("exports/ris/citesource_misc/GScholar.ris", 971, 965),  # no ids: 6 exact copies, one content key
+    ("exports/ris/citesource_misc/inciteful.ris", 959, 958),  # a preprint and its article, one AN (PMID)
+    ("exports/fixtures/zotero_translators/RIS/02.input.txt", 48, 2),  # every record AN 'Accession Number'
+    ("exports/fixtures/jabref/MedlineImporterTestBookArticleSet.xml", 2, 1),  # one PMID, two records
+]
+
+
+@pytest.mark.shared_data
+@pytest.mark.parametrize("relative,records,folded_to", FOLDED_AT_IMPORT)
+def test_real_exports_that_folded_at_import_keep_every_record(
+    runner: CliRunner, relative: str, records: int, folded_to: int,
+) -> None:
+    path = SHARED_DATA / relative
+    result = runner.invoke(cli, ["import", "--source", "X", str(path)])
+    assert result.exit_code == 0, result.output
+    said = re.search(rf"{re.escape(path.name)}: (\d+) records read \(.*\), (\d+) added\n", result.output)
+    assert said is not None, result.output
+    assert (int(said[1]), int(said[2])) == (records, records) and folded_to < records
+    again = runner.invoke(cli, ["import", "--source", "X", str(path)])
+    assert f"{records} records read (" in again.output
+    assert f"), 0 added, {records} already held" in again.output
+    assert sum(_prisma(runner)["identified"].values()) == records
+
+
+@pytest.mark.shared_data
+def test_an_ovid_exports_repeated_records_are_found_and_counted_by_dedup(runner: CliRunner) -> None:
+    """Ovid's Embase export gave three records twice (same accession number, same record): all
+    1,000 are identified, and dedup merges each second copy into its first and counts it."""
+    path = SHARED_DATA / FOLDED_AT_IMPORT[0][0]
+    assert runner.invoke(cli, ["import", str(path)]).exit_code == 0
+    assert runner.invoke(cli, ["dedup"]).exit_code == 0
+    with Library(Path("library.db")) as library:
+        records = list(library.records())
+    by_key = {r.source_key: r for r in records}
+    seconds = [r for r in records if (r.source_key or "").endswith("#2")]
+    assert sorted(r.source_key or "" for r in seconds) == ["607648009#2", "614171132#2", "617464585#2"]
+    for copy in seconds:
+        first = by_key[(copy.source_key or "").removesuffix("#2")]
+        assert (copy.canonical_id, first.canonical_id, copy.title) == (first.id, None, first.title)
+    counts = _prisma(runner)
+    assert sum(counts["identified"].values()) == 1000
+    assert counts["duplicates_removed"] == sum(1 for r in records if r.canonical_id is not None) >= 3
