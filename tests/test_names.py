@@ -89,16 +89,26 @@ def shared_pattern_offences(path: Path) -> list[str]:
     return found
 
 
+def month_tables(path: Path) -> list[int]:
+    """Lines of tuples, lists, sets or dict keys of three month names or more."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        items = node.keys if isinstance(node, ast.Dict) else getattr(node, "elts", None) \
+            if isinstance(node, (ast.Tuple, ast.List, ast.Set)) else None
+        if items and sum(isinstance(e, ast.Constant) and isinstance(e.value, str)
+                         and e.value.lower()[:3] in {"jan", "feb", "mar", "apr", "jun", "jul"}
+                         for e in items) >= 3:
+            found.append(node.lineno)
+    return found
+
+
 def test_months_years_and_suffixes_are_spelled_out_in_names_only(tmp_path: Path) -> None:
     files = [p for p in sorted(PACKAGE.rglob("*.py")) if p.name != "names.py"]
-    month_tables = [p for p in files for node in ast.walk(ast.parse(p.read_text(encoding="utf-8")))
-                    if isinstance(node, (ast.Tuple, ast.List, ast.Set))
-                    and sum(isinstance(e, ast.Constant) and isinstance(e.value, str)
-                            and e.value.lower()[:3] in {"jan", "feb", "mar", "apr", "jun", "jul"}
-                            for e in node.elts) >= 3]
-    assert month_tables == []
+    assert [p.name for p in files if month_tables(p)] == []
     assert [o for path in files for o in shared_pattern_offences(path)] == []
     bad = tmp_path / "bad.py"
     bad.write_text('A = r"(jan|feb|mar|apr)"\nB = r"\\b(?:19|20)\\d\\d\\b"\nC = r"(?: (?:jr|sr|ii))+$"\n'
                    'D = "Sep 2010"\n')
     assert [o.split(":")[1] for o in shared_pattern_offences(bad)] == ["1", "2", "3"]
+    bad.write_text('M = {"jan": 1, "feb": 2, "mar": 3}\nN = ("Jan", "Feb", "Mar")\nO = ("Jan", "x")\n')
+    assert month_tables(bad) == [1, 2]

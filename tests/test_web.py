@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from litreview.cli import cli
+from litreview.screening import agreement
 from litreview.screening import decisions as sc
 from litreview.store import Library
 from litreview.web import tokens
@@ -257,7 +258,7 @@ def test_an_error_is_logged_without_the_token(review: dict[str, Any], monkeypatc
     def broken(library: Library) -> None:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(sc, "stats", broken)
+    monkeypatch.setattr(agreement, "stats", broken)
     response = review["client"].get(f"/r/{review['ana']}/overview")
     assert response.status_code == 500
     assert "disk on fire" not in response.get_data(as_text=True)
