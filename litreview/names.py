@@ -52,6 +52,21 @@ def year_in(text: str | None) -> int | None:
     return int(found.group(1)) if found else None
 
 
+_NUMERIC_DATE = re.compile(r"\s*(\d{4})(?:[/-](\d{1,2}))?(?:[/-](\d{1,2}))?")
+
+
+def numeric_date(text: str | None) -> tuple[int, int | None, int | None] | None:
+    """Year, month and day from the start of a date written in numbers: RIS's '2010/05/01/',
+    '2018//', ISO's '2010-05-01', '2010-05'. A month outside 1-12 is no month, and a day is read
+    only with a month (and within 1-31); None when the text does not start with a year."""
+    found = _NUMERIC_DATE.match(text or "")
+    if not found:
+        return None
+    month = int(found.group(2)) if found.group(2) and 1 <= int(found.group(2)) <= 12 else None
+    day = int(found.group(3)) if month and found.group(3) and 1 <= int(found.group(3)) <= 31 else None
+    return int(found.group(1)), month, day
+
+
 def expand_pages(pages: str) -> str:
     """'137-43' -> '137-143'; 'S12-5' -> 'S12-S15'; anything else as it was."""
     found = re.fullmatch(r"([A-Za-z]*)(\d+)\s*[-\u2013]\s*([A-Za-z]*)(\d+)", pages.strip())

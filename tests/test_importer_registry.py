@@ -53,14 +53,5 @@ def test_no_importer_uses_another_importers_module(path: Path) -> None:
     assert reaching == []
 
 
-MONTH_TABLE = re.compile(r"""["'](?:jan|JAN|Jan)["'].{0,40}["'](?:feb|FEB|Feb)["']""", re.S)
-YEAR_PATTERN = re.compile(r"1\[5-9\]|1\[89\]|\(19\|20\)")
-
-
-@pytest.mark.parametrize("path", [*IMPORTER_MODULES, PACKAGE / "pubmed/xml.py", PACKAGE / "csl.py",
-                                  *sorted((PACKAGE / "exporters").glob("*.py"))], ids=lambda p: p.stem)
-def test_months_years_and_suffixes_come_from_names(path: Path) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert not MONTH_TABLE.search(text), "a month table of its own"
-    assert not YEAR_PATTERN.search(text), "a year pattern of its own"
-    assert not re.search(r"Jr\|Sr", text), "a suffix pattern of its own"
+# Months, years and suffixes spelled out once, in names.py, for the whole package (importers included):
+# tests/test_names.py.

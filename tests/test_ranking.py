@@ -361,3 +361,19 @@ def test_records_added_to_the_library_are_the_only_ones_counted(
     assert counted == [3]
     assert set(added.added_ids) <= set(order.ids) and order.trained
     assert len(rk.FeatureCache.beside(library.path).ids) == 123
+
+
+def _order(tmp_path: Path, *options: str) -> list[dict[str, str]]:
+    out = tmp_path / f"order{len(list(tmp_path.iterdir()))}.csv"
+    result = CliRunner().invoke(cli, ["screen", "simulate", str(LABELLED), *options, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    with out.open(newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_simulate_starts_from_the_priors_asked_for_chosen_by_the_seed(tmp_path: Path) -> None:
+    rows = _order(tmp_path, "--seed", "4", "--prior-included", "2", "--prior-excluded", "3")
+    assert sorted(r["label"] for r in rows[:5]) == ["0", "0", "0", "1", "1"]
+    assert _order(tmp_path, "--seed", "4", "--prior-included", "2", "--prior-excluded", "3") == rows
+    priors = {frozenset(r["record"] for r in _order(tmp_path, "--seed", str(s))[:2]) for s in range(1, 6)}
+    assert len(priors) > 1  # other seeds, other priors

@@ -7,6 +7,7 @@ import pytest
 
 from litreview.cli import cli
 from litreview.records import Author, Record
+from litreview.screening import agreement, exchange
 from litreview.screening import decisions as sc
 from litreview.store import Library
 from litreview.store import screening as screening_store
@@ -123,7 +124,7 @@ def test_kappa_worked_example():
     sqrt(.7*.3/(50*.25)) = 0.1296 -> 95% CI 0.146 to 0.654."""
     pairs = [("include", "include")] * 20 + [("include", "exclude")] * 5 + \
             [("exclude", "include")] * 10 + [("exclude", "exclude")] * 15
-    result = sc.cohen_kappa(pairs)
+    result = agreement.cohen_kappa(pairs)
     assert result.n_both == 50 and result.agreement == pytest.approx(0.70)
     assert result.kappa == pytest.approx(0.40)
     assert result.kappa_ci[0] == pytest.approx(0.146, abs=0.001)
@@ -132,7 +133,7 @@ def test_kappa_worked_example():
 
 def test_kappa_interval_stays_within_kappas_range():
     """Two pairs, one agreement: kappa 0, SE sqrt(.5*.5/(2*.25)) = 0.71, so 0 -+ 1.39 is cut to -1..1."""
-    result = sc.cohen_kappa([("include", "include"), ("exclude", "include")])
+    result = agreement.cohen_kappa([("include", "include"), ("exclude", "include")])
     assert result.kappa == pytest.approx(0.0)
     assert result.kappa_ci == (-1.0, 1.0)
 
@@ -140,9 +141,9 @@ def test_kappa_interval_stays_within_kappas_range():
 def test_kappa_gives_no_interval_where_its_error_is_zero():
     """Three records, every decision alike between the reviewers: kappa 1, and Cohen's SE is 0;
     '1.00 to 1.00' would claim a certainty three records cannot give."""
-    agreed = sc.cohen_kappa([("include", "include"), ("exclude", "exclude"), ("include", "include")])
+    agreed = agreement.cohen_kappa([("include", "include"), ("exclude", "exclude"), ("include", "include")])
     assert agreed.kappa == pytest.approx(1.0) and agreed.kappa_ci is None
-    opposed = sc.cohen_kappa([("include", "exclude")])
+    opposed = agreement.cohen_kappa([("include", "exclude")])
     assert opposed.agreement == 0 and opposed.kappa_ci is None
 
 
@@ -170,7 +171,7 @@ def test_cli_stats_in_words(runner, library):
 
 def test_stats_per_stage_and_pair(library):
     _ana_and_ben_on_four(library)
-    figures = sc.stats(library)["ta"]
+    figures = agreement.stats(library)["ta"]
     assert figures["n_both"] == 4 and figures["agreement"] == pytest.approx(0.75)
     assert figures["kappa"] == pytest.approx(0.5)
     assert figures["counts"] == {"include": 3, "exclude": 5, "maybe": 0}
@@ -185,9 +186,9 @@ def test_decisions_csv_round_trip_detects_conflicts(tmp_path):
     sc.decide(mine, "pmid:100", "include", "ta", "ana")
     sc.decide(theirs, "pmid:100", "exclude", "ta", "ben", reason="wrong design")
     sc.decide(theirs, "pmid:101", "include", "ta", "ben")
-    sc.export_decisions(theirs, tmp_path / "ben.csv")
-    assert sc.import_decisions(mine, tmp_path / "ben.csv") == (2, 0)
-    assert sc.import_decisions(mine, tmp_path / "ben.csv") == (0, 2)
+    exchange.export_decisions(theirs, tmp_path / "ben.csv")
+    assert exchange.import_decisions(mine, tmp_path / "ben.csv") == (2, 0)
+    assert exchange.import_decisions(mine, tmp_path / "ben.csv") == (0, 2)
     assert [s.record_id for s in sc.conflicts(mine)] == [mine.resolve("pmid:100")]
 
 
@@ -198,16 +199,16 @@ def test_decisions_on_copies_exchange_idempotently(tmp_path, library):
     library.db.execute("UPDATE records SET canonical_id = ? WHERE id = ?", [ids[0], ids[1]])
     sc.decide(library, ids[1], "exclude", "ta", "ana")  # on the study, written on its canonical
     screening_store.insert_decision(library, ids[1], "ta", "ben", "include", None)  # made before the merge
-    sc.export_decisions(library, tmp_path / "all.csv")
-    assert sc.import_decisions(library, tmp_path / "all.csv") == (0, 2)
+    exchange.export_decisions(library, tmp_path / "all.csv")
+    assert exchange.import_decisions(library, tmp_path / "all.csv") == (0, 2)
     other = Library(tmp_path / "other.db")
     _seed(other)
     other.db.execute("UPDATE records SET canonical_id = ? WHERE id = ?", [ids[1], ids[0]])  # other way
-    assert sc.import_decisions(other, tmp_path / "all.csv") == (2, 0)
+    assert exchange.import_decisions(other, tmp_path / "all.csv") == (2, 0)
     rows = screening_store.all_decisions(other)
     assert [(r["record_id"], r["reviewer"], r["scope"]) for r in rows] == [
         (ids[0], "ana", "cluster"), (ids[1], "ben", "record")]
-    assert sc.import_decisions(other, tmp_path / "all.csv") == (0, 2)
+    assert exchange.import_decisions(other, tmp_path / "all.csv") == (0, 2)
     other.close()
 
 
@@ -217,7 +218,7 @@ def test_importing_a_file_that_is_not_a_decisions_csv_fails(tmp_path, library, c
     path = tmp_path / "not-decisions.csv"
     path.write_bytes(content)
     with pytest.raises(sc.ScreeningError, match="not a decisions CSV from 'litreview screen export'"):
-        sc.import_decisions(library, path)
+        exchange.import_decisions(library, path)
 
 
 def test_concurrent_reviewers_lose_no_decision(tmp_path):

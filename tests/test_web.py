@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from litreview.cli import cli
+from litreview.screening import agreement
 from litreview.screening import decisions as sc
 from litreview.store import Library
 from litreview.web import tokens
@@ -227,6 +228,14 @@ def test_cli_serve_prints_a_link_per_reviewer_and_opens_the_first(tmp_path: Path
         assert tokens.reviewer_for(library, lines[1][1].split("/r/")[1].strip("/")) == "ben"
 
 
+def test_cli_serve_with_no_reviewer_says_how_to_name_one(tmp_path: Path, runner: Any) -> None:
+    with Library(tmp_path / "library.db") as library:
+        seed(library, 1)
+    result = runner.invoke(cli, ["serve", "--port", "0"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "no reviewer to give a link to: name one with --reviewer NAME" in result.output
+
+
 def test_cli_refuses_an_unknown_reviewer_and_a_busy_port(tmp_path: Path, runner: Any) -> None:
     with Library(tmp_path / "library.db") as library:
         seed(library, 1)
@@ -249,7 +258,7 @@ def test_an_error_is_logged_without_the_token(review: dict[str, Any], monkeypatc
     def broken(library: Library) -> None:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(sc, "stats", broken)
+    monkeypatch.setattr(agreement, "stats", broken)
     response = review["client"].get(f"/r/{review['ana']}/overview")
     assert response.status_code == 500
     assert "disk on fire" not in response.get_data(as_text=True)

@@ -303,6 +303,8 @@ def test_a_full_text_exclusion_needs_a_reason(tmp_path: Path, page: Any) -> None
         sc.decide(library, ids[0], "include", "ta", "ana")
         sc.record_fulltext(library, ids[0], True, "https://example.org/haidar.pdf", "ana")
     with live_server(db, tmp_path / "queries") as live:
+        page.goto(live.link("ana").rstrip("/") + "/fulltext")
+        assert page.get_attribute(f"#ft-{ids[0]} .where a", "href") == "https://example.org/haidar.pdf"
         page.goto(live.link("ana").rstrip("/") + "/screen/ft")
         page.wait_for_selector(f"#record[data-record='{ids[0]}']")
         assert page.get_attribute("#fulltext-link", "href") == "https://example.org/haidar.pdf"

@@ -16,6 +16,7 @@ import click
 
 from litreview.cli._group import Review, cli, pass_review, plural
 from litreview.errors import ScreeningError
+from litreview.screening import agreement, exchange
 from litreview.screening import decisions as sc
 from litreview.screening.screener import KEYS, render, search_words
 from litreview.screening.stopping import StoppingRule, p_text, parse_rule
@@ -266,7 +267,7 @@ def stats_command(review: Review, fmt: str) -> None:
     screened and left, includes found and the stopping rule's state at title/abstract."""
     from litreview.screening import stopping
 
-    result = sc.stats(review.library)
+    result = agreement.stats(review.library)
     rule_state = stopping.state(review.library, "ta")
     if fmt == "json":
         click.echo(json.dumps({**result, "stopping": {
@@ -282,9 +283,9 @@ def stats_command(review: Review, fmt: str) -> None:
         counts = ", ".join(f"{n} {decision}" for decision, n in figures["counts"].items())
         outcomes = ", ".join(f"{n} {status}" for status, n in sorted(figures["outcomes"].items()))
         click.echo(f"  decisions: {counts}; records: {outcomes or 'none'}")
-        for pair, agreement in figures["pairs"].items():
-            both = plural(agreement["n_both"], "record") + " decided by both"
-            click.echo(f"  {' and '.join(pair.split('|'))}: {_agreement_text(agreement, both)}")
+        for pair, of_pair in figures["pairs"].items():
+            both = plural(of_pair["n_both"], "record") + " decided by both"
+            click.echo(f"  {' and '.join(pair.split('|'))}: {_agreement_text(of_pair, both)}")
     click.echo(f"stopping ({sc.STAGE_NAMES['ta']}): {rule_state.message()}")
 
 
@@ -332,7 +333,7 @@ def audit_command(review: Review, record: str | None, fmt: str) -> None:
 @pass_review
 def export_command(review: Review, path: Path) -> None:
     """Write every decision (the audit trail) to a CSV another reviewer can import."""
-    click.echo(f"{sc.export_decisions(review.library, path)} decisions written to {path}")
+    click.echo(f"{exchange.export_decisions(review.library, path)} decisions written to {path}")
 
 
 @screen.command("import")
@@ -340,7 +341,7 @@ def export_command(review: Review, path: Path) -> None:
 @pass_review
 def import_command(review: Review, path: Path) -> None:
     """Merge another reviewer's decisions; conflicts appear as if screened here."""
-    added, skipped = sc.import_decisions(review.library, path)
+    added, skipped = exchange.import_decisions(review.library, path)
     click.echo(f"{added} decisions added, {skipped} already here")
 
 

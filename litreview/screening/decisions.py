@@ -1,4 +1,5 @@
-"""Screening: decisions, stages, reviewers, conflicts, resolution, agreement, audit trail.
+"""Screening: decisions, stages, reviewers, conflicts, resolution, audit trail (agreement between
+reviewers: `agreement`; decisions to and from another library: `exchange`).
 
 Two stages: title/abstract ('ta') and full text ('ft'). Each needs 1 or 2 independent decisions
 (setting screening.reviewers, e.g. "2" or "ta=2,ft=1"); reviewers are blinded until a record is
@@ -20,18 +21,14 @@ records (one per study), which PRISMA 2020 screening box each falls in.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import math
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
-from pathlib import Path
 from typing import Any
 
 from litreview import settings as settings_registry
-from litreview.errors import RecordNotFound
 from litreview.errors import ScreeningError as ScreeningError  # re-exported: callers use sc.ScreeningError
 from litreview.store import Library
 from litreview.store import ranking as ranking_store
@@ -567,87 +564,6 @@ def ids_with_status(library: Library, status: str) -> list[int]:
     raise ScreeningError(f"unknown status {status!r}; expected one of {', '.join(STATUSES)}")
 
 
-# -- agreement -------------------------------------------------------------------------------
-
-@dataclass
-class Agreement:
-    n_both: int
-    agreement: float | None
-    kappa: float | None
-    kappa_ci: tuple[float, float] | None
-
-
-def cohen_kappa(pairs: list[tuple[str, str]]) -> Agreement:
-    """Cohen's kappa with the large-sample 95% CI of Cohen (1960): SE = sqrt(po(1-po)/(n(1-pe)^2)),
-    cut to kappa's range [-1, 1] (with few pairs the normal approximation runs past it). Where the
-    reviewers agreed on every record or on none, that SE is 0: no interval is given, rather than
-    '1.00 to 1.00' after three records."""
-    n = len(pairs)
-    if n == 0:
-        return Agreement(0, None, None, None)
-    observed = sum(1 for a, b in pairs if a == b) / n
-    first, second = Counter(a for a, _ in pairs), Counter(b for _, b in pairs)
-    expected = sum(first[c] * second[c] for c in set(first) | set(second)) / (n * n)
-    if expected == 1:
-        return Agreement(n, observed, None, None)
-    kappa = (observed - expected) / (1 - expected)
-    se = math.sqrt(observed * (1 - observed) / (n * (1 - expected) ** 2))
-    if se == 0:
-        return Agreement(n, observed, kappa, None)
-    return Agreement(n, observed, kappa, (max(-1.0, kappa - 1.96 * se), min(1.0, kappa + 1.96 * se)))
-
-
-def stats(library: Library) -> dict[str, Any]:
-    """Per stage: agreement on records two reviewers both decided, per pair, and decision counts."""
-    result: dict[str, Any] = {}
-    settings = load_settings(library)
-    passed: set[int] = set()
-    for stage in STAGES:
-        states = stage_states(library, stage, settings)
-        if stage == Stage.TA:
-            passed = {cid for cid, s in states.items()
-                      if s.status in SETTLED and passes_title_abstract(s.outcome, settings)}
-        counts = Counter(vote[2] for s in states.values() for vote in s.member_votes)
-        by_pair: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
-        for state in states.values():
-            for item in _compared_items(state):
-                names = sorted(item)
-                for i, a in enumerate(names):
-                    for b in names[i + 1:]:
-                        by_pair[(a, b)].append((item[a], item[b]))
-        everyone = [p for ps in by_pair.values() for p in ps]
-        overall = cohen_kappa(everyone)
-        result[stage] = {
-            **_agreement_dict(overall),
-            "counts": {d: counts.get(d, 0) for d in DECISIONS},
-            "outcomes": dict(Counter(s.status for cid, s in states.items()
-                                     if stage == Stage.TA or cid in passed)),  # at full text: what passed
-            "pairs": {f"{a}|{b}": _agreement_dict(cohen_kappa(ps)) for (a, b), ps in by_pair.items()},
-        }
-    return result
-
-
-def _compared_items(state: StageState) -> list[dict[str, str]]:
-    """What two reviewers' agreement is measured on: the study, each reviewer's one vote on it
-    (made on whichever copy); where a reviewer voted on several copies of it, each copy on its
-    own, so that no vote is dropped or paired with a vote on another copy."""
-    by_reviewer: dict[str, list[tuple[int, str]]] = defaultdict(list)
-    for record_id, reviewer, decision, _ in state.member_votes:
-        by_reviewer[reviewer].append((record_id, decision))
-    if all(len(votes) == 1 for votes in by_reviewer.values()):
-        return [{reviewer: votes[0][1] for reviewer, votes in by_reviewer.items()}]
-    by_record: dict[int, dict[str, str]] = defaultdict(dict)
-    for reviewer, votes in by_reviewer.items():
-        for record_id, decision in votes:
-            by_record[record_id][reviewer] = decision
-    return [by_record[record_id] for record_id in sorted(by_record)]
-
-
-def _agreement_dict(agreement: Agreement) -> dict[str, Any]:
-    return {"n_both": agreement.n_both, "agreement": agreement.agreement, "kappa": agreement.kappa,
-            "kappa_ci": list(agreement.kappa_ci) if agreement.kappa_ci else None}
-
-
 # -- order -----------------------------------------------------------------------------------
 
 ORDERS = ("random", "year", "title", "priority")
@@ -882,96 +798,3 @@ def _stopping_event(event: dict[str, Any]) -> dict[str, Any]:
             "detail": f"{stage}: {parameters}; statistic: {statistic}",
             "created_at": event["created_at"], "stage": event["stage"],
             "parameters": event["parameters"], "statistic": event["statistic"]}
-
-
-# -- exchange --------------------------------------------------------------------------------
-
-EXCHANGE_COLUMNS = ("record_id", "source_db", "source_key", "pmid", "doi", "stage", "reviewer",
-                    "decision", "reason", "kind", "created_at", "undone")
-OPTIONAL_EXCHANGE_COLUMNS = ("scope",)
-"""Written since decisions carry a scope; files from before lack it (read as 'record')."""
-
-
-def export_decisions(library: Library, path: Path) -> int:
-    """Every decision (the whole audit trail) with the identifiers another library can match."""
-    idents = store.record_identifiers(library)
-    rows = store.all_decisions(library)
-    with path.open("w", newline="", encoding="utf-8") as out:
-        columns = EXCHANGE_COLUMNS + OPTIONAL_EXCHANGE_COLUMNS
-        writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
-        writer.writeheader()
-        for row in rows:
-            source_db, source_key, pmid, doi = idents[row["record_id"]]
-            writer.writerow({**{k: row[k] for k in columns if k in row}, "source_db": source_db,
-                             "source_key": source_key, "pmid": pmid, "doi": doi})
-    return len(rows)
-
-
-def import_decisions(library: Library, path: Path) -> tuple[int, int]:
-    """Merge another library's decisions; rows already here are skipped. Returns (added, skipped)."""
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.DictReader(handle)
-            rows = list(reader)
-            header = reader.fieldnames or []
-    except OSError as exc:
-        raise ScreeningError(f"{path}: cannot read ({exc.strerror})") from None
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise ScreeningError(f"{path}: not a decisions CSV from 'litreview screen export' ({exc})") from None
-    missing = set(EXCHANGE_COLUMNS) - set(header)
-    if missing:
-        raise ScreeningError(f"{path}: not a decisions CSV from 'litreview screen export': "
-                             f"missing columns {sorted(missing)}")
-    # a decision already here on any copy of the study is the same decision
-    existing = {(r["cluster_id"], r["stage"], r["reviewer"], r["decision"], r["created_at"], r["kind"])
-                for r in store.cluster_decisions(library, active_only=False)}
-    added = skipped = 0
-    with library.transaction():
-        for line, row in enumerate(rows, start=2):
-            record_id = _match_record(library, row, path, line)
-            if row["stage"] not in STAGES or row["decision"] not in DECISIONS:
-                raise ScreeningError(f"{path}, line {line}: stage {row['stage']!r} / decision "
-                                     f"{row['decision']!r} not understood")
-            key = (store.cluster_of(library, record_id), row["stage"], row["reviewer"], row["decision"],
-                   row["created_at"], row["kind"])
-            if key in existing:
-                skipped += 1
-                continue
-            decision_id = store.insert_decision(library, record_id, row["stage"], row["reviewer"],
-                                                row["decision"], row["reason"] or None,
-                                                kind=row["kind"] or Kind.SCREEN,
-                                                created_at=row["created_at"], origin=str(path),
-                                                scope=_imported_scope(row, path, line))
-            if row["undone"] in ("1", "True", "true"):
-                store.mark_undone(library, decision_id)
-            existing.add(key)
-            added += 1
-    return added, skipped
-
-
-def _imported_scope(row: dict[str, str], path: Path, line: int) -> str:
-    scope = row.get("scope") or Scope.RECORD
-    if scope not in (Scope.RECORD, Scope.CLUSTER):
-        raise ScreeningError(f"{path}, line {line}: scope {scope!r} not understood (record or cluster)")
-    return scope
-
-
-def _match_record(library: Library, row: dict[str, str], path: Path, line: int) -> int:
-    """The record the decision was made on when this library holds it (same database and key),
-    else the study with its PMID or DOI."""
-    own = store.record_by_source(library, row.get("source_db"), row.get("source_key"))
-    if own is not None:
-        return own
-    for ref in (f"pmid:{row['pmid']}" if row.get("pmid") else None,
-                f"doi:{row['doi']}" if row.get("doi") else None):
-        if ref:
-            try:
-                return library.resolve(ref)
-            except RecordNotFound:
-                pass
-    found = store.find_by_source(library, row.get("source_db"), row.get("source_key"))
-    if found is None:
-        where = f"{row.get('source_db')}:{row.get('source_key')}"
-        raise ScreeningError(f"{path}, line {line}: no record here matches {where} "
-                             f"(pmid {row.get('pmid') or '-'})")
-    return found

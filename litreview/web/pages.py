@@ -9,6 +9,7 @@ from flask import Blueprint, Response, abort, g, redirect, render_template, requ
 
 from litreview import dedup, prisma
 from litreview.errors import LitreviewError, RecordNotFound
+from litreview.screening import agreement
 from litreview.screening import decisions as sc
 from litreview.store import screening as screening_store
 from litreview.web import text
@@ -172,7 +173,7 @@ def overview() -> Any:
     progress = {stage: queues.progress(library, queues.order(library, g.reviewer, stage))
                 for stage in sc.STAGES}
     return render_template("overview.html", page="overview", counts=counts, problem=problem,
-                           runs=library.runs(), stats=sc.stats(library), progress=progress)
+                           runs=library.runs(), stats=agreement.stats(library), progress=progress)
 
 
 def prisma_svg() -> Response:
