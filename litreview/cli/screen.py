@@ -201,7 +201,7 @@ def _take_new_order(ranker: Any, todo: list[int], position: int) -> list[int]:
 
 def _key() -> str:
     try:
-        return click.getchar()
+        return click.getchar() or "q"  # nothing more to read (end of input): quit, not spin
     except OSError:  # no terminal to read a key from: cron, a pipe, ssh without -t
         raise click.ClickException(
             "litreview screen reads one key at a time from a terminal, and there is none here;"
@@ -301,10 +301,12 @@ def _agreement_text(figures: dict[str, Any], compared: str) -> str:
 @screen.command("undo")
 @stage_option
 @reviewer_option
+@click.option("--force", is_flag=True,
+              help="Undo a title/abstract decision of a record already decided at full text (logged).")
 @pass_review
-def undo_command(review: Review, stage: str, reviewer: str | None) -> None:
+def undo_command(review: Review, stage: str, reviewer: str | None, force: bool) -> None:
     """Undo your last decision at this stage (kept in the audit trail as undone)."""
-    row = sc.undo(review.library, reviewer, stage)
+    row = sc.undo(review.library, reviewer, stage, force=force)
     click.echo(f"undone: {row['decision']} on record {row['record_id']}")
 
 
