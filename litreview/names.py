@@ -1,5 +1,5 @@
-"""Names, months, seasons, years, name suffixes and database names as bibliographic sources
-write them: one place for each.
+"""Names, months, seasons, years, numeric dates, name suffixes and database names as
+bibliographic sources write them: one place for each.
 
 Importers, exporters and the CSL mapping read and write the same things (a month as 'Jan',
 'January', '1' or 'jan'; a season; a four-digit year inside free text; a person's name as
