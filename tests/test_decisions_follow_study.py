@@ -625,3 +625,23 @@ def test_merging_a_reviewers_decisions_that_unsettle_an_included_study_says_so(r
     assert run(runner, "screen", "import", "ben.csv").output == "0 decisions added, 1 already here\n"
     run(runner, "screen", "resolve", STUDY, "include", "--reviewer", "cy")
     assert screened_and_included(runner) == (1, 1)
+
+
+def test_a_setting_that_moves_studies_between_boxes_says_so(runner, tmp_path, two_stage):
+    """Two reviewers per stage after screening alone: every study one reviewer decided awaits a
+    second; the command said only 'screening.reviewers = 2'."""
+    assert run(runner, "settings", "set", "screening.reasons", "wrong design").output == (
+        "screening.reasons = wrong design\n")
+    assert screened_and_included(runner) == (1, 0)
+    result = run(runner, "settings", "set", "screening.reviewers", "ta=2,ft=1")
+    assert result.output.splitlines() == [
+        "screening.reviewers = ta=2,ft=1", "screening counts changed: screened 1 -> 0, reports sought 1 -> 0"]
+    assert prisma(runner)["awaiting_screening"] == 4
+    back = run(runner, "settings", "unset", "screening.reviewers")
+    assert back.output.splitlines() == [
+        "screening.reviewers = 1    (default)",
+        "screening counts changed: screened 0 -> 1, reports sought 0 -> 1"]
+    events = json.loads(run(runner, "screen", "audit", "--format", "json").stdout)
+    assert [(e["event"], e["detail"]) for e in events] == [
+        ("counts", "settings set screening.reviewers: screened 1 -> 0, reports sought 1 -> 0"),
+        ("counts", "settings unset screening.reviewers: screened 0 -> 1, reports sought 0 -> 1")]
