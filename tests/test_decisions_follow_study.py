@@ -595,3 +595,33 @@ def test_undoing_title_abstract_after_full_text_needs_force_and_is_logged(runner
     assert [(e["event"], e["reviewer"], e["detail"]) for e in events] == [
         ("forced", "ana", "title/abstract decision (include) undone with --force after full-text decisions "
                           "(include by ana)")]
+
+
+def test_merging_a_reviewers_decisions_that_unsettle_an_included_study_says_so(runner, tmp_path, two_stage):
+    """`screen import` of ben's title/abstract exclusion of a study ana included at full text: a
+    conflict, and the study leaves 'included' until it is resolved; the command said only
+    '1 decisions added'."""
+    run(runner, "fulltext", STUDY, "--retrieved", "a.pdf")
+    run(runner, "decide", STUDY, "include", "--stage", "ft", "--reviewer", "ana")
+    run(runner, "screen", "export", "ana.csv")
+    rows = (tmp_path / "ana.csv").read_text(encoding="utf-8").splitlines()
+    ta = next(r for r in rows[1:] if ",ta,ana,include," in r)
+    (tmp_path / "ben.csv").write_text("\n".join([rows[0], ta.replace(",ta,ana,include,", ",ta,ben,exclude,")
+                                                 .replace("+00:00,0,", "+00:01,0,")]) + "\n")
+    assert screened_and_included(runner) == (1, 1)
+    result = run(runner, "screen", "import", "ben.csv")
+    assert result.output.splitlines() == [
+        "1 decision added, 0 already here",
+        "1 new conflict: record 1 (title/abstract); see litreview screen conflicts",
+        "screening counts changed: screened 1 -> 0, reports sought 1 -> 0, reports assessed 1 -> 0, "
+        "studies included 1 -> 0 (a study in conflict awaits screening until resolved)"]
+    assert screened_and_included(runner) == (0, 0) and "no included studies" in bib(runner)
+    assert run(runner, "screen", "conflicts").output.startswith("record 1: reviewers disagree: ")
+    events = json.loads(run(runner, "screen", "audit", "--format", "json").stdout)
+    assert [(e["event"], e["record_id"], e["detail"]) for e in events] == [
+        ("conflict", 1, "screen import ben.csv: the reviewers' decisions differ at title/abstract"),
+        ("counts", None, "screen import ben.csv: screened 1 -> 0, reports sought 1 -> 0, reports assessed "
+                         "1 -> 0, studies included 1 -> 0")]
+    assert run(runner, "screen", "import", "ben.csv").output == "0 decisions added, 1 already here\n"
+    run(runner, "screen", "resolve", STUDY, "include", "--reviewer", "cy")
+    assert screened_and_included(runner) == (1, 1)

@@ -340,9 +340,14 @@ def export_command(review: Review, path: Path) -> None:
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @pass_review
 def import_command(review: Review, path: Path) -> None:
-    """Merge another reviewer's decisions; conflicts appear as if screened here."""
+    """Merge another reviewer's decisions; conflicts appear as if screened here (and are said,
+    with every PRISMA box the new decisions moved)."""
+    before = sc.decision_snapshot(review.library)
     added, skipped = exchange.import_decisions(review.library, path)
-    click.echo(f"{added} decisions added, {skipped} already here")
+    click.echo(f"{plural(added, 'decision')} added, {skipped} already here")
+    if added:
+        for line in sc.decision_changes(review.library, before, f"screen import {path.name}"):
+            click.echo(line)
 
 
 @screen.command("simulate")

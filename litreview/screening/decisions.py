@@ -778,6 +778,42 @@ def _log_changes(library: Library, changes: ClusterChanges, after: dict[int, tup
                 _changed(changes.before, changes.after)))
 
 
+@dataclass
+class DecisionSnapshot:
+    """PRISMA's counted boxes and the studies in conflict at each stage, before another
+    reviewer's decisions are merged in (`screen import`)."""
+    counts: dict[str, int]
+    in_conflict: dict[str, set[int]]
+
+
+def decision_snapshot(library: Library) -> DecisionSnapshot:
+    return DecisionSnapshot(_counts(library), {stage: {s.record_id for s in conflicts(library, stage)}
+                                               for stage in STAGES})
+
+
+def decision_changes(library: Library, before: DecisionSnapshot, command: str) -> list[str]:
+    """What merging decisions in did to screening: new conflicts and every PRISMA box that moved,
+    one line each (none when nothing did); written to the audit trail too."""
+    after = _counts(library)
+    new = [(stage, cid) for stage in STAGES
+           for cid in sorted({s.record_id for s in conflicts(library, stage)} - before.in_conflict[stage])]
+    change = _changed(before.counts, after)
+    out = []
+    if new:
+        where = ", ".join(f"record {cid} ({STAGE_NAMES[stage]})" for stage, cid in new)
+        out.append(f"{_count(new, 'new conflict')}: {where}; see litreview screen conflicts")
+    if change:
+        why = " (a study in conflict awaits screening until resolved)" if new else ""
+        out.append(f"screening counts changed: {', '.join(change)}{why}")
+    with library.transaction():
+        for stage, cid in new:
+            store.insert_event(library, Event.CONFLICT, cid, None,
+                               f"{command}: the reviewers' decisions differ at {STAGE_NAMES[stage]}")
+        if change:
+            store.insert_event(library, Event.COUNTS, None, None, f"{command}: " + ", ".join(change))
+    return out
+
+
 def audit_events(library: Library, ref: str | int | None = None) -> list[dict[str, Any]]:
     """Screening events (merges, splits, forced re-decisions), of one study or all; of all, the
     stopping rule's events too (its random sample began; the reviewers stopped screening), each
