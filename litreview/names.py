@@ -1,5 +1,5 @@
-"""Names, months, seasons, years, name suffixes and database names as bibliographic sources
-write them: one place for each.
+"""Names, months, seasons, years, numeric dates, name suffixes and database names as
+bibliographic sources write them: one place for each.
 
 Importers, exporters and the CSL mapping read and write the same things (a month as 'Jan',
 'January', '1' or 'jan'; a season; a four-digit year inside free text; a person's name as
@@ -50,6 +50,21 @@ def year_in(text: str | None) -> int | None:
     """The first plausible publication year in the text, or None."""
     found = YEAR.search(text or "")
     return int(found.group(1)) if found else None
+
+
+_NUMERIC_DATE = re.compile(r"\s*(\d{4})(?:[/-](\d{1,2}))?(?:[/-](\d{1,2}))?")
+
+
+def numeric_date(text: str | None) -> tuple[int, int | None, int | None] | None:
+    """Year, month and day from the start of a date written in numbers: RIS's '2010/05/01/',
+    '2018//', ISO's '2010-05-01', '2010-05'. A month outside 1-12 is no month, and a day is read
+    only with a month (and within 1-31); None when the text does not start with a year."""
+    found = _NUMERIC_DATE.match(text or "")
+    if not found:
+        return None
+    month = int(found.group(2)) if found.group(2) and 1 <= int(found.group(2)) <= 12 else None
+    day = int(found.group(3)) if month and found.group(3) and 1 <= int(found.group(3)) <= 31 else None
+    return int(found.group(1)), month, day
 
 
 def expand_pages(pages: str) -> str:

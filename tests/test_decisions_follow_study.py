@@ -78,14 +78,18 @@ def test_nightly_update_with_a_pubmed_copy_of_an_included_study(eutils, clock, r
     listed = bib(runner)
     assert "Extramedullary hematopoiesis case 19000000" in listed
     stats = json.loads(run(runner, "screen", "stats", "--format", "json").stdout)
-    assert stats["ta"]["n_both"] == 2 and stats["ft"]["outcomes"] == {"decided": 1, "awaiting": 3}
+    assert stats["ta"]["n_both"] == 2
+    assert stats["ft"]["outcomes"] == {"decided": 1}  # the one study that passed title/abstract
 
     serve_pubmed_copy(eutils, tmp_path)
     result = run(runner, "update", "--quiet")
     assert result.output == ""  # nothing lowered, no new conflict: cron stays quiet
     after_stats = json.loads(run(runner, "screen", "stats", "--format", "json").stdout)
     assert after_stats["ta"]["n_both"] == 2 and after_stats["ta"]["counts"] == stats["ta"]["counts"]
-    assert after_stats["ft"]["outcomes"] == {"decided": 1, "awaiting": 4}
+    assert after_stats["ft"]["outcomes"] == {"decided": 1}  # the new records await title/abstract
+    said = run(runner, "screen", "stats").stdout.splitlines()
+    assert said[said.index("full text: no record decided by two reviewers") + 1] == (
+        "  decisions: 1 include, 0 exclude, 0 maybe; records: 1 decided")
 
     pubmed = record_id(tmp_path, "pmid:19000000")
     assert pubmed != scopus and record_id(tmp_path, STUDY) == pubmed  # the PubMed copy is canonical
@@ -563,3 +567,81 @@ def test_a_decided_record_is_not_offered_to_a_second_reviewer(runner, tmp_path, 
         library.set_setting("screening.reviewers", "2")
         assert study in sc.screening_order(library, "ben", "ta")  # two needed: ben is the second
         assert study not in sc.screening_order(library, "ana", "ta")
+
+
+def test_undoing_title_abstract_after_full_text_needs_force_and_is_logged(runner, tmp_path, two_stage):
+    """`screen undo` of the title/abstract include under a full-text include un-included the study
+    (studies included 1 -> 0) with no --force and nothing in the audit trail."""
+    run(runner, "fulltext", STUDY, "--retrieved", "a.pdf")
+    run(runner, "decide", STUDY, "include", "--stage", "ft", "--reviewer", "ana")
+    listed = bib(runner)
+    refused = runner.invoke(cli, ["screen", "undo", "--reviewer", "ana"])
+    assert refused.exit_code == 1
+    assert refused.output == (
+        "Error: record 1 has been decided at full text (include by ana); undoing ana's title/abstract "
+        "decision (include) changes what full text assessed: give --force to do it anyway (it is logged)\n")
+    assert screened_and_included(runner) == (1, 1) and bib(runner) == listed
+    shown = runner.invoke(cli, ["screen", "--reviewer", "ana"], input="u")
+    assert shown.exit_code == 0, shown.output
+    assert "undoing ana's title/abstract decision (include) changes what full text assessed" in shown.output
+    assert screened_and_included(runner) == (1, 1)
+    assert run(runner, "screen", "undo", "--stage", "ft", "--reviewer", "ana").output == (
+        "undone: include on record 1\n")  # the full-text decision itself: no force needed
+    run(runner, "decide", STUDY, "include", "--stage", "ft", "--reviewer", "ana")
+    forced = run(runner, "screen", "undo", "--reviewer", "ana", "--force")
+    assert forced.output == "undone: include on record 1\n"
+    assert screened_and_included(runner) == (0, 0) and "no included studies" in bib(runner)
+    events = json.loads(run(runner, "screen", "audit", STUDY, "--format", "json").stdout)
+    assert [(e["event"], e["reviewer"], e["detail"]) for e in events] == [
+        ("forced", "ana", "title/abstract decision (include) undone with --force after full-text decisions "
+                          "(include by ana)")]
+
+
+def test_merging_a_reviewers_decisions_that_unsettle_an_included_study_says_so(runner, tmp_path, two_stage):
+    """`screen import` of ben's title/abstract exclusion of a study ana included at full text: a
+    conflict, and the study leaves 'included' until it is resolved; the command said only
+    '1 decisions added'."""
+    run(runner, "fulltext", STUDY, "--retrieved", "a.pdf")
+    run(runner, "decide", STUDY, "include", "--stage", "ft", "--reviewer", "ana")
+    run(runner, "screen", "export", "ana.csv")
+    rows = (tmp_path / "ana.csv").read_text(encoding="utf-8").splitlines()
+    ta = next(r for r in rows[1:] if ",ta,ana,include," in r)
+    (tmp_path / "ben.csv").write_text("\n".join([rows[0], ta.replace(",ta,ana,include,", ",ta,ben,exclude,")
+                                                 .replace("+00:00,0,", "+00:01,0,")]) + "\n")
+    assert screened_and_included(runner) == (1, 1)
+    result = run(runner, "screen", "import", "ben.csv")
+    assert result.output.splitlines() == [
+        "1 decision added, 0 already here",
+        "1 new conflict: record 1 (title/abstract); see litreview screen conflicts",
+        "screening counts changed: screened 1 -> 0, reports sought 1 -> 0, reports assessed 1 -> 0, "
+        "studies included 1 -> 0 (a study in conflict awaits screening until resolved)"]
+    assert screened_and_included(runner) == (0, 0) and "no included studies" in bib(runner)
+    assert run(runner, "screen", "conflicts").output.startswith("record 1: reviewers disagree: ")
+    events = json.loads(run(runner, "screen", "audit", "--format", "json").stdout)
+    assert [(e["event"], e["record_id"], e["detail"]) for e in events] == [
+        ("conflict", 1, "screen import ben.csv: the reviewers' decisions differ at title/abstract"),
+        ("counts", None, "screen import ben.csv: screened 1 -> 0, reports sought 1 -> 0, reports assessed "
+                         "1 -> 0, studies included 1 -> 0")]
+    assert run(runner, "screen", "import", "ben.csv").output == "0 decisions added, 1 already here\n"
+    run(runner, "screen", "resolve", STUDY, "include", "--reviewer", "cy")
+    assert screened_and_included(runner) == (1, 1)
+
+
+def test_a_setting_that_moves_studies_between_boxes_says_so(runner, tmp_path, two_stage):
+    """Two reviewers per stage after screening alone: every study one reviewer decided awaits a
+    second; the command said only 'screening.reviewers = 2'."""
+    assert run(runner, "settings", "set", "screening.reasons", "wrong design").output == (
+        "screening.reasons = wrong design\n")
+    assert screened_and_included(runner) == (1, 0)
+    result = run(runner, "settings", "set", "screening.reviewers", "ta=2,ft=1")
+    assert result.output.splitlines() == [
+        "screening.reviewers = ta=2,ft=1", "screening counts changed: screened 1 -> 0, reports sought 1 -> 0"]
+    assert prisma(runner)["awaiting_screening"] == 4
+    back = run(runner, "settings", "unset", "screening.reviewers")
+    assert back.output.splitlines() == [
+        "screening.reviewers = 1    (default)",
+        "screening counts changed: screened 0 -> 1, reports sought 0 -> 1"]
+    events = json.loads(run(runner, "screen", "audit", "--format", "json").stdout)
+    assert [(e["event"], e["detail"]) for e in events] == [
+        ("counts", "settings set screening.reviewers: screened 1 -> 0, reports sought 1 -> 0"),
+        ("counts", "settings unset screening.reviewers: screened 0 -> 1, reports sought 0 -> 1")]

@@ -426,7 +426,7 @@ def test_cli_review_shows_whole_titles_and_takes_a_decision(runner, library):
         Record(title=title, source_db="Lens", source_key="020-971", **thesis),
         Record(title=title + " - eScholarship", source_db="Lens", source_key="116-217", **thesis),
     ], run).added_ids
-    assert "1 pairs queued" in runner.invoke(cli, ["dedup"]).output
+    assert "1 pair queued" in runner.invoke(cli, ["dedup"]).output
     result = runner.invoke(cli, ["dedup", "review"], input="s\n")
     assert result.exit_code == 0, result.output
     assert "wildfires - eScholarship" in result.output and "*title" in result.output

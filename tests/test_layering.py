@@ -29,10 +29,10 @@ THIRD_PARTY_HOMES = {"click": "litreview.cli", "sqlite_utils": "litreview.store"
                      "flask": "litreview.web", "werkzeug": "litreview.web", "jinja2": "litreview.web"}
 """A library -> the only package that may import it."""
 
-ALLOWED_ELSEWHERE = {("litreview.web.app", "sqlite3"): "catches SQLite's busy error to retry a write",
-                     ("litreview.cli._group", "sqlite3"): "says 'read-only' for SQLite's readonly error"}
-"""Known exceptions, each with its reason: they name sqlite3's exception class only (no SQL).
-Left to their owners (#17): the store could raise its own error for both."""
+ALLOWED_ELSEWHERE: dict[tuple[str, str], str] = {}
+"""Known exceptions (module, library) -> the reason. None today: the web app's retry of a busy
+library and the CLI's 'read-only' message ask the store (store.library.is_busy, is_read_only)
+rather than catch sqlite3's error themselves."""
 
 ALLOWED_CYCLES = [["litreview.web.app", "litreview.web.pages", "litreview.web.screen"]]
 """create_app imports the page modules, which import the app's `site` and `retrying`."""

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from litreview.dedup.normalise import family_key, unlabelled_title_key, usable_pages
-from litreview.names import MONTH_WORD, YEAR, month_number, without_folded_suffix, year_in
+from litreview.names import MONTH_WORD, YEAR, month_number, numeric_date, without_folded_suffix, year_in
 from litreview.reflist import parse_reference
 from tests._read import read_file
 
@@ -28,6 +28,14 @@ def test_years_are_read_in_free_text_within_the_plausible_range() -> None:
     assert year_in("1790 Mar") == 1790  # PubMed indexes articles from 1781
     assert year_in("pages 2345-2351") is None and year_in("vol 12") is None
     assert YEAR.fullmatch("1989") and not YEAR.fullmatch("2345")
+
+
+@pytest.mark.parametrize(("text", "parts"), [
+    ("2010/05/01/", (2010, 5, 1)), ("2018//", (2018, None, None)), ("2012-05-04", (2012, 5, 4)),
+    ("2010-13-01", (2010, None, None)), ("2010/05/32", (2010, 5, None)), ("Spring 2010", None), (None, None)])
+def test_numeric_dates_as_ris_and_biblatex_write_them(text: str | None, parts: tuple[int, ...] | None
+                                                      ) -> None:
+    assert numeric_date(text) == parts
 
 
 def test_folded_suffixes_come_off_every_suffix_sources_write() -> None:
@@ -68,7 +76,7 @@ def test_csv_and_bibtex_read_months_and_years_with_the_shared_readers(tmp_path: 
     bib = tmp_path / "records.bib"
     bib.write_text("@article{a, title={A study of things}, date={2012-05-04}}\n"
                    "@article{b, title={Another study}, year={2013}, month=sep}\n", encoding="utf-8")
-    assert [(r.year, r.month, r.day) for r in read_file(bib)[0]] == [(2012, None, 4), (2013, 9, None)]
+    assert [(r.year, r.month, r.day) for r in read_file(bib)[0]] == [(2012, 5, 4), (2013, 9, None)]
 
 
 MONTH_ABBREVIATION = re.compile(r"\b(?:jan|feb|mar|apr|jun|jul|aug|sep|oct|nov|dec)\b", re.I)

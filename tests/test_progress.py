@@ -1,5 +1,6 @@
 """The one progress helper of long commands: drawn on a terminal, silent anywhere else."""
 
+import ast
 import io
 import os
 import sys
@@ -89,3 +90,28 @@ def test_an_import_in_a_terminal_shows_its_count_and_wipes_it(tmp_path: Path) ->
     child.expect(r"\r\x1b\[Kbig\.ris: read as ris")  # the line wiped before the command's own output
     child.expect("5000 added")
     child.expect(pexpect.EOF)
+
+
+def drawing_offences(path: Path) -> list[str]:
+    """Progress drawn outside the helper: a line erased (ESC [K) or click.progressbar."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and "\033[K" in node.value:
+            found.append(f"{path.name}:{node.lineno}: erases a line")
+        if isinstance(node, ast.Attribute) and node.attr == "progressbar":
+            found.append(f"{path.name}:{node.lineno}: click.progressbar")
+    return found
+
+
+def test_no_module_but_the_progress_helper_draws_progress(tmp_path: Path) -> None:
+    """One way of drawing progress (#17 item 9): no module but cli/progress.py erases a line or
+    uses click.progressbar (the screener's colours, ESC [1;31m, are not progress)."""
+    package = Path(__file__).resolve().parents[1] / "litreview"
+    helper = package / "cli" / "progress.py"
+    files = [p for p in sorted(package.rglob("*.py")) if p != helper]
+    assert [o for path in files for o in drawing_offences(path)] == []
+    bad = tmp_path / "bad.py"
+    bad.write_text('import click\nsys.stderr.write(f"\\r\\033[K{done}")\n'
+                   'with click.progressbar(items) as bar:\n    pass\nprint("\\x1b[1;31m!\\x1b[0m")\n')
+    assert drawing_offences(bad) == ["bad.py:2: erases a line", "bad.py:3: click.progressbar"]
+    assert drawing_offences(helper) != []  # the helper itself is seen

@@ -119,3 +119,28 @@ def test_importing_the_package_patches_nothing_and_sets_no_backend() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
                             env={"PYTHONPATH": str(PACKAGE.parent), "MPLBACKEND": "", "PATH": ""})
     assert result.stdout.strip() == "ok", result.stderr[-2000:]
+
+
+def test_another_citeproc_version_renders_unpatched_with_a_warning() -> None:
+    """The patches replace citeproc-py's internals as 0.11 has them: under another version nothing
+    is patched (not half of it), a RuntimeWarning says so, and a bibliography is still made."""
+    code = (
+        "import warnings, citeproc, citeproc.model as m\n"
+        "citeproc.__version__ = '0.99.0'\n"
+        "xpath = m.CitationStylesElement.xpath_search\n"
+        "from litreview.bibliography import citeproc_patches, format_references\n"
+        "from litreview.records import Author, Record\n"
+        "with warnings.catch_warnings(record=True) as caught:\n"
+        "    warnings.simplefilter('always')\n"
+        "    assert citeproc_patches.apply() is False\n"
+        "    record = Record(title='A trial', authors=[Author(family='Smith', given='Ann')], year=2020,\n"
+        "                    journal='BMJ', volume='1', pages='1-2')\n"
+        "    text = format_references([record], 'apa', 'text')\n"
+        "assert m.CitationStylesElement.xpath_search is xpath, 'patched under another version'\n"
+        "said = [str(w.message) for w in caught]\n"
+        "assert any('rendering unpatched' in message for message in said), said\n"
+        "assert 'Smith' in str(text), text\n"
+        "print('ok')\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                            env={"PYTHONPATH": str(PACKAGE.parent), "MPLBACKEND": "", "PATH": ""})
+    assert result.stdout.strip() == "ok", result.stderr[-2000:]

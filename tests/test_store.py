@@ -120,3 +120,25 @@ def test_new_library_uses_large_pages_and_existing_ones_keep_theirs(tmp_path: Pa
     with Library(old) as library:
         assert library.db.execute("PRAGMA page_size").fetchone()[0] == 4096
         assert library.count() == 0
+
+
+def test_the_store_says_whether_its_error_was_a_busy_or_a_read_only_library(tmp_path: Path) -> None:
+    """What the web app retries (busy) and what the CLI explains (read-only), told apart by the
+    store, so that no layer above it catches sqlite3's error itself."""
+    from litreview.store.library import StoreError, is_busy, is_read_only
+
+    Library(tmp_path / "lib.db").close()
+    holder = sqlite3.connect(tmp_path / "lib.db", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    other = sqlite3.connect(tmp_path / "lib.db", timeout=0, isolation_level=None)
+    with pytest.raises(StoreError) as busy:
+        other.execute("INSERT INTO settings (key, value) VALUES ('a', 'b')")
+    holder.execute("ROLLBACK")
+    reader = sqlite3.connect(f"file:{tmp_path / 'lib.db'}?mode=ro", uri=True, isolation_level=None)
+    with pytest.raises(StoreError) as read_only:
+        reader.execute("INSERT INTO settings (key, value) VALUES ('a', 'b')")
+    assert is_busy(busy.value) and not is_read_only(busy.value)
+    assert is_read_only(read_only.value) and not is_busy(read_only.value)
+    assert not is_busy(ValueError("locked")) and not is_read_only(ValueError("readonly"))
+    for connection in (holder, other, reader):
+        connection.close()

@@ -228,6 +228,14 @@ def test_cli_serve_prints_a_link_per_reviewer_and_opens_the_first(tmp_path: Path
         assert tokens.reviewer_for(library, lines[1][1].split("/r/")[1].strip("/")) == "ben"
 
 
+def test_cli_serve_with_no_reviewer_says_how_to_name_one(tmp_path: Path, runner: Any) -> None:
+    with Library(tmp_path / "library.db") as library:
+        seed(library, 1)
+    result = runner.invoke(cli, ["serve", "--port", "0"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "no reviewer to give a link to: name one with --reviewer NAME" in result.output
+
+
 def test_cli_refuses_an_unknown_reviewer_and_a_busy_port(tmp_path: Path, runner: Any) -> None:
     with Library(tmp_path / "library.db") as library:
         seed(library, 1)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +10,7 @@ import click
 from litreview.config import DEFAULT_DB, DEFAULT_QUERIES
 from litreview.errors import LibraryFileError, LitreviewError
 from litreview.store import Library
-from litreview.store.library import read_only_message
+from litreview.store.library import StoreError, is_read_only, read_only_message
 
 CREATING_COMMANDS = frozenset({"import", "search", "update", "chase"})
 """The commands that add records: only they make a new library where there is none. Any other
@@ -33,10 +32,10 @@ class LitreviewGroup(click.Group):
                 raise
             name = str(exc.filename).removesuffix(".part")  # output is written beside, then moved
             raise click.ClickException(f"{name}: {exc.strerror or exc}") from None
-        except sqlite3.OperationalError as exc:
+        except StoreError as exc:
             # a write that bypassed Library.transaction(), or a library made read-only while open
             review = ctx.find_object(Review)
-            if review is None or "readonly" not in str(exc):
+            if review is None or not is_read_only(exc):
                 raise
             raise click.ClickException(read_only_message(
                 review.db_path, "SQLite: attempt to write a readonly database")) from None

@@ -18,9 +18,12 @@ from litreview.store import Library
 
 
 def _summary(summary: dd.DedupSummary) -> str:
-    return (f"{summary.records:,} records, {summary.compared:,} compared against the library, "
-            f"{summary.clusters:,} clusters, {summary.merged:,} merged as duplicates, "
-            f"{summary.queued:,} pairs queued for review, {summary.related:,} related links")
+    def n(count: int, noun: str) -> str:
+        return f"{count:,} {noun}" + ("" if count == 1 else "s")
+
+    return (f"{n(summary.records, 'record')}, {summary.compared:,} compared against the library, "
+            f"{n(summary.clusters, 'cluster')}, {summary.merged:,} merged as duplicates, "
+            f"{n(summary.queued, 'pair')} queued for review, {n(summary.related, 'related link')}")
 
 
 STAGES = {"normalise": "normalising {:,} records", "score": "scoring {:,} pairs of records",

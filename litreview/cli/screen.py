@@ -201,7 +201,7 @@ def _take_new_order(ranker: Any, todo: list[int], position: int) -> list[int]:
 
 def _key() -> str:
     try:
-        return click.getchar()
+        return click.getchar() or "q"  # nothing more to read (end of input): quit, not spin
     except OSError:  # no terminal to read a key from: cron, a pipe, ssh without -t
         raise click.ClickException(
             "litreview screen reads one key at a time from a terminal, and there is none here;"
@@ -301,10 +301,12 @@ def _agreement_text(figures: dict[str, Any], compared: str) -> str:
 @screen.command("undo")
 @stage_option
 @reviewer_option
+@click.option("--force", is_flag=True,
+              help="Undo a title/abstract decision of a record already decided at full text (logged).")
 @pass_review
-def undo_command(review: Review, stage: str, reviewer: str | None) -> None:
+def undo_command(review: Review, stage: str, reviewer: str | None, force: bool) -> None:
     """Undo your last decision at this stage (kept in the audit trail as undone)."""
-    row = sc.undo(review.library, reviewer, stage)
+    row = sc.undo(review.library, reviewer, stage, force=force)
     click.echo(f"undone: {row['decision']} on record {row['record_id']}")
 
 
@@ -338,9 +340,14 @@ def export_command(review: Review, path: Path) -> None:
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @pass_review
 def import_command(review: Review, path: Path) -> None:
-    """Merge another reviewer's decisions; conflicts appear as if screened here."""
+    """Merge another reviewer's decisions; conflicts appear as if screened here (and are said,
+    with every PRISMA box the new decisions moved)."""
+    before = sc.decision_snapshot(review.library)
     added, skipped = exchange.import_decisions(review.library, path)
-    click.echo(f"{added} decisions added, {skipped} already here")
+    click.echo(f"{plural(added, 'decision')} added, {skipped} already here")
+    if added:
+        for line in sc.decision_changes(review.library, before, f"screen import {path.name}"):
+            click.echo(line)
 
 
 @screen.command("simulate")

@@ -6,6 +6,7 @@ import click
 
 from litreview import settings as registry
 from litreview.cli._group import Review, cli, pass_review
+from litreview.screening import decisions as sc
 
 
 @cli.group()
@@ -25,10 +26,12 @@ def set_command(review: Review, key: str, value: str) -> None:
     checked = registry.validate(key, value)
     new = not review.db_path.exists()
     review.may_create = True
+    before = sc.decision_snapshot(review.library)
     review.library.set_setting(key, checked)
     if new:
         click.echo(f"Note: there was no library at {review.db_path}; made a new one", err=True)
     click.echo(f"{key} = {value}")
+    _say_changes(review, before, f"settings set {key}")
 
 
 @settings.command("unset")
@@ -37,8 +40,17 @@ def set_command(review: Review, key: str, value: str) -> None:
 def unset_command(review: Review, key: str) -> None:
     """Return KEY to its default."""
     default = registry.lookup(key).default
+    before = sc.decision_snapshot(review.library)
     review.library.delete_setting(key)
     click.echo(f"{key} = {default}    (default)")
+    _say_changes(review, before, f"settings unset {key}")
+
+
+def _say_changes(review: Review, before: sc.DecisionSnapshot, command: str) -> None:
+    """Reviewers per stage, what a maybe means, which sources are other methods: settings that
+    move studies between PRISMA's boxes say which moved (and it is logged)."""
+    for line in sc.decision_changes(review.library, before, command):
+        click.echo(line)
 
 
 @settings.command("show")

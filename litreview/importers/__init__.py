@@ -10,7 +10,7 @@ default_db)`:
   (MEDLINE records in the cells of a CSV), reads them from that text.
 Every record leaves `read` normalised and with source_db and source_key set. Importers share
 what they have in common through `litreview.names` (names, suffixes, group authors, months,
-years, database names) and this module (encodings, provenance, checks), never each other's
+years, numeric dates, database names) and this module (encodings, provenance, checks), never each other's
 modules: one format reading another's records asks the registry (`get_importer`).
 """
 

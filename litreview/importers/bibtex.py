@@ -23,7 +23,7 @@ from litreview.errors import ParseError
 from litreview.fieldtext import parse_correction, parse_mesh
 from litreview.importers import Importer, check, file_encoding, finish, register
 from litreview.names import NAME_SUFFIX_ANY_CASE as SUFFIX
-from litreview.names import is_group_name, month_number, year_in
+from litreview.names import is_group_name, month_number, numeric_date, year_in
 from litreview.records import Author, Record
 
 KINDS = {"article": "article", "book": "book", "inbook": "chapter", "incollection": "chapter",
@@ -107,10 +107,10 @@ def to_record(entry: Entry) -> Record:
         record.article_number = _field(entry, "art_number", "eid", "article-number")
     if year := year_in(_field(entry, "year", "date")):
         record.year = year
-    date = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", _field(entry, "date") or "")
-    if date:
-        record.day = int(date.group(3))
     record.month = month_number((_field(entry, "month") or "")[:3])
+    if date := numeric_date(_field(entry, "date")):  # biblatex's ISO date: '2012-05-04'
+        record.month = record.month or date[1]
+        record.day = date[2] if date[1] == record.month else None
     record.doi = _field(entry, "doi")
     record.pmid = _field(entry, "pmid", "pubmed_id")  # Scopus writes pubmed_id
     record.pmcid = _field(entry, "pmcid")

@@ -18,7 +18,7 @@ from rispy import RisParser
 from litreview.errors import ParseError
 from litreview.fieldtext import read_notes
 from litreview.importers import Importer, check, file_encoding, finish, head_bytes, register
-from litreview.names import database_name, parse_name, year_in
+from litreview.names import database_name, numeric_date, parse_name, year_in
 from litreview.records import Record
 
 _RECORD_LINE = re.compile(r"^(?:TY|ER)  ?-( |$)", re.M)
@@ -152,7 +152,6 @@ def _first(raw: dict[str, list[str]], *tags: str) -> str | None:
 
 
 
-_YMD = re.compile(r"\s*(\d{4})(?:[/-](\d{1,2}))?(?:[/-](\d{1,2}))?")
 _DATE_WORDS = re.compile(r"^\s*\d{4}\s+[A-Za-z]")
 _SN_SPLIT = re.compile(r"[;,]\s*|\s+(?=\d)")
 _PARENTHESES = re.compile(r"\s*\(.*?\)")
@@ -164,15 +163,10 @@ def _date(raw: dict[str, list[str]], record: Record) -> None:
     best: tuple[int, int | None, int | None] | None = None
     for tag in ("PY", "Y1", "DA", "Y2"):
         for value in raw.get(tag, []):
-            match = _YMD.match(value)
-            if not match:
+            parsed = numeric_date(value)
+            if parsed is None:
                 continue
-            month = int(match.group(2)) if match.group(2) and 1 <= int(match.group(2)) <= 12 \
-                else None
-            day = int(match.group(3)) if month and match.group(3) and \
-                1 <= int(match.group(3)) <= 31 else None
-            parsed = (int(match.group(1)), month, day)
-            if best is None or (best[0] == parsed[0] and (month and not best[1])):
+            if best is None or (best[0] == parsed[0] and (parsed[1] and not best[1])):
                 best = parsed
     if best:
         record.year, record.month, record.day = best

@@ -9,7 +9,16 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from litreview.screening.decisions import DECISIONS, STAGES, StageState, load_settings, stage_states
+from litreview.screening.decisions import (
+    DECISIONS,
+    SETTLED,
+    STAGES,
+    Stage,
+    StageState,
+    load_settings,
+    passes_title_abstract,
+    stage_states,
+)
 from litreview.store import Library
 
 
@@ -45,8 +54,12 @@ def stats(library: Library) -> dict[str, Any]:
     """Per stage: agreement on records two reviewers both decided, per pair, and decision counts."""
     result: dict[str, Any] = {}
     settings = load_settings(library)
+    passed: set[int] = set()
     for stage in STAGES:
         states = stage_states(library, stage, settings)
+        if stage == Stage.TA:
+            passed = {cid for cid, s in states.items()
+                      if s.status in SETTLED and passes_title_abstract(s.outcome, settings)}
         counts = Counter(vote[2] for s in states.values() for vote in s.member_votes)
         by_pair: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
         for state in states.values():
@@ -60,7 +73,8 @@ def stats(library: Library) -> dict[str, Any]:
         result[stage] = {
             **_agreement_dict(overall),
             "counts": {d: counts.get(d, 0) for d in DECISIONS},
-            "outcomes": dict(Counter(s.status for s in states.values())),
+            "outcomes": dict(Counter(s.status for cid, s in states.items()
+                                     if stage == Stage.TA or cid in passed)),  # at full text: what passed
             "pairs": {f"{a}|{b}": _agreement_dict(cohen_kappa(ps)) for (a, b), ps in by_pair.items()},
         }
     return result

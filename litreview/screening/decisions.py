@@ -221,9 +221,10 @@ def _refuse_include_not_retrieved(library: Library, record_id: int, decision: st
                              f"fulltext {record_id} --retrieved PATH_OR_URL)")
 
 
-def _full_text_already_decided(library: Library, record_id: int, settings: ScreeningSettings,
-                               force: bool) -> str | None:
-    """What was decided at full text, if anything: a title/abstract decision then needs force."""
+def _full_text_already_decided(library: Library, record_id: int, settings: ScreeningSettings, force: bool,
+                               doing: str = "re-deciding its title/abstract stage") -> str | None:
+    """What was decided at full text, if anything: a title/abstract decision (or undoing one)
+    then needs force."""
     state = record_state(library, record_id, Stage.FT, settings)
     if not state.votes and state.resolution is None:
         return None
@@ -231,9 +232,8 @@ def _full_text_already_decided(library: Library, record_id: int, settings: Scree
     if state.resolution:
         done = ", ".join(filter(None, (done, f"resolved {state.resolution[0]} by {state.resolution[2]}")))
     if not force:
-        raise ScreeningError(f"record {record_id} has been decided at full text ({done}); re-deciding its "
-                             "title/abstract stage changes what full text assessed: give --force "
-                             "to do it anyway (it is logged)")
+        raise ScreeningError(f"record {record_id} has been decided at full text ({done}); {doing} "
+                             "changes what full text assessed: give --force to do it anyway (it is logged)")
     return f"full-text decisions ({done})"
 
 
@@ -241,14 +241,25 @@ def passes_title_abstract(outcome: str | None, settings: ScreeningSettings) -> b
     return outcome == Decision.INCLUDE or (outcome == Decision.MAYBE and settings.maybe_passes)
 
 
-def undo(library: Library, reviewer: str | None, stage: str = "ta") -> dict[str, Any]:
-    """Undo the reviewer's last decision at this stage; it stays in the audit trail, marked undone."""
-    reviewer = check_reviewer(load_settings(library), reviewer)
+def undo(library: Library, reviewer: str | None, stage: str = "ta", *, force: bool = False) -> dict[str, Any]:
+    """Undo the reviewer's last decision at this stage; it stays in the audit trail, marked undone.
+    Undoing a title/abstract decision of a study decided at full text needs force=True and is
+    logged, as re-deciding it is."""
+    settings = load_settings(library)
+    reviewer = check_reviewer(settings, reviewer)
     with library.transaction():
         last = store.last_active(library, reviewer, stage)
         if last is None:
             raise ScreeningError(f"{reviewer} has no {STAGE_NAMES[stage]} decision to undo")
+        forced = None
+        if stage == Stage.TA:
+            forced = _full_text_already_decided(
+                library, last["record_id"], settings, force,
+                doing=f"undoing {reviewer}'s title/abstract decision ({last['decision']})")
         store.mark_undone(library, last["id"])
+        if forced:
+            store.insert_event(library, Event.FORCED, last["record_id"], reviewer, f"title/abstract "
+                               f"decision ({last['decision']}) undone with --force after {forced}")
     return last
 
 
@@ -765,6 +776,42 @@ def _log_changes(library: Library, changes: ClusterChanges, after: dict[int, tup
         if _changed(changes.before, changes.after):
             store.insert_event(library, Event.COUNTS, None, None, f"{changes.command}: " + ", ".join(
                 _changed(changes.before, changes.after)))
+
+
+@dataclass
+class DecisionSnapshot:
+    """PRISMA's counted boxes and the studies in conflict at each stage, before another
+    reviewer's decisions are merged in (`screen import`)."""
+    counts: dict[str, int]
+    in_conflict: dict[str, set[int]]
+
+
+def decision_snapshot(library: Library) -> DecisionSnapshot:
+    return DecisionSnapshot(_counts(library), {stage: {s.record_id for s in conflicts(library, stage)}
+                                               for stage in STAGES})
+
+
+def decision_changes(library: Library, before: DecisionSnapshot, command: str) -> list[str]:
+    """What merging decisions in did to screening: new conflicts and every PRISMA box that moved,
+    one line each (none when nothing did); written to the audit trail too."""
+    after = _counts(library)
+    new = [(stage, cid) for stage in STAGES
+           for cid in sorted({s.record_id for s in conflicts(library, stage)} - before.in_conflict[stage])]
+    change = _changed(before.counts, after)
+    out = []
+    if new:
+        where = ", ".join(f"record {cid} ({STAGE_NAMES[stage]})" for stage, cid in new)
+        out.append(f"{_count(new, 'new conflict')}: {where}; see litreview screen conflicts")
+    if change:
+        why = " (a study in conflict awaits screening until resolved)" if new else ""
+        out.append(f"screening counts changed: {', '.join(change)}{why}")
+    with library.transaction():
+        for stage, cid in new:
+            store.insert_event(library, Event.CONFLICT, cid, None,
+                               f"{command}: the reviewers' decisions differ at {STAGE_NAMES[stage]}")
+        if change:
+            store.insert_event(library, Event.COUNTS, None, None, f"{command}: " + ", ".join(change))
+    return out
 
 
 def audit_events(library: Library, ref: str | int | None = None) -> list[dict[str, Any]]:

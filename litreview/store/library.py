@@ -442,6 +442,22 @@ def _cannot_write(path: Path) -> str | None:
     return None
 
 
+StoreError = sqlite3.OperationalError
+"""What the database says when a statement cannot run (locked, busy, read-only): the name callers
+above the store catch it by, asking `is_busy` / `is_read_only` what it was, without importing
+the database's own module."""
+
+
+def is_busy(exc: BaseException) -> bool:
+    """Another connection held the library past the busy timeout: worth trying again."""
+    return isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "busy" in str(exc))
+
+
+def is_read_only(exc: BaseException) -> bool:
+    """A write refused because the library (its file or its folder) cannot be written."""
+    return isinstance(exc, sqlite3.OperationalError) and "readonly" in str(exc)
+
+
 def read_only_message(path: Path | str, why: str) -> str:
     return (f"the library {path} is read-only ({why}): nothing was changed. Reading it works;"
             " to change it, make it writable or work on a copy")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import secrets
-import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -25,6 +24,7 @@ from litreview.screening import decisions as sc
 from litreview.screening.screener import search_words
 from litreview.store import Library
 from litreview.store import web as web_store
+from litreview.store.library import StoreError, is_busy
 from litreview.web import text, tokens
 from litreview.web.queue import ScreeningQueues
 
@@ -73,8 +73,8 @@ def retrying(action: Callable[[], T]) -> T:
     for attempt in range(RETRIES):
         try:
             return action()
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) and "busy" not in str(exc) or attempt == RETRIES - 1:
+        except StoreError as exc:
+            if not is_busy(exc) or attempt == RETRIES - 1:
                 raise
             time.sleep(0.05 * 2 ** attempt)
     raise AssertionError("unreachable")
