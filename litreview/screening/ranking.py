@@ -142,7 +142,7 @@ def relevance_scores(features: sp.csr_matrix, rows: np.ndarray, labels: np.ndarr
     every term in more than max_df of the records)."""
     if labels.min() == labels.max() or features.shape[1] == 0:
         return None
-    model = LinearSVC(C=settings.C, loss="squared_hinge")
+    model = LinearSVC(C=settings.C, loss="squared_hinge", random_state=0)  # liblinear shuffles: reproducible
     model.fit(features[rows], labels, sample_weight=sample_weights(labels, settings.include_weight_ratio))
     scores = np.asarray(model.decision_function(features))
     if not settings.ensemble:
