@@ -7,7 +7,12 @@ page: from the keydown event to the second animation frame after the next record
 loaded (the frame that shows it), so the Python/CDP round trips of the test driver do not count.
 The terminal screener's per-key work on the same library is printed beside it (its peer).
 
-    python benchmarks/bench_web.py [--n 50000] [--presses 200]
+    python benchmarks/bench_web.py [--n 50000] [--presses 200] [--order priority [--pace 0.3]]
+
+With --order priority the server ranks by the model (`serve --order priority`) and re-ranks in the
+background every few decisions, so most presses come while a retraining runs; ana has 1,000
+decisions (one in ten an include) for the model to learn from, and the feature cache is counted
+before the server starts (the one-off count is timed apart).
 """
 
 from __future__ import annotations
@@ -72,16 +77,34 @@ def terminal_peer(path: Path, presses: int) -> list[float]:
     return times
 
 
-def serve(path: Path) -> tuple[subprocess.Popen[str], str]:
+def learn(path: Path, ids: list[int]) -> float:
+    """Priority order: ana's 1,000 decisions on the half not screened by ben, and the one-off
+    count of every record for the feature cache (seconds)."""
+    from litreview.screening import ranking
+    from litreview.store import Library
+
+    canonical = [record_id for at, record_id in enumerate(ids) if at % 10 != 1]  # not merged copies
+    with Library(path) as library:
+        with library.transaction():
+            for k, record_id in enumerate(canonical[len(canonical) // 2: len(canonical) // 2 + 1000]):
+                screening_store.insert_decision(library, record_id, "ta", "ana",
+                                                "include" if k % 10 == 0 else "exclude", None)
+        start = time.perf_counter()
+        ranking.priority_order(library, "ana", "ta")
+        return time.perf_counter() - start
+
+
+def serve(path: Path, order: str = "random") -> tuple[subprocess.Popen[str], str]:
     env = {**os.environ, "LITREVIEW_DB": str(path)}
-    command = [sys.executable, "-m", "litreview", "serve", "--reviewer", "ana", "--port", "0"]
+    command = [sys.executable, "-m", "litreview", "serve", "--reviewer", "ana", "--port", "0",
+               "--order", order]
     process = subprocess.Popen(command, cwd=path.parent, env=env, stdout=subprocess.PIPE,
                                stderr=subprocess.DEVNULL, text=True)
     assert process.stdout is not None
     return process, process.stdout.readline().split()[1]
 
 
-def browser_presses(link: str, presses: int, chromium: str) -> tuple[float, list[float]]:
+def browser_presses(link: str, presses: int, chromium: str, pace: float = 0.0) -> tuple[float, list[float]]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -94,6 +117,7 @@ def browser_presses(link: str, presses: int, chromium: str) -> tuple[float, list
         first = (time.perf_counter() - start) * 1000
         times = []
         for press in range(presses):
+            time.sleep(pace)
             shown = page.get_attribute("#record", "data-record")
             page.evaluate("window.__keyToRecord = null")
             keys = KEYS[press % len(KEYS)]
@@ -106,6 +130,10 @@ def browser_presses(link: str, presses: int, chromium: str) -> tuple[float, list
             while value is None:
                 value = page.evaluate("window.__keyToRecord")
             times.append(float(value))
+        page.reload()
+        page.wait_for_selector("#record")
+        if page.locator("#order-note").count():  # priority order: what the model had learnt by the end
+            print(f"browser: order note after the presses: {page.inner_text('#order-note')!r}")
         browser.close()
     return first, times
 
@@ -120,6 +148,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=50_000)
     parser.add_argument("--presses", type=int, default=200)
+    parser.add_argument("--order", choices=["random", "priority"], default="random")
+    parser.add_argument("--pace", type=float, default=0.0,
+                        help="seconds between presses (a reviewer reads; the model retrains meanwhile)")
     args = parser.parse_args()
     chromium = shutil.which("chromium")
     if chromium is None:
@@ -130,9 +161,12 @@ def main() -> None:
         ids = prepare(path, args.n)
         print(f"library of {len(ids)} records ({args.n // 2} decided by another reviewer, "
               f"{len(ids) // 10} merged duplicates) built in {time.perf_counter() - start:.0f} s")
-        process, link = serve(path)
+        if args.order == "priority":
+            print(f"priority order: ana has 1000 decisions; one-off count of the feature cache "
+                  f"{learn(path, ids):.1f} s; the server re-ranks every few decisions in the background")
+        process, link = serve(path, args.order)
         try:
-            first, times = browser_presses(link, args.presses, chromium)
+            first, times = browser_presses(link, args.presses, chromium, args.pace)
         finally:
             process.terminate()
             process.communicate(timeout=30)

@@ -259,3 +259,24 @@ def test_a_failed_retraining_is_said_and_the_screener_goes_on_in_the_order_held(
     assert "(priority order not updated: the model broke)" in result.output
     shown = [line.strip() for line in result.output.splitlines() if line.strip() in titles.values()]
     assert shown == [titles[i] for i in random_order[:3]]
+
+
+def test_the_web_servers_worker_process_serves_threads_one_at_a_time_and_is_replaced_when_it_dies() -> None:
+    worker = rk.WorkerProcess()
+    try:
+        results: dict[int, Any] = {}
+
+        def ask(n: int) -> None:
+            results[n] = worker.run(functools.partial(sum, range(n)))
+
+        threads = [threading.Thread(target=ask, args=(n,)) for n in (10, 100, 1000)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(120)
+        assert results == {10: 45, 100: 4950, 1000: 499500}  # each thread its own answer
+        with pytest.raises(RankingError, match="ended unexpectedly"):
+            worker.run(functools.partial(os._exit, 3))
+        assert worker.run(functools.partial(sum, range(4))) == 6  # a new process took over
+    finally:
+        worker.close()

@@ -283,6 +283,7 @@ def test_priority_order_is_rebuilt_in_the_background(tmp_path: Path, monkeypatch
         return order, f"model build {len(builds)}"
 
     monkeypatch.setattr(queue, "ordered_ids", ranked)
+    monkeypatch.setattr(queue, "RANK_IN_PROCESS", False)  # in the server, so the test can count builds
     queues = queue.ScreeningQueues("priority", db)
     with Library(db) as library:
         first = queues.order(library, "ana", "ta")
@@ -297,6 +298,35 @@ def test_priority_order_is_rebuilt_in_the_background(tmp_path: Path, monkeypatch
         again = queues.order(library, "ana", "ta")
         assert again.note == "model build 2" and again.ids == sorted(ids[queue.RERANK_EVERY:], reverse=True)
         assert queues.next_record(library, again) == ids[-1]
+
+
+def test_the_model_ranks_in_a_worker_process_and_the_first_page_does_not_wait(tmp_path: Path) -> None:
+    """serve --order priority: the first page gets the random order at once and says so; the
+    model's order, made in the worker process, replaces it and is the library's priority order."""
+    from litreview.screening import ranking
+    from litreview.web import queue
+
+    db = tmp_path / "library.db"
+    with Library(db) as library:
+        ids = seed(library, 12)
+        sc.decide(library, ids[0], "include", "ta", "ana")
+        sc.decide(library, ids[1], "exclude", "ta", "ana")
+        library.set_setting("screening.stopping", "recall=0.95,confidence=0.95")
+        expected = ranking.priority_order(library, "ana", "ta")
+        random_order = sc.screening_order(library, "ana", "ta", "random")
+    queues = queue.ScreeningQueues("priority", db)
+    with Library(db) as library:
+        first = queues.order(library, "ana", "ta")
+        assert first.ids == random_order and first.note == queue.FIRST_NOTE and first.stopping is None
+        for _ in range(600):
+            ranked = queues.order(library, "ana", "ta")
+            if ranked.note != queue.FIRST_NOTE:
+                break
+            threading.Event().wait(0.05)
+    assert ranked.ids == expected.ids and ranked.note == expected.message
+    assert ranked.stopping is not None and ranked.stopping.phase == "ranked"
+    assert queues._ranker is not None  # the worker process did it
+    queues._ranker.close()
 
 
 def test_records_imported_while_serving_are_offered(review: dict[str, Any]) -> None:

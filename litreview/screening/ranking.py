@@ -454,9 +454,49 @@ class _Worker:
         self._conn.close()
 
 
+class WorkerProcess:
+    """A worker process of its own (spawned when first needed, at a lower CPU priority) that any
+    thread can hand a computation to and wait for (the waiting releases the GIL): the web server's
+    re-ranking, which in a thread of the server made pages wait. One computation at a time; a
+    process that died is replaced at the next. `compute` must be picklable."""
+
+    def __init__(self) -> None:
+        self._worker: _Worker | None = None
+        self._lock = threading.Lock()
+
+    def run(self, compute: Any) -> Any:
+        with self._lock:
+            if self._worker is None or not self._worker.alive:
+                self._replace()
+            worker = self._worker
+            assert worker is not None
+            try:
+                worker.submit(compute)
+            except OSError:  # it ended since (its pipe is closed): a new one
+                worker = self._replace()
+                worker.submit(compute)
+            return worker.result()
+
+    def _replace(self) -> _Worker:
+        if self._worker is not None:
+            self._worker.close()
+        self._worker = _Worker()
+        return self._worker
+
+    def close(self) -> None:
+        with self._lock:
+            if self._worker is not None:
+                self._worker.close()
+                self._worker = None
+
+
 def _serve(conn: Any) -> None:
     """The worker process's loop: compute what is sent, send back (True, result) or (False, error).
-    It runs at a lower CPU priority than the screener, which then gets a core first."""
+    It runs at a lower CPU priority than the screener, which then gets a core first, and leaves
+    Ctrl-C to the screener (which ends it)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     if hasattr(os, "nice"):
         with contextlib.suppress(OSError):
             os.nice(10)
@@ -466,9 +506,13 @@ def _serve(conn: Any) -> None:
         except (EOFError, OSError):
             return
         try:
-            conn.send((True, compute()))
-        except BaseException as exc:
-            conn.send((False, exc))
+            try:
+                answer = (True, compute())
+            except BaseException as exc:
+                answer = (False, exc)
+            conn.send(answer)
+        except OSError:  # the screener or server has gone (its end of the pipe is closed)
+            return
 
 
 # -- the library's order -------------------------------------------------------------------------
