@@ -645,3 +645,31 @@ def test_a_setting_that_moves_studies_between_boxes_says_so(runner, tmp_path, tw
     assert [(e["event"], e["detail"]) for e in events] == [
         ("counts", "settings set screening.reviewers: screened 1 -> 0, reports sought 1 -> 0"),
         ("counts", "settings unset screening.reviewers: screened 0 -> 1, reports sought 0 -> 1")]
+
+
+def test_a_merge_that_lowers_counts_for_two_reasons_gives_both(runner, tmp_path):
+    """One study's copies decided differently (a conflict), another's alike (two screened copies
+    now one study): 'screened 4 -> 1' is said with both reasons, not only the conflict's."""
+    run(runner, "import", DATA / "scopus_emh.bib")
+    (tmp_path / "embase.ris").write_text(
+        "TY  - JOUR\nTI  - Extramedullary hematopoiesis case 19000000\nAU  - Haidar, R.\n"
+        "JO  - European Spine Journal\nPY  - 2005\nVL  - 6\nIS  - 2\nSP  - 101\nEP  - 109\n"
+        "DO  - 10.9999/test.19000000\nID  - emb1\nER  - \n\n"
+        "TY  - JOUR\nTI  - Spinal cord compression by extramedullary haematopoietic tissue in thalassaemia "
+        "intermedia\nAU  - Mhaidli, H.\nAU  - Musallam, K. M.\nJO  - European Spine Journal\nPY  - 2006\n"
+        "VL  - 12\nIS  - 2\nSP  - 44\nEP  - 50\nDO  - 10.1000/scopus.2\nID  - emb2\nER  - \n",
+        encoding="utf-8")
+    run(runner, "import", "embase.ris", "--source", "Embase")
+    with Library(tmp_path / "library.db") as library:
+        emb = {r.source_key: r.id for r in library.records() if r.source_db == "Embase"}
+    run(runner, "decide", STUDY, "include", "--reviewer", "ana")
+    run(runner, "decide", emb["emb1"], "exclude", "--reviewer", "ben")
+    run(runner, "decide", "doi:10.1000/scopus.2", "exclude", "--reviewer", "ana")
+    run(runner, "decide", emb["emb2"], "exclude", "--reviewer", "ben")
+    assert screened_and_included(runner) == (4, 0)
+    said = run(runner, "dedup").output.splitlines()
+    assert said[-1] == ("screening counts changed: screened 4 -> 1, excluded at title/abstract 3 -> 1, "
+                        "reports sought 1 -> 0 (a study in conflict awaits screening until resolved; "
+                        "copies of one study count once)")
+    counts = prisma(runner)
+    assert (counts["screened"], counts["excluded_screening"], counts["duplicates_removed"]) == (1, 1, 2)

@@ -22,7 +22,7 @@ records (one per study), which PRISMA 2020 screening box each falls in.
 from __future__ import annotations
 
 import hashlib
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
@@ -620,6 +620,8 @@ class ClusterChanges:
     new_conflicts: list[tuple[str, int]] = field(default_factory=list)
     before: dict[str, int] = field(default_factory=dict)
     after: dict[str, int] = field(default_factory=dict)
+    copies_joined: bool = False
+    """Screened copies, screened as separate studies, now one study (not in conflict)."""
 
     @property
     def lowered(self) -> bool:
@@ -645,14 +647,15 @@ class ClusterChanges:
                        f"differently: {where}; see litreview screen conflicts")
         change = _changed(self.before, self.after)
         if change:
+            why = []
             if self.new_conflicts:
-                why = "a study in conflict awaits screening until resolved"
-            elif any(self.after.get(k, 0) < n for k, n in self.before.items() if k.startswith(OTHER_ARM)):
-                why = ("studies found by other methods were found by a database search too: "
-                       "they count in the databases arm")
-            else:
-                why = "copies of one study count once"
-            out.append(f"screening counts changed: {', '.join(change)} ({why})")
+                why.append("a study in conflict awaits screening until resolved")
+            if any(self.after.get(k, 0) < n for k, n in self.before.items() if k.startswith(OTHER_ARM)):
+                why.append("studies found by other methods were found by a database search too: "
+                           "they count in the databases arm")
+            if self.copies_joined or not why:
+                why.append("copies of one study count once")
+            out.append(f"screening counts changed: {', '.join(change)} ({'; '.join(why)})")
         return out
 
 
@@ -746,6 +749,9 @@ def screening_changes(library: Library, before: ScreeningSnapshot, command: str)
     for stage in STAGES:
         fresh = {after[r][0] for r in conflicted[stage] - before.in_conflict.get(stage, set())}
         changes.new_conflicts += [(stage, cid) for cid in sorted(fresh)]
+    in_conflict = {cid for _, cid in changes.new_conflicts}
+    joined = Counter(after[r][0] for r in changes.carried if after[r][1])
+    changes.copies_joined = any(n > 1 for cid, n in joined.items() if cid not in in_conflict)
     _log_changes(library, changes, after)
     return changes
 
