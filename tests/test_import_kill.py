@@ -134,19 +134,17 @@ def test_term_stops_the_whole_import_cleanly(tmp_path: Path, kind: str) -> None:
     assert not (tmp_path / "library.db-journal").exists()  # rolled back by the import, not left hot
 
 
-def test_a_term_whose_exception_was_swallowed_still_stops_at_the_next_batch() -> None:
-    """The interpreter swallows an exception raised by a signal handler inside some callbacks
-    (logging's after-fork lock release: 'Exception ignored in _releaseLock'); the import checks
-    between batches, so the TERM is not lost."""
+def test_a_term_is_taken_at_the_next_batch_not_where_it_lands() -> None:
+    """The handler only records the TERM: an exception raised where the signal lands could be
+    inside concurrent.futures' bookkeeping (a pool left half-started, the process hung at exit)
+    or swallowed by an interpreter callback. The import's check between batches raises it."""
     from litreview.cli.imports import _stopped_by_term
     from litreview.errors import Terminated
 
     with _stopped_by_term() as check:
         check()  # nothing asked yet
-        try:
-            os.kill(os.getpid(), signal.SIGTERM)
-            time.sleep(1)
-        except Terminated:
-            pass  # as if swallowed where it landed
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(0.2)  # the handler runs here, and raises nothing
         with pytest.raises(Terminated):
             check()
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL

@@ -228,6 +228,20 @@ def test_cli_serve_prints_a_link_per_reviewer_and_opens_the_first(tmp_path: Path
         assert tokens.reviewer_for(library, lines[1][1].split("/r/")[1].strip("/")) == "ben"
 
 
+def test_a_stopped_server_leaves_no_thread_behind(tmp_path: Path) -> None:
+    """Its request threads end with it: a thread left running would keep this process from
+    forking workers for an import or dedup afterwards (parallel.can_fork)."""
+    from tests._webapp import fetch, live_server
+
+    with Library(tmp_path / "library.db") as library:
+        seed(library, 1)
+    before = set(threading.enumerate())
+    with live_server(tmp_path / "library.db", tmp_path / "queries") as live:
+        assert fetch(live.link("ana") + "screen/ta")[0] == 200
+        assert set(threading.enumerate()) - before, "the server serves from threads of its own"
+    assert set(threading.enumerate()) - before == set()
+
+
 def test_cli_serve_with_no_reviewer_says_how_to_name_one(tmp_path: Path, runner: Any) -> None:
     with Library(tmp_path / "library.db") as library:
         seed(library, 1)

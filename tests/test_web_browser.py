@@ -397,7 +397,7 @@ MEASURED_RECORDS = 50_000
 
 
 def test_key_to_next_record_is_measured_in_the_browser_at_50000_records(
-        tmp_path: Path, browser: Any, record_property: Any) -> None:
+        tmp_path: Path, browser: Any) -> None:
     """The issue's 100 ms, measured where a reviewer sees it: in Chromium, from the key's keydown
     to the frame showing the next record, at 50,000 records (half already screened by a colleague).
     The figures are printed and kept in the test report; the target itself is checked by
@@ -461,6 +461,5 @@ def test_key_to_next_record_is_measured_in_the_browser_at_50000_records(
                f"median {statistics.median(times):.1f} ms, 95th percentile "
                f"{ordered[int(len(ordered) * 0.95)]:.1f} ms, max {ordered[-1]:.1f} ms (target < 100 ms)")
     print(figures)
-    record_property("key_to_next_record", figures)
     each = " ".join(f"{t:.1f}" for t in times)
     (tmp_path / "key_to_next_record.txt").write_text(f"{figures}\n{each}\n")

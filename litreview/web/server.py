@@ -60,7 +60,9 @@ class Served:
 
     def stop(self, running: threading.Thread, timeout: float = 10) -> None:
         """Stop the server that `running` runs: its own loop closes every socket and so ends
-        (closed from this thread, a socket could vanish under the loop's select: EBADF)."""
+        (closed from this thread, a socket could vanish under the loop's select: EBADF); then its
+        request threads, which would otherwise outlive it (and keep this process from forking
+        workers: parallel.can_fork)."""
         def close_all() -> None:
             for channel in list(self.server._map.values()):
                 channel.close()
@@ -69,6 +71,7 @@ class Served:
         running.join(timeout)
         if running.is_alive():
             raise WebError(f"the server on port {self.port} did not stop within {timeout:.0f} s")
+        self.server.task_dispatcher.shutdown(timeout=timeout)
 
 
 def lan_address() -> str:
