@@ -116,9 +116,7 @@ def test_importing_the_package_patches_nothing_and_sets_no_backend() -> None:
         "citeproc_patches.apply()\n"
         "assert m.CitationStylesElement.xpath_search is not xpath, 'apply() patches'\n"
         "print('ok')\n")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                            env={"PYTHONPATH": str(PACKAGE.parent), "MPLBACKEND": "", "PATH": ""})
-    assert result.stdout.strip() == "ok", result.stderr[-2000:]
+    _prints_ok_in_a_fresh_interpreter(code)
 
 
 def test_another_citeproc_version_renders_unpatched_with_a_warning() -> None:
@@ -141,6 +139,11 @@ def test_another_citeproc_version_renders_unpatched_with_a_warning() -> None:
         "assert any('rendering unpatched' in message for message in said), said\n"
         "assert 'Smith' in str(text), text\n"
         "print('ok')\n")
+    _prints_ok_in_a_fresh_interpreter(code)
+
+
+def _prints_ok_in_a_fresh_interpreter(code: str) -> None:
+    """Runs `code` where nothing has been imported or patched yet (no MPLBACKEND either)."""
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
                             env={"PYTHONPATH": str(PACKAGE.parent), "MPLBACKEND": "", "PATH": ""})
     assert result.stdout.strip() == "ok", result.stderr[-2000:]

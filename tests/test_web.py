@@ -460,19 +460,27 @@ def test_the_retraction_banner_follows_the_study(review: dict[str, Any]) -> None
     assert "RETRACTED" not in other
 
 
-def test_duplicates_different_keeps_the_records_apart(review: dict[str, Any]) -> None:
+def _queued_pair(library: Library) -> tuple[int, int]:
+    """A thesis and its eScholarship copy, which dedup queues for a person to judge."""
     from litreview import dedup
     from litreview.records import Author, Record
 
     title = "Iron overload and extramedullary hematopoiesis in beta thalassaemia intermedia"
+    thesis = {"authors": [Author(family="Haidar", given="Rachid")], "year": 2014}
+    a, b = library.add_records([
+        Record(title=title, source_db="Lens", source_key="1-a", **thesis),
+        Record(title=title + " - eScholarship", source_db="Lens", source_key="1-b", **thesis),
+    ], library.start_run("import", "Lens")).added_ids
+    dedup.run(library)
+    assert dedup.review_queue(library) == [(a, b)]
+    return a, b
+
+
+def test_duplicates_different_keeps_the_records_apart(review: dict[str, Any]) -> None:
+    from litreview import dedup
+
     with Library(review["db"]) as library:
-        thesis = {"authors": [Author(family="Haidar", given="Rachid")], "year": 2014}
-        a, b = library.add_records([
-            Record(title=title, source_db="Lens", source_key="1-a", **thesis),
-            Record(title=title + " - eScholarship", source_db="Lens", source_key="1-b", **thesis),
-        ], library.start_run("import", "Lens")).added_ids
-        dedup.run(library)
-        assert dedup.review_queue(library) == [(a, b)]
+        a, b = _queued_pair(library)
     client, ana = review["client"], review["ana"]
     page = client.get(f"/r/{ana}/duplicates").get_data(as_text=True)
     assert f"record {a}" in page and f"record {b}" in page
@@ -488,18 +496,8 @@ def test_duplicates_different_keeps_the_records_apart(review: dict[str, Any]) ->
 def test_applying_a_merge_of_decided_copies_says_what_it_did_and_logs_it(review: dict[str, Any]) -> None:
     """#16: the browser's Apply merges as `dedup review --accept` does: an included and an excluded
     copy become one study in conflict, said on the page and written to the audit trail."""
-    from litreview import dedup
-    from litreview.records import Author, Record
-
-    title = "Iron overload and extramedullary hematopoiesis in beta thalassaemia intermedia"
     with Library(review["db"]) as library:
-        thesis = {"authors": [Author(family="Haidar", given="Rachid")], "year": 2014}
-        a, b = library.add_records([
-            Record(title=title, source_db="Lens", source_key="1-a", **thesis),
-            Record(title=title + " - eScholarship", source_db="Lens", source_key="1-b", **thesis),
-        ], library.start_run("import", "Lens")).added_ids
-        dedup.run(library)
-        assert dedup.review_queue(library) == [(a, b)]
+        a, b = _queued_pair(library)
         for reviewer in ("ana", "ben"):
             sc.decide(library, a, "include", reviewer=reviewer)
             sc.decide(library, b, "exclude", reviewer=reviewer)
